@@ -1,0 +1,101 @@
+"""Where a docflow home keeps things (``Home``) and what its ``docflow.toml`` says (``Settings``)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docflow.errors import ConfigError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The default templates shipped with docflow (a chamber may point to its own in docflow.toml).
+DEFAULT_TEMPLATES = PACKAGE_DIR.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The contents of ``docflow.toml``; every key optional.
+
+    ```toml
+    base_url = "https://docflow.example.kz"   # QR codes point to <base_url>/v/<serial>
+    templates = "my-templates"                # relative to the home
+    auto_countersign = true                   # officer signs automatically where no human is needed
+    workers = 2
+    [services]
+    tsa_url = "http://..."                    # production TSA; default: the demo TSA on loopback
+    ```
+    """
+
+    base_url: str = "http://127.0.0.1:8000"
+    templates: Path = DEFAULT_TEMPLATES
+    auto_countersign: bool = True
+    workers: int = 2
+    tsa_url: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def load(cls, home: Path) -> Settings:
+        path = home / "docflow.toml"
+        if not path.exists():
+            return cls()
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from exc
+        templates = Path(data.get("templates", DEFAULT_TEMPLATES))
+        if not templates.is_absolute():
+            templates = home / templates
+        services = data.get("services", {})
+        try:
+            return cls(
+                base_url=str(data.get("base_url", cls.base_url)).rstrip("/"),
+                templates=templates,
+                auto_countersign=bool(data.get("auto_countersign", True)),
+                workers=max(1, int(data.get("workers", 2))),
+                tsa_url=services.get("tsa_url"),
+                raw=data,
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Home:
+    """A docflow home folder: ``inbox/``, ``outbox/``, ``certs/``, optional ``docflow.toml``.
+
+    docflow's own bookkeeping (work queue, databases) lives under ``.docflow/``.
+    """
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, path: str | os.PathLike[str] | None = None) -> Home:
+        chosen = path if path is not None else os.environ.get("DOCFLOW_HOME") or "."
+        return cls(Path(chosen).expanduser().resolve())
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def certs(self) -> Path:
+        return self.root / "certs"
+
+    @property
+    def state(self) -> Path:
+        return self.root / ".docflow"
+
+    def settings(self) -> Settings:
+        return Settings.load(self.root)
+
+    def ensure(self) -> Home:
+        for folder in (self.inbox, self.outbox, self.certs, self.state):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self

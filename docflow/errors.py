@@ -1,0 +1,87 @@
+"""Every exception docflow raises on purpose, in one tree.
+
+A *verdict* (non-compliant report, invalid signature) is data, never an exception. An exception
+means the work could not proceed::
+
+    DocflowError
+    ├── ConfigError              docflow.toml or the home folder is unusable
+    ├── SubmissionInvalid        the input itself is malformed (carries every problem found)
+    ├── TemplateError            a template is broken or asks for a variable nobody gives it
+    ├── ConversionError          LibreOffice failed, crashed or timed out (after retries)
+    ├── PkiError                 keys/certificates missing or unusable
+    │   └── NotEnrolled          a person has no signing key yet ("enroll first")
+    ├── SigningError             a signature could not be applied
+    ├── UnreadablePdf            a file given to verify is not a readable PDF
+    └── ArchiveError             the archive cannot store or find something
+        └── UnknownRecord        no record with that id
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DocflowError(Exception):
+    """Base of every docflow error."""
+
+
+class ConfigError(DocflowError):
+    pass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where, what is wrong, what would be right."""
+
+    field: str
+    message: str
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.message}"
+        if self.expected:
+            text += f" (expected: {self.expected})"
+        return text
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"field": self.field, "message": self.message, "expected": self.expected}
+
+
+class SubmissionInvalid(DocflowError):
+    """The submission cannot be read as a valid document; ``problems`` lists all of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems) or "invalid submission")
+
+
+class TemplateError(DocflowError):
+    pass
+
+
+class ConversionError(DocflowError):
+    pass
+
+
+class PkiError(DocflowError):
+    pass
+
+
+class NotEnrolled(PkiError):
+    pass
+
+
+class SigningError(DocflowError):
+    pass
+
+
+class UnreadablePdf(DocflowError):
+    pass
+
+
+class ArchiveError(DocflowError):
+    pass
+
+
+class UnknownRecord(ArchiveError):
+    pass

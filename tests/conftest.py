@@ -1,0 +1,30 @@
+"""Shared fixtures: a fixed clock and a temporary docflow home. Subsystems keep their own
+fixtures in tests/<module>/conftest.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from docflow.config import Home
+
+#: The fixed "today" of the test suite: reports for 2025 are being filed.
+TODAY = date(2026, 2, 10)
+NOW = datetime(2026, 2, 10, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def today() -> date:
+    return TODAY
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    return Home(tmp_path / "home").ensure()

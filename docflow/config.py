@@ -1,4 +1,4 @@
-"""Where a docflow home keeps things (``Home``) and what its ``docflow.toml`` says (``Settings``)."""
+"""A docflow home folder (``Home``) and what its ``docflow.toml`` says (``Settings``)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,63 @@
+"""Document kinds are data: the CPD report, certificates and the Bar's roadmap load from TOML."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from docflow.errors import ConfigError
+from docflow.kinds import kind_names, load_kind, load_kind_file
+
+
+def test_cpd_report_is_signed_by_consultant_then_officer_R_3_3_R_4_6() -> None:
+    kind = load_kind("cpd-report")
+    assert [s.role for s in kind.signing.signers] == ["consultant", "officer"]
+    assert [s.lock for s in kind.signing.signers] == [False, True]
+    assert kind.template("document", "kk") == "appendix1_kk.docx"
+    assert kind.series_key({"consultant": {"iin": "900415400127"}, "year": 2025}) == (
+        "cpd-report/900415400127/2025"
+    )
+
+
+@pytest.mark.parametrize(
+    ("signed", "eligible", "complete"),
+    [(9, 14, False), (10, 14, True), (2, 3, True), (1, 3, False), (12, 18, True), (11, 18, False)],
+)
+def test_roadmap_decision_needs_two_thirds_of_chairs_M_2_6q(
+    signed: int, eligible: int, complete: bool
+) -> None:
+    spec = load_kind("roadmap-decision").signing
+    assert spec.mode == "quorum"
+    assert spec.quorum == Fraction(2, 3)
+    assert spec.is_complete(signed, eligible) is complete
+
+
+def test_quorum_needed_rounds_up_M_2_7q() -> None:
+    spec = load_kind("roadmap-decision").signing
+    assert spec.needed(14) == 10
+    assert spec.needed(18) == 12
+    assert spec.needed(1) == 1
+
+
+def test_every_shipped_kind_loads() -> None:
+    names = kind_names()
+    assert {"cpd-report", "event-certificates", "roadmap-decision", "roadmap-quarterly"} <= set(
+        names
+    )
+    for name in names:
+        assert load_kind(name).name == name
+
+
+def test_unknown_kind_and_bad_quorum_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown document kind"):
+        load_kind("../cpd-report")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'name = "x"\ntitle = {kk = "x"}\nmodel = "m:M"\n[signing]\nmode = "quorum"\n'
+        'role = "chair"\nquorum = "3/2"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        load_kind_file(bad)

@@ -1,0 +1,673 @@
+"""Reading a dropped submission (JSON, YAML or ZIP) safely into a validated model plus evidence.
+
+Everything that can be wrong with the input is collected and raised at once as
+``SubmissionInvalid(problems)``, each problem in plain words (field, what is wrong, what would be
+right). A missing evidence file is *not* an input problem: it is a rules finding (R-7.5), so the
+``evidence`` mapping simply holds the files that exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import posixpath
+import stat
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from docflow.errors import Problem, SubmissionInvalid
+from docflow.model import (
+    FIRST_REPORTING_YEAR,
+    ChamberRoster,
+    CpdReport,
+    EventCertificates,
+    Submission,
+    evidence_key,
+)
+
+__all__ = [
+    "MAX_SUBMISSION_BYTES",
+    "MAX_ZIP_ENTRIES",
+    "MAX_ZIP_TOTAL_BYTES",
+    "LoadedSubmission",
+    "load_submission",
+    "load_submission_bytes",
+]
+
+#: A submission text larger than this is not a report but an accident (or an attack).
+MAX_SUBMISSION_BYTES = 5 * 1024 * 1024
+#: ZIP bomb guards: the declared uncompressed total and the number of entries.
+MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_ZIP_ENTRIES = 1000
+#: Evidence files read from a plain folder are capped like ZIP contents.
+MAX_EVIDENCE_TOTAL_BYTES = MAX_ZIP_TOTAL_BYTES
+
+SUBMISSION_NAMES = ("submission.json", "submission.yaml", "submission.yml")
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "cpd-report": CpdReport,
+    "event-certificates": EventCertificates,
+    "chamber-roster": ChamberRoster,
+}
+
+
+@dataclass(frozen=True)
+class LoadedSubmission:
+    """A submission read and validated; shape shared with the workflow (docs/ARCHITECTURE.md)."""
+
+    source_name: str  # file name as dropped (never used to build a path)
+    raw: bytes  # the bytes as received
+    sha256: str  # of raw
+    data: dict[str, Any]  # the parsed JSON/YAML mapping
+    model: Submission  # validated
+    evidence: dict[str, bytes] = field(default_factory=dict)  # normalised path -> content
+
+    @property
+    def evidence_names(self) -> set[str]:
+        return set(self.evidence)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def load_submission(path: Path, *, today: date) -> LoadedSubmission:
+    """Read the file at ``path``; evidence of a plain JSON/YAML file is looked up beside it."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_ZIP_TOTAL_BYTES:
+            raise SubmissionInvalid(
+                [Problem(path.name, f"the file is too large ({size} bytes)", "at most 200 MB")]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SubmissionInvalid(
+            [Problem(path.name, f"the file cannot be read: {exc.strerror or exc}")]
+        ) from None
+    return load_submission_bytes(path.name, raw, base_dir=path.parent, today=today)
+
+
+def load_submission_bytes(
+    name: str, raw: bytes, *, base_dir: Path | None, today: date
+) -> LoadedSubmission:
+    """Parse ``raw`` (named ``name`` when dropped); ``base_dir`` holds a plain file's evidence.
+
+    ``today`` is the day of arrival: the default submission date (R-3.1c, R-3.2d).
+    """
+    if _looks_like_zip(name, raw):
+        text_name, text, files, prefix = _open_zip(name, raw)
+        data = _parse_text(text_name, text)
+        model = _validate(data, today=today)
+        evidence = _zip_evidence(model, files, prefix)
+    else:
+        if len(raw) > MAX_SUBMISSION_BYTES:
+            raise SubmissionInvalid(
+                [Problem(name, f"the file is too large ({len(raw)} bytes)", "at most 5 MB")]
+            )
+        data = _parse_text(name, raw)
+        model = _validate(data, today=today)
+        evidence = _folder_evidence(model, base_dir) if base_dir is not None else {}
+    return LoadedSubmission(
+        source_name=name,
+        raw=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        data=data,
+        model=model,
+        evidence=evidence,
+    )
+
+
+# --------------------------------------------------------------------------- text formats
+
+
+class _DateSafeLoader(yaml.SafeLoader):
+    """SafeLoader whose impossible dates (2025-02-30) stay strings for the model to report.
+
+    Stock PyYAML raises a bare ValueError from deep inside the loader for those.
+    """
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_DateSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _parse_text(name: str, raw: bytes) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SubmissionInvalid(
+            [Problem(name, f"the file is not UTF-8 text (byte {exc.start})", "UTF-8 JSON or YAML")]
+        ) from None
+    lower = name.lower()
+    as_json = lower.endswith(".json") or (
+        not lower.endswith((".yaml", ".yml")) and text.lstrip().startswith(("{", "["))
+    )
+    data = _parse_json(name, text) if as_json else _parse_yaml(name, text)
+    if not isinstance(data, dict):
+        raise SubmissionInvalid(
+            [
+                Problem(
+                    name,
+                    f"the file holds {_kind_of(data)}, not a set of named fields",
+                    "a mapping starting with `kind: cpd-report` (or another kind)",
+                )
+            ]
+        )
+    bad_keys = [k for k in data if not isinstance(k, str)]
+    if bad_keys:
+        raise SubmissionInvalid(
+            [Problem(name, f"field names must be text, found {bad_keys[0]!r}")]
+        )
+    return data
+
+
+def _parse_json(name: str, text: str) -> Any:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen[key] = value
+        return seen
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise SubmissionInvalid(
+            [
+                Problem(
+                    name,
+                    f"broken JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                    "valid JSON (check commas, quotes and brackets around that place)",
+                )
+            ]
+        ) from None
+    except _DuplicateKey as exc:
+        raise SubmissionInvalid(
+            [Problem(name, f"the field {exc.key!r} is written twice", "each field once")]
+        ) from None
+    except RecursionError:
+        raise SubmissionInvalid([Problem(name, "the JSON is nested too deeply")]) from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _parse_yaml(name: str, text: str) -> Any:
+    try:
+        # Aliases let a few bytes expand into a huge structure ("billion laughs"); a report
+        # never needs them, so refuse them before anything is built.
+        for event in yaml.parse(text, Loader=_DateSafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                raise SubmissionInvalid(
+                    [
+                        Problem(
+                            name,
+                            f"YAML aliases (*name) are not accepted (line {mark.line + 1}, "
+                            f"column {mark.column + 1})",
+                            "write each value out in full",
+                        )
+                    ]
+                )
+        return yaml.load(text, Loader=_DateSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SubmissionInvalid(
+            [
+                Problem(
+                    name,
+                    f"broken YAML{where}: {problem}",
+                    "valid YAML (check indentation, colons and quotes around that place)",
+                )
+            ]
+        ) from None
+    except RecursionError:
+        raise SubmissionInvalid([Problem(name, "the YAML is nested too deeply")]) from None
+
+
+# --------------------------------------------------------------------------- ZIP
+
+
+def _looks_like_zip(name: str, raw: bytes) -> bool:
+    return name.lower().endswith(".zip") or raw[:4] == b"PK\x03\x04"
+
+
+def _open_zip(name: str, raw: bytes) -> tuple[str, bytes, dict[str, bytes], str]:
+    """The submission file's name and bytes, every file by normalised path, and its folder."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise SubmissionInvalid(
+            [Problem(name, f"not a readable ZIP archive ({exc})", "a ZIP file")]
+        ) from None
+    problems: list[Problem] = []
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise SubmissionInvalid(
+            [
+                Problem(
+                    name,
+                    f"the ZIP holds {len(infos)} entries",
+                    f"at most {MAX_ZIP_ENTRIES}",
+                )
+            ]
+        )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_ZIP_TOTAL_BYTES:
+        raise SubmissionInvalid(
+            [
+                Problem(
+                    name,
+                    f"the ZIP would unpack to {total} bytes",
+                    f"at most {MAX_ZIP_TOTAL_BYTES // (1024 * 1024)} MB in total",
+                )
+            ]
+        )
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        entry = info.filename
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            problems.append(
+                Problem(f"{name}: {entry}", "the ZIP entry is a symbolic link", "plain files only")
+            )
+            continue
+        if info.is_dir():
+            if evidence_key(entry.rstrip("/")) is None and entry.strip("/"):
+                problems.append(_escaping_entry(name, entry))
+            continue
+        key = evidence_key(entry)
+        if key is None or "\x00" in entry:
+            problems.append(_escaping_entry(name, entry))
+            continue
+        if key in members:
+            problems.append(Problem(f"{name}: {entry}", "the ZIP holds this file twice"))
+            continue
+        members[key] = info
+    if problems:
+        raise SubmissionInvalid(problems)
+
+    candidates = [k for k in members if posixpath.basename(k).lower() in SUBMISSION_NAMES]
+    at_root = [k for k in candidates if "/" not in k]
+    tops = {k.split("/", 1)[0] for k in members}
+    if at_root:
+        chosen = at_root
+    elif len(tops) == 1:
+        top = next(iter(tops))
+        chosen = [k for k in candidates if posixpath.dirname(k) == top]
+    else:
+        chosen = []
+    if not chosen:
+        raise SubmissionInvalid(
+            [
+                Problem(
+                    name,
+                    "the ZIP holds no submission file",
+                    "one submission.json or submission.yaml at the top of the ZIP "
+                    "(or in its single top folder), beside the evidence files",
+                )
+            ]
+        )
+    if len(chosen) > 1:
+        raise SubmissionInvalid(
+            [
+                Problem(
+                    name,
+                    "the ZIP holds more than one submission file: " + ", ".join(sorted(chosen)),
+                    "exactly one submission.json or submission.yaml",
+                )
+            ]
+        )
+    sub_key = chosen[0]
+    prefix = posixpath.dirname(sub_key)
+    files: dict[str, bytes] = {}
+    try:
+        for key, info in members.items():
+            with archive.open(info) as handle:
+                # zipfile stops at the declared size, so the header check above bounds this.
+                files[key] = handle.read(info.file_size + 1)[: info.file_size]
+    except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
+        raise SubmissionInvalid(
+            [Problem(name, f"the ZIP is damaged or encrypted ({exc})", "a plain ZIP")]
+        ) from None
+    return sub_key, files[sub_key], files, prefix
+
+
+def _escaping_entry(name: str, entry: str) -> Problem:
+    return Problem(
+        f"{name}: {entry}",
+        "the ZIP entry's name leaves the archive's folder (absolute path or '..')",
+        "relative paths inside the ZIP, such as evidence/certificate.pdf",
+    )
+
+
+def _zip_evidence(model: Submission, files: Mapping[str, bytes], prefix: str) -> dict[str, bytes]:
+    evidence: dict[str, bytes] = {}
+    for path in _evidence_paths(model):
+        key = evidence_key(path)
+        if key is None:
+            continue
+        member = posixpath.join(prefix, key) if prefix else key
+        if member in files:
+            evidence[key] = files[member]
+    return evidence
+
+
+# --------------------------------------------------------------------------- plain folder
+
+
+def _folder_evidence(model: Submission, base_dir: Path) -> dict[str, bytes]:
+    root = base_dir.resolve()
+    evidence: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    total = 0
+    if not isinstance(model, CpdReport):
+        return evidence
+    for i, activity in enumerate(model.activities):
+        for j, path in enumerate(activity.evidence):
+            key = evidence_key(path)
+            if key is None or key in evidence:
+                continue
+            target = (root / key).resolve()
+            # A symlink inside the folder may still point outside it: confine after resolving.
+            if not target.is_relative_to(root):
+                problems.append(
+                    Problem(
+                        f"activities[{i}].evidence[{j}]",
+                        f"the evidence path {path!r} leads outside the submission's folder",
+                        "a file in the submission's folder or below it",
+                    )
+                )
+                continue
+            if not target.is_file():
+                continue  # absent evidence is a rules finding (R-7.5), not an input problem
+            try:
+                content = target.read_bytes()
+            except OSError:
+                continue
+            total += len(content)
+            if total > MAX_EVIDENCE_TOTAL_BYTES:
+                problems.append(
+                    Problem("evidence", "the evidence files are too large", "at most 200 MB")
+                )
+                break
+            evidence[key] = content
+    if problems:
+        raise SubmissionInvalid(problems)
+    return evidence
+
+
+def _evidence_paths(model: Submission) -> Iterable[str]:
+    if isinstance(model, CpdReport):
+        for activity in model.activities:
+            yield from activity.evidence
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _validate(data: dict[str, Any], *, today: date) -> Submission:
+    kind = data.get("kind")
+    if kind is None:
+        raise SubmissionInvalid(
+            [Problem("kind", "this field is required but missing", _expected_kinds())]
+        )
+    model_cls = _MODELS.get(kind) if isinstance(kind, str) else None
+    if model_cls is None:
+        raise SubmissionInvalid(
+            [Problem("kind", f"unknown kind of document {kind!r}", _expected_kinds())]
+        )
+    problems: list[Problem] = []
+    model: BaseModel | None = None
+    try:
+        model = model_cls.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_translate(exc, model_cls))
+    except RecursionError:
+        problems.append(Problem("(file)", "the structure is nested too deeply"))
+    if model_cls is CpdReport:
+        seen = {p.field for p in problems}
+        problems.extend(p for p in _report_dates(data, today) if p.field not in seen)
+    if problems:
+        raise SubmissionInvalid(problems)
+    assert isinstance(model, CpdReport | EventCertificates | ChamberRoster)
+    return model
+
+
+def _expected_kinds() -> str:
+    return ", ".join(_MODELS)
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _report_dates(data: Mapping[str, Any], today: date) -> list[Problem]:
+    """Checks that need the day of arrival; run on the raw data so they add to model errors."""
+    problems: list[Problem] = []
+    year = data.get("year")
+    if isinstance(year, int) and not isinstance(year, bool) and year > today.year:
+        problems.append(
+            Problem(
+                "year",
+                f"the reporting year {year} has not started yet (today is {today.isoformat()})",
+                f"a year from {FIRST_REPORTING_YEAR} to {today.year}",
+            )
+        )
+    submitted = _as_date(data.get("submitted_on"))
+    if submitted is not None and submitted > today:
+        problems.append(
+            Problem(
+                "submitted_on",
+                f"the submission date {submitted.isoformat()} is in the future "
+                f"(today is {today.isoformat()})",
+                "today's date or an earlier one, or leave it out",
+            )
+        )
+    filed = submitted or today
+    activities = data.get("activities")
+    if isinstance(activities, list):
+        for i, activity in enumerate(activities):
+            if not isinstance(activity, Mapping):
+                continue
+            when = _as_date(activity.get("date"))
+            if when is not None and when > filed:
+                # R-3.1c: early filing is allowed, but only after the activities took place.
+                problems.append(
+                    Problem(
+                        f"activities[{i}].date",
+                        f"the activity is dated {when.isoformat()}, after the report was "
+                        f"filed ({filed.isoformat()}) (R-3.1c)",
+                        "only activities that already took place",
+                    )
+                )
+    return problems
+
+
+# --------------------------------------------------------------------------- error wording
+
+_HINTS: dict[str, str] = {
+    "kind": _expected_kinds(),
+    "year": f"a year such as 2025 ({FIRST_REPORTING_YEAR} or later)",
+    "locale": "kk or ru",
+    "submitted_on": "a date YYYY-MM-DD",
+    "date": "a date YYYY-MM-DD",
+    "member_since": "a date YYYY-MM-DD",
+    "from": "a date YYYY-MM-DD",
+    "to": "a date YYYY-MM-DD, or null while it lasts",
+    "status_from": "a date YYYY-MM-DD",
+    "status_to": "a date YYYY-MM-DD",
+    "iin": '12 digits in quotes, e.g. "900415400127"',
+    "form": 'a row number of Appendix 2 (1 to 12), or "other"',
+    "reason": "maternity_leave, childcare_leave or suspended",
+    "status": "active, suspended or on_leave",
+    "evidence": "a list of file paths, e.g. [evidence/certificate.pdf]",
+    "evidence[]": "a path inside the submission, such as evidence/certificate.pdf",
+    "justification": "a few sentences explaining why the activity develops your skills",
+    "claimed_points": "a whole number of points",
+    "points": "a whole number of points",
+    "online": "true or false",
+    "hours": "a number of hours",
+    "activities": "a list of activities",
+    "participants": "a list of participants with full_name and iin",
+    "consultant": "full_name, iin, chamber and member_since",
+    "exemption": "reason, from and to, or null",
+}
+
+_TYPE_WORDS: dict[str, str] = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping of named fields",
+    "model_type": "a mapping of named fields",
+    "model_attributes_type": "a mapping of named fields",
+    "date_type": "a date YYYY-MM-DD",
+}
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + part
+    return text or "(file)"
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"true/false ({value})"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, date):
+        return f"the date {value.isoformat()}"
+    return type(value).__name__
+
+
+def _translate(exc: ValidationError, model_cls: type[BaseModel]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        field_name = _path(loc)
+        last = next((p for p in reversed(loc) if isinstance(p, str)), "")
+        hint = _HINTS.get(last)
+        if loc and isinstance(loc[-1], int):
+            hint = _HINTS.get(f"{last}[]", hint)
+        kind = error["type"]
+        given = error.get("input")
+        if kind == "missing":
+            problem = Problem(field_name, "this field is required but missing", hint)
+        elif kind == "extra_forbidden":
+            allowed = _allowed_fields(model_cls, loc[:-1])
+            problem = Problem(
+                field_name,
+                f"unknown field {last!r}",
+                ("one of: " + ", ".join(allowed)) if allowed else "remove it",
+            )
+        elif kind.startswith("date") or kind.startswith("datetime"):
+            if isinstance(given, str):
+                problem = Problem(field_name, f"{given!r} is not a real date", hint)
+            else:
+                problem = Problem(field_name, f"expected a date, found {_kind_of(given)}", hint)
+        elif kind == "literal_error":
+            problem = Problem(
+                field_name,
+                f"{_kind_of(given)} is not allowed here",
+                hint or str(error.get("ctx", {}).get("expected", "")) or None,
+            )
+        elif kind in _TYPE_WORDS:
+            problem = Problem(
+                field_name, f"expected {_TYPE_WORDS[kind]}, found {_kind_of(given)}", hint
+            )
+        elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+            problem = Problem(field_name, f"{_kind_of(given)} is out of range", error["msg"])
+        elif kind in {"string_too_short", "too_short"}:
+            problem = Problem(field_name, "must not be empty", hint)
+        else:
+            # Our own PydanticCustomError messages are already plain sentences.
+            problem = Problem(field_name, error["msg"], hint)
+        marker = (problem.field, problem.message)
+        if marker not in seen:
+            seen.add(marker)
+            problems.append(problem)
+    return problems
+
+
+def _allowed_fields(model_cls: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The field names (as written in the input) of the model found at ``loc``."""
+    current: Any = model_cls
+    for part in loc:
+        if isinstance(part, int):
+            continue  # list items share the list's model, already unwrapped below
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        info = current.model_fields.get(part)
+        if info is None:
+            info = next(
+                (f for f in current.model_fields.values() if f.alias == part),
+                None,
+            )
+        if info is None:
+            return []
+        current = _inner_model(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = get_origin(annotation)
+    if origin in (list, Union, UnionType) or origin is not None:
+        for arg in get_args(annotation):
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None

@@ -169,9 +169,7 @@ def _parse_text(name: str, raw: bytes) -> dict[str, Any]:
         )
     bad_keys = [k for k in data if not isinstance(k, str)]
     if bad_keys:
-        raise SubmissionInvalid(
-            [Problem(name, f"field names must be text, found {bad_keys[0]!r}")]
-        )
+        raise SubmissionInvalid([Problem(name, f"field names must be text, found {bad_keys[0]!r}")])
     return data
 
 
@@ -216,18 +214,18 @@ def _parse_yaml(name: str, text: str) -> Any:
         # never needs them, so refuse them before anything is built.
         for event in yaml.parse(text, Loader=_DateSafeLoader):
             if isinstance(event, yaml.AliasEvent):
-                mark = event.start_mark
+                start = event.start_mark
+                where = f" (line {start.line + 1}, column {start.column + 1})" if start else ""
                 raise SubmissionInvalid(
                     [
                         Problem(
                             name,
-                            f"YAML aliases (*name) are not accepted (line {mark.line + 1}, "
-                            f"column {mark.column + 1})",
+                            f"YAML aliases (*name) are not accepted{where}",
                             "write each value out in full",
                         )
                     ]
                 )
-        return yaml.load(text, Loader=_DateSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_DateSafeLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -65,6 +65,8 @@ def _human(doc: dict[str, Any], verdict: CpdVerdict | None, source: str) -> str:
         f"{', LATE' if verdict.late else ''})",
         "  activities:",
     ]
+    if not verdict.activities:
+        lines.append("    (none)")
     for a in verdict.activities:
         form = f"A2-{a.form}" if a.form != "other" else "other"
         note = "" if a.counted else "  (not counted)"

@@ -187,11 +187,15 @@ def evaluate_cpd(
         if not present:
             # participation must be documented; R-3.2e: the report goes back for it.
             counted = False
-            named = ", ".join(activity.evidence) if activity.evidence else "none named"
+            missing = (
+                f"named but not attached: {', '.join(activity.evidence)}"
+                if activity.evidence
+                else "none named"
+            )
             finding = Finding(
                 "R-7.5",
                 f"activity {number} ({activity.title}) has no supporting document "
-                f"({named} not attached); it counts 0 until one is provided",
+                f"({missing}); it counts 0 until one is attached",
                 "error",
             )
             findings.append(finding)

@@ -1,0 +1,119 @@
+"""``docflow watch`` and ``docflow status``: the inbox service and what became of each file."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from datetime import date
+
+import click
+
+from docflow.config import Home
+
+
+def _today_option(f):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Replay a past day: the date used for deadlines (default: the real date).",
+    )(f)
+
+
+def register(group: click.Group) -> None:
+    @group.command()
+    @click.option("--once", is_flag=True, help="Process what is in inbox/ now, then exit.")
+    @click.option("--workers", type=int, default=None, help="Parallel submissions (default 2).")
+    @click.option(
+        "--settle",
+        type=float,
+        default=1.0,
+        show_default=True,
+        help="Seconds a file must stay unchanged before it is taken.",
+    )
+    @_today_option
+    @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
+    @click.pass_obj
+    def watch(
+        home: Home,
+        once: bool,
+        workers: int | None,
+        settle: float,
+        today: object,
+        verbose: bool,
+    ) -> None:
+        """Watch inbox/ and take every submission to its outcome (archived, review, returned or
+        rejected with an explanation in inbox/rejected/)."""
+        from docflow.workflow.cpd import Pipeline
+        from docflow.workflow.parts import Clock, Parts
+        from docflow.workflow.runner import Runner
+        from docflow.workflow.watcher import watch_forever
+
+        logging.basicConfig(
+            level=logging.INFO if verbose or not once else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        clock = Clock(today.date() if today is not None else None)  # type: ignore[attr-defined]
+        parts = Parts(home, clock=clock)
+        runner = Runner(
+            home, Pipeline(parts), workers=workers or parts.settings.workers, settle=settle
+        )
+        try:
+            if once:
+                runner.run_once()
+            else:
+                stop = threading.Event()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(sig, lambda *_: stop.set())
+                click.echo(f"docflow: watching {home.inbox} (Ctrl-C to stop)")
+                watch_forever(runner, stop)
+        finally:
+            runner.close()
+            parts.close()
+        _print_summary(home)
+
+    @group.command()
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @click.pass_obj
+    def status(home: Home, as_json: bool) -> None:
+        """Every submission received, with its state."""
+        from docflow.workflow.journal import Journal
+
+        journal = Journal(home.state / "journal.sqlite")
+        try:
+            entries = journal.entries()
+        finally:
+            journal.close()
+        if as_json:
+            click.echo(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
+            return
+        if not entries:
+            click.echo("No submissions yet.")
+            return
+        for e in entries:
+            line = f"{e.received_at}  {e.state:<10} {e.source}"
+            if e.record:
+                line += f"  record {e.record}"
+            if e.reason and e.state != "archived":
+                line += f"  ({e.reason})"
+            click.echo(line)
+
+
+def _print_summary(home: Home) -> None:
+    from docflow.workflow.journal import Journal
+
+    journal = Journal(home.state / "journal.sqlite")
+    try:
+        counts: dict[str, int] = {}
+        for e in journal.entries():
+            counts[e.state] = counts.get(e.state, 0) + 1
+    finally:
+        journal.close()
+    if counts:
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        click.echo(f"docflow: {summary}. Signed PDFs: {home.outbox}")
+
+
+__all__ = ["date", "register"]

@@ -1,0 +1,233 @@
+"""The CPD report's way through docflow: parse → rules → render → consultant signs →
+(officer decides) → officer signs → archive.
+
+Each stage writes its product into the submission's work folder atomically; ``run`` looks at
+what is there and continues from the last completed stage, so a crash costs at most the stage
+that was running. Waiting for the officer is a state (``review``), not a blocked thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docflow.atomic import write_bytes_atomic
+from docflow.errors import SubmissionInvalid
+from docflow.intake.parse import LoadedSubmission, load_submission_bytes
+from docflow.kinds import load_kind
+from docflow.model import CpdReport, EventCertificates
+from docflow.rules import CpdVerdict, evaluate_cpd
+from docflow.workflow.journal import Entry
+from docflow.workflow.parts import Parts
+from docflow.workflow.runner import Outcome
+
+log = logging.getLogger("docflow.workflow")
+
+KIND = load_kind("cpd-report")
+
+#: Report outcomes recorded in the archive (CONTRACT.md: compliant | exempt | below_norm).
+OUTCOME_OF_VERDICT = {"compliant": "compliant", "exempt": "exempt", "non_compliant": "below_norm"}
+
+
+def rejection_text(source: str, problems: list[str]) -> str:
+    lines = [
+        f"docflow could not accept {source}.",
+        "",
+        "Every problem found (field: what is wrong, and what would be right):",
+        *[f"  - {p}" for p in problems],
+        "",
+        "Correct the file and drop it into the inbox again.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def record_id_for(year: int, sha256: str) -> str:
+    """Record ids follow from the input's bytes, so a retried submission finds its record."""
+    return f"CPD-{year}-{sha256[:12].upper()}"
+
+
+class Pipeline:
+    """Processes one claimed submission of any kind this module knows (dispatch on ``kind``)."""
+
+    def __init__(self, parts: Parts):
+        self.parts = parts
+
+    # --------------------------------------------------------------- entry point
+
+    def __call__(self, entry: Entry, workdir: Path) -> Outcome:
+        inputs = sorted(workdir.glob("input*"))
+        if not inputs:
+            raise FileNotFoundError(f"work folder {workdir} has no input")
+        raw = inputs[0].read_bytes()
+        today = self.parts.clock.today()
+        try:
+            loaded = load_submission_bytes(
+                entry.source, raw, base_dir=self.parts.home.inbox, today=today
+            )
+        except SubmissionInvalid as exc:
+            return Outcome(
+                "rejected",
+                reason=f"invalid input: {len(exc.problems)} problem(s)",
+                error_text=rejection_text(entry.source, [str(p) for p in exc.problems]),
+            )
+        model = loaded.model
+        if isinstance(model, CpdReport):
+            return self.run_report(entry, workdir, loaded, model)
+        if isinstance(model, EventCertificates):
+            from docflow.workflow.certificates import run_certificates
+
+            return run_certificates(self.parts, entry, workdir, loaded, model)
+        return Outcome(
+            "rejected",
+            reason=f"kind {loaded.data.get('kind')!r} is not processed from the inbox",
+            error_text=rejection_text(
+                entry.source,
+                [f"kind: {loaded.data.get('kind')!r} cannot be filed through the inbox"],
+            ),
+        )
+
+    # --------------------------------------------------------------- the report
+
+    def run_report(
+        self, entry: Entry, workdir: Path, loaded: LoadedSubmission, report: CpdReport
+    ) -> Outcome:
+        parts = self.parts
+        today = self.submitted_on(report, entry)
+        verdict = evaluate_cpd(report, today=today, evidence_names=loaded.evidence_names)
+        parts.journal.update(
+            entry.token,
+            stage="checked",
+            kind=KIND.name,
+            full_name=report.consultant.full_name,
+            iin=report.consultant.iin,
+            year=report.year,
+        )
+        write_json(workdir / "verdict.json", verdict.to_json())
+
+        iin = report.consultant.iin
+        if not parts.pki.is_enrolled(iin):
+            raise_text = (
+                f"The consultant {report.consultant.full_name} (IIN {iin}) has no signing key "
+                "in this chamber's docflow yet: enroll first "
+                f"(docflow pki enroll --iin {iin} --name '...'), then drop the file again."
+            )
+            return Outcome(
+                "rejected",
+                reason="consultant not enrolled: enroll first",
+                error_text=rejection_text(entry.source, [f"consultant.iin: {raise_text}"]),
+            )
+
+        unsigned = workdir / "unsigned.pdf"
+        if not unsigned.exists():
+            pdf = parts.render_report(loaded, report, verdict)
+            write_bytes_atomic(unsigned, pdf)
+        parts.journal.update(entry.token, stage="rendered")
+
+        consultant_signed = workdir / "signed-consultant.pdf"
+        if not consultant_signed.exists():
+            signer = KIND.signing.signers[0]
+            pdf = parts.sign(
+                unsigned.read_bytes(), field=signer.field, role=signer.role, iin=iin,
+                locale=report.locale, lock=False, lta=False,
+            )  # fmt: skip
+            write_bytes_atomic(consultant_signed, pdf)
+        parts.journal.update(entry.token, stage="signed:consultant")
+
+        if verdict.returnable:
+            return self.return_report(entry, workdir, loaded, report, verdict,
+                                      [f"{d.clause}: {d.message}" for d in verdict.defects],
+                                      actor="docflow (rule check)")  # fmt: skip
+        if verdict.verdict == "needs_review" or not parts.settings.auto_countersign:
+            reasons = [f"{f.clause}: {f.message}" for f in verdict.findings if f.clause == "R-3.1b"]
+            reason = "; ".join(reasons) or "the chamber reviews every report by hand"
+            write_json(workdir / "review.json", {"reasons": reasons or [reason]})
+            return Outcome("review", reason=reason)
+        return self.countersign_and_archive(entry, workdir, loaded, report, verdict)
+
+    def submitted_on(self, report: CpdReport, entry: Entry) -> date:
+        return report.submitted_on or date.fromisoformat(entry.received_at[:10])
+
+    def countersign_and_archive(
+        self,
+        entry: Entry,
+        workdir: Path,
+        loaded: LoadedSubmission,
+        report: CpdReport,
+        verdict: CpdVerdict,
+        *,
+        approved_by: str | None = None,
+        decided_points: Mapping[int, int] | None = None,
+    ) -> Outcome:
+        parts = self.parts
+        final = workdir / "signed-officer.pdf"
+        if not final.exists():
+            signer = KIND.signing.signers[1]
+            officer = parts.pki.officer_iin()
+            pdf = parts.sign(
+                (workdir / "signed-consultant.pdf").read_bytes(), field=signer.field,
+                role=signer.role, iin=officer, locale=report.locale, lock=True, lta=True,
+            )  # fmt: skip
+            write_bytes_atomic(final, pdf)
+        parts.journal.update(entry.token, stage="signed:officer")
+        outcome = OUTCOME_OF_VERDICT.get(verdict.verdict, verdict.verdict)
+        events = [
+            ("received", entry.received_at, "inbox", entry.source),
+            ("checked", None, "docflow", f"verdict {verdict.verdict}, {verdict.total_points} pts"),
+            ("rendered", None, "docflow", KIND.template("document", report.locale)),
+            ("signed", None, report.consultant.full_name, "consultant"),
+        ]
+        if approved_by:
+            events.append(("approved", None, approved_by, json.dumps(dict(decided_points or {}))))
+        events.append(("signed", None, parts.pki.officer_name(), "officer"))
+        record_id = record_id_for(report.year, entry.sha256)
+        parts.archive_report(
+            record_id=record_id,
+            pdf=final.read_bytes(),
+            loaded=loaded,
+            report=report,
+            verdict=verdict,
+            outcome=outcome,
+            events=events,
+        )
+        return Outcome("archived", record=record_id)
+
+    def return_report(
+        self,
+        entry: Entry,
+        workdir: Path,
+        loaded: LoadedSubmission,
+        report: CpdReport,
+        verdict: CpdVerdict,
+        remarks: list[str],
+        *,
+        actor: str,
+    ) -> Outcome:
+        """R-3.2e: the report goes back with remarks; the consultant-signed version is kept as
+        this version of the series, and the correction becomes the next version."""
+        record_id = record_id_for(report.year, entry.sha256)
+        events = [
+            ("received", entry.received_at, "inbox", entry.source),
+            ("checked", None, "docflow", f"verdict {verdict.verdict}"),
+            ("signed", None, report.consultant.full_name, "consultant"),
+            ("returned", None, actor, "; ".join(remarks)),
+        ]
+        self.parts.archive_report(
+            record_id=record_id,
+            pdf=(workdir / "signed-consultant.pdf").read_bytes(),
+            loaded=loaded,
+            report=report,
+            verdict=verdict,
+            outcome="returned",
+            events=events,
+            remarks=remarks,
+        )
+        return Outcome("returned", record=record_id, reason="; ".join(remarks))
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_bytes_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))

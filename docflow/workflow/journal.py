@@ -1,0 +1,186 @@
+"""The work journal: one row per file dropped into the inbox, with its state.
+
+It lives in ``.docflow/journal.sqlite`` (WAL). A row is written *before* the file is claimed and
+its final state only *after* the outcome is committed, so a crash at any moment leaves a row the
+next start can resume from (see ``Workflow.recover``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+State = Literal["processing", "archived", "returned", "review", "rejected", "duplicate"]
+#: States that own the input's bytes: the same bytes dropped again are a duplicate of them.
+#: A rejected input is not among them: after fixing the cause (say, enrolling), the same file
+#: may be dropped again and is processed anew.
+HOLDING_STATES: tuple[State, ...] = ("processing", "archived", "returned", "review")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    token       TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    stage       TEXT NOT NULL DEFAULT 'received',
+    kind        TEXT,
+    record      TEXT,
+    reason      TEXT,
+    full_name   TEXT,
+    iin         TEXT,
+    year        INTEGER,
+    details     TEXT
+);
+CREATE INDEX IF NOT EXISTS submissions_sha ON submissions(sha256);
+CREATE INDEX IF NOT EXISTS submissions_state ON submissions(state);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    token: str
+    source: str
+    sha256: str
+    received_at: str
+    updated_at: str
+    state: State
+    stage: str
+    kind: str | None
+    record: str | None
+    reason: str | None
+    full_name: str | None
+    iin: str | None
+    year: int | None
+    details: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``status --json`` shape of the contract, plus when and what."""
+        return {
+            "source": self.source,
+            "sha256": self.sha256,
+            "state": self.state,
+            "record": self.record,
+            "reason": self.reason,
+            "token": self.token,
+            "kind": self.kind,
+            "received_at": self.received_at,
+            "updated_at": self.updated_at,
+        }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class Journal:
+    """Thread-safe access to the journal; each call is its own transaction."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def add(self, token: str, source: str, sha256: str) -> Entry:
+        now = _now()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO submissions (token, source, sha256, received_at, updated_at, state)"
+                " VALUES (?, ?, ?, ?, ?, 'processing')",
+                (token, source, sha256, now, now),
+            )
+        return self.get(token)
+
+    def holder_of(self, sha256: str, *, exclude: str | None = None) -> Entry | None:
+        """The earlier submission holding these exact bytes, if any."""
+        marks = ",".join("?" for _ in HOLDING_STATES)
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT * FROM submissions WHERE sha256 = ? AND state IN ({marks})"
+                " AND token != ? ORDER BY received_at, token LIMIT 1",
+                (sha256, *HOLDING_STATES, exclude or ""),
+            ).fetchone()
+        return Entry(**row) if row else None
+
+    def update(self, token: str, **fields: Any) -> Entry:
+        allowed = {
+            "state",
+            "stage",
+            "kind",
+            "record",
+            "reason",
+            "full_name",
+            "iin",
+            "year",
+            "details",
+        }
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown journal fields: {sorted(unknown)}")
+        fields["updated_at"] = _now()
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        with self._tx() as db:
+            db.execute(
+                f"UPDATE submissions SET {assignments} WHERE token = ?", (*fields.values(), token)
+            )
+        return self.get(token)
+
+    def forget(self, token: str) -> None:
+        """Drop a row whose claim never happened (crash between the row and the rename)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM submissions WHERE token = ?", (token,))
+
+    def get(self, token: str) -> Entry:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM submissions WHERE token = ?", (token,)).fetchone()
+        if row is None:
+            raise KeyError(token)
+        return Entry(**row)
+
+    def find(self, token_or_record: str) -> Entry | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM submissions WHERE token = ? OR record = ?"
+                " ORDER BY received_at DESC LIMIT 1",
+                (token_or_record, token_or_record),
+            ).fetchone()
+        return Entry(**row) if row else None
+
+    def entries(self, state: State | None = None) -> list[Entry]:
+        with self._lock:
+            if state is None:
+                rows = self._db.execute(
+                    "SELECT * FROM submissions ORDER BY received_at, token"
+                ).fetchall()
+            else:
+                rows = self._db.execute(
+                    "SELECT * FROM submissions WHERE state = ? ORDER BY received_at, token",
+                    (state,),
+                ).fetchall()
+        return [Entry(**r) for r in rows]

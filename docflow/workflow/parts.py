@@ -1,0 +1,136 @@
+"""The I/O parts a stage receives: clock, journal, archive, PKI and trust services, the warm
+converter, the signer. Each is created on first use and closed once, so a ``check`` never
+starts LibreOffice and a ``watch`` starts it once for all submissions.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from docflow.config import Home, Settings
+from docflow.workflow.journal import Journal
+
+if TYPE_CHECKING:
+    from docflow.archive import Archive
+    from docflow.intake.parse import LoadedSubmission
+    from docflow.model import CpdReport
+    from docflow.rules import CpdVerdict
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The only clock the workflow reads. ``fixed_today`` replays a past day (``--today``)."""
+
+    fixed_today: date | None = None
+
+    @classmethod
+    def from_env(cls) -> Clock:
+        value = os.environ.get("DOCFLOW_TODAY")
+        return cls(date.fromisoformat(value) if value else None)
+
+    def today(self) -> date:
+        return self.fixed_today or datetime.now(UTC).date()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Parts:
+    def __init__(self, home: Home, *, clock: Clock | None = None):
+        self.home = home.ensure()
+        self.settings: Settings = home.settings()
+        self.clock = clock or Clock.from_env()
+        self.journal = Journal(home.state / "journal.sqlite")
+        self._lock = threading.Lock()
+        self._closers: list[Any] = []
+
+    # --------------------------------------------------------------- lazily built parts
+
+    @cached_property
+    def archive(self) -> Archive:
+        from docflow.archive import Archive
+
+        return Archive(self.home)
+
+    @cached_property
+    def pki(self) -> Any:
+        from docflow.workflow.adapters import PkiAdapter
+
+        return PkiAdapter(self.home)
+
+    @cached_property
+    def converter(self) -> Any:
+        from docflow.render import Converter
+
+        conv = Converter(instances=min(2, self.settings.workers))
+        self._closers.append(conv)
+        return conv
+
+    @cached_property
+    def services(self) -> Any:
+        from docflow.workflow.adapters import start_services
+
+        services = start_services(self.home, self.settings)
+        self._closers.append(services)
+        return services
+
+    # --------------------------------------------------------------- operations
+
+    def render_report(
+        self,
+        loaded: LoadedSubmission,
+        report: CpdReport,
+        verdict: CpdVerdict,
+        *,
+        officer_comment: str | None = None,
+    ) -> bytes:
+        from docflow.workflow.adapters import render_report_pdf
+
+        return render_report_pdf(self, loaded, report, verdict, officer_comment=officer_comment)
+
+    def sign(
+        self, pdf: bytes, *, field: str, role: str, iin: str, locale: str, lock: bool, lta: bool
+    ) -> bytes:
+        from docflow.workflow.adapters import sign_pdf
+
+        return sign_pdf(
+            self, pdf, field=field, role=role, iin=iin, locale=locale, lock=lock, lta=lta
+        )
+
+    def archive_report(
+        self,
+        *,
+        record_id: str,
+        pdf: bytes,
+        loaded: LoadedSubmission,
+        report: CpdReport,
+        verdict: CpdVerdict,
+        outcome: str,
+        events: Sequence[tuple[str, str | None, str, str]],
+        remarks: Sequence[str] = (),
+    ) -> str:
+        from docflow.workflow.adapters import archive_report
+
+        return archive_report(
+            self,
+            record_id=record_id,
+            pdf=pdf,
+            loaded=loaded,
+            report=report,
+            verdict=verdict,
+            outcome=outcome,
+            events=events,
+            remarks=remarks,
+        )
+
+    def close(self) -> None:
+        for part in reversed(self._closers):
+            part.close()
+        self._closers.clear()
+        self.journal.close()

@@ -1,0 +1,159 @@
+"""The officer's review queue (R-4.6): reports that need a human wait here as a state.
+
+Approving re-applies the rules with the officer's decision on "other" activities (R-3.1b),
+countersigns and archives; returning sends the report back with remarks (R-3.2e).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from docflow.errors import DocflowError
+from docflow.intake.parse import LoadedSubmission, load_submission_bytes
+from docflow.model import CpdReport
+from docflow.rules import evaluate_cpd
+from docflow.workflow.cpd import Pipeline
+from docflow.workflow.journal import Entry
+from docflow.workflow.parts import Parts
+from docflow.workflow.runner import Outcome
+
+
+class NotInReview(DocflowError):
+    """No report with that id is waiting for the officer."""
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    id: str
+    full_name: str | None
+    iin: str | None
+    year: int | None
+    reasons: list[str]
+    source: str
+    received_at: str
+    verdict: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "full_name": self.full_name,
+            "iin": self.iin,
+            "year": self.year,
+            "reasons": self.reasons,
+            "source": self.source,
+            "received_at": self.received_at,
+            "total_points": self.verdict.get("total_points"),
+            "activities": self.verdict.get("activities", []),
+            "findings": self.verdict.get("findings", []),
+        }
+
+
+class ReviewQueue:
+    def __init__(self, parts: Parts):
+        self.parts = parts
+        self.work_root = parts.home.state / "work"
+
+    def items(self) -> list[ReviewItem]:
+        return [self._item(e) for e in self.parts.journal.entries("review")]
+
+    def get(self, item_id: str) -> ReviewItem:
+        return self._item(self._entry(item_id))
+
+    def evidence(self, item_id: str) -> dict[str, bytes]:
+        entry = self._entry(item_id)
+        return self._load(entry).evidence
+
+    def _item(self, e: Entry) -> ReviewItem:
+        workdir = self.work_root / e.token
+        verdict = _read_json(workdir / "verdict.json")
+        review = _read_json(workdir / "review.json")
+        return ReviewItem(
+            id=e.token,
+            full_name=e.full_name,
+            iin=e.iin,
+            year=e.year,
+            reasons=list(review.get("reasons", [e.reason] if e.reason else [])),
+            source=e.source,
+            received_at=e.received_at,
+            verdict=verdict,
+        )
+
+    def _entry(self, item_id: str) -> Entry:
+        entry = self.parts.journal.find(item_id)
+        if entry is None or entry.state != "review":
+            raise NotInReview(f"no report {item_id!r} is waiting for review")
+        return entry
+
+    def _load(self, entry: Entry) -> LoadedSubmission:
+        workdir = self.work_root / entry.token
+        raw = next(iter(sorted(workdir.glob("input*")))).read_bytes()
+        return load_submission_bytes(
+            entry.source, raw, base_dir=self.parts.home.inbox, today=self.parts.clock.today()
+        )
+
+    def approve(
+        self, item_id: str, *, decided_points: Mapping[int, int] | None = None, officer: str = ""
+    ) -> Outcome:
+        """Countersign and archive. ``decided_points`` maps activity index → points the
+        officer grants an "other" activity (R-3.1b); without it the claimed points stand."""
+        entry = self._entry(item_id)
+        loaded = self._load(entry)
+        report = loaded.model
+        assert isinstance(report, CpdReport)
+        pipeline = Pipeline(self.parts)
+        decided = dict(decided_points or {})
+        for index, activity in enumerate(report.activities):
+            if activity.form == "other" and index not in decided:
+                decided[index] = activity.claimed_points or 0
+        verdict = evaluate_cpd(
+            report,
+            today=pipeline.submitted_on(report, entry),
+            evidence_names=loaded.evidence_names,
+            decided_points=decided,
+        )
+        workdir = self.work_root / entry.token
+        outcome = pipeline.countersign_and_archive(
+            entry, workdir, loaded, report, verdict,
+            approved_by=officer or self.parts.pki.officer_name(), decided_points=decided,
+        )  # fmt: skip
+        self._finish(entry, outcome)
+        return outcome
+
+    def return_(self, item_id: str, *, remarks: str, officer: str = "") -> Outcome:
+        """R-3.2e: back to the consultant with remarks; the correction becomes version 2."""
+        if not remarks.strip():
+            raise DocflowError("remarks are required when returning a report (R-3.2e)")
+        entry = self._entry(item_id)
+        loaded = self._load(entry)
+        report = loaded.model
+        assert isinstance(report, CpdReport)
+        pipeline = Pipeline(self.parts)
+        verdict = evaluate_cpd(
+            report,
+            today=pipeline.submitted_on(report, entry),
+            evidence_names=loaded.evidence_names,
+        )
+        outcome = pipeline.return_report(
+            entry, self.work_root / entry.token, loaded, report, verdict, [remarks.strip()],
+            actor=officer or self.parts.pki.officer_name(),
+        )  # fmt: skip
+        self._finish(entry, outcome)
+        return outcome
+
+    def _finish(self, entry: Entry, outcome: Outcome) -> None:
+        self.parts.journal.update(
+            entry.token, state=outcome.state, record=outcome.record, reason=outcome.reason
+        )
+        shutil.rmtree(self.work_root / entry.token, ignore_errors=True)
+
+
+def _read_json(path: Any) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -605,7 +605,10 @@ def _plain(exc: object) -> str:
 def _judge_unreadable(
     data: bytes, name: str, exc: Exception, settings: _Settings, at: datetime | None
 ) -> tuple[SignatureStatus, ...]:
-    found = _rawscan.find_signatures(data)
+    # Only a complete file (header to %%EOF) whose inside is damaged is judged raw; a truncated
+    # download or a non-PDF is unreadable, not "a document with a broken signature".
+    complete = data[:1024].lstrip().startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
+    found = _rawscan.find_signatures(data) if complete else []
     if not found:
         raise UnreadablePdf(f"{name}: not a readable PDF ({_plain(exc)})") from exc
     return tuple(

@@ -1,0 +1,151 @@
+"""``docflow verify FILE.pdf``: check every signature in a PDF, as of now or of ``--at``.
+
+Exit codes (CONTRACT.md): 0 valid, 1 invalid or indeterminate, 2 unreadable input. Trust anchors
+are the home's demo root CA (``certs/``) plus every ``--trust-root``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from docflow.config import Home
+from docflow.errors import ConfigError, UnreadablePdf
+from docflow.verify import VerifyReport, home_trust_anchors, load_certificates, verify_pdf
+
+__all__ = ["EXIT_CODES", "archive_lookup_for", "register", "trust_anchors_for"]
+
+EXIT_CODES = {"valid": 0, "invalid": 1, "indeterminate": 1}
+EXIT_UNREADABLE = 2
+
+
+def trust_anchors_for(home: Home, extra: tuple[str, ...] = ()) -> list[Any]:
+    """The home's own CA certificates plus the PEM/DER files named on the command line."""
+    anchors: list[Any] = list(home_trust_anchors(home.certs))
+    for name in extra:
+        anchors.extend(load_certificates(Path(name)))
+    return anchors
+
+
+def archive_lookup_for(home: Home) -> Callable[[str], str | None] | None:
+    """A lookup by PDF SHA-256 when the home holds an archive; never creates one."""
+    if not (home.outbox / ".index" / "archive.sqlite").exists():
+        return None
+    try:
+        from docflow.archive import Archive
+    except ImportError:  # the archive subsystem is optional for verify
+        return None
+
+    def lookup(sha256: str) -> str | None:
+        with Archive(home, recover=False) as archive:
+            return archive.find_by_pdf_sha256(sha256)
+
+    return lookup
+
+
+def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "NO"
+
+
+def render_human(report: VerifyReport) -> str:
+    """A table per signature, then the verdict and why."""
+    lines = [f"{report.file or 'document'}  sha256 {report.sha256}"]
+    if not report.signatures:
+        lines.append("  no signatures")
+    for i, s in enumerate(report.signatures, start=1):
+        who = f"{s.signer} ({s.role}" + (f", IIN {s.iin})" if s.iin else ")")
+        rows = [
+            ("field", s.field),
+            ("signer", who),
+            ("intact", _yes_no(s.intact)),
+            ("trusted", _yes_no(s.trusted)),
+            ("revocation", s.revocation),
+            ("signed at", s.signed_at.isoformat() if s.signed_at else "-"),
+            ("timestamp", s.timestamp.isoformat() if s.timestamp else "-"),
+            ("changed after", s.modified_after),
+            ("verdict", s.verdict.upper()),
+        ]
+        lines.append(f"  signature {i}")
+        lines.extend(f"    {label:<14}{value}" for label, value in rows)
+        lines.extend(f"    - {reason}" for reason in s.reasons)
+    if report.archive is not None:
+        archived = (
+            f"yes, record {report.archive.record}" if report.archive.registered else "no"
+        )
+        lines.append(f"  issued by this docflow (archive): {archived}")
+    lines.append(f"verdict: {report.verdict.upper()}")
+    if not report.signatures:
+        lines.extend(f"  - {reason}" for reason in report.reasons)
+    return "\n".join(lines)
+
+
+def register(group: click.Group) -> None:
+    @group.command("verify")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--json", "as_json", is_flag=True, help="Print the verify --json document.")
+    @click.option(
+        "--trust-root",
+        "trust_roots",
+        multiple=True,
+        type=click.Path(dir_okay=False, exists=True),
+        help="A PEM/DER certificate to trust as well (repeatable).",
+    )
+    @click.option(
+        "--at", callback=_parse_at, help="Validate as of this ISO 8601 time (default: now)."
+    )
+    @click.pass_obj
+    def verify_command(
+        home: Home,
+        file: str,
+        as_json: bool,
+        trust_roots: tuple[str, ...],
+        at: datetime | None,
+    ) -> None:
+        """Check every signature in FILE.pdf: 0 valid, 1 invalid or indeterminate, 2 unreadable."""
+        # pyHanko logs every failed check with a traceback; the verdict says it plainly.
+        logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+        logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            click.echo(f"docflow: {file}: cannot read: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_UNREADABLE)
+        try:
+            anchors = trust_anchors_for(home, trust_roots)
+        except ConfigError as exc:
+            click.echo(f"docflow: {exc}", err=True)
+            sys.exit(EXIT_UNREADABLE)
+        try:
+            report = verify_pdf(
+                data,
+                trust_roots=anchors,
+                at=at,
+                archive_lookup=archive_lookup_for(home),
+                file_name=path.name,
+            )
+        except UnreadablePdf as exc:
+            click.echo(f"docflow: {exc}", err=True)
+            sys.exit(EXIT_UNREADABLE)
+        if as_json:
+            click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(render_human(report))
+        sys.exit(EXIT_CODES[report.verdict])

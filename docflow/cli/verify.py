@@ -86,9 +86,7 @@ def render_human(report: VerifyReport) -> str:
         lines.extend(f"    {label:<14}{value}" for label, value in rows)
         lines.extend(f"    - {reason}" for reason in s.reasons)
     if report.archive is not None:
-        archived = (
-            f"yes, record {report.archive.record}" if report.archive.registered else "no"
-        )
+        archived = f"yes, record {report.archive.record}" if report.archive.registered else "no"
         lines.append(f"  issued by this docflow (archive): {archived}")
     lines.append(f"verdict: {report.verdict.upper()}")
     if not report.signatures:

@@ -485,7 +485,8 @@ def _trust_and_revocation(
             True,
             "unknown",
             [
-                "no OCSP response or CRL is available to show the signer's certificate was not revoked"
+                "no OCSP response or CRL is available to show that the signer's certificate "
+                "was not revoked"
             ],
         )
     return False, "unknown", [_trust_reason(relaxed)]

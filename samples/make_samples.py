@@ -199,7 +199,7 @@ def compliant_ru() -> None:
 
 
 def below_norm() -> None:
-    """03: correct and documented but only 6 points, filed late (R-3.2c, R-3.2d)."""
+    """03: correct and documented but only 6 points (R-3.2c); archived as below the norm."""
     who = "Nurlanov Erlan"
     rows = [
         (2, "Жер құқығының өзекті мәселелері", KARAGANDA, "2025-04-10"),
@@ -225,7 +225,7 @@ def below_norm() -> None:
         "kind": "cpd-report",
         "year": 2025,
         "locale": "kk",
-        "submitted_on": "2026-02-20",
+        "submitted_on": "2026-02-09",
         "consultant": {
             "full_name": "Нұрланов Ерлан Бақытұлы",
             "iin": iin("790721", 3, "0457"),
@@ -288,7 +288,7 @@ def missing_evidence() -> None:
         "kind": "cpd-report",
         "year": 2025,
         "locale": "ru",
-        "submitted_on": "2026-02-12",
+        "submitted_on": "2026-02-06",
         "consultant": {
             "full_name": "Ким Виктор Александрович",
             "iin": iin("750909", 3, "1520"),

@@ -48,6 +48,8 @@ MAX_SUBMISSION_BYTES = 5 * 1024 * 1024
 #: ZIP bomb guards: the declared uncompressed total and the number of entries.
 MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_ZIP_ENTRIES = 1000
+#: A dropped file (ZIP included) larger than this is refused before it is read.
+MAX_INPUT_BYTES = 200 * 1024 * 1024
 #: Evidence files read from a plain folder are capped like ZIP contents.
 MAX_EVIDENCE_TOTAL_BYTES = MAX_ZIP_TOTAL_BYTES
 
@@ -83,7 +85,7 @@ def load_submission(path: Path, *, today: date) -> LoadedSubmission:
     """Read the file at ``path``; evidence of a plain JSON/YAML file is looked up beside it."""
     try:
         size = path.stat().st_size
-        if size > MAX_ZIP_TOTAL_BYTES:
+        if size > MAX_INPUT_BYTES:
             raise SubmissionInvalid(
                 [Problem(path.name, f"the file is too large ({size} bytes)", "at most 200 MB")]
             )

@@ -16,8 +16,8 @@ echo "== 2. enrolling the consultants named in the sample inbox"
 .venv/bin/python scripts/enroll_samples.py "$DEMO" samples/inbox
 echo "== 3. dropping the samples into $DEMO/inbox and processing them"
 cp samples/inbox/* "$DEMO/inbox/"
-# The samples are 2025 reports; replay the filing season (10 February 2026).
-docflow watch --once --today 2026-02-10
+# The samples are 2025 reports; replay the filing season (25 February 2026: one sample is late).
+docflow watch --once --today 2026-02-25
 echo "== 4. what became of each submission"
 docflow status
 echo "== 5. waiting for the officer"

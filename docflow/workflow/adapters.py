@@ -1,0 +1,264 @@
+"""Glue between the workflow and the parts that do I/O: the PKI and trust services, rendering
+and conversion, signing, and the archive record of a report.
+
+Kept in one module so the stages in ``cpd.py`` read as the story of a submission and the
+knowledge of each part's API lives in one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import mimetypes
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docflow.config import Home, Settings
+from docflow.errors import NotEnrolled, PkiError
+from docflow.kinds import load_kind
+
+if TYPE_CHECKING:
+    from docflow.intake.parse import LoadedSubmission
+    from docflow.model import CpdReport
+    from docflow.pki import ServiceEndpoints, SignerHandle
+    from docflow.rules import CpdVerdict
+    from docflow.workflow.parts import Parts
+
+log = logging.getLogger("docflow.workflow")
+
+CPD = load_kind("cpd-report")
+
+
+# ------------------------------------------------------------------ PKI and trust services
+
+
+class PkiAdapter:
+    """Who may sign, and their loaded keys (loading an RSA key costs ~45 ms: once a process)."""
+
+    def __init__(self, home: Home):
+        from docflow.pki import Pki
+
+        self.pki = Pki(home)
+        self._signers: dict[str, SignerHandle] = {}
+        self._lock = threading.Lock()
+
+    def is_enrolled(self, iin: str) -> bool:
+        try:
+            self.pki.find(iin=iin)
+        except NotEnrolled:
+            return False
+        return True
+
+    def officer_iin(self) -> str:
+        return self.pki.find(role="officer").iin
+
+    def officer_name(self) -> str:
+        return self.pki.find(role="officer").name
+
+    def name_of(self, iin: str) -> str:
+        return self.pki.find(iin=iin).name
+
+    def signer(self, iin: str) -> SignerHandle:
+        with self._lock:
+            handle = self._signers.get(iin)
+            if handle is None:
+                handle = self._signers[iin] = self.pki.signer_for(iin=iin)
+            return handle
+
+
+class RunningServices:
+    """The trust services a signing process uses: the demo TSA/OCSP/CRL on loopback (started
+    here, or already served by another docflow process), or production ones from docflow.toml."""
+
+    def __init__(self, home: Home, settings: Settings):
+        from docflow.pki import Pki, TrustServices
+
+        self._server: TrustServices | None = None
+        pki = Pki(home)
+        if settings.tsa_url:
+            self.endpoints: ServiceEndpoints = pki.endpoints(settings.tsa_url)
+            return
+        server = TrustServices(home)
+        try:
+            server.start()
+            self._server = server
+        except PkiError:
+            # The port is taken: another docflow process of this home (a watcher, `pki serve`)
+            # already serves the same PKI there; use it.
+            log.info("trust services already running at %s", server.base_url)
+        self.endpoints = server.endpoints
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+def start_services(home: Home, settings: Settings) -> RunningServices:
+    return RunningServices(home, settings)
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def _mime(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def submission_json(loaded: LoadedSubmission, verdict: CpdVerdict | None = None) -> bytes:
+    """The machine-readable copy embedded in the PDF (R-7.6): the input as validated and the
+    rule check's result."""
+    document: dict[str, Any] = {"submission": loaded.model.model_dump(mode="json")}
+    if verdict is not None:
+        document["check"] = verdict.to_json()
+    document["input_sha256"] = loaded.sha256
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def render_report_pdf(
+    parts: Parts,
+    loaded: LoadedSubmission,
+    report: CpdReport,
+    verdict: CpdVerdict,
+    *,
+    officer_comment: str | None = None,
+) -> bytes:
+    from docflow.render import Attachment, FieldSpec, finalize_pdf, render_docx, report_context
+
+    attachments = [
+        Attachment(
+            name=Path(name).name,
+            data=data,
+            mime_type=_mime(name),
+            relationship="Supplement",
+            description=f"Evidence: {name}",
+        )
+        for name, data in sorted(loaded.evidence.items())
+    ]
+    attachments.append(
+        Attachment(
+            name="submission.json",
+            data=submission_json(loaded, verdict),
+            mime_type="application/json",
+            relationship="Data",
+            description="The submission as received and checked (machine-readable)",
+        )
+    )
+    data = report.model_dump(mode="python")
+    data["submitted_on"] = report.submitted_on or parts.clock.today()
+    context = report_context(
+        data,
+        verdict.to_json(),
+        locale=report.locale,
+        attachments=attachments,
+        officer_comment=officer_comment,
+    )
+    template = parts.settings.templates / CPD.template("document", report.locale)
+    pdf = parts.converter.convert(render_docx(template, context))
+    fields = [FieldSpec(name=s.field) for s in CPD.signing.signers]
+    return finalize_pdf(pdf, attachments=attachments, signature_fields=fields)
+
+
+# ------------------------------------------------------------------ signing
+
+
+def sign_pdf(
+    parts: Parts,
+    pdf: bytes,
+    *,
+    field: str,
+    role: str,
+    iin: str,
+    locale: str,
+    lock: bool,
+    lta: bool,
+) -> bytes:
+    from docflow.sign import SignSpec
+    from docflow.sign import sign_pdf as pades_sign
+
+    signer = parts.pki.signer(iin)
+    spec = SignSpec(field=field, role=role, locale=locale, lock=lock, lta=lta)
+    return pades_sign(pdf, spec, signer=signer, services=parts.services.endpoints)
+
+
+# ------------------------------------------------------------------ the archive record
+
+
+def template_info(parts: Parts, name: str) -> dict[str, str]:
+    path = parts.settings.templates / name
+    return {"name": name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def archive_report(
+    parts: Parts,
+    *,
+    record_id: str,
+    pdf: bytes,
+    loaded: LoadedSubmission,
+    report: CpdReport,
+    verdict: CpdVerdict,
+    outcome: str,
+    events: Sequence[tuple[str, str | None, str, str]],
+    remarks: Sequence[str] = (),
+) -> str:
+    """Store the signed report with its record (shape in docs/ARCHITECTURE.md); idempotent."""
+    archive = parts.archive
+    existing = archive.find_by_input_sha256(loaded.sha256)
+    if existing is not None:
+        return str(existing)
+    series = CPD.series_key(loaded.model.model_dump(mode="json"))
+    earlier = [r for r in archive.versions(series) if r.get("id") != record_id]
+    previous = earlier[-1] if earlier else None
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    points_by_form: Counter[str] = Counter()
+    for activity in verdict.activities:
+        if activity.counted:
+            points_by_form[str(activity.form)] += activity.points
+    signers = [{"role": "consultant", "name": report.consultant.full_name,
+                "iin": report.consultant.iin}]  # fmt: skip
+    if outcome != "returned":
+        signers.append(
+            {"role": "officer", "name": parts.pki.officer_name(), "iin": parts.pki.officer_iin()}
+        )
+    submitted_on = report.submitted_on or parts.clock.today()
+    record = {
+        "kind": CPD.record_kind,
+        "outcome": outcome,
+        "full_name": report.consultant.full_name,
+        "iin": report.consultant.iin,
+        "year": report.year,
+        "chamber": report.consultant.chamber,
+        "member_since": report.consultant.member_since.isoformat(),
+        "locale": report.locale,
+        "series": series,
+        "version": len(earlier) + 1,
+        "previous": previous.get("id") if previous else None,
+        "source": loaded.source_name,
+        "input_sha256": loaded.sha256,
+        "submitted_on": submitted_on.isoformat(),
+        "deadline": verdict.deadline.isoformat(),
+        "late": verdict.late,
+        "total_points": verdict.total_points,
+        "required_points": verdict.required_points,
+        "points_by_form": dict(points_by_form),
+        "exemption": report.exemption.model_dump(mode="json", by_alias=True)
+        if report.exemption
+        else None,
+        "verdict": verdict.to_json(),
+        "rule_version": verdict.rule_version,
+        "template": template_info(parts, CPD.template("document", report.locale)),
+        "signers": signers,
+        "remarks": list(remarks),
+        "events": [
+            {"type": kind, "at": at or now, "actor": actor, "detail": detail}
+            for kind, at, actor, detail in events
+        ]
+        + [{"type": "archived", "at": now, "actor": "docflow", "detail": record_id}],
+    }
+    archive.store(record, pdf, record_id=record_id)
+    return record_id

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from docflow.model import ChamberRoster, CpdReport, EventCertificates, evidence_key
 
@@ -35,7 +35,7 @@ def base() -> dict[str, Any]:
     }
 
 
-def error_locs(data: dict[str, Any], model: type = CpdReport) -> set[tuple[Any, ...]]:
+def error_locs(data: dict[str, Any], model: type[BaseModel] = CpdReport) -> set[tuple[Any, ...]]:
     with pytest.raises(ValidationError) as caught:
         model.model_validate(data)
     return {tuple(e["loc"]) for e in caught.value.errors()}

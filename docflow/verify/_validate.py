@@ -366,6 +366,13 @@ def _judge_signature(
 
     tst = status.timestamp_validity
     timestamp = tst.timestamp if tst is not None else None
+    if at is not None and timestamp is not None and timestamp > at:
+        reasons.append(
+            f"the signature's timestamp ({timestamp.isoformat()}) is later than the "
+            f"validation time ({at.isoformat()})"
+        )
+        if verdict == "valid":
+            verdict = "indeterminate"
     if tst is not None and not (tst.intact and tst.valid):
         reasons.append("the signature timestamp is damaged")
         verdict = "invalid"

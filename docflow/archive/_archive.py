@@ -168,9 +168,13 @@ class Archive:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Release the index and the lock file; closing twice is harmless."""
         with self._mutex:
+            if self._lock_fd < 0:
+                return
             self._db.close()
             os.close(self._lock_fd)
+            self._lock_fd = -1
 
     def __enter__(self) -> Archive:
         return self

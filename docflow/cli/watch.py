@@ -6,14 +6,14 @@ import json
 import logging
 import signal
 import threading
-from datetime import date
+from typing import Any
 
 import click
 
 from docflow.config import Home
 
 
-def _today_option(f):  # type: ignore[no-untyped-def]
+def _today_option(f: Any) -> Any:
     return click.option(
         "--today",
         type=click.DateTime(formats=["%Y-%m-%d"]),

@@ -56,7 +56,9 @@ class Parts:
     def archive(self) -> Archive:
         from docflow.archive import Archive
 
-        return Archive(self.home)
+        archive = Archive(self.home, clock=self.clock.now)
+        self._closers.append(archive)
+        return archive
 
     @cached_property
     def pki(self) -> Any:

@@ -1,0 +1,114 @@
+"""The watcher as a chamber runs it: a real process seeing real filesystem events, killed with
+SIGKILL in the middle of a burst and restarted — nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from workflow_builders import as_zip, report, valid_iin
+
+from docflow.archive import Archive
+from docflow.config import Home
+from docflow.pki import Pki
+from docflow.pki.testing import make_test_pki
+from docflow.verify import verify_pdf
+
+pytestmark = pytest.mark.slow
+
+
+def docflow(home: Home, *args: str) -> list[str]:
+    return [sys.executable, "-m", "docflow", "--home", str(home.root), *args]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "DOCFLOW_TODAY": "2026-02-10"}
+
+
+def journal(home: Home) -> list[dict[str, object]]:
+    out = subprocess.run(
+        docflow(home, "status", "--json"), capture_output=True, text=True, check=True, env=env()
+    )
+    return list(json.loads(out.stdout))
+
+
+def wait_for(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError("timed out")
+
+
+def enrolled_burst(home: Home, n: int) -> list[tuple[str, bytes]]:
+    pki = make_test_pki(home, consultant=False)
+    files = []
+    for i in range(n):
+        iin = valid_iin(i + 1)
+        pki.enroll(iin, f"Тестов Консультант {i}", "consultant")
+        files.append((f"report-{i:02d}.zip", as_zip(report(iin=iin, full_name=f"Тестов {i}"))))
+    return files
+
+
+def test_real_filesystem_events_take_a_file_written_slowly(home: Home) -> None:
+    [(name, content)] = enrolled_burst(home, 1)
+    proc = subprocess.Popen(
+        docflow(home, "watch", "--settle", "1.0"), env=env(), start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        time.sleep(1.0)
+        (home.inbox / "ignored.json.part").write_bytes(b"{")
+        # A file written in pieces, under its final name, over ~1.5 s: taken only when complete.
+        with (home.inbox / name).open("wb") as f:
+            for start in range(0, len(content), len(content) // 5 + 1):
+                f.write(content[start : start + len(content) // 5 + 1])
+                f.flush()
+                time.sleep(0.3)
+        wait_for(lambda: any(e["state"] == "archived" for e in journal(home)), timeout=120)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+    [entry] = journal(home)
+    assert entry["source"] == name and entry["state"] == "archived"
+    assert (home.inbox / "ignored.json.part").exists()
+
+
+def test_sigkill_mid_burst_loses_and_doubles_nothing(home: Home) -> None:
+    files = enrolled_burst(home, 10)
+    proc = subprocess.Popen(
+        docflow(home, "watch", "--settle", "0.2"), env=env(), start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for name, content in files:
+            (home.inbox / name).write_bytes(content)
+        wait_for(lambda: sum(e["state"] == "archived" for e in journal(home)) >= 3, timeout=180)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the watcher and its LibreOffice, mid-burst
+        proc.wait(timeout=30)
+    before = journal(home)
+    assert any(e["state"] == "processing" for e in before) or len(before) < len(files)
+
+    subprocess.run(docflow(home, "watch", "--once"), env=env(), check=True, timeout=600)
+
+    entries = journal(home)
+    assert sorted(e["source"] for e in entries) == sorted(name for name, _ in files)
+    assert all(e["state"] == "archived" for e in entries), entries
+    archive = Archive(home)
+    records = archive.search(kind="cpd-report")
+    assert len(records) == len(files)
+    assert len({r["input_sha256"] for r in records}) == len(files)
+    trust = Pki(home).trust_roots()
+    audit = archive.audit(lambda pdf: verify_pdf(pdf, trust_roots=trust).verdict == "valid")
+    assert audit.ok, audit.to_json()
+    audit_cli = subprocess.run(docflow(home, "archive", "audit"), env=env(), timeout=300)
+    assert audit_cli.returncode == 0
+    assert not list(Path(home.state / "work").iterdir())

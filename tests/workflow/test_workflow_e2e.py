@@ -1,0 +1,118 @@
+"""End to end through the real parts: every state of the contract is reached, the PDFs verify,
+the review and return loops work, and the archive audit passes afterwards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from workflow_builders import activity, as_zip, report
+
+from docflow.archive import Archive
+from docflow.config import Home
+from docflow.pki import Pki
+from docflow.verify import verify_pdf
+from docflow.workflow.review import ReviewQueue
+
+pytestmark = pytest.mark.slow
+
+
+def states(runner: Any) -> dict[str, Any]:
+    return {e.source: e for e in runner.journal.entries()}
+
+
+def by_source(archive: Archive, source: str) -> dict[str, Any]:
+    return next(r for r in archive.search(kind="cpd-report") if r["source"] == source)
+
+
+def test_every_outcome_of_the_contract(
+    pki_home: Home, drop: Callable[[str, bytes], Path], workflow: Any
+) -> None:
+    compliant = as_zip(report())
+    drop("compliant.zip", compliant)
+    drop("compliant-again.zip", compliant)  # the same bytes twice: one record
+    below = report([activity(2, "Семинар", "2025-03-14"), activity(11, "Мақала", "2025-06-01")])
+    drop("below.zip", as_zip(below))
+    other = report(
+        [
+            *report()["activities"][:4],
+            activity("other", "Тегін заң көмегі күні", "2025-10-01",
+                     justification="Азаматтарға тегін кеңес, 6 сағат", claimed_points=2),
+        ]
+    )  # fmt: skip
+    drop("other.zip", as_zip(other))
+    missing = report()
+    drop("missing.zip", as_zip(missing, omit=(missing["activities"][1]["evidence"][0],)))
+    exempt = report([], exemption={"reason": "maternity_leave", "from": "2025-03-01", "to": None})
+    drop("exempt.yaml", yaml.safe_dump(exempt, allow_unicode=True).encode())
+    bad = report()
+    bad["consultant"]["iin"] = "900415400128"
+    bad["activities"][0]["date"] = "2025-02-30"
+    drop("bad.yaml", yaml.safe_dump(bad, allow_unicode=True).encode())
+    stranger = report(iin="750505400007", full_name="Белгісіз Адам")
+    drop("stranger.zip", as_zip(stranger))
+
+    workflow.run_once()
+    got = states(workflow)
+
+    got_states = {k: v.state for k, v in got.items()}
+    # Which of two identical files wins is a race; exactly one is archived, one a duplicate.
+    twins = sorted([got_states.pop("compliant.zip"), got_states.pop("compliant-again.zip")])
+    assert twins == ["archived", "duplicate"]
+    assert got_states == {
+        "below.zip": "archived",
+        "other.zip": "review",
+        "missing.zip": "returned",
+        "exempt.yaml": "archived",
+        "bad.yaml": "rejected",
+        "stranger.zip": "rejected",
+    }
+
+    archive = Archive(pki_home)
+    outcomes = {r["source"]: r["outcome"] for r in archive.search(kind="cpd-report")}
+    assert outcomes.pop("compliant.zip", None) or outcomes.pop("compliant-again.zip") == "compliant"
+    assert outcomes == {
+        "below.zip": "below_norm",
+        "exempt.yaml": "exempt",
+        "missing.zip": "returned",
+    }
+
+    # Rejections are explained beside the file, every problem named (IIN and date).
+    error = (pki_home.inbox / "rejected" / "bad.yaml.error.txt").read_text(encoding="utf-8")
+    assert "consultant.iin" in error and "activities[0].date" in error
+    enroll = (pki_home.inbox / "rejected" / "stranger.zip.error.txt").read_text(encoding="utf-8")
+    assert "enroll first" in enroll
+    assert sorted(p.name for p in pki_home.inbox.iterdir()) == ["rejected"]
+
+    # The archived report is signed by consultant and officer and verifies.
+    trust = Pki(pki_home).trust_roots()
+    record = archive.search(outcome="compliant")[0]
+    result = verify_pdf(archive.pdf_bytes(record["id"]), trust_roots=trust).to_json()
+    assert result["verdict"] == "valid", json.dumps(result, ensure_ascii=False)
+    roles = [s["role"] for s in result["signatures"]]
+    assert roles[:2] == ["consultant", "officer"]
+
+    # The officer approves the "other" activity (R-3.1b): countersigned and archived.
+    queue = ReviewQueue(workflow.parts)
+    [item] = queue.items()
+    assert item.reasons and "R-3.1b" in item.reasons[0]
+    outcome = queue.approve(item.id, decided_points={4: 2})
+    assert outcome.state == "archived"
+    approved = archive.get(outcome.record).record  # type: ignore[arg-type]
+    assert approved["outcome"] == "compliant" and approved["total_points"] == 12
+    assert any(e["type"] == "approved" for e in approved["events"])
+
+    # The returned report (R-3.2e) corrected: version 2 of the same series, linked to v1.
+    drop("missing-fixed.zip", as_zip(missing))
+    workflow.run_once()
+    v2 = by_source(archive, "missing-fixed.zip")
+    v1 = by_source(archive, "missing.zip")
+    full_v2 = archive.get(v2["id"]).record
+    assert full_v2["version"] == 2 and full_v2["previous"] == v1["id"]
+
+    report_audit = archive.audit(lambda pdf: verify_pdf(pdf, trust_roots=trust).verdict == "valid")
+    assert report_audit.ok, report_audit.to_json()

@@ -30,4 +30,3 @@ def filled(archive: Archive) -> Archive:
     for i in range(5):
         archive.store(make_record(i), make_pdf(i), record_id=f"R-2025-{i:04d}")
     return archive
-

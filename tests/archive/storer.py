@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from archive_helpers import make_pdf, make_record  # noqa: E402
+from archive_helpers import make_pdf, make_record
 
-from docflow.archive import Archive  # noqa: E402
-from docflow.config import Home  # noqa: E402
+from docflow.archive import Archive
+from docflow.config import Home
 
 
 def main(argv: list[str]) -> None:

@@ -22,7 +22,10 @@ def test_store_writes_pdf_and_record_in_the_readable_layout(archive: Archive, ho
     on_disk = json.loads((folder / "R-2025-0001.json").read_text(encoding="utf-8"))
     assert on_disk["id"] == "R-2025-0001"
     assert on_disk["full_name"] == "Сейітқали Әсел Нұрланқызы 1"
-    assert on_disk["pdf"] == "2025/almaty-qalasynyn-zan-konsultanttary-palatasy/cpd-report/R-2025-0001.pdf"
+    assert (
+        on_disk["pdf"]
+        == "2025/almaty-qalasynyn-zan-konsultanttary-palatasy/cpd-report/R-2025-0001.pdf"
+    )
     assert on_disk["archived_at"] == "2026-02-10T09:30:01Z"
     assert len(on_disk["sha256"]) == 64
     assert on_disk["events"][0]["type"] == "received"
@@ -38,7 +41,12 @@ def test_hostile_chamber_and_kind_cannot_escape_the_outbox(archive: Archive, hom
     record = make_record(1, chamber="../../etc/ Палата\x00<x>", kind="../../evil", year="2025")
     stored = archive.store(record, make_pdf(1), record_id="R-1")
     assert home.outbox in stored.pdf_path.parents
-    assert stored.pdf_path.relative_to(home.outbox).parts == ("2025", "etc-palata-x", "evil", "R-1.pdf")
+    assert stored.pdf_path.relative_to(home.outbox).parts == (
+        "2025",
+        "etc-palata-x",
+        "evil",
+        "R-1.pdf",
+    )
 
 
 @pytest.mark.parametrize("bad", ["../x", "a/b", ".hidden", "", "x" * 200, "a b", "r.tmp", "Ә-1"])
@@ -49,7 +57,10 @@ def test_unsafe_record_ids_are_refused(archive: Archive, bad: str) -> None:
 
 
 def test_slugify_transliterates_kazakh_and_russian() -> None:
-    assert slugify("Палата юридических консультантов «Щит»") == "palata-yuridicheskikh-konsultantov-shchit"
+    assert (
+        slugify("Палата юридических консультантов «Щит»")
+        == "palata-yuridicheskikh-konsultantov-shchit"
+    )
     assert slugify("ҚАЗАҚСТАН ӨҢІРІ") == "qazaqstan-oniri"
     assert slugify("!!!") == "unknown"
     assert len(slugify("Ә" * 500)) <= 60

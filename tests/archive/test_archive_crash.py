@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import subprocess
@@ -128,4 +129,4 @@ def test_two_processes_storing_at_once_keep_one_chain(home: Home) -> None:
         assert [e["seq"] for e in entries] == list(range(1, 121))
         # the two producers really interleaved (otherwise this test proves nothing)
         owners = [e["record"] >= "R-2025-1000" for e in entries]
-        assert sum(a != b for a, b in zip(owners, owners[1:], strict=False)) > 2
+        assert sum(a != b for a, b in itertools.pairwise(owners)) > 2

@@ -1,0 +1,260 @@
+"""``docflow archive``: search, get, show, audit, recover and export the archive in ``outbox/``.
+
+Exit codes (CONTRACT.md): ``get``/``show`` 1 for an unknown id; ``audit`` 0 when everything is
+intact, 1 otherwise. Read-only commands open the archive without recovering it, so an audit
+reports a crashed writer's leftovers instead of silently repairing them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from docflow.archive import Archive, AuditReport, Verifier
+from docflow.atomic import write_bytes_atomic
+from docflow.config import Home
+from docflow.errors import ArchiveError, UnknownRecord
+
+__all__ = ["register", "signature_verifier"]
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def signature_verifier(home: Home) -> Verifier | None:
+    """``docflow.verify`` as an audit verifier, with the home's CA certificates as trust roots;
+    ``None`` when the verify subsystem is not installed."""
+    try:
+        from docflow.verify import home_trust_anchors, verify_pdf
+    except ImportError:
+        return None
+    roots = list(home_trust_anchors(home.certs))
+
+    def verifier(data: bytes) -> tuple[bool, str]:
+        report = verify_pdf(data, trust_roots=roots)
+        why = "; ".join(report.reasons) or ", ".join(
+            f"{s.role or s.signer}: {s.verdict}" for s in report.signatures
+        )
+        return report.verdict == "valid", f"{report.verdict}" + (f" ({why})" if why else "")
+
+    return verifier
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"docflow: {message}", err=True)
+    sys.exit(code)
+
+
+def _open(home: Home) -> Archive:
+    return Archive(home, recover=False)
+
+
+def register(group: click.Group) -> None:
+    @group.group()
+    def archive() -> None:
+        """The archive in outbox/: signed PDFs, their records, the index and the audit log."""
+
+    @archive.command()
+    @click.option("--name", help="Part of the person's name (any case, Cyrillic too).")
+    @click.option("--iin", help="The 12-digit IIN.")
+    @click.option("--year", type=int, help="Reporting year.")
+    @click.option("--chamber", help="Part of the chamber's name.")
+    @click.option("--kind", help="cpd-report, certificate, ...")
+    @click.option("--outcome", help="compliant, exempt, below_norm, ...")
+    @click.option("--text", help="Text anywhere in the record.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+    @click.pass_obj
+    def search(
+        home: Home,
+        name: str | None,
+        iin: str | None,
+        year: int | None,
+        chamber: str | None,
+        kind: str | None,
+        outcome: str | None,
+        text: str | None,
+        as_json: bool,
+    ) -> None:
+        """Find archived records; every filter given must match."""
+        with _open(home) as arch:
+            found = arch.search(
+                name=name, iin=iin, year=year, chamber=chamber, kind=kind, outcome=outcome,
+                text=text,
+            )  # fmt: skip
+        if as_json:
+            click.echo(_dump(found))
+            return
+        if not found:
+            click.echo("No archived record matches.")
+        for r in found:
+            status = "" if r.get("status") == "active" else f"  [{r.get('status')}]"
+            click.echo(
+                f"{r['id']}  {r.get('kind')}  {r.get('year')}  v{r.get('version') or 1}  "
+                f"{r.get('outcome') or '-'}  {r.get('full_name') or '-'} ({r.get('iin') or '-'})"
+                f"{status}"
+            )
+
+    @archive.command()
+    @click.argument("record_id", metavar="ID")
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Write the PDF here (default: standard output, or ID.pdf on a terminal).",
+    )
+    @click.pass_obj
+    def get(home: Home, record_id: str, output: str | None) -> None:
+        """Write the archived PDF (checked against its archived SHA-256)."""
+        with _open(home) as arch:
+            try:
+                data = arch.pdf_bytes(record_id)
+            except UnknownRecord:
+                _fail(f"no archived record {record_id!r}")
+                return
+            except ArchiveError as exc:
+                _fail(str(exc))
+                return
+        if output is None and sys.stdout.isatty():
+            output = f"{record_id}.pdf"
+        if output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
+        write_bytes_atomic(Path(output).resolve(), data)
+        click.echo(f"{output}  ({len(data)} bytes)", err=True)
+
+    @archive.command()
+    @click.argument("record_id", metavar="ID")
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def show(home: Home, record_id: str, as_json: bool) -> None:
+        """A record, its audit events, its log entries and its version chain."""
+        with _open(home) as arch:
+            try:
+                stored = arch.get(record_id)
+            except UnknownRecord:
+                _fail(f"no archived record {record_id!r}")
+                return
+            except ArchiveError as exc:
+                _fail(str(exc))
+                return
+            record = stored.record
+            series = record.get("series")
+            chain = arch.versions(series) if isinstance(series, str) else []
+            log = arch.log_entries(record_id)
+        events = record.get("events") or record.get("audit") or []
+        data = {
+            "record": record,
+            "status": stored.status,
+            "status_reason": stored.status_reason,
+            "pdf": str(stored.pdf_path),
+            "events": events,
+            "log": log,
+            "versions": [
+                {k: v.get(k) for k in ("id", "version", "previous", "outcome", "archived_at")}
+                for v in chain
+            ],
+        }
+        if as_json:
+            click.echo(_dump(data))
+            return
+        click.echo(f"{record_id}  {record.get('kind')}  {stored.status}")
+        for key in ("full_name", "iin", "year", "chamber", "outcome", "version", "previous",
+                    "verdict", "points", "rule_version", "template_version", "sha256",
+                    "archived_at"):  # fmt: skip
+            if record.get(key) is not None:
+                click.echo(f"  {key:<17}{record[key]}")
+        click.echo(f"  {'pdf':<17}{stored.pdf_path}")
+        if stored.status_reason:
+            click.echo(f"  {'status reason':<17}{stored.status_reason}")
+        click.echo("events:")
+        for e in events:
+            if isinstance(e, dict):
+                click.echo(
+                    f"  {e.get('at', '')}  {e.get('type', '')}  {e.get('actor', '')}"
+                    f"  {e.get('detail', '') or ''}".rstrip()
+                )
+        click.echo("log:")
+        for e in log:
+            extra = f" {e.get('status')}: {e.get('reason')}" if e.get("event") == "status" else ""
+            click.echo(f"  #{e.get('seq')}  {e.get('at')}  {e.get('event')}{extra}")
+        if len(chain) > 1:
+            click.echo("versions:")
+            for v in chain:
+                mark = " *" if v["id"] == record_id else ""
+                click.echo(f"  v{v.get('version')}  {v['id']}  {v.get('outcome') or ''}{mark}")
+
+    @archive.command()
+    @click.option("--json", "as_json", is_flag=True)
+    @click.option(
+        "--no-signatures",
+        is_flag=True,
+        help="Check the archive's own integrity only, without re-verifying signatures.",
+    )
+    @click.pass_obj
+    def audit(home: Home, as_json: bool, no_signatures: bool) -> None:
+        """Re-check the log chain, every record's files and index, and every signature."""
+        verifier = None if no_signatures else signature_verifier(home)
+        with _open(home) as arch:
+            report = arch.audit(verifier)
+        _print_audit(report, as_json, signatures=verifier is not None)
+        sys.exit(0 if report.ok else 1)
+
+    @archive.command()
+    @click.pass_obj
+    def recover(home: Home) -> None:
+        """Finish or undo stores interrupted by a crash (the watcher does this on start)."""
+        with Archive(home, recover=False) as arch:
+            report = arch.recover()
+        if report.clean:
+            click.echo("Nothing to recover.")
+            return
+        click.echo(
+            f"completed {len(report.completed)}, undone {len(report.removed)}, "
+            f"replayed {len(report.replayed)} log line(s), removed "
+            f"{len(report.temp_files_removed)} temporary file(s), cut {report.torn_log_bytes} "
+            "torn log byte(s)"
+        )
+
+    @archive.command()
+    @click.argument("dest", type=click.Path(file_okay=False))
+    @click.option("--id", "ids", multiple=True, help="Export only these records (repeatable).")
+    @click.option("--organization", help="Source-Organization of the bag (default: docflow.toml).")
+    @click.pass_obj
+    def export(home: Home, dest: str, ids: tuple[str, ...], organization: str | None) -> None:
+        """Write a BagIt bag (sha256 + sha512) for transfer to a state archive."""
+        with Archive(home, recover=False, clock=_now) as arch:
+            try:
+                path = arch.export_bagit(
+                    Path(dest), ids=list(ids) or None, organization=organization
+                )
+            except UnknownRecord as exc:
+                _fail(str(exc))
+                return
+        click.echo(str(path))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _print_audit(report: AuditReport, as_json: bool, *, signatures: bool) -> None:
+    if as_json:
+        data = report.to_json()
+        data["signatures_checked"] = signatures
+        click.echo(_dump(data))
+        return
+    for problem in report.problems:
+        click.echo(f"PROBLEM  {problem}")
+    head = f"log head seq {report.head.seq} sha256 {report.head.line_sha256}"
+    what = "files, log and signatures" if signatures else "files and log"
+    if report.ok:
+        click.echo(f"Archive intact: {report.checked} record(s), {what} checked; {head}")
+    else:
+        click.echo(f"{len(report.problems)} problem(s) in {report.checked} record(s); {head}")

@@ -37,12 +37,19 @@ def fsync_dir(folder: Path) -> None:
 
 
 def write_bytes_atomic(
-    target: Path, data: bytes, *, overwrite: bool = True, mode: int = 0o644
+    target: Path,
+    data: bytes,
+    *,
+    overwrite: bool = True,
+    mode: int = 0o644,
+    sync_dir: bool = True,
 ) -> None:
     """Write ``data`` to ``target`` atomically and durably.
 
     With ``overwrite=False`` an existing target raises ``FileExistsError`` and is left alone
-    (a hard link is used as the atomic "create if absent" instead of a rename).
+    (a hard link is used as the atomic "create if absent" instead of a rename). With
+    ``sync_dir=False`` the caller promises to :func:`fsync_dir` the folder itself (one fsync for
+    several files written into the same folder).
     """
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -69,7 +76,8 @@ def write_bytes_atomic(
         except FileNotFoundError:
             pass
         raise
-    fsync_dir(folder)
+    if sync_dir:
+        fsync_dir(folder)
 
 
 def write_text_atomic(

@@ -538,6 +538,8 @@ _HINTS: dict[str, str] = {
     "online": "true or false",
     "hours": "a number of hours",
     "activities": "a list of activities",
+    "activities[]": "an activity with form, title, organizer, date and evidence",
+    "participants[]": "a participant with full_name and iin",
     "participants": "a list of participants with full_name and iin",
     "consultant": "full_name, iin, chamber and member_since",
     "exemption": "reason, from and to, or null",
@@ -584,6 +586,8 @@ def _kind_of(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, datetime):
+        return f"the date and time {value.isoformat(sep=' ')}"
     if isinstance(value, date):
         return f"the date {value.isoformat()}"
     return type(value).__name__

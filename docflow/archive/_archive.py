@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from docflow.archive import _index, _log
-from docflow.archive._audit import AuditReport, Verifier, run_audit
+from docflow.archive._audit import AuditReport, Verifier, check_integrity, check_signatures
 from docflow.archive._layout import (
     check_record_id,
     check_status,
@@ -710,11 +710,18 @@ class Archive:
     # -- integrity and transfer --------------------------------------------------------------
 
     def audit(self, verifier: Verifier | None = None) -> AuditReport:
-        """Check log chain, files, index and (with ``verifier``) every PDF's signatures."""
-        with self._mutex:
+        """Check log chain, files, index and (with ``verifier``) every PDF's signatures.
+
+        The integrity part holds the archive lock, so a store in progress in another process is
+        never mistaken for tampering; the slow signature checks run after it is released.
+        """
+        with self._locked():
             rows = [dict(r) for r in self._db.execute("SELECT * FROM records ORDER BY rowid")]
             anchored = self._anchored_head()
-        return run_audit(self.root, self.log_path, rows, anchored, verifier)
+            report, intact = check_integrity(self.root, self.log_path, rows, anchored)
+        if verifier is not None:
+            check_signatures(self.root, intact, report, verifier)
+        return report
 
     def export_bagit(
         self, dest: Path, *, ids: list[str] | None = None, organization: str | None = None

@@ -180,9 +180,11 @@ def _check_chain(
 
 
 def _check_files(
-    root: Path, logged: Mapping[str, _Logged], report: AuditReport, verifier: Verifier | None
-) -> None:
+    root: Path, logged: Mapping[str, _Logged], report: AuditReport
+) -> list[tuple[str, Path, str]]:
+    """Each logged record's files against the log; returns the intact PDFs (id, path, sha)."""
     prefix = root.name
+    intact: list[tuple[str, Path, str]] = []
     for record, item in logged.items():
         pdf_file, json_file = root / item.pdf, root / item.json
         pdf_where, json_where = f"{prefix}/{item.pdf}", f"{prefix}/{item.json}"
@@ -219,18 +221,36 @@ def _check_files(
                         f"record JSON edited: sha256 {actual}, archived {item.record_sha256}",
                     )
                 )
-        if verifier is not None and pdf_data is not None:
-            try:
-                result = verifier(pdf_data)
-            except Exception as exc:  # a verifier crash is a finding, not the end of the audit
-                result = (False, f"verification failed: {type(exc).__name__}: {exc}")
-            ok, why = result if isinstance(result, tuple) else (bool(result), "")
-            if not ok:
-                report.problems.append(
-                    AuditProblem(
-                        record, pdf_where, f"signatures do not verify{': ' + why if why else ''}"
-                    )
+        if pdf_data is not None:
+            intact.append((record, pdf_file, item.pdf_sha256))
+    return intact
+
+
+def check_signatures(
+    root: Path, intact: list[tuple[str, Path, str]], report: AuditReport, verifier: Verifier
+) -> None:
+    """Re-verify the PDFs found intact; runs without the archive lock (it is slow)."""
+    for record, pdf_file, sha in intact:
+        pdf_where = f"{root.name}/{pdf_file.relative_to(root).as_posix()}"
+        try:
+            data = pdf_file.read_bytes()
+        except OSError as exc:
+            report.problems.append(AuditProblem(record, pdf_where, f"PDF unreadable: {exc}"))
+            continue
+        if _log.sha256_hex(data) != sha:
+            report.problems.append(AuditProblem(record, pdf_where, "PDF changed during the audit"))
+            continue
+        try:
+            result = verifier(data)
+        except Exception as exc:  # a verifier crash is a finding, not the end of the audit
+            result = (False, f"verification failed: {type(exc).__name__}: {exc}")
+        ok, why = result if isinstance(result, tuple) else (bool(result), "")
+        if not ok:
+            report.problems.append(
+                AuditProblem(
+                    record, pdf_where, f"signatures do not verify{': ' + why if why else ''}"
                 )
+            )
 
 
 def _check_unaccounted(root: Path, logged: Mapping[str, _Logged], report: AuditReport) -> None:
@@ -301,18 +321,16 @@ def _check_index(
             )
 
 
-def run_audit(
-    root: Path,
-    log_path: Path,
-    rows: list[dict[str, Any]],
-    anchored: _log.Head,
-    verifier: Verifier | None,
-) -> AuditReport:
+def check_integrity(
+    root: Path, log_path: Path, rows: list[dict[str, Any]], anchored: _log.Head
+) -> tuple[AuditReport, list[tuple[str, Path, str]]]:
+    """Everything but signatures (the caller holds the archive lock, for a consistent view);
+    returns the report and the intact PDFs for :func:`check_signatures`."""
     report = AuditReport()
     prefix = root.name
     logged = _check_chain(log_path, anchored, report, f"{prefix}/.index/{log_path.name}")
-    _check_files(root, logged, report, verifier)
+    intact = _check_files(root, logged, report)
     _check_unaccounted(root, logged, report)
     _check_index(rows, logged, report, f"{prefix}/.index/archive.sqlite")
     report.checked = len(logged)
-    return report
+    return report, intact

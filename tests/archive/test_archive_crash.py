@@ -130,3 +130,22 @@ def test_two_processes_storing_at_once_keep_one_chain(home: Home) -> None:
         # the two producers really interleaved (otherwise this test proves nothing)
         owners = [e["record"] >= "R-2025-1000" for e in entries]
         assert sum(a != b for a, b in itertools.pairwise(owners)) > 2
+
+
+def test_audit_while_another_process_stores_sees_no_tampering(home: Home) -> None:
+    Archive(home).close()
+    proc = subprocess.Popen(
+        [PYTHON, str(STORER), str(home.root), "0", "150"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    audits = []
+    with Archive(home, recover=False) as archive:
+        while proc.poll() is None:
+            report = archive.audit()
+            assert report.ok, [str(p) for p in report.problems]
+            audits.append(report.checked)
+        assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+        assert archive.audit().checked == 150
+    assert len(audits) > 3 and 0 < max(audits)  # it really audited mid-burst

@@ -18,7 +18,7 @@ import click
 
 from docflow.config import Home
 from docflow.errors import ConfigError, UnreadablePdf
-from docflow.verify import VerifyReport, home_trust_anchors, load_certificates, verify_pdf
+from docflow.verify import VerifyReport, home_ca_certificates, load_certificates, verify_pdf
 
 __all__ = ["EXIT_CODES", "archive_lookup_for", "register", "trust_anchors_for"]
 
@@ -26,12 +26,14 @@ EXIT_CODES = {"valid": 0, "invalid": 1, "indeterminate": 1}
 EXIT_UNREADABLE = 2
 
 
-def trust_anchors_for(home: Home, extra: tuple[str, ...] = ()) -> list[Any]:
-    """The home's own CA certificates plus the PEM/DER files named on the command line."""
-    anchors: list[Any] = list(home_trust_anchors(home.certs))
+def trust_anchors_for(home: Home, extra: tuple[str, ...] = ()) -> tuple[list[Any], list[Any]]:
+    """(anchors, intermediates): the home's own CA certificates plus the PEM/DER files named
+    on the command line, which are trusted as given."""
+    anchors, intermediates = home_ca_certificates(home.certs)
+    result: list[Any] = list(anchors)
     for name in extra:
-        anchors.extend(load_certificates(Path(name)))
-    return anchors
+        result.extend(load_certificates(Path(name)))
+    return result, list(intermediates)
 
 
 def archive_lookup_for(home: Home) -> Callable[[str], str | None] | None:
@@ -127,7 +129,7 @@ def register(group: click.Group) -> None:
             click.echo(f"docflow: {file}: cannot read: {exc.strerror or exc}", err=True)
             sys.exit(EXIT_UNREADABLE)
         try:
-            anchors = trust_anchors_for(home, trust_roots)
+            anchors, intermediates = trust_anchors_for(home, trust_roots)
         except ConfigError as exc:
             click.echo(f"docflow: {exc}", err=True)
             sys.exit(EXIT_UNREADABLE)
@@ -135,6 +137,7 @@ def register(group: click.Group) -> None:
             report = verify_pdf(
                 data,
                 trust_roots=anchors,
+                other_certs=intermediates,
                 at=at,
                 archive_lookup=archive_lookup_for(home),
                 file_name=path.name,

@@ -50,16 +50,17 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
     return certs
 
 
-def home_trust_anchors(certs_dir: Path) -> list[x509.Certificate]:
-    """The demo PKI's CA certificates in a home's ``certs/``: self-signed CA certificates only.
+def home_ca_certificates(certs_dir: Path) -> tuple[list[x509.Certificate], list[x509.Certificate]]:
+    """The demo PKI's CA certificates in a home's ``certs/``: (self-signed anchors, others).
 
-    The PKI module may name its files as it likes (``root-ca.cert.pem``, ``ca.crt``, …); what
-    makes a file an anchor is that it holds a self-signed CA certificate. Issuing CAs found
-    beside it are not anchors; they are offered to path building by the signatures themselves.
+    The PKI module may name its files as it likes (``root-ca.pem``, ``ca.crt``, …); what makes
+    a file an anchor is that it holds a self-signed CA certificate. Issuing CAs found beside it
+    are not anchors; they only help path building.
     """
     anchors: list[x509.Certificate] = []
+    intermediates: list[x509.Certificate] = []
     if not certs_dir.is_dir():
-        return anchors
+        return anchors, intermediates
     seen: set[bytes] = set()
     candidates = sorted(
         p
@@ -73,7 +74,16 @@ def home_trust_anchors(certs_dir: Path) -> list[x509.Certificate]:
         except ConfigError:
             continue  # a key or CSR with a CA-like name is not an anchor
         for cert in certs:
-            if cert.ca and cert.self_signed in ("maybe", "yes") and cert.sha256 not in seen:
-                seen.add(cert.sha256)
+            if not cert.ca or cert.sha256 in seen:
+                continue
+            seen.add(cert.sha256)
+            if cert.self_signed in ("maybe", "yes"):
                 anchors.append(cert)
-    return anchors
+            else:
+                intermediates.append(cert)
+    return anchors, intermediates
+
+
+def home_trust_anchors(certs_dir: Path) -> list[x509.Certificate]:
+    """Only the self-signed CA certificates of ``home_ca_certificates``."""
+    return home_ca_certificates(certs_dir)[0]

@@ -116,6 +116,7 @@ def verify_pdf(
     data: bytes,
     *,
     trust_roots: Sequence[Any] = (),
+    other_certs: Sequence[Any] = (),
     at: datetime | None = None,
     archive_lookup: Callable[[str], str | None] | None = None,
     allow_fetching: bool = False,
@@ -123,7 +124,8 @@ def verify_pdf(
 ) -> VerifyReport:
     """Check every signature in ``data`` and return the verdict as data.
 
-    ``trust_roots`` are asn1crypto or cryptography certificates (or DER/PEM bytes); ``at`` fixes
+    ``trust_roots`` are asn1crypto or cryptography certificates (or DER/PEM bytes);
+    ``other_certs`` are intermediates offered to path building, never trusted; ``at`` fixes
     the validation time (default: each signature's timestamp, else now); ``archive_lookup`` maps
     the file's SHA-256 to an archive record id. Raises ``UnreadablePdf`` only when the bytes are
     not a PDF that can be judged at all.
@@ -134,16 +136,22 @@ def verify_pdf(
         at = at.replace(tzinfo=UTC)
     settings = _Settings(
         roots=tuple(to_asn1(c) for c in trust_roots),
-        evidence=_Evidence(),
+        evidence=_Evidence(certs=tuple(to_asn1(c) for c in other_certs)),
         allow_fetching=allow_fetching,
     )
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
+        if reader.encrypted:
+            # Signed PDFs are often encrypted with an empty user password (open freely,
+            # restrict editing); anything else cannot be judged without the password.
+            reader.decrypt(b"")
         embedded = list(reader.embedded_signatures)
     except Exception as exc:  # pyHanko raises many kinds on damaged input
         statuses = _judge_unreadable(data, name, exc, settings, at)
     else:
-        settings = _Settings(settings.roots, _read_dss(reader), allow_fetching)
+        dss = _read_dss(reader)
+        evidence = _Evidence(settings.evidence.certs + dss.certs, dss.crls, dss.ocsps)
+        settings = _Settings(settings.roots, evidence, allow_fetching)
         sig_field_names = _signature_field_names(reader)
         statuses = tuple(
             _judge_embedded(emb, settings, at, sig_field_names, index)

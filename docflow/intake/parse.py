@@ -307,9 +307,15 @@ def _open_zip(name: str, raw: bytes) -> tuple[str, bytes, dict[str, bytes], str]
     if problems:
         raise SubmissionInvalid(problems)
 
-    candidates = [k for k in members if posixpath.basename(k).lower() in SUBMISSION_NAMES]
+    candidates = [
+        k
+        for k in members
+        if posixpath.basename(k).lower() in SUBMISSION_NAMES and not _is_debris(k)
+    ]
     at_root = [k for k in candidates if "/" not in k]
-    tops = {k.split("/", 1)[0] for k in members}
+    # Archivers' own debris (macOS resource forks, Finder files) must not hide the single top
+    # folder a consultant zipped.
+    tops = {k.split("/", 1)[0] for k in members if not _is_debris(k)}
     if at_root:
         chosen = at_root
     elif len(tops) == 1:
@@ -351,6 +357,14 @@ def _open_zip(name: str, raw: bytes) -> tuple[str, bytes, dict[str, bytes], str]
             [Problem(name, f"the ZIP is damaged or encrypted ({exc})", "a plain ZIP")]
         ) from None
     return sub_key, files[sub_key], files, prefix
+
+
+_DEBRIS = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
+def _is_debris(key: str) -> bool:
+    base = posixpath.basename(key)
+    return key.startswith("__MACOSX/") or base.startswith("._") or base in _DEBRIS
 
 
 def _escaping_entry(name: str, entry: str) -> Problem:

@@ -89,6 +89,21 @@ def test_zip_with_a_single_top_folder(
     assert loaded.evidence == {"evidence/seminar.pdf": PDF}
 
 
+def test_zip_made_on_a_mac_keeps_its_single_top_folder(
+    report: dict[str, Any], make_zip: Callable[..., bytes]
+) -> None:
+    raw = make_zip(
+        {
+            "kim/submission.json": json.dumps(report).encode(),
+            "kim/evidence/seminar.pdf": PDF,
+            "__MACOSX/kim/._submission.json": b"\0\5\26\7",
+            "kim/.DS_Store": b"\0",
+        }
+    )
+    loaded = load_submission_bytes("kim.zip", raw, base_dir=None, today=TODAY)
+    assert loaded.evidence == {"evidence/seminar.pdf": PDF}
+
+
 def test_event_certificates_dispatch_on_kind(write: Write) -> None:
     data = {
         "kind": "event-certificates",

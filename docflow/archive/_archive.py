@@ -23,7 +23,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -584,28 +584,26 @@ class Archive:
         return result
 
     def get(self, record_id: str) -> StoredRecord:
-        """The record as archived (from its JSON file) and its paths; ``UnknownRecord`` if none."""
+        """The record as archived (its JSON file, checked against its archived SHA-256) and its
+        paths; ``UnknownRecord`` if there is none, ``ArchiveError`` if the file was changed."""
         with self._mutex:
             row = self._row(record_id)
         if row is None:
             raise UnknownRecord(f"no archived record {record_id!r}")
         stored = self._stored_from_row(row)
         try:
-            on_disk = json.loads(stored.json_path.read_bytes())
-        except (OSError, ValueError) as exc:
+            data = stored.json_path.read_bytes()
+        except OSError as exc:
             raise ArchiveError(
-                f"record {record_id}: cannot read {stored.json_path.name} ({exc}); "
+                f"record {record_id}: cannot read {row['json_path']} ({exc}); "
                 "run `docflow archive audit`"
             ) from exc
-        return StoredRecord(
-            stored.id,
-            on_disk,
-            stored.pdf_path,
-            stored.json_path,
-            stored.sha256,
-            stored.status,
-            stored.status_reason,
-        )
+        if _log.sha256_hex(data) != row["record_sha256"]:
+            raise ArchiveError(
+                f"record {record_id}: {row['json_path']} is not the archived record (its SHA-256 "
+                "changed); run `docflow archive audit`"
+            )
+        return replace(stored, record=json.loads(data))
 
     def pdf_bytes(self, record_id: str) -> bytes:
         """The archived PDF, checked against its archived SHA-256 (a changed file raises)."""

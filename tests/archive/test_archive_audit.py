@@ -191,3 +191,10 @@ def test_an_index_row_changed_behind_the_log_is_named(filled: Archive, home: Hom
     db.close()
     [problem] = filled.audit().problems
     assert problem.record == "R-2025-0002" and "disagrees with the log: status" in problem.message
+
+
+def test_get_refuses_an_edited_record_json(filled: Archive) -> None:
+    path = filled.get("R-2025-0001").json_path
+    path.write_text(path.read_text(encoding="utf-8").replace("compliant", "exempt"))
+    with pytest.raises(ArchiveError, match="not the archived record"):
+        filled.get("R-2025-0001")

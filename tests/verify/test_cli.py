@@ -118,3 +118,11 @@ def test_archive_section_when_home_has_an_archive(
     )
     assert code == 0
     assert json.loads(out)["archive"] == {"registered": False, "record": None}
+
+
+def test_home_anchors_are_only_the_self_signed_root(kit: SigningKit) -> None:
+    from docflow.verify import home_ca_certificates
+
+    anchors, intermediates = home_ca_certificates(kit.home.certs)
+    assert [a.subject.native["common_name"] for a in anchors] == ["docflow DEMO Root CA"]
+    assert "docflow DEMO Issuing CA" in [i.subject.native["common_name"] for i in intermediates]

@@ -135,13 +135,17 @@ def evaluate_cpd(
     evidence_names: set[str],
     decided_points: Mapping[int, int] | None = None,
     table: Appendix2Version | None = None,
+    evidence_problems: Mapping[str, str] | None = None,
 ) -> CpdVerdict:
     """Judge ``report`` under the Appendix 2 version in force in its year (R-7.3, R-10.2).
 
     ``evidence_names``: normalised paths of the evidence files present; ``decided_points``:
-    activity index -> points the officer decided for an "other" activity (R-3.1b).
+    activity index -> points the officer decided for an "other" activity (R-3.1b);
+    ``evidence_problems``: normalised path -> reason, for attached files that are not valid
+    evidence (e.g. a forged or revoked docflow certificate): they do not document anything.
     """
     decided = dict(decided_points or {})
+    problems = {evidence_key(k) or k: v for k, v in (evidence_problems or {}).items()}
     version = table or table_for_year(report.year)
     year = report.year
     year_start, year_end = date(year, 1, 1), date(year, 12, 31)
@@ -155,7 +159,16 @@ def evaluate_cpd(
     for index, activity in enumerate(report.activities):
         number = index + 1  # people count activities from 1
         counted = True
-        present = [p for p in activity.evidence if evidence_key(p) in evidence_names]
+        present = [
+            p
+            for p in activity.evidence
+            if evidence_key(p) in evidence_names and evidence_key(p) not in problems
+        ]
+        refused = [
+            f"{p}: {problems[key]}"
+            for p in activity.evidence
+            if (key := evidence_key(p)) in problems and key in evidence_names
+        ]
         if activity.form == "other":
             table_points = None
             points = decided.get(index, 0)
@@ -188,7 +201,9 @@ def evaluate_cpd(
             # R-7.5: participation must be documented; R-3.2e: the report goes back for it.
             counted = False
             missing = (
-                f"named but not attached: {', '.join(activity.evidence)}"
+                "not valid evidence: " + "; ".join(refused)
+                if refused
+                else f"named but not attached: {', '.join(activity.evidence)}"
                 if activity.evidence
                 else "none named"
             )

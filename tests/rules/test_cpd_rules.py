@@ -371,3 +371,41 @@ def test_to_json_has_the_check_json_shape(make_report: ReportFactory) -> None:
 def test_rules_are_pure_same_input_same_verdict(make_report: ReportFactory) -> None:
     report = make_report(ten_points())
     assert judge(report) == judge(report)
+
+
+def test_R_7_5_an_attached_file_that_is_not_valid_evidence_documents_nothing(
+    today: date,
+) -> None:
+    data = {
+        "kind": "cpd-report",
+        "year": 2025,
+        "locale": "kk",
+        "consultant": {
+            "full_name": "Сейітқали Әсел",
+            "iin": "900415400127",
+            "chamber": "ЗКП",
+            "member_since": "2019-03-01",
+        },
+        "activities": [
+            {"form": 4, "title": "Баяндама", "organizer": "ЗКП", "date": "2025-05-22",
+             "evidence": ["evidence/cert.pdf"]},
+            {"form": 8, "title": "PhD", "organizer": "ҚазҰУ", "date": "2025-06-01",
+             "evidence": ["evidence/diploma.pdf"]},
+            {"form": 4, "title": "Баяндама 2", "organizer": "ЗКП", "date": "2025-09-22",
+             "evidence": ["evidence/other.pdf"]},
+        ],
+    }  # fmt: skip
+    report = CpdReport.model_validate(data)
+    names = {"evidence/cert.pdf", "evidence/diploma.pdf", "evidence/other.pdf"}
+    clean = evaluate_cpd(report, today=today, evidence_names=names)
+    assert clean.total_points == 12 and not clean.defects
+    judged = evaluate_cpd(
+        report,
+        today=today,
+        evidence_names=names,
+        evidence_problems={"evidence/cert.pdf": "certificate revoked by the issuer"},
+    )
+    assert judged.total_points == 9
+    assert [a.counted for a in judged.activities] == [False, True, True]
+    [defect] = judged.defects
+    assert defect.clause == "R-7.5" and "certificate revoked by the issuer" in defect.message

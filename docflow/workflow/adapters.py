@@ -159,9 +159,13 @@ def render_report_pdf(
         officer_comment=officer_comment,
     )
     template = parts.settings.templates / CPD.template("document", report.locale)
-    pdf = parts.converter.convert(render_docx(template, context))
+    with parts.timed("render"):
+        docx = render_docx(template, context)
+    with parts.timed("convert"):
+        pdf = parts.converter.convert(docx)
     fields = [FieldSpec(name=s.field) for s in CPD.signing.signers]
-    return finalize_pdf(pdf, attachments=attachments, signature_fields=fields)
+    with parts.timed("finalize"):
+        return finalize_pdf(pdf, attachments=attachments, signature_fields=fields)
 
 
 # ------------------------------------------------------------------ signing
@@ -183,7 +187,8 @@ def sign_pdf(
 
     signer = parts.pki.signer(iin)
     spec = SignSpec(field=field, role=role, locale=locale, lock=lock, lta=lta)
-    return pades_sign(pdf, spec, signer=signer, services=parts.services.endpoints)
+    with parts.timed(f"sign:{role}"):
+        return pades_sign(pdf, spec, signer=signer, services=parts.services.endpoints)
 
 
 # ------------------------------------------------------------------ the archive record
@@ -260,5 +265,6 @@ def archive_report(
         ]
         + [{"type": "archived", "at": now, "actor": "docflow", "detail": record_id}],
     }
-    archive.store(record, pdf, record_id=record_id)
+    with parts.timed("archive"):
+        archive.store(record, pdf, record_id=record_id)
     return record_id

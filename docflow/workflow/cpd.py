@@ -66,9 +66,10 @@ class Pipeline:
         raw = inputs[0].read_bytes()
         today = self.parts.clock.today()
         try:
-            loaded = load_submission_bytes(
-                entry.source, raw, base_dir=self.parts.home.inbox, today=today
-            )
+            with self.parts.timed("parse"):
+                loaded = load_submission_bytes(
+                    entry.source, raw, base_dir=self.parts.home.inbox, today=today
+                )
         except SubmissionInvalid as exc:
             return Outcome(
                 "rejected",
@@ -98,7 +99,13 @@ class Pipeline:
     ) -> Outcome:
         parts = self.parts
         today = self.submitted_on(report, entry)
-        verdict = evaluate_cpd(report, today=today, evidence_names=loaded.evidence_names)
+        with parts.timed("rules"):
+            verdict = evaluate_cpd(
+                report,
+                today=today,
+                evidence_names=loaded.evidence_names,
+                evidence_problems=parts.judge_evidence(report, loaded.evidence),
+            )
         parts.journal.update(
             entry.token,
             stage="checked",

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -49,6 +51,20 @@ class Parts:
         self.journal = Journal(home.state / "journal.sqlite")
         self._lock = threading.Lock()
         self._closers: list[Any] = []
+        #: Seconds spent per stage across all submissions (for `bench/` and `watch -v`).
+        self.stage_seconds: dict[str, float] = {}
+        self.stage_counts: dict[str, int] = {}
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - start
+            with self._lock:
+                self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + elapsed
+                self.stage_counts[stage] = self.stage_counts.get(stage, 0) + 1
 
     # --------------------------------------------------------------- lazily built parts
 
@@ -95,6 +111,21 @@ class Parts:
         from docflow.workflow.adapters import render_report_pdf
 
         return render_report_pdf(self, loaded, report, verdict, officer_comment=officer_comment)
+
+    def judge_evidence(self, report: CpdReport, evidence: dict[str, bytes]) -> dict[str, str]:
+        """Evidence files that are docflow certificates but fail their checks (R-7.5)."""
+        try:
+            from docflow.certificates import check_evidence
+        except ImportError:  # certificates not built into this installation
+            return {}
+        if not any(data.startswith(b"%PDF") for data in evidence.values()):
+            return {}
+        with self.timed("evidence"):
+            return dict(
+                check_evidence(
+                    self.archive, report, evidence, trust_roots=self.pki.pki.trust_roots()
+                )
+            )
 
     def sign(
         self, pdf: bytes, *, field: str, role: str, iin: str, locale: str, lock: bool, lta: bool

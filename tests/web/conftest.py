@@ -269,13 +269,14 @@ def web_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebHome]:
             archive.set_status("CERT-KZ-2025-000124", "revoked", reason="issued in error",
                                at=datetime.now(UTC))  # fmt: skip
         token = _seed_review(kit)
-        from docflow.web.auth import AuthStore
+    # The trust services stop here: the officer's approval starts its own on the PKI's port.
+    from docflow.web.auth import AuthStore
 
-        store = AuthStore.for_home(home)
-        for name, password in PASSWORDS.items():
-            store.add_user(name, ROLES[name], password)
-        store.close()
-        yield WebHome(home, kit, good, returned_pdf, v1, v2, "CERT-KZ-2025-000123", token)
+    store = AuthStore.for_home(home)
+    for name, password in PASSWORDS.items():
+        store.add_user(name, ROLES[name], password)
+    store.close()
+    yield WebHome(home, kit, good, returned_pdf, v1, v2, "CERT-KZ-2025-000123", token)
 
 
 # --------------------------------------------------------------------------- server + browser
@@ -317,7 +318,9 @@ def live(web_home: WebHome) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(live: LiveServer) -> Iterator[Any]:
+    # Playwright's sync API keeps an event loop running in this thread, where pyHanko's own
+    # asyncio.run() would fail: the signed fixtures (via ``live``) are made before it starts.
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):  # a missing tool is a failure, never a skip

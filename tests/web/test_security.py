@@ -17,7 +17,7 @@ from docflow.archive import Archive
 from docflow.config import Home
 from docflow.web import create_app
 from docflow.web.auth import AuthStore, CsrfTokens, LoginThrottle
-from docflow.web.i18n import LOCALES, _TEXT, translate
+from docflow.web.i18n import _TEXT, LOCALES, translate
 from docflow.web.services import MAX_UPLOAD_BYTES, dashboard_rows, mask_iin
 
 PASSWORD = "correct-horse-1"

@@ -1,0 +1,332 @@
+"""Issuing a batch of event certificates: one PDF per participant, rendered from the approved
+template (R-5.4), signed by the issuer (timestamped, LTV, locked) and archived under its serial.
+
+Every participant's work is checkpointed in the batch's work folder (``NNNNN-<serial>.pdf``
+unsigned, ``….signed.pdf`` signed) and the archive is idempotent per serial, so a batch killed
+at any point resumes where it stopped and never issues a second certificate to anyone.
+LibreOffice runs outside the GIL, so a few threads keep both cores busy: while the converter's
+instances turn DOCX into PDF, other threads render and sign.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docflow.atomic import write_bytes_atomic
+from docflow.certificates._data import ATTACHMENT_NAME, embedded_data
+from docflow.certificates._serial import load_secret, serial_for
+from docflow.errors import NotEnrolled, Problem, SubmissionInvalid, UnknownRecord
+from docflow.kinds import load_kind
+from docflow.model import EventCertificates, Participant
+
+if TYPE_CHECKING:
+    from docflow.intake.parse import LoadedSubmission
+    from docflow.pki import Enrolment
+    from docflow.workflow.parts import Parts
+
+__all__ = ["BatchResult", "IssuedCertificate", "issue_batch", "verify_url"]
+
+log = logging.getLogger("docflow.certificates")
+
+KIND = load_kind("event-certificates")
+SIGNER = KIND.signing.signers[0]  # role "issuer", field "issuer", locks the document
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """One participant's certificate; ``new`` is False when an earlier run had archived it."""
+
+    index: int
+    serial: str
+    full_name: str
+    iin: str
+    verify_url: str
+    sha256: str
+    new: bool
+
+
+@dataclass
+class BatchResult:
+    batch: str  # the input's SHA-256
+    issued: list[IssuedCertificate] = field(default_factory=list)
+
+    @property
+    def serials(self) -> list[str]:
+        return [c.serial for c in sorted(self.issued, key=lambda c: c.index)]
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for c in self.issued if c.new)
+
+
+def verify_url(base_url: str, serial: str) -> str:
+    """What the QR code carries (CONTRACT.md): ``<base_url>/v/<serial>``."""
+    return f"{base_url.rstrip('/')}/v/{serial}"
+
+
+def _issuer_enrolment(parts: Parts, model: EventCertificates) -> Enrolment:
+    """The issuer's signing key: the enrolled issuer of that name, else the newest issuer."""
+    live = [e for e in parts.pki.pki.enrolments() if e.role == SIGNER.role and not e.revoked_at]
+    if not live:
+        raise NotEnrolled(
+            "no issuer has a signing key in this chamber's docflow: "
+            "run `docflow pki enroll --role issuer --iin N --name S` first"
+        )
+    named = [e for e in live if e.name.casefold() == model.issuer.full_name.casefold()]
+    return (named or live)[-1]
+
+
+def _appendix2(model: EventCertificates) -> tuple[dict[str, str], int, str]:
+    """(form name kk/ru, points, rule version) of the event's form as in force that year."""
+    from docflow.rules import table_for_year
+
+    try:
+        table = table_for_year(model.event.date.year)
+    except ValueError as exc:  # R-10.1: nothing is counted before 2022
+        raise SubmissionInvalid(
+            [Problem("event.date", str(exc), "an event on or after 2022-01-01 (R-10.1)")]
+        ) from exc
+    form = model.event.form
+    points = table.row(form).points if isinstance(form, int) else 0
+    return table.form_name(form), points, table.id
+
+
+def _hours(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+class _Batch:
+    """The shared, read-only facts of one batch and the per-participant stages."""
+
+    def __init__(
+        self,
+        parts: Parts,
+        loaded: LoadedSubmission,
+        model: EventCertificates,
+        workdir: Path,
+        received_at: str | None,
+    ) -> None:
+        self.parts = parts
+        self.loaded = loaded
+        self.model = model
+        self.workdir = workdir
+        self.received_at = received_at
+        self.secret = load_secret(parts.home)
+        self.form_name, self.points, self.rule_version = _appendix2(model)
+        self.issuer = _issuer_enrolment(parts, model)
+        self.template_name = KIND.template("document", model.locale)
+        template = parts.settings.templates / self.template_name
+        self.template = template
+        self.template_sha = hashlib.sha256(template.read_bytes()).hexdigest()
+        self.batch_info = self._batch_info()
+        self.issued_on = date.fromisoformat(self.batch_info["issued_on"])
+        self.event = model.event.model_dump(mode="json")
+        self.event["hours"] = _hours(model.event.hours)
+        self._archive_lock = threading.Lock()
+
+    def _batch_info(self) -> dict[str, Any]:
+        # The day of issue is fixed when the batch first starts, so a run resumed the next day
+        # renders the same date as the certificates checkpointed before the crash.
+        path = self.workdir / "batch.json"
+        if path.exists():
+            info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return info
+        info = {
+            "batch": self.loaded.sha256,
+            "issued_on": self.parts.clock.today().isoformat(),
+            "issuer_iin": self.issuer.iin,
+            "participants": len(self.model.participants),
+        }
+        write_bytes_atomic(path, json.dumps(info, indent=2).encode("utf-8"))
+        return info
+
+    def serial(self, index: int, participant: Participant) -> str:
+        return serial_for(self.secret, self.loaded.sha256, index, participant.iin)
+
+    def record(self, index: int, participant: Participant, serial: str) -> dict[str, Any]:
+        """The archive record of docs/ARCHITECTURE.md (kind ``certificate``)."""
+        model = self.model
+        now = self.parts.clock.now().isoformat(timespec="seconds")
+        issuer = model.issuer.model_dump(mode="json")
+        return {
+            "kind": KIND.record_kind,
+            "outcome": "issued",
+            "serial": serial,
+            "full_name": participant.full_name,
+            "iin": participant.iin,
+            "year": model.event.date.year,
+            "chamber": model.issuer.chamber,
+            "locale": model.locale,
+            "event": self.event,
+            "form": model.event.form,
+            "form_name": self.form_name,
+            "points": self.points,
+            "rule_version": self.rule_version,
+            "issuer": issuer,
+            "issued_on": self.issued_on.isoformat(),
+            "verify_url": verify_url(self.parts.settings.base_url, serial),
+            "batch": self.loaded.sha256,
+            "input_sha256": self.loaded.sha256,
+            "participant_index": index,
+            "source": self.loaded.source_name,
+            # Each certificate is its own series: two certificates of one person in one year
+            # are two documents, not two versions of one.
+            "series": f"certificate/{serial}",
+            "version": 1,
+            "previous": None,
+            "template": {"name": self.template_name, "sha256": self.template_sha},
+            "signers": [{"role": SIGNER.role, "name": self.issuer.name, "iin": self.issuer.iin}],
+            "events": [
+                {
+                    "type": "received",
+                    "at": self.received_at or now,
+                    "actor": "docflow",
+                    "detail": self.loaded.source_name,
+                },
+                {"type": "rendered", "at": now, "actor": "docflow", "detail": self.template_name},
+                {"type": "signed", "at": now, "actor": self.issuer.name, "detail": SIGNER.role},
+                {"type": "archived", "at": now, "actor": "docflow", "detail": serial},
+            ],
+        }
+
+    def render(self, record: Mapping[str, Any], participant: Participant) -> bytes:
+        from docflow.render import (
+            Attachment,
+            FieldSpec,
+            certificate_context,
+            finalize_pdf,
+            render_docx,
+        )
+
+        parts = self.parts
+        certificates = {
+            "locale": self.model.locale,
+            "event": self.event,
+            "issuer": record["issuer"],
+        }
+        context = certificate_context(
+            certificates,
+            {"full_name": participant.full_name},
+            serial=record["serial"],
+            verify_url=record["verify_url"],
+            form_name=self.form_name,
+            points=self.points,
+            issued_on=self.issued_on,
+            locale=self.model.locale,
+        )
+        with parts.timed("render"):
+            docx = render_docx(self.template, context)
+        with parts.timed("convert"):
+            pdf = parts.converter.convert(docx)
+        attachment = Attachment(
+            name=ATTACHMENT_NAME,
+            data=embedded_data(record),
+            mime_type="application/json",
+            relationship="Data",
+            description="The certificate's data (machine-readable): serial, event, participant",
+        )
+        with parts.timed("finalize"):
+            out: bytes = finalize_pdf(
+                pdf, attachments=[attachment], signature_fields=[FieldSpec(name=SIGNER.field)]
+            )
+        return out
+
+    def issue(self, index: int, participant: Participant, archived: set[str]) -> IssuedCertificate:
+        serial = self.serial(index, participant)
+        url = verify_url(self.parts.settings.base_url, serial)
+        if serial in archived:
+            return self._existing(index, participant, serial, url)
+        record = self.record(index, participant, serial)
+        stem = self.workdir / f"{index:05d}-{serial}"
+        unsigned, signed = stem.with_suffix(".pdf"), stem.with_suffix(".signed.pdf")
+        if not signed.exists():
+            if not unsigned.exists():
+                write_bytes_atomic(unsigned, self.render(record, participant))
+            pdf = self.parts.sign(
+                unsigned.read_bytes(),
+                field=SIGNER.field,
+                role=SIGNER.role,
+                iin=self.issuer.iin,
+                locale=self.model.locale,
+                lock=SIGNER.lock,
+                lta=True,
+            )
+            write_bytes_atomic(signed, pdf)
+        data = signed.read_bytes()
+        with self.parts.timed("archive"):
+            stored = self.parts.archive.store(record, data, record_id=serial)
+        return IssuedCertificate(
+            index, serial, participant.full_name, participant.iin, url, stored.sha256, True
+        )
+
+    def _existing(
+        self, index: int, participant: Participant, serial: str, url: str
+    ) -> IssuedCertificate:
+        try:
+            sha = self.parts.archive.get(serial).sha256
+        except UnknownRecord:  # pragma: no cover - listed a moment ago; archives only grow
+            sha = ""
+        return IssuedCertificate(
+            index, serial, participant.full_name, participant.iin, url, sha, False
+        )
+
+
+def issue_batch(
+    parts: Parts,
+    loaded: LoadedSubmission,
+    model: EventCertificates,
+    *,
+    workdir: Path,
+    received_at: str | None = None,
+    progress: Callable[[IssuedCertificate], None] | None = None,
+    workers: int | None = None,
+) -> BatchResult:
+    """Issue (or finish issuing) every certificate of ``model``; idempotent and resumable.
+
+    ``workdir`` holds the checkpoints (kept by the caller until the batch is done);
+    ``progress`` is called once per participant, in completion order, on this thread.
+    Raises ``NotEnrolled`` when no issuer can sign, ``SubmissionInvalid`` for an event the
+    rules do not cover, and whatever a stage raised (the checkpoints stay for the next run).
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    batch = _Batch(parts, loaded, model, workdir, received_at)
+    archived = {
+        str(r.get("serial"))
+        for r in parts.archive.search(kind=KIND.record_kind, text=loaded.sha256)
+        if r.get("batch") == loaded.sha256
+    }
+    result = BatchResult(batch=loaded.sha256)
+    # One thread more than LibreOffice instances: someone renders or signs while both convert.
+    threads = workers or max(1, parts.settings.workers) + 1
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="certificates") as pool:
+        futures = [
+            pool.submit(batch.issue, index, participant, archived)
+            for index, participant in enumerate(model.participants)
+        ]
+        try:
+            for future in as_completed(futures):
+                issued = future.result()
+                result.issued.append(issued)
+                if progress is not None:
+                    progress(issued)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    result.issued.sort(key=lambda c: c.index)
+    log.info(
+        "batch %s: %d certificates (%d new)",
+        loaded.sha256[:12],
+        len(result.issued),
+        result.new_count,
+    )
+    return result

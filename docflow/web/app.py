@@ -11,6 +11,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -219,6 +220,7 @@ class WebContext:
             path=request.url.path,
             mask_iin=mask_iin,
             label=lambda prefix, value: i18n.label(locale, prefix, value),
+            when=short_time,
             **context,
         )
         response = HTMLResponse(page, status_code=status_code)
@@ -228,6 +230,20 @@ class WebContext:
             # Pages behind a login must not linger in a shared computer's cache.
             response.headers["cache-control"] = "no-store"
         return response
+
+
+def short_time(value: object) -> str:
+    """An ISO 8601 time as ``YYYY-MM-DD HH:MM`` (UTC when it says so); anything else as is."""
+    if not value:
+        return "—"
+    text = str(value)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

@@ -268,6 +268,8 @@ class ReviewDetail:
     activities: list[dict[str, Any]]
     findings: list[dict[str, Any]]
     evidence: list[str]
+    #: activity index -> the consultant's justification of an "other" activity (R-3.1b)
+    justifications: dict[int, str] = field(default_factory=dict)
 
 
 class ReviewService:
@@ -299,12 +301,38 @@ class ReviewService:
             item = queue.get(item_id)
             evidence = sorted(queue.evidence(item_id))
         verdict = item.verdict or {}
+        justifications: dict[int, str] = {}
+        loaded = self._load_input(item.id, item.source)
+        for index, activity in enumerate(getattr(loaded, "activities", None) or []):
+            text = getattr(activity, "justification", None)
+            if text:
+                justifications[index] = str(text)
         return ReviewDetail(
             item=item,
             activities=list(verdict.get("activities") or []),
             findings=list(verdict.get("findings") or []),
             evidence=evidence,
+            justifications=justifications,
         )
+
+    def _load_input(self, token: str, source: str) -> Any:
+        """The submission model waiting in the work folder, or None if it cannot be read."""
+        from docflow.intake.parse import load_submission_bytes
+
+        inputs = sorted((self.home.state / "work" / token).glob("input*"))
+        if not inputs:
+            return None
+        try:
+            loaded = load_submission_bytes(
+                source,
+                inputs[0].read_bytes(),
+                base_dir=self.home.inbox,
+                today=datetime.now(UTC).date(),
+            )
+        except Exception:  # shown without the extra details, never a broken page
+            log.warning("review item %s: input unreadable", token, exc_info=True)
+            return None
+        return loaded.model
 
     def evidence_file(self, item_id: str, name: str) -> bytes | None:
         with self._queue() as queue:
@@ -321,7 +349,6 @@ class ReviewService:
 
     def waiting(self) -> list[tuple[str | None, int | None]]:
         """(chamber, year) of every report waiting for review, read from the journal."""
-        from docflow.intake.parse import load_submission_bytes
         from docflow.workflow.journal import Journal
 
         path = self.home.state / "journal.sqlite"
@@ -334,19 +361,8 @@ class ReviewService:
             journal.close()
         result: list[tuple[str | None, int | None]] = []
         for entry in entries:
-            chamber: str | None = None
-            inputs = sorted((self.home.state / "work" / entry.token).glob("input*"))
-            if inputs:
-                try:
-                    loaded = load_submission_bytes(
-                        entry.source,
-                        inputs[0].read_bytes(),
-                        base_dir=self.home.inbox,
-                        today=datetime.now(UTC).date(),
-                    )
-                    chamber = getattr(getattr(loaded.model, "consultant", None), "chamber", None)
-                except Exception:  # the row still counts as waiting, under no chamber
-                    log.warning("review item %s: input unreadable", entry.token, exc_info=True)
+            model = self._load_input(entry.token, entry.source)
+            chamber = getattr(getattr(model, "consultant", None), "chamber", None)
             result.append((chamber, entry.year))
         return result
 

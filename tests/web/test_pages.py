@@ -132,8 +132,9 @@ def test_login_search_open_record_and_download(
     page.click(f"a[href='/archive/{web_home.report_v2}']")
     page.wait_for_selector("#record-id")
     assert page.inner_text("#record-id") == web_home.report_v2
-    events = page.inner_text("#events")
-    assert "received" in events and "signed" in events
+    assert page.locator("#events tbody tr").count() == 4
+    received = {"kk": "қабылданды", "ru": "получен"}[lang]
+    assert received in page.inner_text("#events")
     versions = page.locator("#versions li").all_inner_texts()
     assert len(versions) == 2 and web_home.report_v1 in versions[0]
     shot(page, f"archive-record-{lang}")
@@ -194,6 +195,7 @@ def test_review_queue_and_approve(page: Any, live: LiveServer, web_home: WebHome
         page.click("#queue a.button")
         page.wait_for_selector("#approve-form")
         assert "R-3.1b" in page.inner_text("#findings")
+        assert "Акция аясында" in page.inner_text("#activities")  # the "other" justification
         shot(page, f"review-item-{lang}")
         page.context.clear_cookies()
 

@@ -1,0 +1,266 @@
+"""A chamber's member roster: who belongs to it, since when, and who is on leave or suspended
+(R-7.4). Read from the contract's ``kind: chamber-roster`` JSON/YAML or from a CSV file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docflow.errors import Problem, SubmissionInvalid
+from docflow.iin import validate_iin
+
+__all__ = [
+    "CSV_HEADER",
+    "STATUSES",
+    "Member",
+    "Period",
+    "Roster",
+    "load_roster",
+    "parse_roster_csv",
+]
+
+#: The columns of a CSV roster, in this order (a header line is required).
+CSV_HEADER = ("full_name", "iin", "member_since", "status", "status_from", "status_to")
+STATUSES = ("active", "suspended", "on_leave")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A time a member does not practise: ``ground`` is an R-7.4 exemption ground
+    (``maternity_leave``, ``childcare_leave``, ``suspended``, or ``on_leave`` when the roster
+    does not say which leave). ``start``/``end`` are inclusive; ``None`` is open-ended."""
+
+    ground: str
+    start: date | None
+    end: date | None
+
+    def intersects_year(self, year: int) -> bool:
+        # R-7.4: not practising on any day of the year exempts the whole year, because a status
+        # restored during a calendar year brings the duty back only from the next one.
+        starts_in_time = self.start is None or self.start <= date(year, 12, 31)
+        ends_in_time = self.end is None or self.end >= date(year, 1, 1)
+        return starts_in_time and ends_in_time
+
+
+@dataclass(frozen=True)
+class Member:
+    full_name: str
+    iin: str
+    member_since: date
+    status: str = "active"
+    status_from: date | None = None
+    status_to: date | None = None
+
+    @property
+    def period(self) -> Period | None:
+        """The roster's own not-practising period, if the status is not ``active``."""
+        if self.status == "active":
+            return None
+        ground = "suspended" if self.status == "suspended" else "on_leave"
+        return Period(ground, self.status_from, self.status_to)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "full_name": self.full_name,
+            "iin": self.iin,
+            "member_since": self.member_since.isoformat(),
+            "status": self.status,
+            "status_from": self.status_from.isoformat() if self.status_from else None,
+            "status_to": self.status_to.isoformat() if self.status_to else None,
+        }
+
+
+@dataclass(frozen=True)
+class Roster:
+    chamber: str
+    members: tuple[Member, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_model(cls, model: Any) -> Roster:
+        """From a validated ``docflow.model.ChamberRoster``."""
+        return cls(
+            chamber=model.chamber.strip(),
+            members=tuple(
+                Member(
+                    full_name=m.full_name.strip(),
+                    iin=m.iin,
+                    member_since=m.member_since,
+                    status=m.status,
+                    status_from=m.status_from,
+                    status_to=m.status_to,
+                )
+                for m in model.members
+            ),
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Roster:
+        def day(value: Any) -> date | None:
+            return date.fromisoformat(value) if value else None
+
+        return cls(
+            chamber=str(data["chamber"]),
+            members=tuple(
+                Member(
+                    full_name=m["full_name"],
+                    iin=m["iin"],
+                    member_since=date.fromisoformat(m["member_since"]),
+                    status=m.get("status", "active"),
+                    status_from=day(m.get("status_from")),
+                    status_to=day(m.get("status_to")),
+                )
+                for m in data.get("members", [])
+            ),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "chamber-roster",
+            "chamber": self.chamber,
+            "members": [m.to_json() for m in self.members],
+        }
+
+    def member(self, iin: str) -> Member | None:
+        return next((m for m in self.members if m.iin == iin), None)
+
+
+def _parse_day(value: str, where: str, problems: list[Problem], *, required: bool) -> date | None:
+    text = value.strip()
+    if not text:
+        if required:
+            problems.append(Problem(where, "is empty", "a date YYYY-MM-DD"))
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(Problem(where, f"{text!r} is not a date", "a date YYYY-MM-DD"))
+        return None
+
+
+def _check_members(members: Iterable[tuple[str, Member]], problems: list[Problem]) -> None:
+    """Checks that need the whole roster or several fields at once."""
+    seen: dict[str, str] = {}
+    for where, member in members:
+        if member.iin in seen:
+            problems.append(
+                Problem(
+                    f"{where}.iin",
+                    f"IIN {member.iin} already appears at {seen[member.iin]}",
+                    "each member once",
+                )
+            )
+        else:
+            seen[member.iin] = where
+        if member.status_from and member.status_to and member.status_to < member.status_from:
+            problems.append(
+                Problem(f"{where}.status_to", "ends before status_from", "a date on or after it")
+            )
+        if member.status == "active" and (member.status_from or member.status_to):
+            problems.append(
+                Problem(
+                    f"{where}.status_from",
+                    "an active member has no status dates",
+                    "empty status_from and status_to, or status suspended/on_leave",
+                )
+            )
+
+
+def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> Roster:
+    """A CSV roster (header ``full_name,iin,member_since,status,status_from,status_to``).
+
+    Every problem in the file is collected and raised at once as ``SubmissionInvalid``, each
+    naming its line and column, so a chamber fixes the file in one pass.
+    """
+    problems: list[Problem] = []
+    if not chamber.strip():
+        problems.append(Problem("chamber", "no chamber given for a CSV roster", "--chamber NAME"))
+    text = text.lstrip("\ufeff")  # Excel writes a BOM
+    reader = csv.reader(io.StringIO(text))
+    rows = list(reader)
+    if not rows:
+        raise SubmissionInvalid([Problem(source, "the file is empty", ",".join(CSV_HEADER))])
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [h for h in CSV_HEADER if h not in header]
+    unknown = [h for h in header if h not in CSV_HEADER]
+    if missing or unknown:
+        detail = []
+        if missing:
+            detail.append(f"missing columns {', '.join(missing)}")
+        if unknown:
+            detail.append(f"unknown columns {', '.join(unknown)}")
+        raise SubmissionInvalid(
+            [Problem(f"{source}:1", "; ".join(detail), "header " + ",".join(CSV_HEADER))]
+        )
+    index = {name: header.index(name) for name in CSV_HEADER}
+    parsed: list[tuple[str, Member]] = []
+    for line_no, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        where = f"{source}:{line_no}"
+        if len(row) != len(header):
+            problems.append(
+                Problem(
+                    where,
+                    f"has {len(row)} values, the header has {len(header)}",
+                    f"{len(header)} comma-separated values",
+                )
+            )
+            continue
+        value = {name: row[i].strip() for name, i in index.items()}
+        before = len(problems)
+        if not value["full_name"]:
+            problems.append(Problem(f"{where}.full_name", "is empty", "the member's full name"))
+        for message in validate_iin(value["iin"]):
+            problems.append(Problem(f"{where}.iin", message, "a valid 12-digit IIN"))
+        since = _parse_day(value["member_since"], f"{where}.member_since", problems, required=True)
+        status = value["status"] or "active"
+        if status not in STATUSES:
+            problems.append(
+                Problem(f"{where}.status", f"{status!r} is not a status", " | ".join(STATUSES))
+            )
+        start = _parse_day(value["status_from"], f"{where}.status_from", problems, required=False)
+        end = _parse_day(value["status_to"], f"{where}.status_to", problems, required=False)
+        if len(problems) == before and since is not None:
+            parsed.append(
+                (where, Member(value["full_name"], value["iin"], since, status, start, end))
+            )
+    _check_members(parsed, problems)
+    if problems:
+        raise SubmissionInvalid(problems)
+    return Roster(chamber=chamber.strip(), members=tuple(m for _, m in parsed))
+
+
+def load_roster(path: Path, *, today: date, chamber: str | None = None) -> Roster:
+    """A roster file: CSV (``chamber`` required), or JSON/YAML ``kind: chamber-roster`` read
+    through the intake's safe parser. Raises ``SubmissionInvalid`` listing every problem."""
+    if path.suffix.lower() == ".csv":
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SubmissionInvalid(
+                [Problem(path.name, f"not UTF-8 text ({exc.reason})", "a UTF-8 CSV file")]
+            ) from exc
+        return parse_roster_csv(text, chamber=chamber or "", source=path.name)
+    from docflow.intake.parse import load_submission
+    from docflow.model import ChamberRoster
+
+    loaded = load_submission(path, today=today)
+    if not isinstance(loaded.model, ChamberRoster):
+        raise SubmissionInvalid(
+            [Problem("kind", f"{path.name} is not a roster", "kind: chamber-roster")]
+        )
+    roster = Roster.from_model(loaded.model)
+    if chamber and chamber.strip() != roster.chamber:
+        raise SubmissionInvalid(
+            [Problem("chamber", f"the file names {roster.chamber!r}, not {chamber!r}", chamber)]
+        )
+    problems: list[Problem] = []
+    _check_members(((f"members[{i}]", m) for i, m in enumerate(roster.members)), problems)
+    if problems:
+        raise SubmissionInvalid(problems)
+    return roster

@@ -203,6 +203,17 @@ def _activities_citing(report: CpdReport, name: str) -> list[tuple[int, Any]]:
     ]
 
 
+def _table_points(year: int, form: Any) -> int | None:
+    from docflow.rules import table_for_year
+
+    if not isinstance(form, int):
+        return None
+    try:
+        return table_for_year(year).row(form).points
+    except (ValueError, KeyError):
+        return None
+
+
 def _content_problems(found: _Found, report: CpdReport, name: str) -> list[str]:
     problems: list[str] = []
     record = found.record
@@ -243,10 +254,13 @@ def _content_problems(found: _Found, report: CpdReport, name: str) -> list[str]:
             problems.append(
                 f"it certifies form {cert_form}, but activity {number} is of form {activity.form}"
             )
-        stated = activity.points if activity.points is not None else activity.claimed_points
-        if stated is not None and cert_points is not None and int(stated) != int(cert_points):
+        # The activity's points come from Appendix 2 as in force in the reporting year;
+        # a certificate worth something else certifies a different activity.
+        expected = _table_points(report.year, activity.form)
+        if expected is not None and cert_points is not None and int(cert_points) != expected:
             problems.append(
-                f"it is worth {cert_points} points, but activity {number} states {stated}"
+                f"it is worth {cert_points} points, but activity {number} (form "
+                f"{activity.form}) is worth {expected} under Appendix 2 for {report.year}"
             )
     return problems
 
@@ -284,7 +298,7 @@ def check_evidence(
                 log.exception("evidence %s could not be checked", name)
                 problems = [f"it could not be checked ({type(exc).__name__}: {exc})"]
             if problems:
-                out[name] = "not valid evidence (R-7.5): " + "; ".join(problems)
+                out[name] = "; ".join(problems)
     return out
 
 

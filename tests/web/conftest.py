@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -206,9 +207,10 @@ def _certificate_record(serial: str, name: str, iin: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _seed_review(kit: Kit) -> str:
+def _seed_review(kit: Kit, token: str, comment: bytes = b"") -> str:
     """A report waiting for the officer, as the workflow leaves it: a journal row in state
-    ``review`` and its work folder (input, verdict, reasons, the consultant-signed PDF)."""
+    ``review`` and its work folder (input, verdict, reasons, the consultant-signed PDF).
+    ``comment`` (a ZIP comment) makes another input with the same content."""
     from docflow.intake.parse import load_submission_bytes
     from docflow.rules import evaluate_cpd
     from docflow.workflow.journal import Journal
@@ -216,13 +218,17 @@ def _seed_review(kit: Kit) -> str:
     home = kit.home
     source = "04-abenova-2025.zip"
     raw = (REPO / "samples" / "inbox" / source).read_bytes()
+    if comment:
+        buffer = io.BytesIO(raw)
+        with zipfile.ZipFile(buffer, "a") as archive:
+            archive.comment = comment
+        raw = buffer.getvalue()
     today = date(2026, 2, 10)
     loaded = load_submission_bytes(source, raw, base_dir=None, today=today)
     report: Any = loaded.model
     verdict = evaluate_cpd(report, today=today, evidence_names=loaded.evidence_names)
     assert verdict.verdict == "needs_review", verdict.verdict
     sha = hashlib.sha256(raw).hexdigest()
-    token = "S20260210093000-web00001"
     workdir = home.state / "work" / token
     workdir.mkdir(parents=True)
     (workdir / "input.zip").write_bytes(raw)
@@ -268,7 +274,8 @@ def web_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebHome]:
                           revoked_pdf, record_id="CERT-KZ-2025-000124")  # fmt: skip
             archive.set_status("CERT-KZ-2025-000124", "revoked", reason="issued in error",
                                at=datetime.now(UTC))  # fmt: skip
-        token = _seed_review(kit)
+        token = _seed_review(kit, "S20260210093000-web00001")
+        second = _seed_review(kit, "S20260210093100-web00002", comment=b"second")
     # The trust services stop here: the officer's approval starts its own on the PKI's port.
     from docflow.web.auth import AuthStore
 
@@ -276,7 +283,17 @@ def web_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebHome]:
     for name, password in PASSWORDS.items():
         store.add_user(name, ROLES[name], password)
     store.close()
-    yield WebHome(home, kit, good, returned_pdf, v1, v2, "CERT-KZ-2025-000123", token)
+    yield WebHome(
+        home,
+        kit,
+        good,
+        returned_pdf,
+        v1,
+        v2,
+        "CERT-KZ-2025-000123",
+        token,
+        {"second_review": second},
+    )
 
 
 # --------------------------------------------------------------------------- server + browser

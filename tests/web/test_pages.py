@@ -180,7 +180,7 @@ def test_dashboard(page: Any, live: LiveServer) -> None:
         # Two versions of one report count once, as the newest (compliant).
         assert (almaty["filed"], almaty["compliant"], almaty["returned"]) == ("1", "1", "0")
         shymkent = rows["Шымкент қаласының заң консультанттары палатасы"]
-        assert shymkent["waiting"] == "1"
+        assert shymkent["waiting"] == "2"
         shot(page, f"dashboard-{lang}")
         page.context.clear_cookies()
 
@@ -214,8 +214,17 @@ def test_review_queue_and_approve(page: Any, live: LiveServer, web_home: WebHome
     page.fill("input.points", "1")
     page.click("#approve")
     page.wait_for_selector("#flash", timeout=120_000)
-    assert page.is_visible("#empty")
+    assert web_home.review_token not in page.inner_html("main")
     shot(page, "review-approved-kk")
+
+    # The other report goes back with remarks (R-3.2e); the queue is then empty.
+    second = web_home.extra["second_review"]
+    page.goto(f"{live.url}/review/{second}")
+    page.fill("#remarks", "4.pdf: растайтын құжат оқылмайды")
+    page.click("#return")
+    page.wait_for_selector("#flash")
+    assert page.is_visible("#empty")
+    shot(page, "review-returned-kk")
 
     journal = Journal(web_home.home.state / "journal.sqlite")
     try:
@@ -228,3 +237,14 @@ def test_review_queue_and_approve(page: Any, live: LiveServer, web_home: WebHome
     approved = [e for e in record["events"] if e["type"] == "approved"]
     assert approved and approved[0]["actor"] == "oleg"
     assert record["outcome"] in ("compliant", "below_norm")
+
+    journal = Journal(web_home.home.state / "journal.sqlite")
+    try:
+        returned = journal.get(second)
+    finally:
+        journal.close()
+    assert returned.state == "returned"
+    with Archive(web_home.home, recover=False) as archive:
+        record = archive.get(str(returned.record)).record
+    assert record["outcome"] == "returned"
+    assert any("4.pdf" in r for r in record["remarks"])

@@ -184,13 +184,27 @@ def decode_qr(pdf: bytes, tmp: Path) -> list[str]:
     src = tmp / "page.pdf"
     src.write_bytes(pdf)
     subprocess.run(
-        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", str(src),
-         str(tmp / "page")],
-        check=True, timeout=60,
-    )  # fmt: skip
+        [
+            "pdftoppm",
+            "-r",
+            "150",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(src),
+            str(tmp / "page"),
+        ],
+        check=True,
+        timeout=60,
+    )
     out = subprocess.run(
         ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(tmp / "page.png")],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode in (0, 4), out.stderr  # 4: nothing found (asserted by the caller)
     return [line for line in out.stdout.splitlines() if line]

@@ -35,15 +35,18 @@ def run(home: Path, *args: str) -> tuple[int, str]:
 
 
 def roster(count: int, born: str) -> list[dict[str, str]]:
-    return [{"full_name": f"Қатысушы {i + 1}", "iin": iin} for i, iin in
-            enumerate(make_iins(count, born=born))]  # fmt: skip
+    return [
+        {"full_name": f"Қатысушы {i + 1}", "iin": iin}
+        for i, iin in enumerate(make_iins(count, born=born))
+    ]
 
 
 def test_show_and_revoke_refuse_unknown_serials(world: World) -> None:
     code, out = run(world.home.root, "certificates", "show", "KZC-AAAAAAAAAAAAAAAA")
     assert code == 1 and "no archived certificate" in out
-    code, out = run(world.home.root, "certificates", "revoke", "KZC-AAAAAAAAAAAAAAAA",
-                    "--reason", "x")  # fmt: skip
+    code, out = run(
+        world.home.root, "certificates", "revoke", "KZC-AAAAAAAAAAAAAAAA", "--reason", "x"
+    )
     assert code == 1
     code, _ = run(world.home.root, "certificates", "show", "../../etc/passwd")
     assert code == 1
@@ -66,8 +69,9 @@ def test_issue_refuses_a_report_and_a_home_without_an_issuer(tmp_path: Path) -> 
 
 def test_issue_show_revoke(tmp_path: Path, world: World) -> None:
     source = tmp_path / "webinar.yaml"
-    source.write_bytes(yaml_bytes(batch("ru", roster(2, "920202"), title="Вебинар: арбитраж",
-                                        on="2025-11-20")))  # fmt: skip
+    source.write_bytes(
+        yaml_bytes(batch("ru", roster(2, "920202"), title="Вебинар: арбитраж", on="2025-11-20"))
+    )
     code, out = run(world.home.root, "certificates", "issue", str(source), "--today", "2025-11-21")
     assert code == 0, out
     assert "2/2" in out  # the progress bar's last state
@@ -101,13 +105,29 @@ def test_a_batch_killed_mid_way_is_finished_by_the_next_run(tmp_path: Path) -> N
     home, pki = new_home(tmp_path / "home")
     people = roster(4, "930303")
     source = tmp_path / "course.yaml"
-    source.write_bytes(yaml_bytes(batch("kk", people, form=3, title="Курс: салық құқығы",
-                                        on="2025-09-08")))  # fmt: skip
+    source.write_bytes(
+        yaml_bytes(batch("kk", people, form=3, title="Курс: салық құқығы", on="2025-09-08"))
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "docflow", "--home", str(home.root), "certificates", "issue",
-         str(source), "--today", ISSUE_DAY.isoformat(), "--workers", "1"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "docflow",
+            "--home",
+            str(home.root),
+            "certificates",
+            "issue",
+            str(source),
+            "--today",
+            ISSUE_DAY.isoformat(),
+            "--workers",
+            "1",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and proc.poll() is None:
@@ -121,8 +141,10 @@ def test_a_batch_killed_mid_way_is_finished_by_the_next_run(tmp_path: Path) -> N
     before = {r["serial"] for r in _certificates(home.root)}
     assert 1 <= len(before) < 4
     (workdir,) = list((home.state / "certificates").iterdir())
-    checkpoints = {p.name.split("-", 1)[1].split(".")[0]: hashlib.sha256(p.read_bytes()).hexdigest()
-                   for p in workdir.glob("*.signed.pdf")}  # fmt: skip
+    checkpoints = {
+        p.name.split("-", 1)[1].split(".")[0]: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in workdir.glob("*.signed.pdf")
+    }
 
     code, out = run(home.root, "certificates", "issue", str(source), "--json")
     assert code == 0, out

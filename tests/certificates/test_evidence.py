@@ -47,17 +47,30 @@ def report(*activities: dict[str, Any], year: int = 2025) -> CpdReport:
 
 
 def seminar(evidence: str, *, form: int = 2, on: str = "2025-03-14") -> dict[str, Any]:
-    return {"form": form, "title": "Семинар", "organizer": CHAMBER, "date": on,
-            "evidence": [evidence]}  # fmt: skip
+    return {
+        "form": form,
+        "title": "Семинар",
+        "organizer": CHAMBER,
+        "date": on,
+        "evidence": [evidence],
+    }
 
 
-def judge(world: World, name: str, pdf: bytes, *activities: dict[str, Any], year: int = 2025,
-          archive: Any = None) -> dict[str, str]:  # fmt: skip
+def judge(
+    world: World,
+    name: str,
+    pdf: bytes,
+    *activities: dict[str, Any],
+    year: int = 2025,
+    archive: Any = None,
+) -> dict[str, str]:
     acts = activities or (seminar(name),)
     return check_evidence(
-        archive or world.archive, report(*acts, year=year), {name: pdf},
+        archive or world.archive,
+        report(*acts, year=year),
+        {name: pdf},
         trust_roots=world.trust_roots(),
-    )  # fmt: skip
+    )
 
 
 def genuine_kk(world: World, kk: KkBatch, index: int = 0) -> bytes:
@@ -74,9 +87,11 @@ def test_a_genuine_certificate_passes(world: World, kk_batch: KkBatch) -> None:
 def test_ordinary_evidence_is_not_judged(world: World) -> None:
     evidence = {"evidence/a.pdf": minimal_pdf("attendance sheet"), "evidence/b.jpg": b"\xff\xd8"}
     got = check_evidence(
-        world.archive, report(seminar("evidence/a.pdf")), evidence,
+        world.archive,
+        report(seminar("evidence/a.pdf")),
+        evidence,
         trust_roots=world.trust_roots(),
-    )  # fmt: skip
+    )
     assert got == {}
 
 
@@ -148,8 +163,9 @@ def test_signed_by_a_key_the_chamber_does_not_trust_is_caught(
     # The very same certificate content, signed by an "issuer" of a PKI nobody enrolled here.
     home2, pki2 = new_home(tmp_path / "forger")
     with TrustServices(home2) as services:
-        forged = _resign(_unsigned_ru_consultant(ru_batch), pki2.signer_for(role="issuer"),
-                         services)  # fmt: skip
+        forged = _resign(
+            _unsigned_ru_consultant(ru_batch), pki2.signer_for(role="issuer"), services
+        )
     name = "evidence/talk.pdf"
     reason = judge(world, name, forged, seminar(name, form=4, on="2025-05-22"))[name]
     assert "does not trust" in reason
@@ -179,9 +195,17 @@ def test_a_revoked_certificate_is_caught(world: World, ru_batch: RuBatch) -> Non
     activity = seminar(name, form=4, on="2025-05-22")
     assert judge(world, name, pdf, activity) == {}  # genuine until revoked
     result = CliRunner().invoke(
-        main, ["--home", str(world.home.root), "certificates", "revoke", serial,
-               "--reason", "participant left after one hour"],
-    )  # fmt: skip
+        main,
+        [
+            "--home",
+            str(world.home.root),
+            "certificates",
+            "revoke",
+            serial,
+            "--reason",
+            "participant left after one hour",
+        ],
+    )
     assert result.exit_code == 0, result.output
     record = find_certificate(world.archive, serial)
     assert record is not None and record["status"] == "revoked"
@@ -209,8 +233,9 @@ def test_a_certificate_unknown_to_the_archive_is_caught(
 
 def test_event_outside_the_reporting_year_is_caught(world: World, kk_batch: KkBatch) -> None:
     name = "evidence/seminar.pdf"
-    reason = judge(world, name, genuine_kk(world, kk_batch), seminar(name, on="2024-03-14"),
-                   year=2024)[name]  # fmt: skip
+    reason = judge(
+        world, name, genuine_kk(world, kk_batch), seminar(name, on="2024-03-14"), year=2024
+    )[name]
     assert "outside the reporting year 2024" in reason
 
 
@@ -228,8 +253,9 @@ def test_the_rules_turn_a_refused_certificate_into_an_r75_finding(
     cpd = report(seminar(name))
     evidence = {name: genuine_kk(world, kk_batch, 1)}
     problems = check_evidence(world.archive, cpd, evidence, trust_roots=world.trust_roots())
-    verdict = evaluate_cpd(cpd, today=date(2026, 2, 10), evidence_names=set(evidence),
-                           evidence_problems=problems)  # fmt: skip
+    verdict = evaluate_cpd(
+        cpd, today=date(2026, 2, 10), evidence_names=set(evidence), evidence_problems=problems
+    )
     r75 = [f for f in verdict.findings if f.clause == "R-7.5"]
     assert r75 and "issued to someone else" in r75[0].message
     assert verdict.total_points == 0

@@ -26,8 +26,12 @@ def test_dropped_batch_is_archived_with_one_record_per_participant(
     assert json.loads(entry.details or "[]") == [r["serial"] for r in kk_batch.records]
     for record in kk_batch.records:
         assert record["source"] == "seminar-2025-03.yaml"
-        assert [e["type"] for e in record["events"]] == ["received", "rendered", "signed",
-                                                         "archived"]  # fmt: skip
+        assert [e["type"] for e in record["events"]] == [
+            "received",
+            "rendered",
+            "signed",
+            "archived",
+        ]
 
 
 def test_the_same_batch_dropped_again_is_a_duplicate(world: World, kk_batch: KkBatch) -> None:

@@ -1,0 +1,168 @@
+"""Event certificates per second for one batch, and peak memory.
+
+A fresh home (demo PKI with an issuer, loopback TSA/OCSP), one ``Parts`` (one warm LibreOffice
+pool, one loaded issuer key) and ``issue_batch`` over a roster of ``--count`` participants, for
+each ``--workers`` value (a new batch each time, so nothing is skipped as already issued).
+A one-participant warm-up batch first starts LibreOffice and the TSA; its time is reported
+apart. Every certificate is rendered, converted to PDF/A, signed (timestamp, DSS, document
+timestamp: B-LTA) and archived, as in production.
+
+Writes ``bench/results/certificates.json``.
+Run: ``python bench/bench_certificates.py [--count 50] [--workers 1 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from docflow.certificates import issue_batch
+from docflow.config import Home
+from docflow.iin import check_digit
+from docflow.intake.parse import load_submission
+from docflow.pki.testing import make_test_pki
+from docflow.workflow.parts import Clock, Parts
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "certificates.json"
+CHAMBER = "Алматы қаласының заң консультанттары палатасы"
+
+
+def roster(count: int, tag: int) -> list[dict[str, str]]:
+    people: list[dict[str, str]] = []
+    serial = 0
+    while len(people) < count:
+        first = f"88{(tag % 12) + 1:02d}{(serial // 9000) % 28 + 1:02d}3{serial % 9000 + 1000:04d}"
+        digit = check_digit(first)
+        if digit is not None:
+            people.append({"full_name": f"Қатысушы №{len(people) + 1}", "iin": f"{first}{digit}"})
+        serial += 1
+    return people
+
+
+def batch_file(folder: Path, count: int, tag: int, locale: str = "kk") -> Path:
+    data = {
+        "kind": "event-certificates",
+        "locale": locale,
+        "event": {
+            "title": f"Семинар #{tag}: азаматтық процесс",
+            "form": 2,
+            "organizer": CHAMBER,
+            "date": "2025-03-14",
+            "hours": 8,
+            "place": "online",
+        },
+        "issuer": {"full_name": "Issuer DEMO", "position": "Палата төрағасы", "chamber": CHAMBER},
+        "participants": roster(count, tag),
+    }
+    path = folder / f"batch-{tag}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def peak_rss_mib(pid: int | str = "self") -> float | None:
+    """The peak resident set (VmHWM) of a process, in MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def run(count: int, workers_list: list[int]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="docflow-bench-cert-") as tmp:
+        folder = Path(tmp)
+        home = Home(folder / "home").ensure()
+        make_test_pki(home, issuer=True)
+        parts = Parts(home, clock=Clock(date(2025, 6, 2)))
+        try:
+            start = time.perf_counter()
+            warm = load_submission(batch_file(folder, 1, 0), today=date(2025, 6, 2))
+            issue_batch(parts, warm, warm.model, workdir=folder / "w0")  # type: ignore[arg-type]
+            warmup_s = time.perf_counter() - start
+            runs = []
+            for tag, workers in enumerate(workers_list, start=1):
+                loaded = load_submission(batch_file(folder, count, tag), today=date(2025, 6, 2))
+                parts.stage_seconds.clear()
+                parts.stage_counts.clear()
+                start = time.perf_counter()
+                result = issue_batch(
+                    parts,
+                    loaded,
+                    loaded.model,
+                    workdir=folder / f"w{tag}",  # type: ignore[arg-type]
+                    workers=workers,
+                )
+                elapsed = time.perf_counter() - start
+                assert result.new_count == count
+                runs.append(
+                    {
+                        "workers": workers,
+                        "certificates": count,
+                        "seconds": round(elapsed, 2),
+                        "certificates_per_s": round(count / elapsed, 3),
+                        "seconds_per_certificate": round(elapsed / count, 3),
+                        # summed over threads: more than the wall time when stages overlap
+                        "stage_seconds": {
+                            k: round(v, 2) for k, v in sorted(parts.stage_seconds.items())
+                        },
+                    }
+                )
+                print(
+                    f"workers={workers}: {count} certificates in {elapsed:.1f} s "
+                    f"= {count / elapsed:.2f}/s"
+                )
+            soffice = {str(pid): peak_rss_mib(pid) for pid in parts.converter.soffice_pids()}
+            pdfs = sorted((home.outbox).rglob("KZC-*.pdf"))
+            sizes = [p.stat().st_size for p in pdfs]
+        finally:
+            parts.close()
+    return {
+        "bench": "certificates",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "note": "issue_batch: render (docxtpl) -> LibreOffice PDF/A-3b (2 warm instances) -> "
+        "finalize -> PAdES B-LTA signature by the issuer (loopback TSA/OCSP) -> archive",
+        "warmup_seconds": round(warmup_s, 2),
+        "runs": runs,
+        "best_certificates_per_s": max(r["certificates_per_s"] for r in runs),
+        "peak_rss_mib": {"python": peak_rss_mib(), "soffice": soffice},
+        "pdf_bytes": {
+            "min": min(sizes),
+            "max": max(sizes),
+            "mean": round(sum(sizes) / len(sizes)),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=50)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 3])
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    result = run(args.count, args.workers)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: result[k] for k in ("best_certificates_per_s", "peak_rss_mib")}))
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -221,6 +221,7 @@ class WebContext:
             mask_iin=mask_iin,
             label=lambda prefix, value: i18n.label(locale, prefix, value),
             when=short_time,
+            reason=lambda text: i18n.reason(locale, str(text)),
             **context,
         )
         response = HTMLResponse(page, status_code=status_code)

@@ -313,6 +313,68 @@ _TEXT: dict[str, tuple[str, str, str]] = {
 }
 
 
+# The verify service states its reasons in English; the common ones are shown translated, any
+# other reason as it is (never hidden).
+_REASONS: dict[str, tuple[str, str]] = {
+    "the document is not signed": ("құжатқа қол қойылмаған", "документ не подписан"),
+    "the signed bytes were changed after signing (the digest does not match)": (
+        "қол қойылған байттар қол қойылғаннан кейін өзгертілген (хэш сәйкес емес)",
+        "подписанные байты изменены после подписания (хэш не совпадает)",
+    ),
+    "the cryptographic signature does not verify": (
+        "криптографиялық қолтаңба расталмайды",
+        "криптографическая подпись не подтверждается",
+    ),
+    "the document timestamp does not match the bytes it covers": (
+        "құжаттың уақыт белгісі ол қамтитын байттарға сәйкес емес",
+        "метка времени документа не соответствует защищаемым байтам",
+    ),
+    "the signature timestamp is damaged": (
+        "қолтаңбаның уақыт белгісі бүлінген",
+        "метка времени подписи повреждена",
+    ),
+    "the signature timestamp's authority is not trusted": (
+        "уақыт белгісін берген орталыққа сенім жоқ",
+        "центру меток времени нет доверия",
+    ),
+    "the signer's certificate had expired at the validation time": (
+        "тексеру уақытында қол қоюшының сертификатының мерзімі өткен",
+        "на момент проверки сертификат подписанта истёк",
+    ),
+    "the signer's certificate was not yet valid at the validation time": (
+        "тексеру уақытында қол қоюшының сертификаты әлі күшіне енбеген",
+        "на момент проверки сертификат подписанта ещё не действовал",
+    ),
+    "the signer's certificate does not chain to a trusted root": (
+        "қол қоюшының сертификаты сенімді түбір орталыққа жетпейді",
+        "сертификат подписанта не ведёт к доверенному корневому центру",
+    ),
+    "the signer's certificate is not allowed for signing documents": (
+        "қол қоюшының сертификаты құжатқа қол қоюға арналмаған",
+        "сертификат подписанта не предназначен для подписи документов",
+    ),
+    "the signature does not cover its whole revision of the document": (
+        "қолтаңба құжаттың өз нұсқасын толық қамтымайды",
+        "подпись не покрывает свою редакцию документа целиком",
+    ),
+    "the signer's certificate is not in the signature, so it cannot be checked": (
+        "қолтаңбада қол қоюшының сертификаты жоқ, сондықтан оны тексеру мүмкін емес",
+        "в подписи нет сертификата подписанта, поэтому её нельзя проверить",
+    ),
+}
+
+
+def reason(locale: str, text: str) -> str:
+    """A verify reason in the page language when it is a known one, else unchanged."""
+    prefix, sep, rest = text.partition(": ")
+    if sep and rest in _REASONS and text not in _REASONS:
+        return f"{prefix}: {reason(locale, rest)}"
+    row = _REASONS.get(text)
+    if row is None or locale == "en":
+        return text
+    return row[0] if locale == "kk" else row[1]
+
+
 def translate(locale: str, key: str) -> str:
     row = _TEXT.get(key)
     if row is None:

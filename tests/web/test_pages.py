@@ -248,3 +248,44 @@ def test_review_queue_and_approve(page: Any, live: LiveServer, web_home: WebHome
         record = archive.get(str(returned.record)).record
     assert record["outcome"] == "returned"
     assert any("4.pdf" in r for r in record["remarks"])
+
+
+def test_docflow_serve_command_serves_the_page(tmp_path: Path) -> None:
+    """``docflow serve`` in its own process: the page answers, with its security headers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from docflow.pki.testing import free_port
+
+    port = free_port()
+    env = {**os.environ, "DOCFLOW_HOME": str(tmp_path / "home")}
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "docflow", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/verify", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline, "docflow serve did not answer"
+                time.sleep(0.2)
+        assert r.status_code == 200
+        assert "Құжатты тексеру" in r.text
+        assert r.headers["x-frame-options"] == "DENY"
+        assert httpx.get(f"http://127.0.0.1:{port}/archive", timeout=5).status_code == 303
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        log.close()

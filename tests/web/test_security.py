@@ -306,3 +306,23 @@ def test_users_add_prompts_for_the_password(home: Home) -> None:
         assert store.authenticate("dana", "prompted-pw-1") is not None
     finally:
         store.close()
+
+
+def test_an_unsigned_pdf_is_invalid_with_the_reason_in_kazakh(client: TestClient) -> None:
+    from .conftest import blank_pdf
+
+    token = csrf(client, "/verify")
+    r = client.post("/verify", data={"csrf": token}, files={"file": ("u.pdf", blank_pdf("x"))})
+    assert r.status_code == 200
+    assert 'data-verdict="invalid"' in r.text
+    assert "құжатқа қол қойылмаған" in r.text
+
+
+def test_known_verify_reasons_are_translated_and_others_kept() -> None:
+    from docflow.web.i18n import reason
+
+    text = "the signed bytes were changed after signing (the digest does not match)"
+    assert reason("ru", text).startswith("подписанные байты изменены")
+    assert reason("kk", f"consultant: {text}").startswith("consultant: қол қойылған байттар")
+    assert reason("kk", "something new") == "something new"
+    assert reason("en", text) == text

@@ -426,13 +426,15 @@ def _row_flags(row: Any, *, header: bool = False) -> None:
         tr_pr.append(OxmlElement("w:tblHeader"))  # repeated on every page
 
 
-def _grid_table(doc: Any, headers: list[str], widths: Sequence[float], rows: int) -> Table:
+def _grid_table(
+    doc: Any, headers: list[str], widths: Sequence[float], rows: int, *, size: float = 10
+) -> Table:
     table: Table = doc.add_table(rows=1 + rows, cols=len(headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _row_flags(table.rows[0], header=True)
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        _cell(cell, text, bold=True, size=10, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _cell(cell, text, bold=True, size=size, align=WD_ALIGN_PARAGRAPH.CENTER)
         _shade(cell)
     return table
 
@@ -546,7 +548,7 @@ def build_chamber(locale: str) -> Any:
     _set_widths(table, [140, 25])
 
     _heading(doc, w["section2"])
-    table = _grid_table(doc, w["cols2"], [12, 113, 20, 20], 4)
+    table = _grid_table(doc, w["cols2"], [12, 105, 28, 20], 4)
     _loop_rows(
         table,
         1,
@@ -559,7 +561,7 @@ def build_chamber(locale: str) -> Any:
     merged = total.cells[0].merge(total.cells[2])
     _cell(merged, w["total"], bold=True)
     _cell(total.cells[3], "{{ c.total_points }}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _set_widths(table, [12, 113, 20, 20])
+    _set_widths(table, [12, 105, 28, 20])
 
     _heading(doc, w["section3"])
     _para(doc, "{%p if deficient %}")
@@ -588,8 +590,8 @@ def build_collegium(locale: str) -> Any:
     _para(doc, f"{w['produced']}: {{{{ produced_on }}}}", after=4)
 
     _heading(doc, w["section1"])
-    widths = [49, 16, 18, 17, 17, 17, 16, 15]
-    table = _grid_table(doc, w["cols1"], widths, 4)
+    widths = [45, 16, 18, 17, 19, 18, 17, 15]
+    table = _grid_table(doc, w["cols1"], widths, 4, size=9)
     values = [
         "{{ r.chamber }}",
         "{{ r.reports }}",
@@ -610,8 +612,8 @@ def build_collegium(locale: str) -> Any:
     _set_widths(table, widths)
 
     _heading(doc, w["section2"])
-    widths = [9, 64, 18, 18, 15, 18, 23]
-    table = _grid_table(doc, w["cols2"], widths, 3)
+    widths = [9, 52, 22, 20, 16, 20, 26]
+    table = _grid_table(doc, w["cols2"], widths, 3, size=9)
     _loop_rows(
         table,
         1,

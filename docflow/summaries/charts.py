@@ -72,7 +72,9 @@ def points_chart(summary: CollegiumSummary, locale: str) -> bytes:
     chambers = summary.chambers
     fig = _figure(7.2, max(2.4, 0.55 * len(chambers) + 1.6))
     ax = fig.add_subplot()
-    cmap = matplotlib.colormaps["tab20"]
+    # Thirteen forms: tab10's distinct colours first, then tab20's light ones for the rest.
+    tab10, tab20 = matplotlib.colormaps["tab10"], matplotlib.colormaps["tab20"]
+    palette = [tab10(i) for i in range(10)] + [tab20(i) for i in (1, 3, 5)]
     names = ["\n".join(textwrap.wrap(c, 34)) for c in chambers]
     left = [0] * len(chambers)
     for k, form in enumerate(FORM_KEYS):
@@ -83,7 +85,7 @@ def points_chart(summary: CollegiumSummary, locale: str) -> bytes:
             names,
             values,
             left=left,
-            color=cmap(k % 20),
+            color=palette[k % len(palette)],
             label=_form_label(form, locale),
             edgecolor="white",
             linewidth=0.5,

@@ -1,0 +1,439 @@
+"""The summaries' service layer: reads the archive and the summaries' store, renders the
+documents (DOCX → PDF/A-3b), has the chamber head sign them, and archives them.
+
+Every decision is made by the pure modules (``chamber``, ``collegium``, ``sanctions``,
+``reminders``); this module only does the I/O around them, with the workflow's ``Parts``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docflow.archive import slugify
+from docflow.errors import DocflowError, NotEnrolled, UnknownRecord
+from docflow.summaries.chamber import ChamberSummary, chamber_summary, summary_csv
+from docflow.summaries.charts import collegium_charts
+from docflow.summaries.collegium import CollegiumSummary, collegium_summary
+from docflow.summaries.documents import (
+    COLLEGIUM_NAME,
+    chamber_context,
+    collegium_context,
+    reminder_context,
+    suspension_context,
+    warning_context,
+)
+from docflow.summaries.reminders import pending_members
+from docflow.summaries.roster import Roster, load_roster
+from docflow.summaries.sanctions import (
+    SanctionAction,
+    SanctionCase,
+    plan_sanctions,
+    suspension_periods,
+)
+from docflow.summaries.store import SummaryStore
+
+if TYPE_CHECKING:
+    from docflow.workflow.parts import Parts
+
+__all__ = ["HEAD_FIELD", "HEAD_ROLE", "Issued", "SummaryService"]
+
+log = logging.getLogger("docflow.summaries")
+
+#: The empty signature field every summary document carries, and who signs it.
+HEAD_FIELD = "head"
+#: The chamber head's (and the Collegium chair's) enrolment role in the PKI.
+HEAD_ROLE = "chair"
+
+
+class NoRoster(DocflowError):
+    """No roster was imported for the chamber."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A document made and archived (or found already archived: ``new`` is False)."""
+
+    record_id: str
+    kind: str
+    sha256: str
+    new: bool = True
+
+
+def _chamber_key(name: Any) -> str:
+    return " ".join(str(name or "").split()).casefold()
+
+
+class SummaryService:
+    """``SummaryService(parts)``; ``close()`` closes its store (the parts are the caller's)."""
+
+    def __init__(self, parts: Parts, store: SummaryStore | None = None):
+        self.parts = parts
+        self.store = store or SummaryStore(parts.home)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------------------------ rosters
+
+    def import_roster(self, path: Path, *, today: date, chamber: str | None = None) -> Roster:
+        roster = load_roster(path, today=today, chamber=chamber)
+        self.store.save_roster(
+            roster, source=path.name, imported_at=self.parts.clock.now().isoformat()
+        )
+        return roster
+
+    def roster(self, chamber: str) -> Roster:
+        roster = self.store.roster(chamber)
+        if roster is None:
+            known = ", ".join(self.store.chambers()) or "none"
+            raise NoRoster(
+                f"no roster for {chamber!r} (imported: {known}); run `docflow roster import`"
+            )
+        return roster
+
+    # ------------------------------------------------------------------ computing
+
+    def report_records(self, years: Sequence[int] | None = None) -> list[dict[str, Any]]:
+        archive = self.parts.archive
+        if years is None:
+            return archive.search(kind="cpd-report")
+        return [r for y in years for r in archive.search(kind="cpd-report", year=y)]
+
+    def chamber_summary(self, chamber: str, year: int, *, today: date) -> ChamberSummary:
+        roster = self.roster(chamber)
+        suspensions = suspension_periods(self.store.cases(chamber=roster.chamber))
+        return chamber_summary(
+            roster, self.report_records([year]), year=year, today=today, suspensions=suspensions
+        )
+
+    def collegium_summary(self, year: int, *, compare: int = 2) -> CollegiumSummary:
+        """R-5.5/R-5.6 for ``year`` and up to ``compare`` earlier years (none before 2022)."""
+        years = [y for y in range(year - compare, year + 1) if y >= 2022]
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        names: dict[str, str] = {}
+        for record in self.report_records(years):
+            key = _chamber_key(record.get("chamber"))
+            names.setdefault(key, " ".join(str(record.get("chamber") or "").split()))
+            grouped[key].append(record)
+        return collegium_summary({names[k]: v for k, v in grouped.items()}, years=years)
+
+    # ------------------------------------------------------------------ documents
+
+    def head(self) -> tuple[str, str]:
+        """The chamber head's (name, IIN), from the PKI enrolment with role ``chair``."""
+        try:
+            enrolment = self.parts.pki.pki.find(role=HEAD_ROLE)
+        except NotEnrolled as exc:
+            raise DocflowError(
+                "no chamber head can sign: enrol one with "
+                "`docflow pki enroll --iin N --name S --role chair`"
+            ) from exc
+        return str(enrolment.name), str(enrolment.iin)
+
+    def _template(self, name: str) -> Path:
+        return self.parts.settings.templates / name
+
+    def _render(
+        self,
+        template: str,
+        context: dict[str, Any],
+        *,
+        attachments: Sequence[tuple[str, bytes, str, str]] = (),
+        signed: bool = True,
+    ) -> bytes:
+        from docflow.render import Attachment, FieldSpec, finalize_pdf, render_docx
+
+        with self.parts.timed("render"):
+            docx = render_docx(self._template(template), context)
+        with self.parts.timed("convert"):
+            pdf: bytes = self.parts.converter.convert(docx)
+        files = [
+            Attachment(name=n, data=d, mime_type=m, relationship="Data", description=desc)
+            for n, d, m, desc in attachments
+        ]
+        # The empty field must exist before the first (certifying) signature (STYLE.md trap).
+        fields = [FieldSpec(name=HEAD_FIELD)] if signed else []
+        with self.parts.timed("finalize"):
+            return bytes(finalize_pdf(pdf, attachments=files, signature_fields=fields))
+
+    def _sign(self, pdf: bytes, *, locale: str) -> bytes:
+        _, iin = self.head()
+        return bytes(
+            self.parts.sign(
+                pdf, field=HEAD_FIELD, role=HEAD_ROLE, iin=iin, locale=locale, lock=True, lta=True
+            )
+        )
+
+    def _template_info(self, name: str) -> dict[str, str]:
+        data = self._template(name).read_bytes()
+        return {"name": name, "sha256": hashlib.sha256(data).hexdigest()}
+
+    def _existing(self, record_id: str) -> Issued | None:
+        try:
+            stored = self.parts.archive.get(record_id)
+        except UnknownRecord:
+            return None
+        return Issued(record_id, str(stored.record.get("kind")), stored.sha256, new=False)
+
+    def _archive(
+        self, record: dict[str, Any], pdf: bytes, *, record_id: str, today: date
+    ) -> Issued:
+        name, iin = self.head()
+        now = self.parts.clock.now().isoformat(timespec="seconds")
+        record = {
+            **record,
+            "id": record_id,
+            "produced_on": today.isoformat(),
+            "signers": [{"role": HEAD_ROLE, "name": name, "iin": iin}],
+            "events": [
+                {"type": "rendered", "at": now, "actor": "docflow", "detail": record["kind"]},
+                {"type": "signed", "at": now, "actor": name, "detail": HEAD_ROLE},
+                {"type": "archived", "at": now, "actor": "docflow", "detail": record_id},
+            ],
+        }
+        with self.parts.timed("archive"):
+            stored = self.parts.archive.store(record, pdf, record_id=record_id)
+        return Issued(record_id, record["kind"], stored.sha256)
+
+    def _next_version(self, series: str) -> tuple[int, str | None]:
+        versions = self.parts.archive.versions(series)
+        previous = versions[-1]["id"] if versions else None
+        return len(versions) + 1, previous
+
+    def issue_chamber_summary(self, summary: ChamberSummary, *, locale: str) -> Issued:
+        """Render, sign (chamber head) and archive the summary as ``kind: chamber-summary``.
+        Each call makes a new version of the chamber's summary for the year."""
+        name, _ = self.head()
+        template = f"chamber_summary_{locale}.docx"
+        context = chamber_context(summary, locale=locale, head_name=name, produced_on=summary.today)
+        data = summary.to_json()
+        attachments = [
+            (
+                "summary.json",
+                json.dumps(data, ensure_ascii=False, indent=2).encode(),
+                "application/json",
+                "The summary's numbers (machine-readable)",
+            ),
+            (
+                "summary.csv",
+                summary_csv(summary).encode("utf-8"),
+                "text/csv",
+                "One row per roster member",
+            ),
+        ]
+        pdf = self._sign(self._render(template, context, attachments=attachments), locale=locale)
+        slug = slugify(summary.chamber, fallback="chamber")[:48].strip("-")
+        series = f"chamber-summary/{slug}/{summary.year}"
+        version, previous = self._next_version(series)
+        record = {
+            "kind": "chamber-summary",
+            "outcome": "issued",
+            "full_name": None,
+            "iin": None,
+            "chamber": summary.chamber,
+            "year": summary.year,
+            "locale": locale,
+            "series": series,
+            "version": version,
+            "previous": previous,
+            "deadline": summary.collegium_due.isoformat(),
+            "late": summary.today > summary.collegium_due,  # R-4.7
+            "counts": summary.counts(),
+            "points_by_form": dict(summary.points_by_form),
+            "participants_by_form": dict(summary.participants_by_form),
+            "deficient": [
+                {"iin": m.iin, "full_name": m.full_name, "state": m.state}
+                for m in summary.deficient
+            ],
+            "warnings": [n.to_json() for n in summary.notes],
+            "template": self._template_info(template),
+        }
+        record_id = f"chamber-summary-{summary.year}-{slug}-v{version}"
+        return self._archive(record, pdf, record_id=record_id, today=summary.today)
+
+    def issue_collegium_summary(
+        self, summary: CollegiumSummary, *, locale: str, today: date, charts_dir: Path | None
+    ) -> tuple[Issued, dict[str, Path]]:
+        """Render the charts (also written as PNG files to ``charts_dir``), the document, sign
+        and archive it as ``kind: collegium-summary``."""
+        charts = collegium_charts(summary, locale)
+        written: dict[str, Path] = {}
+        if charts_dir is not None:
+            charts_dir.mkdir(parents=True, exist_ok=True)
+            for chart, png in charts.items():
+                path = charts_dir / f"collegium-{summary.year}-{chart}-{locale}.png"
+                path.write_bytes(png)
+                written[chart] = path
+        name, _ = self.head()
+        template = f"collegium_summary_{locale}.docx"
+        context = collegium_context(
+            summary, charts, locale=locale, head_name=name, produced_on=today
+        )
+        data = json.dumps(summary.to_json(), ensure_ascii=False, indent=2).encode()
+        pdf = self._sign(
+            self._render(
+                template,
+                context,
+                attachments=[
+                    (
+                        "collegium.json",
+                        data,
+                        "application/json",
+                        "The summary's numbers (machine-readable)",
+                    )
+                ],
+            ),
+            locale=locale,
+        )
+        series = f"collegium-summary/{summary.year}"
+        version, previous = self._next_version(series)
+        totals = summary.totals(summary.year)
+        record = {
+            "kind": "collegium-summary",
+            "outcome": "issued",
+            "full_name": None,
+            "iin": None,
+            "chamber": COLLEGIUM_NAME["kk"],
+            "year": summary.year,
+            "years": list(summary.years),
+            "locale": locale,
+            "series": series,
+            "version": version,
+            "previous": previous,
+            "chambers": list(summary.chambers),
+            "totals": totals.to_json(),
+            "forms": [
+                summary.forms[(f, summary.year)].to_json()
+                for f, y in summary.forms
+                if y == summary.year
+            ],
+            "template": self._template_info(template),
+        }
+        record_id = f"collegium-summary-{summary.year}-v{version}"
+        return self._archive(record, pdf, record_id=record_id, today=today), written
+
+    # ------------------------------------------------------------------ sanctions (R-9.1)
+
+    def run_sanctions(
+        self, chamber: str, year: int, *, today: date, locale: str = "kk"
+    ) -> list[tuple[SanctionAction, Issued | None]]:
+        """Decide and carry out the R-9.1 steps due on ``today``. A case is saved only after
+        its notice is archived, and a notice already archived (a run that crashed after
+        archiving) is adopted rather than issued again: a rerun never issues twice."""
+        summary = self.chamber_summary(chamber, year, today=today)
+        cases = {c.iin: c for c in self.store.cases(chamber=summary.chamber, year=year)}
+        done: list[tuple[SanctionAction, Issued | None]] = []
+        lines = {m.iin: m for m in summary.members}
+        for action in plan_sanctions(summary, cases, today=today, locale=locale):
+            case = action.case
+            issued: Issued | None = None
+            if action.kind == "warn":
+                issued = self._issue_notice(
+                    "warning",
+                    case,
+                    warning_context(
+                        case,
+                        lines.get(case.iin),
+                        locale=case.locale,
+                        head_name=self.head()[0],
+                        required_points=summary.required_points,
+                    ),
+                    today=today,
+                )
+                case = replace(case, warning_record=issued.record_id)
+            elif action.kind == "suspend":
+                issued = self._issue_notice(
+                    "suspension",
+                    case,
+                    suspension_context(
+                        case, locale=case.locale, head_name=self.head()[0], issued_on=today
+                    ),
+                    today=today,
+                )
+                case = replace(case, suspension_record=issued.record_id)
+            self.store.save_case(case)
+            done.append((SanctionAction(action.kind, case), issued))
+            log.info("R-9.1 %s: %s (%s)", action.kind, case.full_name, case.iin)
+        return done
+
+    def _issue_notice(
+        self, kind: str, case: SanctionCase, context: dict[str, Any], *, today: date
+    ) -> Issued:
+        record_id = f"{kind}-{case.year}-{case.iin}"
+        existing = self._existing(record_id)
+        if existing is not None:
+            return existing
+        template = f"notice_{kind}_{case.locale}.docx"
+        pdf = self._sign(self._render(template, context), locale=case.locale)
+        record = {
+            "kind": kind,
+            "outcome": "issued",
+            "full_name": case.full_name,
+            "iin": case.iin,
+            "chamber": case.chamber,
+            "year": case.year,
+            "locale": case.locale,
+            "series": f"{kind}/{case.iin}/{case.year}",
+            "version": 1,
+            "previous": None,
+            "reason": case.reason,
+            "warned_on": case.warned_on.isoformat(),
+            "due_on": case.due_on.isoformat(),
+            "suspended_from": case.suspended_from.isoformat() if case.suspended_from else None,
+            "suspended_to": case.suspended_to.isoformat() if case.suspended_to else None,
+            "clause": "R-9.1a" if kind == "warning" else "R-9.1b",
+            "template": self._template_info(template),
+        }
+        return self._archive(record, pdf, record_id=record_id, today=today)
+
+    # ------------------------------------------------------------------ reminders
+
+    def reminders(
+        self,
+        chamber: str,
+        year: int,
+        *,
+        today: date,
+        locale: str,
+        out_dir: Path | None,
+    ) -> tuple[list[Any], list[Path]]:
+        """Members who have not filed yet (before 15 February, R-3.2d) and, with ``out_dir``,
+        a PDF letter for each (not signed: a reminder decides nothing)."""
+        roster = self.roster(chamber)
+        pending = pending_members(
+            roster,
+            self.report_records([year]),
+            year=year,
+            today=today,
+            suspensions=suspension_periods(self.store.cases(chamber=roster.chamber)),
+        )
+        letters: list[Path] = []
+        if out_dir is None or not pending:
+            return pending, letters
+        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            head_name = self.head()[0]
+        except DocflowError:
+            head_name = "______________________________"
+        for line in pending:
+            context = reminder_context(
+                line,
+                chamber=roster.chamber,
+                year=year,
+                today=today,
+                locale=locale,
+                head_name=head_name,
+            )
+            pdf = self._render(f"reminder_{locale}.docx", context, signed=False)
+            path = out_dir / f"reminder-{year}-{line.iin}-{locale}.pdf"
+            path.write_bytes(pdf)
+            letters.append(path)
+        return pending, letters

@@ -142,8 +142,24 @@ def _parse_day(value: str, where: str, problems: list[Problem], *, required: boo
         return None
 
 
-def _check_members(members: Iterable[tuple[str, Member]], problems: list[Problem]) -> None:
-    """Checks that need the whole roster or several fields at once."""
+def _check_status_dates(
+    where: str, status: str, start: date | None, end: date | None, problems: list[Problem]
+) -> None:
+    if start and end and end < start:
+        problems.append(
+            Problem(f"{where}.status_to", "ends before status_from", "a date on or after it")
+        )
+    if status == "active" and (start or end):
+        problems.append(
+            Problem(
+                f"{where}.status_from",
+                "an active member has no status dates",
+                "empty status_from and status_to, or status suspended/on_leave",
+            )
+        )
+
+
+def _check_duplicates(members: Iterable[tuple[str, Member]], problems: list[Problem]) -> None:
     seen: dict[str, str] = {}
     for where, member in members:
         if member.iin in seen:
@@ -156,18 +172,6 @@ def _check_members(members: Iterable[tuple[str, Member]], problems: list[Problem
             )
         else:
             seen[member.iin] = where
-        if member.status_from and member.status_to and member.status_to < member.status_from:
-            problems.append(
-                Problem(f"{where}.status_to", "ends before status_from", "a date on or after it")
-            )
-        if member.status == "active" and (member.status_from or member.status_to):
-            problems.append(
-                Problem(
-                    f"{where}.status_from",
-                    "an active member has no status dates",
-                    "empty status_from and status_to, or status suspended/on_leave",
-                )
-            )
 
 
 def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> Roster:
@@ -225,11 +229,12 @@ def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> 
             )
         start = _parse_day(value["status_from"], f"{where}.status_from", problems, required=False)
         end = _parse_day(value["status_to"], f"{where}.status_to", problems, required=False)
+        _check_status_dates(where, status, start, end, problems)
         if len(problems) == before and since is not None:
             parsed.append(
                 (where, Member(value["full_name"], value["iin"], since, status, start, end))
             )
-    _check_members(parsed, problems)
+    _check_duplicates(parsed, problems)
     if problems:
         raise SubmissionInvalid(problems)
     return Roster(chamber=chamber.strip(), members=tuple(m for _, m in parsed))
@@ -260,7 +265,10 @@ def load_roster(path: Path, *, today: date, chamber: str | None = None) -> Roste
             [Problem("chamber", f"the file names {roster.chamber!r}, not {chamber!r}", chamber)]
         )
     problems: list[Problem] = []
-    _check_members(((f"members[{i}]", m) for i, m in enumerate(roster.members)), problems)
+    members = [(f"members[{i}]", m) for i, m in enumerate(roster.members)]
+    for where, m in members:
+        _check_status_dates(where, m.status, m.status_from, m.status_to, problems)
+    _check_duplicates(members, problems)
     if problems:
         raise SubmissionInvalid(problems)
     return roster

@@ -1,0 +1,284 @@
+"""``docflow roster``, ``docflow summary``, ``docflow sanctions`` and ``docflow reminders``:
+member rosters, the chamber's and the Collegium's annual summaries (R-4.7, R-5.5, R-5.6), the
+R-9.1 warnings and suspensions, and reminders before the R-3.2d deadline.
+
+``--today`` replays a past day (default: ``DOCFLOW_TODAY`` or the real date); it is read here,
+at the edge, and passed down.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from docflow.config import Home
+from docflow.errors import SubmissionInvalid
+
+if TYPE_CHECKING:
+    from docflow.summaries.service import SummaryService
+
+__all__ = ["register"]
+
+_LOCALE = click.Choice(["kk", "ru"])
+
+
+def _today(value: str | None) -> date:
+    from docflow.workflow.parts import Clock
+
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise click.BadParameter(
+                f"{value!r}: expected YYYY-MM-DD", param_hint="--today"
+            ) from exc
+    return Clock.from_env().today()
+
+
+@contextmanager
+def _service(home: Home, today: date) -> Iterator[SummaryService]:
+    from docflow.summaries.service import SummaryService
+    from docflow.workflow.parts import Clock, Parts
+
+    parts = Parts(home, clock=Clock(today))
+    service = SummaryService(parts)
+    try:
+        yield service
+    finally:
+        service.close()
+        parts.close()
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _today_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--today", metavar="YYYY-MM-DD", help="The day to act as of (replays a past day)."
+    )(f)
+
+
+def register(group: click.Group) -> None:
+    # ------------------------------------------------------------------ roster
+
+    @group.group()
+    def roster() -> None:
+        """A chamber's member roster (who must report: R-7.4)."""
+
+    @roster.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--chamber", help="The chamber (required for CSV; checked for YAML/JSON).")
+    @_today_option
+    @click.pass_obj
+    def roster_import(home: Home, file: Path, chamber: str | None, today: str | None) -> None:
+        """Import FILE (YAML/JSON kind: chamber-roster, or CSV with the header
+        full_name,iin,member_since,status,status_from,status_to), replacing the chamber's
+        roster. Every problem is listed at once; exit 2 if there is any."""
+        day = _today(today)
+        with _service(home, day) as service:
+            try:
+                imported = service.import_roster(file, today=day, chamber=chamber)
+            except SubmissionInvalid as exc:
+                click.echo(f"docflow: {file.name}: {len(exc.problems)} problem(s):", err=True)
+                for problem in exc.problems:
+                    click.echo(f"  - {problem}", err=True)
+                sys.exit(2)
+        click.echo(f"{imported.chamber}: {len(imported.members)} member(s) imported")
+
+    @roster.command("show")
+    @click.option("--chamber", required=True)
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def roster_show(home: Home, chamber: str, as_json: bool) -> None:
+        """The chamber's current roster."""
+        with _service(home, _today(None)) as service:
+            current = service.roster(chamber)
+        if as_json:
+            click.echo(_dump(current.to_json()))
+            return
+        click.echo(f"{current.chamber}: {len(current.members)} member(s)")
+        for m in current.members:
+            status = m.status
+            if m.status != "active":
+                start = m.status_from.isoformat() if m.status_from else "…"
+                end = m.status_to.isoformat() if m.status_to else "…"
+                status += f" {start}–{end}"
+            click.echo(f"  {m.iin}  {m.full_name}  since {m.member_since.isoformat()}  {status}")
+
+    # ------------------------------------------------------------------ summary
+
+    @group.group()
+    def summary() -> None:
+        """The chamber's (R-4.7) and the Collegium's (R-5.5, R-5.6) annual summaries."""
+
+    @summary.command("chamber")
+    @click.option("--chamber", required=True)
+    @click.option("--year", type=int, required=True)
+    @_today_option
+    @click.option(
+        "--csv",
+        "csv_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Also write one row per member here, and the totals beside it.",
+    )
+    @click.option("--locale", type=_LOCALE, default="kk", show_default=True)
+    @click.option("--no-sign", is_flag=True, help="Only compute and print; no document.")
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def summary_chamber(home: Home, chamber: str, year: int, today: str | None,
+                        csv_path: Path | None, locale: str, no_sign: bool,
+                        as_json: bool) -> None:  # fmt: skip
+        """Summarise YEAR for the chamber; sign (chamber head) and archive the document."""
+        from docflow.summaries import summary_csv, totals_csv
+
+        day = _today(today)
+        with _service(home, day) as service:
+            result = service.chamber_summary(chamber, year, today=day)
+            issued = None if no_sign else service.issue_chamber_summary(result, locale=locale)
+        if csv_path is not None:
+            csv_path.write_text(summary_csv(result), encoding="utf-8")
+            totals = csv_path.with_name(f"{csv_path.stem}_totals{csv_path.suffix or '.csv'}")
+            totals.write_text(totals_csv(result), encoding="utf-8")
+        if as_json:
+            data = result.to_json()
+            data["record"] = issued.record_id if issued else None
+            click.echo(_dump(data))
+            return
+        click.echo(f"{result.chamber}, {year} (as of {day.isoformat()})")
+        for key, value in result.counts().items():
+            click.echo(f"  {key:24} {value}")
+        for note in result.notes:
+            click.echo(f"  warning {note.clause}: {note.message}")
+        if issued:
+            click.echo(f"archived: {issued.record_id}")
+
+    @summary.command("collegium")
+    @click.option("--year", type=int, required=True)
+    @click.option(
+        "--compare", type=int, default=2, show_default=True, help="Earlier years to compare with."
+    )
+    @_today_option
+    @click.option("--locale", type=_LOCALE, default="kk", show_default=True)
+    @click.option(
+        "--charts",
+        "charts_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where to write the charts as PNG (default: summaries/ in the home).",
+    )
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def summary_collegium(home: Home, year: int, compare: int, today: str | None, locale: str,
+                          charts_dir: Path | None, as_json: bool) -> None:  # fmt: skip
+        """Summarise every chamber for YEAR with the effectiveness of each form (R-5.6)."""
+        day = _today(today)
+        folder = charts_dir or home.root / "summaries" / str(year)
+        with _service(home, day) as service:
+            result = service.collegium_summary(year, compare=compare)
+            issued, pngs = service.issue_collegium_summary(
+                result, locale=locale, today=day, charts_dir=folder
+            )
+        if as_json:
+            data = result.to_json()
+            data["record"] = issued.record_id
+            data["charts"] = {k: str(v) for k, v in pngs.items()}
+            click.echo(_dump(data))
+            return
+        totals = result.totals(year)
+        click.echo(f"{len(result.chambers)} chamber(s), {year}: {totals.reports} report(s), "
+                   f"{totals.compliant} compliant, {totals.below_norm} below the norm")  # fmt: skip
+        for path in pngs.values():
+            click.echo(f"chart: {path}")
+        click.echo(f"archived: {issued.record_id}")
+
+    # ------------------------------------------------------------------ sanctions
+
+    @group.group()
+    def sanctions() -> None:
+        """R-9.1: warnings (one month to reach the norm), then suspensions (three months)."""
+
+    @sanctions.command("run")
+    @click.option("--chamber", required=True)
+    @click.option("--year", type=int, required=True)
+    @_today_option
+    @click.option("--locale", type=_LOCALE, default="kk", show_default=True)
+    @click.pass_obj
+    def sanctions_run(home: Home, chamber: str, year: int, today: str | None,
+                      locale: str) -> None:  # fmt: skip
+        """Warn, close cured cases, suspend: whatever is due on --today. Idempotent."""
+        day = _today(today)
+        with _service(home, day) as service:
+            done = service.run_sanctions(chamber, year, today=day, locale=locale)
+        if not done:
+            click.echo("nothing to do")
+        for action, issued in done:
+            case = action.case
+            where = f" → {issued.record_id}" if issued else ""
+            click.echo(f"{action.kind:8} {case.iin}  {case.full_name}  ({case.reason}){where}")
+
+    @sanctions.command("list")
+    @click.option("--chamber")
+    @click.option("--year", type=int)
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def sanctions_list(home: Home, chamber: str | None, year: int | None, as_json: bool) -> None:
+        """Every R-9.1 case with its state: open, cured or suspended."""
+        from docflow.summaries import SummaryStore
+
+        with SummaryStore(home) as store:
+            cases = store.cases(chamber=chamber, year=year)
+        if as_json:
+            click.echo(_dump([c.to_json() for c in cases]))
+            return
+        if not cases:
+            click.echo("no sanction cases")
+        for c in cases:
+            extra = f"due {c.due_on.isoformat()}"
+            if c.state == "cured" and c.cured_on:
+                extra = f"cured {c.cured_on.isoformat()}"
+            elif c.state == "suspended" and c.suspended_from and c.suspended_to:
+                extra = f"suspended {c.suspended_from.isoformat()}–{c.suspended_to.isoformat()}"
+            click.echo(f"{c.state:9} {c.year} {c.iin}  {c.full_name}  ({c.reason}; {extra})")
+
+    # ------------------------------------------------------------------ reminders
+
+    @group.command()
+    @click.option("--chamber", required=True)
+    @click.option("--year", type=int, required=True)
+    @_today_option
+    @click.option("--locale", type=_LOCALE, default="kk", show_default=True)
+    @click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where to write the letters (default: reminders/YEAR in the home).",
+    )
+    @click.option("--no-letters", is_flag=True, help="Only list the members.")
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def reminders(home: Home, chamber: str, year: int, today: str | None, locale: str,
+                  out_dir: Path | None, no_letters: bool, as_json: bool) -> None:  # fmt: skip
+        """Before 15 February (R-3.2d): members who have not filed yet, with letters."""
+        day = _today(today)
+        folder = None if no_letters else (out_dir or home.root / "reminders" / str(year))
+        with _service(home, day) as service:
+            pending, letters = service.reminders(
+                chamber, year, today=day, locale=locale, out_dir=folder
+            )
+        if as_json:
+            click.echo(_dump({"members": [m.to_json() for m in pending],
+                              "letters": [str(p) for p in letters]}))  # fmt: skip
+            return
+        if not pending:
+            click.echo("no reminders: everyone has filed, or the deadline has passed")
+        for m in pending:
+            click.echo(f"{m.iin}  {m.full_name}  ({m.state})")
+        for path in letters:
+            click.echo(f"letter: {path}")

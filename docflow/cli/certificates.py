@@ -86,7 +86,7 @@ def register(group: click.Group) -> None:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=None if not as_json else _stderr_console(),
+            console=_stderr_console(),  # stdout stays for the results (and --json)
             transient=False,
         )
         try:

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from docflow.archive import Archive
 from docflow.certificates import load_secret, serial_for
+from docflow.cli import main
 from docflow.pki.testing import make_test_pki
 from docflow.verify import verify_pdf
 
@@ -28,10 +29,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run(home: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        __import__("docflow.cli", fromlist=["main"]).main, ["--home", str(home), *args]
-    )
-    return result.exit_code, result.output
+    """Exit code and stdout (stderr, where the progress bar goes, in ``run.stderr``)."""
+    result = CliRunner().invoke(main, ["--home", str(home), *args])
+    run.stderr = result.stderr  # type: ignore[attr-defined]
+    return result.exit_code, result.stdout
 
 
 def roster(count: int, born: str) -> list[dict[str, str]]:
@@ -42,9 +43,9 @@ def roster(count: int, born: str) -> list[dict[str, str]]:
 
 
 def test_show_and_revoke_refuse_unknown_serials(world: World) -> None:
-    code, out = run(world.home.root, "certificates", "show", "KZC-AAAAAAAAAAAAAAAA")
-    assert code == 1 and "no archived certificate" in out
-    code, out = run(
+    code, _ = run(world.home.root, "certificates", "show", "KZC-AAAAAAAAAAAAAAAA")
+    assert code == 1 and "no archived certificate" in run.stderr  # type: ignore[attr-defined]
+    code, _out = run(
         world.home.root, "certificates", "revoke", "KZC-AAAAAAAAAAAAAAAA", "--reason", "x"
     )
     assert code == 1
@@ -56,15 +57,15 @@ def test_issue_refuses_a_report_and_a_home_without_an_issuer(tmp_path: Path) -> 
     home, _ = new_home(tmp_path / "h")
     report = tmp_path / "report.yaml"
     report.write_text("kind: cpd-report\n", encoding="utf-8")
-    code, out = run(home.root, "certificates", "issue", str(report))
-    assert code == 2 and "not valid" in out
+    code, _ = run(home.root, "certificates", "issue", str(report))
+    assert code == 2 and "not valid" in run.stderr  # type: ignore[attr-defined]
 
     bare = tmp_path / "bare"
     make_test_pki(bare)  # officer and consultant only
     source = tmp_path / "event.yaml"
     source.write_bytes(yaml_bytes(batch("kk", roster(1, "910101"))))
-    code, out = run(bare, "certificates", "issue", str(source), "--today", "2025-06-02")
-    assert code == 1 and "enroll" in out
+    code, _out = run(bare, "certificates", "issue", str(source), "--today", "2025-06-02")
+    assert code == 1 and "enroll" in run.stderr  # type: ignore[attr-defined]
 
 
 def test_issue_show_revoke(tmp_path: Path, world: World) -> None:
@@ -74,7 +75,7 @@ def test_issue_show_revoke(tmp_path: Path, world: World) -> None:
     )
     code, out = run(world.home.root, "certificates", "issue", str(source), "--today", "2025-11-21")
     assert code == 0, out
-    assert "2/2" in out  # the progress bar's last state
+    assert "2/2" in run.stderr  # type: ignore[attr-defined]  # the progress bar's last state
     serials = [line.split()[0] for line in out.splitlines() if line.startswith("KZC-")]
     assert len(serials) == 2
     code, out = run(world.home.root, "certificates", "show", serials[0], "--json")

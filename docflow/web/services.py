@@ -65,6 +65,9 @@ class VerifyView:
     archive_known: bool | None  # None: this home keeps no archive
     archive_record: str | None
     checked_at: str
+    #: when the PDF is a docflow event certificate: what ``docflow.certificates.describe``
+    #: says (serial, participant with a masked IIN, event, revoked or not)
+    certificate: dict[str, Any] | None = None
 
 
 def _short_time(value: str | None) -> str | None:
@@ -119,6 +122,7 @@ class VerifyService:
         )
         archive = doc.get("archive")
         return VerifyView(
+            certificate=self._certificate(data),
             file_name=file_name,
             sha256=report.sha256,
             verdict=report.verdict,
@@ -128,6 +132,17 @@ class VerifyService:
             archive_record=None if archive is None else archive.get("record"),
             checked_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         )
+
+    def _certificate(self, data: bytes) -> dict[str, Any] | None:
+        try:
+            from docflow.certificates import describe
+        except ImportError:  # the certificates subsystem is optional for the page
+            return None
+        try:
+            return describe(data, self.home)
+        except Exception:  # a certificate we cannot describe is still judged as a PDF
+            log.warning("certificate description failed", exc_info=True)
+            return None
 
 
 # --------------------------------------------------------------------------- archive
@@ -237,7 +252,7 @@ class ArchiveService:
             return None
         archive = self._open()
         for record in archive.search(kind="certificate", text=serial):
-            if str(record.get("serial")) != serial:
+            if serial not in (str(record.get("serial")), str(record.get("id"))):
                 continue
             try:
                 pdf = archive.pdf_bytes(record["id"])

@@ -305,10 +305,10 @@ class LiveServer:
     app: Any
 
 
-def start_server(app: Any) -> tuple[Any, threading.Thread, str]:
+def start_server(app: Any, port: int | None = None) -> tuple[Any, threading.Thread, str]:
     import uvicorn
 
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True, name="uvicorn")

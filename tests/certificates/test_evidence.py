@@ -74,7 +74,7 @@ def judge(
 
 
 def genuine_kk(world: World, kk: KkBatch, index: int = 0) -> bytes:
-    return world.archive.pdf_bytes(kk.records[index]["id"])  # type: ignore[no-any-return]
+    return bytes(world.archive.pdf_bytes(kk.records[index]["id"]))
 
 
 # --------------------------------------------------------------------------- genuine

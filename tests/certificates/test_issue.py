@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ from .conftest import (
 pytestmark = pytest.mark.slow
 
 
-def _all_records(kk: KkBatch, ru: RuBatch) -> list[dict]:  # type: ignore[type-arg]
+def _all_records(kk: KkBatch, ru: RuBatch) -> list[dict[str, Any]]:
     return kk.records + ru.records
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import stat
 import threading
+from pathlib import Path
 
 from docflow.certificates import is_serial, load_secret, serial_for
 from docflow.certificates._serial import SECRET_FILE
@@ -21,7 +22,7 @@ def test_serial_is_stable_for_the_same_batch_index_and_iin(home: Home) -> None:
     assert is_serial(one) and len(one) == 20 and one.startswith("KZC-")
 
 
-def test_serial_differs_by_index_batch_iin_and_secret(home: Home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_serial_differs_by_index_batch_iin_and_secret(home: Home, tmp_path: Path) -> None:
     secret = load_secret(home)
     other_home = Home(tmp_path / "other").ensure()
     serials = {

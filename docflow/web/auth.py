@@ -83,6 +83,8 @@ class AuthStore:
             db_path, check_same_thread=False, isolation_level=None, timeout=30
         )
         self._db.execute("PRAGMA busy_timeout = 30000")
+        # The archive's index runs in WAL mode; say so too, in case this connection is first.
+        self._db.execute("PRAGMA journal_mode = WAL")
         self._lock = threading.Lock()
         for statement in _SCHEMA:
             self._db.execute(statement)

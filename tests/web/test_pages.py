@@ -99,6 +99,12 @@ def test_follow_a_qr_target(page: Any, live: LiveServer, lang: str) -> None:
     page.goto(f"{live.url}/v/{REVOKED_SERIAL}")
     assert page.get_attribute("#cert-status", "data-status") == "revoked"
     shot(page, f"qr-revoked-{lang}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live.url}/v/{CERT_SERIAL}")
+    assert page.get_attribute("#cert-status", "data-status") == "active"
+    # Nothing wider than the phone's screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, f"qr-phone-{lang}")
     page.goto(f"{live.url}/v/KZ-0000-NOPE")
     assert page.is_visible("#not-found")
 

@@ -159,19 +159,19 @@ def _check_status_dates(
         )
 
 
-def _check_duplicates(members: Iterable[tuple[str, Member]], problems: list[Problem]) -> None:
+def _check_duplicates(iins: Iterable[tuple[str, str]], problems: list[Problem]) -> None:
     seen: dict[str, str] = {}
-    for where, member in members:
-        if member.iin in seen:
+    for where, iin in iins:
+        if iin in seen:
             problems.append(
                 Problem(
                     f"{where}.iin",
-                    f"IIN {member.iin} already appears at {seen[member.iin]}",
+                    f"IIN {iin} already appears at {seen[iin]}",
                     "each member once",
                 )
             )
         else:
-            seen[member.iin] = where
+            seen[iin] = where
 
 
 def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> Roster:
@@ -201,7 +201,8 @@ def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> 
             [Problem(f"{source}:1", "; ".join(detail), "header " + ",".join(CSV_HEADER))]
         )
     index = {name: header.index(name) for name in CSV_HEADER}
-    parsed: list[tuple[str, Member]] = []
+    parsed: list[Member] = []
+    iins: list[tuple[str, str]] = []
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -219,8 +220,11 @@ def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> 
         before = len(problems)
         if not value["full_name"]:
             problems.append(Problem(f"{where}.full_name", "is empty", "the member's full name"))
-        for message in validate_iin(value["iin"]):
+        iin_problems = validate_iin(value["iin"])
+        for message in iin_problems:
             problems.append(Problem(f"{where}.iin", message, "a valid 12-digit IIN"))
+        if not iin_problems:
+            iins.append((where, value["iin"]))
         since = _parse_day(value["member_since"], f"{where}.member_since", problems, required=True)
         status = value["status"] or "active"
         if status not in STATUSES:
@@ -231,13 +235,11 @@ def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> 
         end = _parse_day(value["status_to"], f"{where}.status_to", problems, required=False)
         _check_status_dates(where, status, start, end, problems)
         if len(problems) == before and since is not None:
-            parsed.append(
-                (where, Member(value["full_name"], value["iin"], since, status, start, end))
-            )
-    _check_duplicates(parsed, problems)
+            parsed.append(Member(value["full_name"], value["iin"], since, status, start, end))
+    _check_duplicates(iins, problems)
     if problems:
         raise SubmissionInvalid(problems)
-    return Roster(chamber=chamber.strip(), members=tuple(m for _, m in parsed))
+    return Roster(chamber=chamber.strip(), members=tuple(parsed))
 
 
 def load_roster(path: Path, *, today: date, chamber: str | None = None) -> Roster:
@@ -268,7 +270,7 @@ def load_roster(path: Path, *, today: date, chamber: str | None = None) -> Roste
     members = [(f"members[{i}]", m) for i, m in enumerate(roster.members)]
     for where, m in members:
         _check_status_dates(where, m.status, m.status_from, m.status_to, problems)
-    _check_duplicates(members, problems)
+    _check_duplicates(((where, m.iin) for where, m in members), problems)
     if problems:
         raise SubmissionInvalid(problems)
     return roster

@@ -4,13 +4,31 @@ certificate record per participant; the same bytes dropped again are a duplicate
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
+from docflow.verify import verify_pdf
 from docflow.workflow.cpd import Pipeline
 from docflow.workflow.runner import Runner
 
-from .conftest import KK_PARTICIPANTS, KkBatch, World, batch, yaml_bytes
+from .conftest import (
+    ISSUE_DAY,
+    KK_PARTICIPANTS,
+    KkBatch,
+    World,
+    batch,
+    make_iins,
+    new_home,
+    yaml_bytes,
+)
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
@@ -45,3 +63,50 @@ def test_the_same_batch_dropped_again_is_a_duplicate(world: World, kk_batch: KkB
         runner.close()
     assert states["copy.yaml"] == "duplicate"
     assert len(world.archive.search(kind="certificate")) == before
+
+
+def test_a_watcher_killed_mid_batch_is_resumed_without_doubles(tmp_path: Path) -> None:
+    from docflow.archive import Archive
+
+    home, pki = new_home(tmp_path / "home")
+    people = [{"full_name": f"Қатысушы {i + 1}", "iin": iin}
+              for i, iin in enumerate(make_iins(4, born="940404"))]  # fmt: skip
+    (home.inbox / "course.yaml").write_bytes(yaml_bytes(batch("kk", people)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "docflow", "--home", str(home.root), "watch", "--once",
+         "--workers", "1", "--settle", "0.1", "--today", ISSUE_DAY.isoformat()],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (home.outbox / ".index" / "log.jsonl").exists():
+                with Archive(home, recover=False) as archive:
+                    if archive.search(kind="certificate"):
+                        break
+            time.sleep(0.1)
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    with Archive(home, recover=False) as archive:
+        assert 1 <= len(archive.search(kind="certificate")) < 4  # killed mid-batch
+
+    from docflow.workflow.parts import Clock, Parts
+
+    parts = Parts(home, clock=Clock(ISSUE_DAY))
+    runner = Runner(home, Pipeline(parts), workers=1, settle=0)
+    try:
+        runner.run_once()  # recover() resumes the claimed batch from its work folder
+        (entry,) = runner.journal.entries()
+        records = parts.archive.search(kind="certificate")
+        roots = pki.trust_roots()
+        verdicts = {verify_pdf(parts.archive.pdf_bytes(r["id"]), trust_roots=roots).verdict
+                    for r in records}  # fmt: skip
+    finally:
+        runner.close()
+        parts.close()
+    assert entry.state == "archived", entry.reason
+    assert sorted(r["participant_index"] for r in records) == [0, 1, 2, 3]
+    assert len({r["serial"] for r in records}) == 4
+    assert verdicts == {"valid"}

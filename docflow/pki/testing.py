@@ -56,6 +56,50 @@ def make_test_pki(
     return pki
 
 
+
+
+def minimal_pdf(text: str = "docflow test document") -> bytes:
+    """A one-page A4 PDF 1.7 with a line of text, written by hand (no renderer needed)."""
+    stream = f"BT /F1 14 Tf 72 770 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_with_fields(names: tuple[str, ...] = ("consultant", "officer"),
+                    text: str = "docflow test document") -> bytes:
+    """``minimal_pdf`` plus empty visible signature fields, side by side near the bottom."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    writer = IncrementalPdfFileWriter(BytesIO(minimal_pdf(text)))
+    for i, name in enumerate(names):
+        x = 40 + i * 265
+        append_signature_field(writer, SigFieldSpec(name, box=(x, 60, x + 250, 130)))
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 __all__ = [
     "CONSULTANT_IIN",
     "CONSULTANT_NAME",
@@ -63,4 +107,6 @@ __all__ = [
     "OTHER_IIN",
     "free_port",
     "make_test_pki",
+    "minimal_pdf",
+    "pdf_with_fields",
 ]

@@ -1,0 +1,190 @@
+"""PAdES signing with pyHanko: fill a named field, timestamp, embed revocation info, lock, B-LTA.
+
+Every signature is an approval signature added as an incremental update, so earlier ones stay
+valid; the last may lock the document (FieldMDP all + DocMDP "no changes"). ``finish_lta``
+adds a DSS with everything and a document timestamp, which makes the file PAdES B-LTA and
+lets it validate offline.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers.pdf_signer import TimestampDSSContentSettings
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko_certvalidator import ValidationContext
+
+from docflow.errors import SigningError
+from docflow.pki import ServiceEndpoints, SignerHandle
+from docflow.sign._stamp import stamp_lines, stamp_style
+
+#: Room for the CMS (hex, so twice its DER size): signer + chain + root + a timestamp token
+#: come to ~9 KB DER with the demo PKI. Reserving it spares pyHanko a trial signature.
+DEFAULT_BYTES_RESERVED = 32768
+DOC_TIMESTAMP_BYTES_RESERVED = 16384
+
+
+@dataclass(frozen=True)
+class SignSpec:
+    """What one signature should do.
+
+    ``field`` is an existing empty signature field (``consultant``, ``officer``, ``issuer``,
+    ``signer-N``); ``locale`` the stamp's language (``kk``/``ru``); ``role`` overrides the
+    role shown (default: the certificate's ``title``); ``lock`` makes this the final signature
+    (FieldMDP all + DocMDP no changes); ``lta`` adds the DSS and a document timestamp right
+    after (PAdES B-LTA), as ``finish_lta`` does.
+    """
+
+    field: str
+    locale: str = "kk"
+    role: str | None = None
+    lock: bool = False
+    lta: bool = False
+    reason: str | None = None
+    location: str | None = None
+    bytes_reserved: int = DEFAULT_BYTES_RESERVED
+
+
+#: The architecture notes call it a request; same thing.
+SignRequest = SignSpec
+
+_timestampers: dict[str, HTTPTimeStamper] = {}
+_ts_lock = threading.Lock()
+
+
+def _timestamper(url: str, timeout: float) -> HTTPTimeStamper:
+    # One per URL and process: pyHanko caches the TSA's dummy response (used to size and to
+    # build the TSA's validation path) on the instance.
+    with _ts_lock:
+        ts = _timestampers.get(url)
+        if ts is None:
+            ts = _timestampers[url] = HTTPTimeStamper(url, timeout=int(timeout))
+        return ts
+
+
+def _validation_context(services: ServiceEndpoints) -> ValidationContext:
+    # A fresh context per signature: revocation status is fetched now, not remembered.
+    return ValidationContext(
+        trust_roots=list(services.trust_roots),
+        other_certs=list(services.intermediates),
+        allow_fetching=True,
+        revocation_mode="hard-fail",
+    )
+
+
+def _writer(pdf: bytes) -> IncrementalPdfFileWriter:
+    try:
+        return IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    except (PdfError, ValueError) as exc:
+        raise SigningError(f"not a readable PDF: {exc}") from exc
+
+
+def _check_field(writer: IncrementalPdfFileWriter, name: str, *, lock: bool) -> None:
+    found = {fq: (value, ref) for fq, value, ref in fields.enumerate_sig_fields(writer)}
+    if name not in found:
+        known = ", ".join(sorted(found)) or "none"
+        raise SigningError(f"no signature field {name!r} in the PDF (fields: {known})")
+    value, ref = found[name]
+    if value is not None:
+        raise SigningError(f"signature field {name!r} is already signed")
+    if lock:
+        # pyHanko takes an approval signature's lock from the field's /Lock dictionary (it
+        # has no metadata option for it): lock every field and allow no further changes
+        # (DSS and document timestamps stay allowed for LTV).
+        field = ref.get_object()
+        lock_dict = fields.FieldMDPSpec(fields.FieldMDPAction.ALL).as_sig_field_lock()
+        lock_dict["/P"] = generic.NumberObject(fields.MDPPerm.NO_CHANGES.value)
+        field["/Lock"] = writer.add_object(lock_dict)
+        writer.update_container(field)
+
+
+def sign_pdf(
+    pdf: bytes,
+    spec: SignSpec,
+    *,
+    signer: SignerHandle,
+    services: ServiceEndpoints,
+    now: datetime | None = None,
+) -> bytes:
+    """Sign ``pdf`` into the existing field ``spec.field`` and return the new file's bytes.
+
+    RSA/SHA-256, PAdES baseline: signature timestamped by ``services.tsa_url``, the signer's
+    chain and OCSP/CRL embedded in the DSS (B-LT); ``spec.lta`` adds a document timestamp
+    (B-LTA). ``now`` is the time shown on the stamp (the signed time is the TSA's).
+    Raises ``SigningError`` when the signature cannot be made (no such field, revoked or
+    untrusted signer, TSA unreachable).
+    """
+    now = now or datetime.now(UTC)
+    writer = _writer(pdf)
+    _check_field(writer, spec.field, lock=spec.lock)
+    role = spec.role or signer.role
+    meta = signers.PdfSignatureMetadata(
+        field_name=spec.field,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        name=signer.name,
+        reason=spec.reason,
+        location=spec.location,
+        embed_validation_info=True,
+        validation_context=_validation_context(services),
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES if spec.lock else fields.MDPPerm.FILL_FORMS,
+    )
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=signer.signer,
+        timestamper=_timestamper(services.tsa_url, services.timeout),
+        stamp_style=stamp_style(),
+    )
+    params = stamp_lines(name=signer.name, role=role, when=now, locale=spec.locale)
+    try:
+        out = pdf_signer.sign_pdf(
+            writer,
+            existing_fields_only=True,
+            bytes_reserved=spec.bytes_reserved,
+            appearance_text_params=params,
+        )
+    except (PyHankoSigningError, PdfError, OSError) as exc:
+        raise SigningError(f"cannot sign field {spec.field!r} for {signer.name}: {exc}") from exc
+    except Exception as exc:
+        # Certificate validation and fetch failures come from pyhanko_certvalidator and
+        # aiohttp with their own exception trees; callers get one kind of error.
+        raise SigningError(
+            f"cannot sign field {spec.field!r} for {signer.name}: {type(exc).__name__}: {exc}"
+        ) from exc
+    signed = bytes(out.getbuffer())
+    if spec.lta:
+        signed = finish_lta(signed, services=services)
+    return signed
+
+
+def finish_lta(pdf: bytes, *, services: ServiceEndpoints) -> bytes:
+    """Add a DSS holding everything still missing (incl. the TSA's own revocation info) and a
+    document timestamp: PAdES B-LTA, which validates offline afterwards."""
+    writer = _writer(pdf)
+    timestamper = _timestamper(services.tsa_url, services.timeout)
+    try:
+        # Each signature's chain and OCSP/CRL went into the DSS when it was made; what is
+        # still missing is the TSA's own, added before the document timestamp.
+        vc = _validation_context(services)
+        out = signers.PdfTimeStamper(timestamper).timestamp_pdf(
+            writer,
+            "sha256",
+            validation_context=vc,
+            bytes_reserved=DOC_TIMESTAMP_BYTES_RESERVED,
+            dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
+        )
+    except (PyHankoSigningError, PdfError, OSError) as exc:
+        raise SigningError(f"cannot add the document timestamp: {exc}") from exc
+    except Exception as exc:
+        raise SigningError(
+            f"cannot add the document timestamp: {type(exc).__name__}: {exc}"
+        ) from exc
+    return bytes(out.getbuffer())

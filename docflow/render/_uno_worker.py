@@ -1,0 +1,98 @@
+"""UNO worker: runs under Debian's /usr/bin/python3 (which has python3-uno), connects to one
+running soffice and converts documents on request. It imports nothing from docflow.
+
+Protocol (one JSON object per line): stdin ``{"src": path, "dst": path}`` ->
+stdout ``{"ok": true}`` or ``{"ok": false, "error": "..."}``. The first line printed is
+``{"ready": true}`` once connected. The parent (convert.py) owns timeouts and restarts.
+"""
+
+import json
+import sys
+import time
+
+import uno  # type: ignore[import-not-found]
+from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name = name
+    p.Value = value
+    return p
+
+
+def connect(pipe, deadline):
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", local
+    )
+    url = "uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe
+    while True:
+        try:
+            ctx = resolver.resolve(url)
+            smgr = ctx.ServiceManager
+            return smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def pdf_filter():
+    data = uno.Any(
+        "[]com.sun.star.beans.PropertyValue",
+        tuple(
+            [
+                prop("SelectPdfVersion", 3),  # PDF/A-3b
+                prop("UseTaggedPDF", True),
+                prop("EmbedStandardFonts", True),
+                # Writer bookmarks -> named destinations: pdf.py places signature fields there.
+                prop("ExportBookmarksToPDFDestination", True),
+                prop("ExportBookmarks", False),
+                prop("ExportFormFields", False),
+            ]
+        ),
+    )
+    return (prop("FilterName", "writer_pdf_Export"), prop("FilterData", data))
+
+
+def main():
+    pipe = sys.argv[1]
+    startup_timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
+    desktop = connect(pipe, time.monotonic() + startup_timeout)
+    out = sys.stdout
+    out.write(json.dumps({"ready": True}) + "\n")
+    out.flush()
+    load_props = (prop("Hidden", True), prop("ReadOnly", True), prop("UpdateDocMode", 0))
+    store_props = pdf_filter()
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        request = json.loads(line)
+        doc = None
+        try:
+            src = uno.systemPathToFileUrl(request["src"])
+            dst = uno.systemPathToFileUrl(request["dst"])
+            doc = desktop.loadComponentFromURL(src, "_blank", 0, load_props)
+            if doc is None:
+                raise RuntimeError("LibreOffice could not load the document")
+            doc.storeToURL(dst, store_props)
+            reply = {"ok": True}
+        except Exception as exc:  # report, let the parent decide (restart, retry)
+            reply = {"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)}
+        finally:
+            if doc is not None:
+                try:
+                    doc.close(True)
+                except Exception:
+                    try:
+                        doc.dispose()
+                    except Exception:
+                        pass
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

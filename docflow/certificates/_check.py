@@ -38,14 +38,18 @@ _SERIAL_IN_TEXT = re.compile(rb"KZC-[A-Z2-7]{16}")
 
 
 @contextmanager
-def _archive(home_or_archive: Any) -> Iterator[Archive]:
-    """Use a given ``Archive``, or open (read-only, no recovery) the one of a home."""
+def _archive(home_or_archive: Any) -> Iterator[Archive | None]:
+    """Use a given ``Archive``, or open (read-only, no recovery) the one of a home; None when
+    there is none (opening would create one, and ``verify`` must not write into a home)."""
     from docflow.archive import Archive
 
-    if isinstance(home_or_archive, Archive):
+    if home_or_archive is None or isinstance(home_or_archive, Archive):
         yield home_or_archive
         return
     home = home_or_archive if isinstance(home_or_archive, Home) else Home.resolve(home_or_archive)
+    if not (home.outbox / ".index").is_dir():
+        yield None
+        return
     archive = Archive(home, recover=False)
     try:
         yield archive
@@ -53,10 +57,10 @@ def _archive(home_or_archive: Any) -> Iterator[Archive]:
         archive.close()
 
 
-def find_certificate(archive: Archive, serial: str) -> dict[str, Any] | None:
+def find_certificate(archive: Archive | None, serial: str) -> dict[str, Any] | None:
     """The certificate record archived under ``serial`` (with ``status``, ``status_reason``,
     ``status_at``), or None."""
-    if not is_serial(serial):
+    if archive is None or not is_serial(serial):
         return None
     for record in archive.search(kind=RECORD_KIND, text=serial):
         if record.get("id") == serial:
@@ -83,11 +87,11 @@ def _signed_as_issuer(pdf: bytes) -> bool:
 class _Found:
     """What is known about one PDF that is (or claims to be) a docflow certificate."""
 
-    def __init__(self, pdf: bytes, archive: Archive) -> None:
+    def __init__(self, pdf: bytes, archive: Archive | None) -> None:
         self.sha256 = hashlib.sha256(pdf).hexdigest()
         self.embedded = read_embedded(pdf)
         self.record: dict[str, Any] | None = None
-        record_id = archive.find_by_pdf_sha256(self.sha256)
+        record_id = archive.find_by_pdf_sha256(self.sha256) if archive is not None else None
         if record_id is not None:
             self.record = find_certificate(archive, record_id)
         self.serial: str | None = None
@@ -123,7 +127,8 @@ class _Found:
 def describe(pdf: bytes, archive: Any) -> dict[str, Any] | None:
     """What ``docflow verify`` says about a certificate, or None when ``pdf`` is not one.
 
-    ``archive``: an ``Archive``, a ``Home`` or a home path. Returns ``serial``, ``participant``
+    ``archive``: an ``Archive``, a ``Home``, a home path or None (a home without an archive
+    is not given one). Returns ``serial``, ``participant``
     (``full_name`` and a masked ``iin``), ``event``, ``form``, ``points``, ``issuer``,
     ``issued_on``, ``issued_at`` (when archived), ``known`` (the archive has a certificate with
     this serial), ``matches_archive`` (these are exactly its archived bytes), ``revoked``,

@@ -109,6 +109,9 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             return ctx.render(
                 request, "verify.html", 422, result=None, error_key="upload.unreadable"
             )
+        except DocflowError:  # e.g. the home's certs/ cannot be read: not the visitor's fault
+            log.exception("verify failed")
+            return ctx.render(request, "verify.html", 500, result=None, error_key="error.service")
         return ctx.render(request, "verify.html", result=result, error_key=None)
 
     @app.get("/v/{serial}")
@@ -296,8 +299,8 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             outcome = await run_in_threadpool(
                 ctx.review.approve, item_id, decided_points=decided, officer=user.name
             )
-        except DocflowError as exc:
-            log.warning("approve %s failed: %s", item_id, exc)
+        except Exception as exc:  # shown to the officer; the item stays in the queue
+            log.exception("approve %s failed", item_id)
             return await _review_error(request, item_id, "error.service", str(exc))
         log.info("%s approved %s -> %s", user.name, item_id, outcome.record)
         target = "/review?msg=review.approved"
@@ -317,8 +320,8 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             outcome = await run_in_threadpool(
                 ctx.review.return_, item_id, remarks=remarks, officer=user.name
             )
-        except DocflowError as exc:
-            log.warning("return %s failed: %s", item_id, exc)
+        except Exception as exc:  # shown to the officer; the item stays in the queue
+            log.exception("return %s failed", item_id)
             return await _review_error(request, item_id, "error.service", str(exc), remarks)
         log.info("%s returned %s -> %s", user.name, item_id, outcome.record)
         return RedirectResponse("/review?msg=review.returned", status_code=303)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from docflow.config import Home
+from docflow.errors import DocflowError
 
 log = logging.getLogger("docflow.web")
 
@@ -355,11 +356,11 @@ class ReviewService:
         return files.get(name)
 
     def approve(self, item_id: str, *, decided_points: dict[int, int], officer: str) -> Any:
-        with self._decide_lock, self._queue() as queue:
+        with self._decide_lock, _no_exit(), self._queue() as queue:
             return queue.approve(item_id, decided_points=decided_points, officer=officer)
 
     def return_(self, item_id: str, *, remarks: str, officer: str) -> Any:
-        with self._decide_lock, self._queue() as queue:
+        with self._decide_lock, _no_exit(), self._queue() as queue:
             return queue.return_(item_id, remarks=remarks, officer=officer)
 
     def waiting(self) -> list[tuple[str | None, int | None]]:
@@ -380,6 +381,18 @@ class ReviewService:
             chamber = getattr(getattr(model, "consultant", None), "chamber", None)
             result.append((chamber, entry.year))
         return result
+
+
+@contextmanager
+def _no_exit() -> Iterator[None]:
+    """A library calling ``sys.exit`` inside a request (werkzeug does when the trust services'
+    port is taken) must fail that request, not stop the web server."""
+    try:
+        yield
+    except SystemExit as exc:
+        raise DocflowError(
+            f"a service needed for signing could not start (exit {exc.code})"
+        ) from exc
 
 
 # --------------------------------------------------------------------------- dashboard

@@ -326,3 +326,43 @@ def test_known_verify_reasons_are_translated_and_others_kept() -> None:
     assert reason("kk", f"consultant: {text}").startswith("consultant: қол қойылған байттар")
     assert reason("kk", "something new") == "something new"
     assert reason("en", text) == text
+
+
+def test_a_failing_approval_is_shown_and_the_server_lives_on(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    from contextlib import contextmanager
+
+    from docflow.web.services import ReviewService
+    from docflow.workflow.review import ReviewItem
+
+    item = ReviewItem(
+        id="S1", full_name="Тест", iin="900415400127", year=2025, reasons=["R-3.1b: x"],
+        source="a.zip", received_at="2026-02-10T09:00:00+00:00",
+        verdict={"total_points": 7, "required_points": 10, "activities": [], "findings": []},
+    )  # fmt: skip
+
+    class ExitingQueue:
+        def get(self, item_id: str) -> ReviewItem:
+            return item
+
+        def evidence(self, item_id: str) -> dict[str, bytes]:
+            return {}
+
+        def approve(self, item_id: str, **kwargs: Any) -> None:
+            sys.exit(1)  # what werkzeug does when a port is taken
+
+    @contextmanager
+    def fake_queue(self: ReviewService) -> Iterator[ExitingQueue]:
+        yield ExitingQueue()
+
+    monkeypatch.setattr(ReviewService, "_queue", fake_queue)
+    log_in(client, "oleg")
+    token = csrf(client, "/review/S1")
+    r = client.post("/review/S1/approve", data={"csrf": token, "points-0": "2"})
+    assert r.status_code == 400
+    assert 'id="error"' in r.text and "could not start" in r.text
+    assert client.get("/verify").status_code == 200
+    bad_points = client.post("/review/S1/approve", data={"csrf": token, "points-0": "-1"})
+    assert bad_points.status_code == 400

@@ -360,7 +360,7 @@ def build_report(locale: str) -> Document:  # type: ignore[valid-type]
     _para(doc, w["member"], after=12)
 
     _para(doc, w["table_intro"], bold=True, after=6, keep_next=True)
-    widths = [9.0, 56.0, 47.0, 36.0, 17.0]
+    widths = [9.0, 54.0, 45.0, 40.0, 17.0]
     table: Table = doc.add_table(rows=5, cols=5)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -368,7 +368,7 @@ def build_report(locale: str) -> Document:  # type: ignore[valid-type]
     _row_flags(header, header=True)
     for cell, text in zip(header.cells, w["cols"], strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        _cell_para(cell, text, bold=True, size=11, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _cell_para(cell, text, bold=True, size=10, align=WD_ALIGN_PARAGRAPH.CENTER)
     _cell_para(loop_start.cells[0], "{%tr for a in activities %}")
     _cell_para(loop_end.cells[0], "{%tr endfor %}")
     _row_flags(data)

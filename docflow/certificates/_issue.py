@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -215,13 +215,8 @@ class _Batch:
         }
 
     def render(self, record: Mapping[str, Any], participant: Participant) -> bytes:
-        from docflow.render import (
-            Attachment,
-            FieldSpec,
-            certificate_context,
-            finalize_pdf,
-            render_docx,
-        )
+        from docflow.render import Attachment, certificate_context, finalize_pdf, render_docx
+        from docflow.render.pdf import certificate_fields
 
         parts = self.parts
         certificates = {
@@ -249,12 +244,14 @@ class _Batch:
             data=embedded_data(record),
             mime_type="application/json",
             relationship="Data",
+            # The day of issue, not the clock: the same participant renders the same file.
+            modified=datetime.combine(self.issued_on, time(0), UTC),
             description="The certificate's data (machine-readable): serial, event, participant",
         )
+        fields = certificate_fields()  # the issuer's field on the template's SigIssuer line
+        assert [f.name for f in fields] == [SIGNER.field]
         with parts.timed("finalize"):
-            out: bytes = finalize_pdf(
-                pdf, attachments=[attachment], signature_fields=[FieldSpec(name=SIGNER.field)]
-            )
+            out: bytes = finalize_pdf(pdf, attachments=[attachment], signature_fields=fields)
         return out
 
     def issue(self, index: int, participant: Participant, archived: set[str]) -> IssuedCertificate:

@@ -76,7 +76,9 @@ REPORT = {
         "title2": "о повышении квалификации юридического консультанта за {{ year }} год",
         "name": "Ф.И.О.",
         "member": "Член {{ chamber }} с {{ member_since }}",
-        "table_intro": "Мероприятия по повышению квалификации, пройденные юридическим консультантом:",
+        "table_intro": (
+            "Мероприятия по повышению квалификации, пройденные юридическим консультантом:"
+        ),
         "cols": [
             "№",
             "Форма участия",
@@ -92,7 +94,9 @@ REPORT = {
             "Подписывается после проверки соответствия отчёта требованиям правил повышения "
             "квалификации юридических консультантов и наличия подтверждающих документов."
         ),
-        "comment_title": "Комментарий ответственного лица палаты юридических консультантов к отчёту.",
+        "comment_title": (
+            "Комментарий ответственного лица палаты юридических консультантов к отчёту."
+        ),
         "comment_note": (
             "Заполняется в случае, если ответственное лицо указало на наличие несоответствий "
             "Правилам, но юридический консультант не согласился с замечаниями."
@@ -131,7 +135,9 @@ CERTIFICATE = {
     "ru": {
         "title1": "СЕРТИФИКАТ",
         "title2": "о повышении квалификации",
-        "intro": "Настоящий сертификат подтверждает участие в мероприятии по повышению квалификации",
+        "intro": (
+            "Настоящий сертификат подтверждает участие в мероприятии по повышению квалификации"
+        ),
         "rows": [
             ("Участник", "{{ participant }}"),
             ("Наименование мероприятия", "{{ event_title }}"),
@@ -375,14 +381,13 @@ def build_report(locale: str) -> Document:  # type: ignore[valid-type]
     values = ["{{ a.no }}", "{{ a.form_name }}", "{{ a.title }}", "{{ a.organizer }}"]
     for cell, text in zip(data.cells, [*values, "{{ a.points }}"], strict=True):
         centred = text in ("{{ a.no }}", "{{ a.points }}")
-        _cell_para(
-            cell, text, size=11, align=WD_ALIGN_PARAGRAPH.CENTER if centred else None
-        )
+        _cell_para(cell, text, size=11, align=WD_ALIGN_PARAGRAPH.CENTER if centred else None)
     _row_flags(total)
     merged = total.cells[0].merge(total.cells[3])
     _cell_para(merged, w["total"], bold=True, size=11)
-    _cell_para(total.cells[4], "{{ total_points }}", bold=True, size=11,
-               align=WD_ALIGN_PARAGRAPH.CENTER)
+    _cell_para(
+        total.cells[4], "{{ total_points }}", bold=True, size=11, align=WD_ALIGN_PARAGRAPH.CENTER
+    )
     _set_widths(table, widths)
 
     _para(doc, "", after=6)
@@ -418,13 +423,24 @@ def build_certificate(locale: str) -> Document:  # type: ignore[valid-type]
     doc = _base_document()
     _para(doc, "{{ issuer_chamber }}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=24)
     big1 = locale == "ru"
-    _para(doc, w["title1"], bold=True, size=26 if big1 else 14,
-          align=WD_ALIGN_PARAGRAPH.CENTER, after=2)
-    _para(doc, w["title2"], bold=True, size=14 if big1 else 26,
-          align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
+    _para(
+        doc,
+        w["title1"],
+        bold=True,
+        size=26 if big1 else 14,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        after=2,
+    )
+    _para(
+        doc,
+        w["title2"],
+        bold=True,
+        size=14 if big1 else 26,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        after=4,
+    )
     _para(doc, "№ {{ serial }}", size=12, align=WD_ALIGN_PARAGRAPH.CENTER, after=18)
-    _para(doc, "{{ participant }}", bold=True, size=18, align=WD_ALIGN_PARAGRAPH.CENTER,
-          after=8)
+    _para(doc, "{{ participant }}", bold=True, size=18, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
     _para(doc, w["intro"], italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=18)
 
     table: Table = doc.add_table(rows=len(w["rows"]), cols=2)

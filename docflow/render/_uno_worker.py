@@ -10,8 +10,8 @@ import json
 import sys
 import time
 
-import uno  # type: ignore[import-not-found]
-from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+import uno
+from com.sun.star.beans import PropertyValue
 
 
 def prop(name, value):
@@ -26,7 +26,7 @@ def connect(pipe, deadline):
     resolver = local.ServiceManager.createInstanceWithContext(
         "com.sun.star.bridge.UnoUrlResolver", local
     )
-    url = "uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe
+    url = f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext"
     while True:
         try:
             ctx = resolver.resolve(url)
@@ -78,9 +78,9 @@ def main():
             if doc is None:
                 raise RuntimeError("LibreOffice could not load the document")
             doc.storeToURL(dst, store_props)
-            reply = {"ok": True}
+            reply: dict[str, object] = {"ok": True}
         except Exception as exc:  # report, let the parent decide (restart, retry)
-            reply = {"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)}
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         finally:
             if doc is not None:
                 try:

@@ -328,9 +328,7 @@ class Converter:
 
     def soffice_pids(self) -> list[int]:
         """The pids of the live soffice processes (for tests and the benchmark)."""
-        return [
-            i.soffice.pid for i in self._instances if i.soffice and i.soffice.poll() is None
-        ]
+        return [i.soffice.pid for i in self._instances if i.soffice and i.soffice.poll() is None]
 
     def close(self) -> None:
         self._closed = True

@@ -59,15 +59,15 @@ class Attachment:
     ``name``: the name shown and extracted (``/UF``), e.g. ``evidence/seminar-2025-03.pdf``;
     ``relationship``: ``Data`` for the machine-readable submission, ``Supplement`` or ``Source``
     for evidence; ``modified``: recorded as ``/Params /ModDate`` (passed in, the clock is not
-    read here).
+    read here; default: the PDF's own creation date).
     """
 
     name: str
     data: bytes
     mime_type: str
     relationship: str
-    modified: datetime
     description: str | None = None
+    modified: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.relationship not in RELATIONSHIPS:
@@ -80,19 +80,21 @@ class Attachment:
         cls, data: bytes, *, modified: datetime, name: str = "submission.json"
     ) -> Attachment:
         """The machine-readable submission (``/AFRelationship /Data``)."""
-        return cls(name, data, "application/json", "Data", modified, "Submission data (JSON)")
+        return cls(name, data, "application/json", "Data", "Submission data (JSON)", modified)
 
     @classmethod
     def evidence(cls, name: str, data: bytes, *, modified: datetime) -> Attachment:
         """A supporting document of an activity (R-7.5, R-7.6): ``/AFRelationship /Supplement``."""
         mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return cls(name, data, mime, "Supplement", modified, "Supporting document (R-7.5)")
+        return cls(name, data, mime, "Supplement", "Supporting document (R-7.5)", modified)
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     """An empty signature field: at the template bookmark ``anchor`` (the top-left corner of
-    the signature box) or, when ``page`` and ``box`` are given, exactly there (PDF points)."""
+    the signature box; default ``"Sig" + Name``, e.g. ``SigConsultant`` for ``consultant``) or,
+    when ``page`` and ``box`` are given, exactly there (PDF points). A template without the
+    bookmark gets the field at the bottom of its last page rather than no field at all."""
 
     name: str
     anchor: str | None = None
@@ -123,6 +125,8 @@ def signature_anchors(pdf: bytes) -> dict[str, tuple[int, float, float]]:
     for name, dest in reader.named_destinations.items():
         try:
             page = reader.get_destination_page_number(dest)
+            if page is None:
+                continue
             left, top = float(dest.left or 0), float(dest.top or 0)
         except (PdfReadError, TypeError, ValueError):
             continue
@@ -147,15 +151,19 @@ def _ascii_name(name: str) -> str:
     return safe
 
 
-def _embed(writer: PdfWriter, attachment: Attachment) -> tuple[str, IndirectObject]:
-    stream = DecodedStreamObject()
-    stream.set_data(attachment.data)
-    stream = stream.flate_encode()
+def _embed(
+    writer: PdfWriter, attachment: Attachment, default_date: str
+) -> tuple[str, IndirectObject]:
+    raw = DecodedStreamObject()
+    raw.set_data(attachment.data)
+    stream = raw.flate_encode()
     stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
     stream[NameObject("/Subtype")] = NameObject("/" + attachment.mime_type)
     stream[NameObject("/Params")] = DictionaryObject(
         {
-            NameObject("/ModDate"): TextStringObject(_pdf_date(attachment.modified)),
+            NameObject("/ModDate"): TextStringObject(
+                _pdf_date(attachment.modified) if attachment.modified else default_date
+            ),
             NameObject("/Size"): NumberObject(len(attachment.data)),
             NameObject("/CheckSum"): ByteStringObject(hashlib.md5(attachment.data).digest()),
         }
@@ -216,13 +224,17 @@ def finalize_pdf(
     if "/Encrypt" in reader.trailer:
         raise ConversionError("encrypted PDFs are not finalised")
     root = writer._root_object
-    original_info = reader.trailer.get("/Info")
+    info_ref = reader.trailer.get("/Info")
+    original_info: DictionaryObject = (
+        info_ref.get_object() if info_ref is not None else DictionaryObject()
+    )
 
     names = [a.name for a in attachments]
     if len(set(names)) != len(names):
         raise ConversionError("two attachments have the same name")
     if attachments:
-        embedded = sorted((_embed(writer, a) for a in attachments), key=lambda p: p[0])
+        created = str(original_info.get("/CreationDate", "")) or "D:19700101000000Z"
+        embedded = sorted((_embed(writer, a, created) for a in attachments), key=lambda p: p[0])
         tree = ArrayObject()
         for name, ref in embedded:
             tree.extend([TextStringObject(name), ref])
@@ -243,11 +255,11 @@ def finalize_pdf(
 
     # Keep LibreOffice's Info values: PDF/A wants Info and XMP to agree, and pypdf would
     # otherwise call itself the producer.
-    if original_info is not None:
+    if info_ref is not None:
         info = DictionaryObject()
-        for key, value in original_info.get_object().items():
+        for key, value in original_info.items():
             info[NameObject(key)] = value
-        writer._info = writer._add_object(info)  # type: ignore[assignment]
+        writer._info = writer._add_object(info)
     # PDF/A-3 is based on ISO 32000-1 (PDF 1.7); pypdf would write its default 1.3 header, and
     # a 1.7 header also spares pyHanko bumping the version in the first signature's update.
     writer.pdf_header = "%PDF-1.7"
@@ -256,19 +268,30 @@ def finalize_pdf(
     return out.getvalue()
 
 
+def _fallback_slot(writer: PdfWriter, page_index: int) -> int:
+    annots = writer.pages[page_index].get("/Annots")
+    if annots is None:
+        return 0
+    return sum(1 for a in annots.get_object() if a.get_object().get("/FT") == "/Sig")
+
+
 def _add_field(
     writer: PdfWriter, spec: FieldSpec, anchors: dict[str, tuple[int, float, float]]
 ) -> IndirectObject:
+    anchor = _norm(spec.anchor or f"Sig{spec.name}")
     if spec.page is not None and spec.box is not None:
         page_index, box = spec.page, spec.box
-    else:
-        if spec.anchor is None or _norm(spec.anchor) not in anchors:
-            raise ConversionError(
-                f"signature place {spec.anchor!r} for field {spec.name!r} not found in the PDF "
-                "(is the bookmark still in the template?)"
-            )
-        page_index, left, top = anchors[_norm(spec.anchor)]
+    elif anchor in anchors:
+        page_index, left, top = anchors[anchor]
         box = (left, top - spec.height, left + spec.width, top)
+    else:
+        # No bookmark (a chamber's own template): bottom right of the last page, stacked by
+        # field order, so the document can still be signed.
+        page_index = len(writer.pages) - 1
+        media = writer.pages[page_index].mediabox
+        right = float(media.right) - 42.5
+        bottom = 57.0 + spec.height * 1.2 * _fallback_slot(writer, page_index)
+        box = (right - spec.width, bottom, right, bottom + spec.height)
     page = writer.pages[page_index]
     x1, y1, x2, y2 = box
     widget = DictionaryObject(

@@ -152,8 +152,8 @@ class _OcspResponder:
             serial_number=serial,
             algorithm=req.hash_algorithm,
             cert_status=status,
-            this_update=now - timedelta(seconds=5),
-            next_update=now + timedelta(minutes=30),
+            this_update=now,
+            next_update=now + timedelta(days=1),
             revocation_time=rev_time,
             revocation_reason=rev_reason,
         ).responder_id(ocsp.OCSPResponderEncoding.HASH, self._cert).certificates([self._cert])

@@ -84,17 +84,32 @@ def minimal_pdf(text: str = "docflow test document") -> bytes:
 
 
 def pdf_with_fields(names: tuple[str, ...] = ("consultant", "officer"),
-                    text: str = "docflow test document") -> bytes:
-    """``minimal_pdf`` plus empty visible signature fields, side by side near the bottom."""
+                    text: str = "docflow test document", *, lock_last: bool = True) -> bytes:
+    """``minimal_pdf`` plus empty visible signature fields, side by side near the bottom.
+
+    With ``lock_last`` the last field carries a /Lock (FieldMDP all, DocMDP no changes), as a
+    renderer should make it: its signature then locks the document.
+    """
     from io import BytesIO
 
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+    from pyhanko.sign.fields import (
+        FieldMDPAction,
+        FieldMDPSpec,
+        MDPPerm,
+        SigFieldSpec,
+        append_signature_field,
+    )
 
     writer = IncrementalPdfFileWriter(BytesIO(minimal_pdf(text)))
     for i, name in enumerate(names):
         x = 40 + i * 265
-        append_signature_field(writer, SigFieldSpec(name, box=(x, 60, x + 250, 130)))
+        locks = lock_last and i == len(names) - 1
+        append_signature_field(writer, SigFieldSpec(
+            name, box=(x, 60, x + 250, 130),
+            field_mdp_spec=FieldMDPSpec(FieldMDPAction.ALL) if locks else None,
+            doc_mdp_update_value=MDPPerm.NO_CHANGES if locks else None,
+        ))
     out = BytesIO()
     writer.write(out)
     return out.getvalue()

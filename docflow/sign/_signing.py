@@ -40,7 +40,9 @@ class SignSpec:
     ``signer-N``); ``locale`` the stamp's language (``kk``/``ru``); ``role`` overrides the
     role shown (default: the certificate's ``title``); ``lock`` makes this the final signature
     (FieldMDP all + DocMDP no changes); ``lta`` adds the DSS and a document timestamp right
-    after (PAdES B-LTA), as ``finish_lta`` does.
+    after (PAdES B-LTA), as ``finish_lta`` does; ``lock_later`` names the field whose
+    later signature will lock the document, for PDFs whose fields were made without /Lock
+    (give it with the first signature: a /Lock added after one breaks that one).
     """
 
     field: str
@@ -48,6 +50,7 @@ class SignSpec:
     role: str | None = None
     lock: bool = False
     lta: bool = False
+    lock_later: str | None = None
     reason: str | None = None
     location: str | None = None
     bytes_reserved: int = DEFAULT_BYTES_RESERVED
@@ -87,22 +90,46 @@ def _writer(pdf: bytes) -> IncrementalPdfFileWriter:
         raise SigningError(f"not a readable PDF: {exc}") from exc
 
 
-def _check_field(writer: IncrementalPdfFileWriter, name: str, *, lock: bool) -> None:
+def _lock_dict() -> generic.DictionaryObject:
+    lock = fields.FieldMDPSpec(fields.FieldMDPAction.ALL).as_sig_field_lock()
+    lock["/P"] = generic.NumberObject(fields.MDPPerm.NO_CHANGES.value)
+    return lock
+
+
+def _prepare_fields(writer: IncrementalPdfFileWriter, spec: SignSpec) -> None:
+    """Check the target field and put the /Lock dictionaries where they must be.
+
+    pyHanko takes an approval signature's lock from the field's /Lock dictionary, and its
+    change analysis refuses a /Lock added to a field after an earlier signature. So a locking
+    field carries /Lock from the start (the renderer's field, or ``lock_later`` on the first
+    signature, or ``lock`` when nobody has signed yet).
+    """
     found = {fq: (value, ref) for fq, value, ref in fields.enumerate_sig_fields(writer)}
-    if name not in found:
+    if spec.field not in found:
         known = ", ".join(sorted(found)) or "none"
-        raise SigningError(f"no signature field {name!r} in the PDF (fields: {known})")
-    value, ref = found[name]
+        raise SigningError(f"no signature field {spec.field!r} in the PDF (fields: {known})")
+    value, ref = found[spec.field]
     if value is not None:
-        raise SigningError(f"signature field {name!r} is already signed")
-    if lock:
-        # pyHanko takes an approval signature's lock from the field's /Lock dictionary (it
-        # has no metadata option for it): lock every field and allow no further changes
-        # (DSS and document timestamps stay allowed for LTV).
-        field = ref.get_object()
-        lock_dict = fields.FieldMDPSpec(fields.FieldMDPAction.ALL).as_sig_field_lock()
-        lock_dict["/P"] = generic.NumberObject(fields.MDPPerm.NO_CHANGES.value)
-        field["/Lock"] = writer.add_object(lock_dict)
+        raise SigningError(f"signature field {spec.field!r} is already signed")
+    signed_before = any(v is not None for v, _ in found.values())
+    targets = []
+    if spec.lock and "/Lock" not in ref.get_object():
+        if signed_before:
+            raise SigningError(
+                f"field {spec.field!r} has no /Lock and the document is already signed: a lock "
+                "added now would invalidate the earlier signatures; give the field a /Lock when "
+                "rendering, or pass SignSpec(lock_later=...) with the first signature"
+            )
+        targets.append(ref)
+    if spec.lock_later is not None:
+        later = found.get(spec.lock_later)
+        if later is None or later[0] is not None:
+            raise SigningError(f"lock_later: no unsigned field {spec.lock_later!r}")
+        if "/Lock" not in later[1].get_object():
+            targets.append(later[1])
+    for target in targets:
+        field = target.get_object()
+        field["/Lock"] = writer.add_object(_lock_dict())
         writer.update_container(field)
 
 
@@ -124,7 +151,7 @@ def sign_pdf(
     """
     now = now or datetime.now(UTC)
     writer = _writer(pdf)
-    _check_field(writer, spec.field, lock=spec.lock)
+    _prepare_fields(writer, spec)
     role = spec.role or signer.role
     meta = signers.PdfSignatureMetadata(
         field_name=spec.field,

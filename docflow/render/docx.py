@@ -140,6 +140,13 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _number(value: Any) -> str:
+    # 8.0 hours prints as "8"; 7.5 stays "7.5".
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _text(value)
+
+
 def report_context(
     submission: Mapping[str, Any],
     verdict: Mapping[str, Any],
@@ -237,7 +244,7 @@ def certificate_context(
         "event_title": _text(event["title"]),
         "organizer": _text(event["organizer"]),
         "event_date": format_date(event["date"], locale),
-        "hours": _text(event.get("hours")),
+        "hours": _number(event.get("hours")),
         "place": _text(event.get("place")) or "—",
         "form": _text(event.get("form")),
         "form_name": _text(form_name.get(locale)),

@@ -51,6 +51,8 @@ log = logging.getLogger("docflow.summaries")
 HEAD_FIELD = "head"
 #: The chamber head's (and the Collegium chair's) enrolment role in the PKI.
 HEAD_ROLE = "chair"
+#: The templates' bookmark where the field goes (see templates/SUMMARIES.md).
+HEAD_ANCHOR = "SigHead"
 
 
 class NoRoster(DocflowError):
@@ -156,11 +158,18 @@ class SummaryService:
         with self.parts.timed("convert"):
             pdf: bytes = self.parts.converter.convert(docx)
         files = [
-            Attachment(name=n, data=d, mime_type=m, relationship="Data", description=desc)
+            Attachment(
+                name=n,
+                data=d,
+                mime_type=m,
+                relationship="Data",
+                modified=self.parts.clock.now(),
+                description=desc,
+            )
             for n, d, m, desc in attachments
         ]
         # The empty field must exist before the first (certifying) signature (STYLE.md trap).
-        fields = [FieldSpec(name=HEAD_FIELD)] if signed else []
+        fields = [FieldSpec(HEAD_FIELD, HEAD_ANCHOR)] if signed else []
         with self.parts.timed("finalize"):
             return bytes(finalize_pdf(pdf, attachments=files, signature_fields=fields))
 

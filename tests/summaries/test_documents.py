@@ -66,7 +66,8 @@ def _store_records(home: Home, records: list[dict[str, Any]]) -> None:
 def _verified(home: Home, pdf: bytes) -> Any:
     report = verify_pdf(pdf, trust_roots=list(home_trust_anchors(home.certs)))
     assert report.verdict == "valid", report.to_json()
-    assert [s.role for s in report.signatures] == ["chair"]
+    # The chamber head's signature, then the document timestamp of B-LTA.
+    assert [s.role for s in report.signatures] == ["chair", "timestamp"]
     return report
 
 
@@ -178,10 +179,12 @@ def test_collegium_summary_with_charts_R_5_5_R_5_6(
         assert stored.record["kind"] == "collegium-summary"
         pdf = stored.pdf_path.read_bytes()
         _verified(chamber_home, pdf)
-        images = sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
-        assert images == 3
+        # LibreOffice shares one resource dictionary between pages: count distinct images.
+        images = {im.name for page in PdfReader(io.BytesIO(pdf)).pages for im in page.images}
+        assert len(images) == 3
         text = _text(pdf)
-        assert CHAMBER in text and OTHER_CHAMBER in text
+        # The chambers' names wrap inside their table cells: look for their first words.
+        assert "Алматы қаласының" in text and "Астана қаласының" in text
         assert _pages_png(pdf, tmp_path, f"collegium_summary_{locale}")
         keep = os.environ.get("DOCFLOW_TEST_PNG_DIR")
         if keep:

@@ -7,6 +7,7 @@ holds the parsed key.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Iterable
@@ -94,7 +95,7 @@ def resolve_passphrase(stored: Path | None = None) -> bytes:
     raise PkiError(f"no passphrase: set {PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV}")
 
 
-_cache: dict[tuple[str, int, int], SignerHandle] = {}
+_cache: dict[tuple[str, int, int, str], SignerHandle] = {}
 _cache_lock = threading.Lock()
 
 
@@ -109,7 +110,9 @@ def load_pkcs12(
         stat = path.stat()
     except OSError as exc:
         raise PkiError(f"no key file {path.name}") from exc
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    # The passphrase's digest is part of the key: a wrong passphrase never gets a cached key.
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size,
+           hashlib.sha256(passphrase).hexdigest())
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None:

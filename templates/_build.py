@@ -75,7 +75,7 @@ REPORT = {
         "title1": "ОТЧЁТ",
         "title2": "о повышении квалификации юридического консультанта за {{ year }} год",
         "name": "Ф.И.О.",
-        "member": "Член {{ chamber }} с {{ member_since }}",
+        "member": "Член палаты с {{ member_since }}: {{ chamber }}",
         "table_intro": (
             "Мероприятия по повышению квалификации, пройденные юридическим консультантом:"
         ),
@@ -366,7 +366,7 @@ def build_report(locale: str) -> Document:  # type: ignore[valid-type]
     _para(doc, w["member"], after=12)
 
     _para(doc, w["table_intro"], bold=True, after=6, keep_next=True)
-    widths = [9.0, 54.0, 45.0, 40.0, 17.0]
+    widths = [9.0, 48.0, 42.0, 42.0, 24.0]
     table: Table = doc.add_table(rows=5, cols=5)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from docx.opc.exceptions import OpcError
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
@@ -126,7 +127,7 @@ def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
         raise TemplateError(f"{template.name}: undefined template variable {name!r}") from exc
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{template.name}: template syntax error: {exc}") from exc
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, OpcError) as exc:
         raise TemplateError(f"{template.name}: cannot render: {exc}") from exc
     out = io.BytesIO()
     tpl.save(out)

@@ -144,7 +144,7 @@ COLLEGIUM: dict[str, dict[str, Any]] = {
             "№",
             "Нысан",
             "Қатысушылар",
-            "Есептердегі үлесі",
+            "Есептер үлесі",
             "Балл",
             "Бір қатысушыға балл",
             "{{ prev_label }}",
@@ -178,7 +178,7 @@ COLLEGIUM: dict[str, dict[str, Any]] = {
             "№",
             "Форма",
             "Участники",
-            "Доля в отчётах",
+            "Доля отчётов",
             "Баллы",
             "Баллов на участника",
             "{{ prev_label }}",
@@ -590,8 +590,8 @@ def build_collegium(locale: str) -> Any:
     _para(doc, f"{w['produced']}: {{{{ produced_on }}}}", after=4)
 
     _heading(doc, w["section1"])
-    widths = [45, 16, 18, 17, 19, 18, 17, 15]
-    table = _grid_table(doc, w["cols1"], widths, 4, size=9)
+    widths = [37, 15, 20, 16, 22, 21, 19, 15]
+    table = _grid_table(doc, w["cols1"], widths, 4, size=8)
     values = [
         "{{ r.chamber }}",
         "{{ r.reports }}",
@@ -612,8 +612,8 @@ def build_collegium(locale: str) -> Any:
     _set_widths(table, widths)
 
     _heading(doc, w["section2"])
-    widths = [9, 52, 22, 20, 16, 20, 26]
-    table = _grid_table(doc, w["cols2"], widths, 3, size=9)
+    widths = [8, 58, 22, 15, 15, 20, 27]
+    table = _grid_table(doc, w["cols2"], widths, 3, size=8)
     _loop_rows(
         table,
         1,

@@ -242,6 +242,11 @@ def test_sanctions_warning_cure_and_suspension_with_moving_today(
     ])  # fmt: skip
     run = ["sanctions", "run", "--chamber", CHAMBER, "--year", str(YEAR)]
 
+    # Before 15 February: who still owes a report (the one on leave does not, R-7.4).
+    remind = ["reminders", "--chamber", CHAMBER, "--year", str(YEAR), "--json"]
+    pending = json.loads(_cli(home, *remind, "--today", "2026-02-14", "--no-letters").output)
+    assert [m["iin"] for m in pending["members"]] == [silent] and pending["letters"] == []
+
     assert "nothing to do" in _cli(home, *run, "--today", "2026-02-15").output
     warned = _cli(home, *run, "--today", "2026-02-20").output
     assert f"warn     {below}" in warned and f"warn     {silent}" in warned
@@ -306,3 +311,13 @@ def test_sanctions_warning_cure_and_suspension_with_moving_today(
     totals = dict(csv.reader((tmp_path / "summary_totals.csv").open(encoding="utf-8")))
     assert int(totals["compliant"]) == data["counts"]["compliant"] == 2
     assert int(totals["not_filed"]) == data["counts"]["not_filed"] == 1
+
+    # The Collegium's summary through the command: charts as PNG files beside the PDF.
+    done = json.loads(_cli(home, "summary", "collegium", "--year", str(YEAR), "--today",
+                           "2026-03-25", "--locale", "ru", "--json").output)  # fmt: skip
+    assert done["record"] == f"collegium-summary-{YEAR}-v1"
+    assert sorted(Path(p).name for p in done["charts"].values()) == [
+        f"collegium-{YEAR}-{c}-ru.png" for c in ("compliance", "participation", "points")
+    ]
+    assert all(Path(p).parent == home.root / "summaries" / str(YEAR)
+               for p in done["charts"].values())  # fmt: skip

@@ -83,6 +83,7 @@ def peak_rss_mib(pid: int | str = "self") -> float | None:
 
 
 def run(count: int, workers_list: list[int]) -> dict[str, Any]:
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="docflow-bench-cert-") as tmp:
         folder = Path(tmp)
         home = Home(folder / "home").ensure()
@@ -135,6 +136,9 @@ def run(count: int, workers_list: list[int]) -> dict[str, Any]:
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
+            # the machine is shared: a load above the core count means the numbers are low
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
         "note": "issue_batch: render (docxtpl) -> LibreOffice PDF/A-3b (2 warm instances) -> "
         "finalize -> PAdES B-LTA signature by the issuer (loopback TSA/OCSP) -> archive",

@@ -8,15 +8,11 @@ knowledge of each part's API lives in one place.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import mimetypes
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from docflow.config import Home, Settings
 from docflow.errors import NotEnrolled, PkiError
@@ -106,20 +102,6 @@ def start_services(home: Home, settings: Settings) -> RunningServices:
 # ------------------------------------------------------------------ rendering
 
 
-def _mime(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-def submission_json(loaded: LoadedSubmission, verdict: CpdVerdict | None = None) -> bytes:
-    """The machine-readable copy embedded in the PDF (R-7.6): the input as validated and the
-    rule check's result."""
-    document: dict[str, Any] = {"submission": loaded.model.model_dump(mode="json")}
-    if verdict is not None:
-        document["check"] = verdict.to_json()
-    document["input_sha256"] = loaded.sha256
-    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
-
-
 def render_report_pdf(
     parts: Parts,
     loaded: LoadedSubmission,
@@ -128,44 +110,26 @@ def render_report_pdf(
     *,
     officer_comment: str | None = None,
 ) -> bytes:
-    from docflow.render import Attachment, FieldSpec, finalize_pdf, render_docx, report_context
+    """The unsigned A1 report: DOCX from the template, PDF/A-3b from the warm converter, the
+    evidence and the machine-readable submission embedded (R-7.6), empty signature fields."""
+    from docflow.render import finalize_pdf, render_docx, report_context, report_fields
+    from docflow.render.service import report_attachments
 
-    attachments = [
-        Attachment(
-            name=Path(name).name,
-            data=data,
-            mime_type=_mime(name),
-            relationship="Supplement",
-            description=f"Evidence: {name}",
-        )
-        for name, data in sorted(loaded.evidence.items())
-    ]
-    attachments.append(
-        Attachment(
-            name="submission.json",
-            data=submission_json(loaded, verdict),
-            mime_type="application/json",
-            relationship="Data",
-            description="The submission as received and checked (machine-readable)",
-        )
-    )
+    check = verdict.to_json()
+    attachments = report_attachments(loaded, check, modified=parts.clock.now())
     data = report.model_dump(mode="python")
     data["submitted_on"] = report.submitted_on or parts.clock.today()
     context = report_context(
-        data,
-        verdict.to_json(),
-        locale=report.locale,
-        attachments=attachments,
+        data, check, locale=report.locale, attachments=attachments,
         officer_comment=officer_comment,
-    )
+    )  # fmt: skip
     template = parts.settings.templates / CPD.template("document", report.locale)
     with parts.timed("render"):
         docx = render_docx(template, context)
     with parts.timed("convert"):
         pdf = parts.converter.convert(docx)
-    fields = [FieldSpec(name=s.field) for s in CPD.signing.signers]
     with parts.timed("finalize"):
-        return finalize_pdf(pdf, attachments=attachments, signature_fields=fields)
+        return finalize_pdf(pdf, attachments=attachments, signature_fields=report_fields())
 
 
 # ------------------------------------------------------------------ signing
@@ -181,12 +145,17 @@ def sign_pdf(
     locale: str,
     lock: bool,
     lta: bool,
+    lock_later: str | None = None,
 ) -> bytes:
+    """One PAdES signature in ``field``. ``lock_later`` (with the first signature) names the
+    field whose signature will lock the document: its /Lock must exist before anyone signs."""
     from docflow.sign import SignSpec
     from docflow.sign import sign_pdf as pades_sign
 
     signer = parts.pki.signer(iin)
-    spec = SignSpec(field=field, role=role, locale=locale, lock=lock, lta=lta)
+    spec = SignSpec(
+        field=field, role=role, locale=locale, lock=lock, lta=lta, lock_later=lock_later
+    )
     with parts.timed(f"sign:{role}"):
         return pades_sign(pdf, spec, signer=signer, services=parts.services.endpoints)
 
@@ -219,7 +188,7 @@ def archive_report(
     series = CPD.series_key(loaded.model.model_dump(mode="json"))
     earlier = [r for r in archive.versions(series) if r.get("id") != record_id]
     previous = earlier[-1] if earlier else None
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = parts.clock.now().isoformat(timespec="seconds")
     points_by_form: Counter[str] = Counter()
     for activity in verdict.activities:
         if activity.counted:

@@ -137,10 +137,11 @@ class Pipeline:
 
         consultant_signed = workdir / "signed-consultant.pdf"
         if not consultant_signed.exists():
-            signer = KIND.signing.signers[0]
+            signer, last = KIND.signing.signers[0], KIND.signing.signers[-1]
             pdf = parts.sign(
                 unsigned.read_bytes(), field=signer.field, role=signer.role, iin=iin,
                 locale=report.locale, lock=False, lta=False,
+                lock_later=last.field if last.lock else None,
             )  # fmt: skip
             write_bytes_atomic(consultant_signed, pdf)
         parts.journal.update(entry.token, stage="signed:consultant")

@@ -128,13 +128,23 @@ class Parts:
             )
 
     def sign(
-        self, pdf: bytes, *, field: str, role: str, iin: str, locale: str, lock: bool, lta: bool
+        self,
+        pdf: bytes,
+        *,
+        field: str,
+        role: str,
+        iin: str,
+        locale: str,
+        lock: bool,
+        lta: bool,
+        lock_later: str | None = None,
     ) -> bytes:
         from docflow.workflow.adapters import sign_pdf
 
         return sign_pdf(
-            self, pdf, field=field, role=role, iin=iin, locale=locale, lock=lock, lta=lta
-        )
+            self, pdf, field=field, role=role, iin=iin, locale=locale, lock=lock, lta=lta,
+            lock_later=lock_later,
+        )  # fmt: skip
 
     def archive_report(
         self,

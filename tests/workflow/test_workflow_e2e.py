@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from workflow_builders import activity, as_zip, report
+from workflow_builders import activity, as_zip, report, valid_iin
 
 from docflow.archive import Archive
 from docflow.config import Home
@@ -45,7 +45,9 @@ def test_every_outcome_of_the_contract(
         ]
     )  # fmt: skip
     drop("other.zip", as_zip(other))
-    missing = report()
+    # A second consultant, so that this report's version chain is its own (R-3.2e).
+    Pki(pki_home).enroll(valid_iin(7), "Екінші Консультант", "consultant")
+    missing = report(iin=valid_iin(7), full_name="Екінші Консультант")
     drop("missing.zip", as_zip(missing, omit=(missing["activities"][1]["evidence"][0],)))
     exempt = report([], exemption={"reason": "maternity_leave", "from": "2025-03-01", "to": None})
     drop("exempt.yaml", yaml.safe_dump(exempt, allow_unicode=True).encode())

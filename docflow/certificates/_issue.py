@@ -116,6 +116,25 @@ def _with_quiet_zone(image: Any, data: str) -> Any:
     return type(image)(png=out.getvalue(), width_mm=image.width_mm)
 
 
+def _refuse_repeated_participants(model: EventCertificates) -> None:
+    """One person, one certificate per event: a repeated IIN is a mistake in the roster."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, participant in enumerate(model.participants):
+        if participant.iin in first:
+            problems.append(
+                Problem(
+                    f"participants[{index}].iin",
+                    f"the IIN {participant.iin} is listed already "
+                    f"(participants[{first[participant.iin]}])",
+                    "each participant once",
+                )
+            )
+        first.setdefault(participant.iin, index)
+    if problems:
+        raise SubmissionInvalid(problems)
+
+
 def _hours(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
@@ -136,6 +155,7 @@ class _Batch:
         self.model = model
         self.workdir = workdir
         self.received_at = received_at
+        _refuse_repeated_participants(model)
         self.secret = load_secret(parts.home)
         self.form_name, self.points, self.rule_version = _appendix2(model)
         self.issuer = _issuer_enrolment(parts, model)

@@ -167,3 +167,19 @@ def test_a_batch_killed_mid_way_is_finished_by_the_next_run(tmp_path: Path) -> N
         for c in issued:
             report = verify_pdf(archive.pdf_bytes(c["serial"]), trust_roots=pki.trust_roots())
             assert report.verdict == "valid", report.to_json()
+
+
+def test_issue_refuses_a_repeated_participant_and_an_event_before_the_rules(
+    tmp_path: Path,
+) -> None:
+    home, _ = new_home(tmp_path / "h")
+    people = roster(2, "950505")
+    source = tmp_path / "twice.yaml"
+    source.write_bytes(yaml_bytes(batch("kk", [*people, dict(people[0])])))
+    code, _ = run(home.root, "certificates", "issue", str(source))
+    assert code == 2 and "participants[2].iin" in run.stderr  # type: ignore[attr-defined]
+    old = tmp_path / "old.yaml"
+    old.write_bytes(yaml_bytes(batch("kk", people, on="2021-12-30")))
+    code, _ = run(home.root, "certificates", "issue", str(old))
+    assert code == 2 and "R-10.1" in run.stderr  # type: ignore[attr-defined]
+    assert not list((home.outbox).rglob("*.pdf"))

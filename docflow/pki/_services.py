@@ -38,6 +38,13 @@ def _cms_attr(kind: str, value: Any) -> cms.CMSAttribute:
     return cms.CMSAttribute({"type": cms.CMSAttributeType(kind), "values": (value,)})
 
 
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
 class _TimeStampAuthority:
     """Builds RFC 3161 responses (modelled on certomancer's TimeStamper, with a loaded key)."""
 
@@ -54,9 +61,11 @@ class _TimeStampAuthority:
             md = imprint["hash_algorithm"]["algorithm"].native
             _ = req.native  # force a full parse: garbage in → rejection, not a crash later
         except (ValueError, TypeError, KeyError):
-            return tsp.TimeStampResp(
-                {"status": {"status": "rejection", "fail_info": {"bad_data_format"}}}
-            ).dump()
+            # asn1crypto insists on a token field; a rejection carries none (RFC 3161 §2.4.2),
+            # so the SEQUENCE is written by hand around the PKIStatusInfo.
+            status = tsp.PKIStatusInfo({"status": "rejection", "fail_info": {"bad_data_format"}})
+            return core.Sequence.load(b"\x30" + _der_length(len(status.dump())) + status.dump()
+                                      ).dump()
         now = datetime.now(UTC).replace(microsecond=0)
         info: dict[str, Any] = {
             "version": "v1",

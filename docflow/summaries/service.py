@@ -73,6 +73,20 @@ def _chamber_key(name: Any) -> str:
     return " ".join(str(name or "").split()).casefold()
 
 
+def _case_from_notice(case: SanctionCase, record: dict[str, Any]) -> SanctionCase:
+    def day(key: str, default: date | None) -> date | None:
+        value = record.get(key)
+        return date.fromisoformat(value) if value else default
+
+    return replace(
+        case,
+        warned_on=day("warned_on", case.warned_on) or case.warned_on,
+        due_on=day("due_on", case.due_on) or case.due_on,
+        suspended_from=day("suspended_from", case.suspended_from),
+        suspended_to=day("suspended_to", case.suspended_to),
+    )
+
+
 class SummaryService:
     """``SummaryService(parts)``; ``close()`` closes its store (the parts are the caller's)."""
 
@@ -185,12 +199,13 @@ class SummaryService:
         data = self._template(name).read_bytes()
         return {"name": name, "sha256": hashlib.sha256(data).hexdigest()}
 
-    def _existing(self, record_id: str) -> Issued | None:
+    def _existing(self, record_id: str) -> tuple[Issued, dict[str, Any]] | None:
         try:
             stored = self.parts.archive.get(record_id)
         except UnknownRecord:
             return None
-        return Issued(record_id, str(stored.record.get("kind")), stored.sha256, new=False)
+        issued = Issued(record_id, str(stored.record.get("kind")), stored.sha256, new=False)
+        return issued, stored.record
 
     def _archive(
         self, record: dict[str, Any], pdf: bytes, *, record_id: str, today: date
@@ -344,42 +359,47 @@ class SummaryService:
         for action in plan_sanctions(summary, cases, today=today, locale=locale):
             case = action.case
             issued: Issued | None = None
-            if action.kind == "warn":
-                issued = self._issue_notice(
-                    "warning",
-                    case,
-                    warning_context(
+            if action.kind in ("warn", "suspend"):
+                kind = "warning" if action.kind == "warn" else "suspension"
+                record_id = f"{kind}-{case.year}-{case.iin}"
+                existing = self._existing(record_id)
+                if existing is not None:
+                    # A run that stopped after archiving: the notice stands as it was issued,
+                    # with its own dates.
+                    issued, record = existing
+                    case = _case_from_notice(case, record)
+                elif kind == "warning":
+                    context = warning_context(
                         case,
                         lines.get(case.iin),
                         locale=case.locale,
                         head_name=self.head()[0],
                         required_points=summary.required_points,
-                    ),
-                    today=today,
-                )
-                case = replace(case, warning_record=issued.record_id)
-            elif action.kind == "suspend":
-                issued = self._issue_notice(
-                    "suspension",
-                    case,
-                    suspension_context(
+                    )
+                    issued = self._issue_notice(kind, case, context, record_id, today=today)
+                else:
+                    context = suspension_context(
                         case, locale=case.locale, head_name=self.head()[0], issued_on=today
-                    ),
-                    today=today,
-                )
-                case = replace(case, suspension_record=issued.record_id)
+                    )
+                    issued = self._issue_notice(kind, case, context, record_id, today=today)
+                if kind == "warning":
+                    case = replace(case, warning_record=issued.record_id)
+                else:
+                    case = replace(case, suspension_record=issued.record_id)
             self.store.save_case(case)
             done.append((SanctionAction(action.kind, case), issued))
             log.info("R-9.1 %s: %s (%s)", action.kind, case.full_name, case.iin)
         return done
 
     def _issue_notice(
-        self, kind: str, case: SanctionCase, context: dict[str, Any], *, today: date
+        self,
+        kind: str,
+        case: SanctionCase,
+        context: dict[str, Any],
+        record_id: str,
+        *,
+        today: date,
     ) -> Issued:
-        record_id = f"{kind}-{case.year}-{case.iin}"
-        existing = self._existing(record_id)
-        if existing is not None:
-            return existing
         template = f"notice_{kind}_{case.locale}.docx"
         pdf = self._sign(self._render(template, context), locale=case.locale)
         record = {

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from datetime import date
@@ -252,6 +253,17 @@ def test_sanctions_warning_cure_and_suspension_with_moving_today(
     assert f"warn     {below}" in warned and f"warn     {silent}" in warned
     assert fine not in warned and away not in warned
     assert "nothing to do" in _cli(home, *run, "--today", "2026-02-20").output  # idempotent
+
+    # A run that stopped after archiving a notice but before saving its case: the next run
+    # adopts the archived notice (same record, its own dates) instead of issuing a second one.
+    with sqlite3.connect(home.state / "summaries.sqlite") as db:
+        db.execute("DELETE FROM sanctions WHERE iin = ?", (below,))
+    db.close()
+    readopted = _cli(home, *run, "--today", "2026-02-25").output
+    assert f"warn     {below}" in readopted and f"warning-{YEAR}-{below}" in readopted
+    with SummaryStore(home) as store:
+        case = next(c for c in store.cases() if c.iin == below)
+    assert (case.warned_on, case.due_on) == (date(2026, 2, 20), date(2026, 3, 20))
 
     # The corrected report reaches the norm on 10 March, within the month (R-9.1a).
     _store_records(home, [

@@ -135,3 +135,17 @@ def test_the_consultants_certificates_are_findable_by_iin(
         kk_batch.records[0]["serial"],
         ru_batch.records[0]["serial"],
     }
+
+
+def test_describe_in_a_home_without_an_archive_writes_nothing(
+    world: World, kk_batch: KkBatch, tmp_path: Path
+) -> None:
+    from docflow.config import Home
+
+    elsewhere = Home(tmp_path / "no-archive")
+    pdf = world.archive.pdf_bytes(kk_batch.records[0]["id"])
+    info = describe(pdf, elsewhere)
+    assert info is not None and info["serial"] == kk_batch.records[0]["serial"]
+    assert not info["known"] and not info["revoked"]
+    assert info["participant"]["iin"] == "9004******27"  # from the embedded data: masked
+    assert not elsewhere.root.exists()

@@ -63,7 +63,13 @@ def main():
     out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
     out.flush()
-    load_props = (prop("Hidden", True), prop("ReadOnly", True), prop("UpdateDocMode", 0))
+    # The filter is named so that a broken file fails instead of being "detected" as plain text.
+    load_props = (
+        prop("Hidden", True),
+        prop("ReadOnly", True),
+        prop("UpdateDocMode", 0),
+        prop("FilterName", "MS Word 2007 XML"),
+    )
     store_props = pdf_filter()
     for line in sys.stdin:
         line = line.strip()

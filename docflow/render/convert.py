@@ -116,6 +116,10 @@ class _Died(Exception):
     pass
 
 
+class _Refused(Exception):
+    """LibreOffice is alive but could not convert this document: retrying will not help."""
+
+
 @dataclass
 class _Instance:
     """One soffice + its UNO worker. Used by one caller at a time (borrowed from the pool)."""
@@ -238,7 +242,10 @@ class _Instance:
             if reply is None:
                 raise _Died("UNO worker exited")
             if not reply.get("ok"):
-                raise _Died(str(reply.get("error", "conversion failed")))
+                error = str(reply.get("error", "conversion failed"))
+                if self.soffice is not None and self.soffice.poll() is None:
+                    raise _Refused(error)
+                raise _Died(error)
             try:
                 return _check_pdf(dst)
             finally:
@@ -301,11 +308,17 @@ class Converter:
         if the document fails twice (with a restart of LibreOffice in between)."""
         if self._closed:
             raise ConversionError("converter is closed")
+        if not docx.startswith(b"PK"):
+            raise ConversionError("not a DOCX (ZIP) document")
         instance = self._idle.get()
         try:
             for attempt in (1, 2):
                 try:
                     pdf = instance.convert(docx, self.timeout)
+                except _Refused as exc:
+                    raise ConversionError(
+                        f"LibreOffice cannot convert this document: {exc}"
+                    ) from exc
                 except (_Timeout, _Died) as exc:
                     # Hung or crashed: a fresh LibreOffice, then one more try of this document.
                     try:

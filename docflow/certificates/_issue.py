@@ -279,6 +279,12 @@ class _Batch:
         url = verify_url(self.parts.settings.base_url, serial)
         if serial in archived:
             return self._existing(index, participant, serial, url)
+        earlier = self.certified_before(participant)
+        if earlier is not None:
+            # The same roster sent again as different bytes (re-exported, reordered): one
+            # person, one live certificate per event. A correction is a revocation first.
+            base = self.parts.settings.base_url
+            return self._existing(index, participant, earlier, verify_url(base, earlier))
         record = self.record(index, participant, serial)
         stem = self.workdir / f"{index:05d}-{serial}"
         unsigned, signed = stem.with_suffix(".pdf"), stem.with_suffix(".signed.pdf")
@@ -301,6 +307,17 @@ class _Batch:
         return IssuedCertificate(
             index, serial, participant.full_name, participant.iin, url, stored.sha256, True
         )
+
+    def certified_before(self, participant: Participant) -> str | None:
+        """The serial of a live certificate this participant already holds for this event."""
+        same = ("title", "date", "organizer", "form")
+        for record in self.parts.archive.search(kind=KIND.record_kind, iin=participant.iin):
+            event = record.get("event") or {}
+            if record.get("status") != "revoked" and all(
+                event.get(k) == self.event.get(k) for k in same
+            ):
+                return str(record["serial"])
+        return None
 
     def _existing(
         self, index: int, participant: Participant, serial: str, url: str

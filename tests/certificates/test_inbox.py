@@ -110,3 +110,21 @@ def test_a_watcher_killed_mid_batch_is_resumed_without_doubles(tmp_path: Path) -
     assert sorted(r["participant_index"] for r in records) == [0, 1, 2, 3]
     assert len({r["serial"] for r in records}) == 4
     assert verdicts == {"valid"}
+
+
+def test_the_same_roster_in_other_bytes_issues_nothing_twice(
+    world: World, kk_batch: KkBatch
+) -> None:
+    before = len(world.archive.search(kind="certificate"))
+    data = batch("kk", list(reversed(KK_PARTICIPANTS)))  # re-exported in another order
+    (world.home.inbox / "seminar-again.yaml").write_bytes(b"# exported again\n" + yaml_bytes(data))
+    runner = Runner(world.home, Pipeline(world.parts), workers=1, settle=0)
+    try:
+        runner.run_once()
+        entry = next(e for e in runner.journal.entries() if e.source == "seminar-again.yaml")
+    finally:
+        runner.close()
+    assert entry.state == "archived", entry.reason
+    assert len(world.archive.search(kind="certificate")) == before
+    expected = [r["serial"] for r in reversed(kk_batch.records)]
+    assert json.loads(entry.details or "[]") == expected

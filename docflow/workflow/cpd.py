@@ -19,7 +19,7 @@ from docflow.atomic import write_bytes_atomic
 from docflow.errors import SubmissionInvalid
 from docflow.intake.parse import LoadedSubmission, load_submission_bytes
 from docflow.kinds import load_kind
-from docflow.model import CpdReport, EventCertificates
+from docflow.model import ChamberRoster, CpdReport, EventCertificates
 from docflow.rules import CpdVerdict, evaluate_cpd
 from docflow.workflow.journal import Entry
 from docflow.workflow.parts import Parts
@@ -83,6 +83,8 @@ class Pipeline:
             from docflow.workflow.certificates import run_certificates
 
             return run_certificates(self.parts, entry, workdir, loaded, model)
+        if isinstance(model, ChamberRoster):
+            return self.import_roster(entry, inputs[0], model)
         return Outcome(
             "rejected",
             reason=f"kind {loaded.data.get('kind')!r} is not processed from the inbox",
@@ -156,6 +158,21 @@ class Pipeline:
             write_json(workdir / "review.json", {"reasons": reasons or [reason]})
             return Outcome("review", reason=reason)
         return self.countersign_and_archive(entry, workdir, loaded, report, verdict)
+
+    def import_roster(self, entry: Entry, path: Path, roster: ChamberRoster) -> Outcome:
+        """A chamber's member roster (issue 8): kept for the summaries and sanctions."""
+        from docflow.summaries.service import SummaryService
+
+        service = SummaryService(self.parts)
+        try:
+            imported = service.import_roster(path, today=self.parts.clock.today())
+        finally:
+            service.close()
+        self.parts.journal.update(entry.token, kind="chamber-roster")
+        return Outcome(
+            "archived",
+            reason=f"roster of {roster.chamber}: {len(imported.members)} member(s) imported",
+        )
 
     def submitted_on(self, report: CpdReport, entry: Entry) -> date:
         return report.submitted_on or date.fromisoformat(entry.received_at[:10])

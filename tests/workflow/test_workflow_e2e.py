@@ -118,3 +118,31 @@ def test_every_outcome_of_the_contract(
 
     report_audit = archive.audit(lambda pdf: verify_pdf(pdf, trust_roots=trust).verdict == "valid")
     assert report_audit.ok, report_audit.to_json()
+
+
+def test_a_roster_dropped_into_the_inbox_is_imported_for_the_summaries(
+    pki_home: Home, drop: Callable[[str, bytes], Path], workflow: Any
+) -> None:
+    from docflow.summaries.store import SummaryStore
+
+    roster = {
+        "kind": "chamber-roster",
+        "chamber": "Алматы қаласының заң консультанттары палатасы",
+        "members": [
+            {"full_name": "Сейітқали Әсел", "iin": "900415400127",
+             "member_since": "2019-03-01", "status": "active"},
+            {"full_name": "Екінші Консультант", "iin": valid_iin(7),
+             "member_since": "2020-01-10", "status": "on_leave",
+             "status_from": "2025-03-01", "status_to": None},
+        ],
+    }  # fmt: skip
+    drop("roster.yaml", yaml.safe_dump(roster, allow_unicode=True).encode())
+    workflow.run_once()
+    [entry] = workflow.journal.entries()
+    assert entry.state == "archived" and "2 member(s)" in (entry.reason or "")
+    store = SummaryStore(pki_home)
+    try:
+        saved = store.roster("Алматы қаласының заң консультанттары палатасы")
+    finally:
+        store.close()
+    assert saved is not None and {m.iin for m in saved.members} == {"900415400127", valid_iin(7)}

@@ -329,6 +329,22 @@ def _signature_table(
     return table
 
 
+def _page_border(doc: Document) -> None:  # type: ignore[valid-type]
+    """A thin double frame: the certificate reads as a certificate when printed."""
+    borders = OxmlElement("w:pgBorders")
+    borders.set(qn("w:offsetFrom"), "page")
+    for edge in ("top", "left", "bottom", "right"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "double")
+        element.set(qn("w:sz"), "6")
+        element.set(qn("w:space"), "24")
+        element.set(qn("w:color"), "1F3864")
+        borders.append(element)
+    sect_pr = doc.sections[0]._sectPr  # type: ignore[attr-defined]
+    # Schema order: pgBorders follows pgMar.
+    sect_pr.find(qn("w:pgMar")).addnext(borders)
+
+
 def _footer_page_number(doc: Document, label: str) -> None:  # type: ignore[valid-type]
     footer = doc.sections[0].footer  # type: ignore[attr-defined]
     paragraph = footer.paragraphs[0]
@@ -421,6 +437,7 @@ def build_report(locale: str) -> Document:  # type: ignore[valid-type]
 def build_certificate(locale: str) -> Document:  # type: ignore[valid-type]
     w = CERTIFICATE[locale]
     doc = _base_document()
+    _page_border(doc)
     _para(doc, "{{ issuer_chamber }}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=24)
     big1 = locale == "ru"
     _para(

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docflow.config import Home, Settings
 from docflow.errors import NotEnrolled, PkiError
@@ -108,6 +108,7 @@ def render_report_pdf(
     report: CpdReport,
     verdict: CpdVerdict,
     *,
+    officer: dict[str, Any] | None = None,
     officer_comment: str | None = None,
 ) -> bytes:
     """The unsigned A1 report: DOCX from the template, PDF/A-3b from the warm converter, the
@@ -121,7 +122,7 @@ def render_report_pdf(
     data["submitted_on"] = report.submitted_on or parts.clock.today()
     context = report_context(
         data, check, locale=report.locale, attachments=attachments,
-        officer_comment=officer_comment,
+        officer=officer, officer_comment=officer_comment,
     )  # fmt: skip
     template = parts.settings.templates / CPD.template("document", report.locale)
     with parts.timed("render"):

@@ -133,7 +133,18 @@ class Pipeline:
 
         unsigned = workdir / "unsigned.pdf"
         if not unsigned.exists():
-            pdf = parts.render_report(loaded, report, verdict)
+            # The officer's block names the chamber's responsible person; its date is known
+            # now only when the officer countersigns at once (no human decision needed).
+            immediate = (
+                verdict.verdict != "needs_review"
+                and not verdict.returnable
+                and parts.settings.auto_countersign
+            )
+            officer = {
+                "full_name": parts.pki.officer_name(),
+                "date": parts.clock.today() if immediate else None,
+            }
+            pdf = parts.render_report(loaded, report, verdict, officer=officer)
             write_bytes_atomic(unsigned, pdf)
         parts.journal.update(entry.token, stage="rendered")
 

@@ -106,11 +106,14 @@ class Parts:
         report: CpdReport,
         verdict: CpdVerdict,
         *,
+        officer: dict[str, Any] | None = None,
         officer_comment: str | None = None,
     ) -> bytes:
         from docflow.workflow.adapters import render_report_pdf
 
-        return render_report_pdf(self, loaded, report, verdict, officer_comment=officer_comment)
+        return render_report_pdf(
+            self, loaded, report, verdict, officer=officer, officer_comment=officer_comment
+        )
 
     def judge_evidence(self, report: CpdReport, evidence: dict[str, bytes]) -> dict[str, str]:
         """Evidence files that are docflow certificates but fail their checks (R-7.5)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -96,6 +97,7 @@ def main() -> int:
     parser.add_argument("--activities", type=int, default=6, help="table rows per report")
     args = parser.parse_args()
     docx = sample_docx(args.activities)
+    load_before = os.getloadavg()
 
     # Warm: start-up once, then sequential per-document latency, then concurrent throughput.
     started = time.perf_counter()
@@ -149,7 +151,10 @@ def main() -> int:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "python": platform.python_version(),
-            "cpus": len(__import__("os").sched_getaffinity(0)),
+            "cpus": len(os.sched_getaffinity(0)),
+            # Shared machine: the load average says how much the numbers were disturbed.
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
             "libreoffice": subprocess.run(
                 ["soffice", "--version"], capture_output=True, text=True
             ).stdout.strip(),

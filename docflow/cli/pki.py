@@ -42,8 +42,12 @@ def init_cmd(home: Home, port: int | None) -> None:
 @pki_group.command(name="enroll")
 @click.option("--iin", required=True, help="The person's 12-digit IIN.")
 @click.option("--name", required=True, help="Full name as it will appear in the certificate.")
-@click.option("--role", type=click.Choice(["consultant", "officer", "issuer", "chair"]),
-              default="consultant", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["consultant", "officer", "issuer", "chair"]),
+    default="consultant",
+    show_default=True,
+)
 @click.pass_obj
 def enroll_cmd(home: Home, iin: str, name: str, role: str) -> None:
     """Issue a demo signing key (PKCS#12) for a person.
@@ -59,8 +63,12 @@ def enroll_cmd(home: Home, iin: str, name: str, role: str) -> None:
 
 @pki_group.command(name="revoke")
 @click.option("--iin", required=True)
-@click.option("--reason", default="unspecified", show_default=True,
-              help="RFC 5280 reason, e.g. key_compromise, superseded, cessation_of_operation.")
+@click.option(
+    "--reason",
+    default="unspecified",
+    show_default=True,
+    help="RFC 5280 reason, e.g. key_compromise, superseded, cessation_of_operation.",
+)
 @click.option("--at", "at", default=None, help="Revocation time (ISO 8601); default now.")
 @click.pass_obj
 def revoke_cmd(home: Home, iin: str, reason: str, at: str | None) -> None:
@@ -95,8 +103,17 @@ def serve_cmd(home: Home) -> None:
 @click.option("--lta", is_flag=True, help="Add DSS and a document timestamp (PAdES B-LTA).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
-def sign_cmd(home: Home, file: Path, field: str, iin: str | None, role: str | None,
-             locale: str, lock: bool, lta: bool, output: Path) -> None:
+def sign_cmd(
+    home: Home,
+    file: Path,
+    field: str,
+    iin: str | None,
+    role: str | None,
+    locale: str,
+    lock: bool,
+    lta: bool,
+    output: Path,
+) -> None:
     """Sign FILE into FIELD with a demo key, timestamped, with revocation info embedded.
 
     Starts the loopback trust services for the duration unless a TSA is configured in
@@ -113,12 +130,10 @@ def sign_cmd(home: Home, file: Path, field: str, iin: str | None, role: str | No
     tsa_url = home.settings().tsa_url
     try:
         if tsa_url:
-            data = sign_pdf(file.read_bytes(), spec, signer=signer,
-                            services=pki.endpoints(tsa_url))
+            data = sign_pdf(file.read_bytes(), spec, signer=signer, services=pki.endpoints(tsa_url))
         else:
             with TrustServices(home) as services:
-                data = sign_pdf(file.read_bytes(), spec, signer=signer,
-                                services=services.endpoints)
+                data = sign_pdf(file.read_bytes(), spec, signer=signer, services=services.endpoints)
     except DocflowError:
         raise
     except OSError as exc:

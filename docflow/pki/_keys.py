@@ -91,7 +91,9 @@ def resolve_passphrase(stored: Path | None = None) -> bytes:
         try:
             return Path(path).read_bytes().strip()
         except OSError as exc:
-            raise PkiError(f"cannot read the passphrase file named by {PASSPHRASE_FILE_ENV}") from exc
+            raise PkiError(
+                f"cannot read the passphrase file named by {PASSPHRASE_FILE_ENV}"
+            ) from exc
     raise PkiError(f"no passphrase: set {PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV}")
 
 
@@ -111,8 +113,12 @@ def load_pkcs12(
     except OSError as exc:
         raise PkiError(f"no key file {path.name}") from exc
     # The passphrase's digest is part of the key: a wrong passphrase never gets a cached key.
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size,
-           hashlib.sha256(passphrase).hexdigest())
+    key = (
+        str(path.resolve()),
+        stat.st_mtime_ns,
+        stat.st_size,
+        hashlib.sha256(passphrase).hexdigest(),
+    )
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None:

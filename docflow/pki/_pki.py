@@ -156,8 +156,14 @@ class Pki:
     def _ca_passphrase(self) -> bytes:
         return (self.certs / "pki-passphrase").read_bytes().strip()
 
-    def _save_key(self, path: Path, key: rsa.RSAPrivateKey, cert: x509.Certificate,
-                  passphrase: bytes, chain: list[x509.Certificate] | None = None) -> None:
+    def _save_key(
+        self,
+        path: Path,
+        key: rsa.RSAPrivateKey,
+        cert: x509.Certificate,
+        passphrase: bytes,
+        chain: list[x509.Certificate] | None = None,
+    ) -> None:
         data = pkcs12.serialize_key_and_certificates(
             name=path.stem.encode(),
             key=key,
@@ -180,8 +186,9 @@ class Pki:
         return issuer.certificate, issuer.key
 
     # ------------------------------------------------------------------ init
-    def init(self, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
-             now: datetime | None = None) -> bool:
+    def init(
+        self, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1", now: datetime | None = None
+    ) -> bool:
         """Make the demo PKI unless it is already there. Returns whether anything was made.
 
         ``port``/``host`` fix where ``TrustServices`` will listen: every certificate's AIA and
@@ -200,15 +207,31 @@ class Pki:
         ca_key = _x509.new_key(self.key_size)
         ca = _x509.Issuer(_x509.make_issuing_ca(ca_key, root, urls, now), ca_key)
         tsa_key = _x509.new_key(2048)
-        tsa = _x509.make_leaf(tsa_key.public_key(), _x509.demo_name("docflow DEMO TSA"),
-                              ca, urls, now, purpose="tsa", days=3650)
+        tsa = _x509.make_leaf(
+            tsa_key.public_key(),
+            _x509.demo_name("docflow DEMO TSA"),
+            ca,
+            urls,
+            now,
+            purpose="tsa",
+            days=3650,
+        )
         ocsp_key = _x509.new_key(2048)
-        ocsp = _x509.make_leaf(ocsp_key.public_key(),
-                               _x509.demo_name("docflow DEMO OCSP responder"),
-                               ca, urls, now, purpose="ocsp", days=3650)
-        for name, key, cert in (("root-ca", root_key, root.certificate),
-                                ("issuing-ca", ca_key, ca.certificate),
-                                ("tsa", tsa_key, tsa), ("ocsp", ocsp_key, ocsp)):
+        ocsp = _x509.make_leaf(
+            ocsp_key.public_key(),
+            _x509.demo_name("docflow DEMO OCSP responder"),
+            ca,
+            urls,
+            now,
+            purpose="ocsp",
+            days=3650,
+        )
+        for name, key, cert in (
+            ("root-ca", root_key, root.certificate),
+            ("issuing-ca", ca_key, ca.certificate),
+            ("tsa", tsa_key, tsa),
+            ("ocsp", ocsp_key, ocsp),
+        ):
             self._save_key(self.certs / f"{name}.p12", key, cert, passphrase)
             _write_public(self.certs / f"{name}.pem", _pem(cert))
         registry: dict[str, Any] = {
@@ -231,17 +254,24 @@ class Pki:
         out = []
         for p in self._registry()["people"]:
             revoked = p.get("revoked")
-            out.append(Enrolment(
-                iin=p["iin"], name=p["name"], role=p["role"], serial=int(p["serial"]),
-                cert_path=self.certs / p["cert"], p12_path=self.certs / p["p12"],
-                passphrase_path=(self.certs / p["passphrase"]) if p.get("passphrase") else None,
-                revoked_at=datetime.fromisoformat(revoked["at"]) if revoked else None,
-                revocation_reason=revoked["reason"] if revoked else None,
-            ))
+            out.append(
+                Enrolment(
+                    iin=p["iin"],
+                    name=p["name"],
+                    role=p["role"],
+                    serial=int(p["serial"]),
+                    cert_path=self.certs / p["cert"],
+                    p12_path=self.certs / p["p12"],
+                    passphrase_path=(self.certs / p["passphrase"]) if p.get("passphrase") else None,
+                    revoked_at=datetime.fromisoformat(revoked["at"]) if revoked else None,
+                    revocation_reason=revoked["reason"] if revoked else None,
+                )
+            )
         return out
 
-    def enroll(self, iin: str, name: str, role: str = "consultant", *,
-               now: datetime | None = None) -> Enrolment:
+    def enroll(
+        self, iin: str, name: str, role: str = "consultant", *, now: datetime | None = None
+    ) -> Enrolment:
         """Issue a signing certificate and PKCS#12 for a person (idempotent per IIN and role).
 
         The passphrase is ``$DOCFLOW_KEY_PASSPHRASE`` (or the file named by
@@ -272,15 +302,29 @@ class Pki:
         self._save_key(self.certs / f"{stem}.p12", key, cert, passphrase, [ca.certificate])
         _write_public(self.certs / f"{stem}.pem", _pem(cert))
         with self._editing() as reg:
-            reg["people"].append({
-                "iin": iin, "name": name.strip(), "role": role,
-                "serial": str(cert.serial_number), "cert": f"{stem}.pem", "p12": f"{stem}.p12",
-                "passphrase": pass_rel, "issued": now.isoformat(), "revoked": None,
-            })
+            reg["people"].append(
+                {
+                    "iin": iin,
+                    "name": name.strip(),
+                    "role": role,
+                    "serial": str(cert.serial_number),
+                    "cert": f"{stem}.pem",
+                    "p12": f"{stem}.p12",
+                    "passphrase": pass_rel,
+                    "issued": now.isoformat(),
+                    "revoked": None,
+                }
+            )
         return next(e for e in self.enrolments() if e.serial == cert.serial_number)
 
-    def revoke(self, iin: str, reason: str = "unspecified", at: datetime | None = None, *,
-               role: str | None = None) -> list[Enrolment]:
+    def revoke(
+        self,
+        iin: str,
+        reason: str = "unspecified",
+        at: datetime | None = None,
+        *,
+        role: str | None = None,
+    ) -> list[Enrolment]:
         """Revoke every live certificate of a person (or only the one for ``role``).
 
         ``at`` may lie in the past (a key compromised before it was noticed). The CRL file is
@@ -321,8 +365,10 @@ class Pki:
         issuer = self._load_issuer(ca_name)
         entries = []
         if ca_name == "issuing-ca":
-            entries = [_x509.RevokedEntry(serial, at, reason)
-                       for serial, (at, reason) in self.revoked().items()]
+            entries = [
+                _x509.RevokedEntry(serial, at, reason)
+                for serial, (at, reason) in self.revoked().items()
+            ]
         number = int(now.timestamp())  # monotonic enough for a demo, and needs no state
         crl = _x509.make_crl(issuer, entries, now, number=number)
         return crl.public_bytes(serialization.Encoding.DER)
@@ -348,8 +394,13 @@ class Pki:
         """The newest live enrolment matching the IIN and/or role."""
         if iin is None and role is None:
             raise PkiError("name an IIN or a role")
-        live = [e for e in self.enrolments() if e.revoked_at is None
-                and (iin is None or e.iin == iin) and (role is None or e.role == role)]
+        live = [
+            e
+            for e in self.enrolments()
+            if e.revoked_at is None
+            and (iin is None or e.iin == iin)
+            and (role is None or e.role == role)
+        ]
         if not live:
             who = " ".join(x for x in (f"IIN {iin}" if iin else "", role or "") if x)
             raise NotEnrolled(f"{who} has no signing key: run `docflow pki enroll` first")

@@ -64,8 +64,9 @@ class _TimeStampAuthority:
             # asn1crypto insists on a token field; a rejection carries none (RFC 3161 §2.4.2),
             # so the SEQUENCE is written by hand around the PKIStatusInfo.
             status = tsp.PKIStatusInfo({"status": "rejection", "fail_info": {"bad_data_format"}})
-            return core.Sequence.load(b"\x30" + _der_length(len(status.dump())) + status.dump()
-                                      ).dump()
+            return core.Sequence.load(
+                b"\x30" + _der_length(len(status.dump())) + status.dump()
+            ).dump()
         now = datetime.now(UTC).replace(microsecond=0)
         info: dict[str, Any] = {
             "version": "v1",
@@ -78,37 +79,64 @@ class _TimeStampAuthority:
         if isinstance(req["nonce"], core.Integer):
             info["nonce"] = req["nonce"]
         tst_info = tsp.TSTInfo(info).dump()
-        signed_attrs = cms.CMSAttributes([
-            _cms_attr("content_type", "tst_info"),
-            _cms_attr("signing_time", cms.Time({"utc_time": core.UTCTime(now)})),
-            _cms_attr("signing_certificate_v2", tsp.SigningCertificateV2({"certs": [
-                tsp.ESSCertIDv2({"cert_hash": hashlib.sha256(self._cert.dump()).digest()})
-            ]})),
-            _cms_attr("message_digest", hashlib.sha256(tst_info).digest()),
-        ])
+        signed_attrs = cms.CMSAttributes(
+            [
+                _cms_attr("content_type", "tst_info"),
+                _cms_attr("signing_time", cms.Time({"utc_time": core.UTCTime(now)})),
+                _cms_attr(
+                    "signing_certificate_v2",
+                    tsp.SigningCertificateV2(
+                        {
+                            "certs": [
+                                tsp.ESSCertIDv2(
+                                    {"cert_hash": hashlib.sha256(self._cert.dump()).digest()}
+                                )
+                            ]
+                        }
+                    ),
+                ),
+                _cms_attr("message_digest", hashlib.sha256(tst_info).digest()),
+            ]
+        )
         signature = self._key.sign(signed_attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
         sha256 = algos.DigestAlgorithm({"algorithm": "sha256"})
-        signer_info = cms.SignerInfo({
-            "version": "v1",
-            "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
-                "issuer": self._cert.issuer, "serial_number": self._cert.serial_number})}),
-            "digest_algorithm": sha256,
-            "signature_algorithm": algos.SignedDigestAlgorithm(
-                {"algorithm": "sha256_rsa"}),
-            "signed_attrs": signed_attrs,
-            "signature": signature,
-        })
+        signer_info = cms.SignerInfo(
+            {
+                "version": "v1",
+                "sid": cms.SignerIdentifier(
+                    {
+                        "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                            {"issuer": self._cert.issuer, "serial_number": self._cert.serial_number}
+                        )
+                    }
+                ),
+                "digest_algorithm": sha256,
+                "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa"}),
+                "signed_attrs": signed_attrs,
+                "signature": signature,
+            }
+        )
         del md  # any imprint algorithm is accepted; the token itself is SHA-256
-        token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData({
-            "version": "v3",
-            "digest_algorithms": [sha256],
-            "encap_content_info": {"content_type": "tst_info",
-                                   "content": cms.ParsableOctetString(tst_info)},
-            "certificates": self._chain,
-            "signer_infos": [signer_info],
-        })})
-        return tsp.TimeStampResp({"status": {"status": "granted"},
-                                  "time_stamp_token": token}).dump()
+        token = cms.ContentInfo(
+            {
+                "content_type": "signed_data",
+                "content": cms.SignedData(
+                    {
+                        "version": "v3",
+                        "digest_algorithms": [sha256],
+                        "encap_content_info": {
+                            "content_type": "tst_info",
+                            "content": cms.ParsableOctetString(tst_info),
+                        },
+                        "certificates": self._chain,
+                        "signer_infos": [signer_info],
+                    }
+                ),
+            }
+        )
+        return tsp.TimeStampResp(
+            {"status": {"status": "granted"}, "time_stamp_token": token}
+        ).dump()
 
 
 class _OcspResponder:
@@ -155,17 +183,22 @@ class _OcspResponder:
             status = ocsp.OCSPCertStatus.GOOD
         else:
             status = ocsp.OCSPCertStatus.UNKNOWN
-        builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
-            issuer_name_hash=req.issuer_name_hash,
-            issuer_key_hash=req.issuer_key_hash,
-            serial_number=serial,
-            algorithm=req.hash_algorithm,
-            cert_status=status,
-            this_update=now,
-            next_update=now + timedelta(days=1),
-            revocation_time=rev_time,
-            revocation_reason=rev_reason,
-        ).responder_id(ocsp.OCSPResponderEncoding.HASH, self._cert).certificates([self._cert])
+        builder = (
+            ocsp.OCSPResponseBuilder()
+            .add_response_by_hash(
+                issuer_name_hash=req.issuer_name_hash,
+                issuer_key_hash=req.issuer_key_hash,
+                serial_number=serial,
+                algorithm=req.hash_algorithm,
+                cert_status=status,
+                this_update=now,
+                next_update=now + timedelta(days=1),
+                revocation_time=rev_time,
+                revocation_reason=rev_reason,
+            )
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, self._cert)
+            .certificates([self._cert])
+        )
         for ext in req.extensions:
             if isinstance(ext.value, x509.OCSPNonce):
                 builder = builder.add_extension(ext.value, critical=False)
@@ -195,7 +228,9 @@ class TrustApp:
             self._crl_cache[name] = (mtime, now, data)
             return data
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         request = Request(environ)
         response = self.dispatch(request)
         return response(environ, start_response)
@@ -206,14 +241,16 @@ class TrustApp:
         if request.content_length and request.content_length > limit:
             return Response("too large", status=413)
         if path == "/tsa" and request.method == "POST":
-            return Response(self.tsa.respond(request.get_data()),
-                            mimetype="application/timestamp-reply")
+            return Response(
+                self.tsa.respond(request.get_data()), mimetype="application/timestamp-reply"
+            )
         if path == "/ocsp" and request.method == "POST":
-            return Response(self.ocsp.respond(request.get_data()),
-                            mimetype="application/ocsp-response")
+            return Response(
+                self.ocsp.respond(request.get_data()), mimetype="application/ocsp-response"
+            )
         if path.startswith("/ocsp/") and request.method == "GET":
             try:
-                body = base64.b64decode(path[len("/ocsp/"):] + "==")
+                body = base64.b64decode(path[len("/ocsp/") :] + "==")
             except ValueError:
                 body = b""
             return Response(self.ocsp.respond(body), mimetype="application/ocsp-response")
@@ -275,8 +312,9 @@ class TrustServices:
     def _make_server(self, quiet: bool = True) -> BaseWSGIServer:
         handler = _QuietHandler if quiet else None
         try:
-            return make_server(self.host, self.port, TrustApp(self.pki), threaded=True,
-                               request_handler=handler)
+            return make_server(
+                self.host, self.port, TrustApp(self.pki), threaded=True, request_handler=handler
+            )
         except OSError as exc:
             raise PkiError(f"cannot listen on {self.base_url}: {exc.strerror}") from exc
 
@@ -284,8 +322,10 @@ class TrustServices:
         if self._server is None:
             self._server = self._make_server()
             self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                name="docflow-trust-services", daemon=True,
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name="docflow-trust-services",
+                daemon=True,
             )
             self._thread.start()
         return self
@@ -309,6 +349,10 @@ class TrustServices:
     def __enter__(self) -> TrustServices:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

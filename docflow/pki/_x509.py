@@ -51,7 +51,9 @@ def new_key(bits: int) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
-def demo_name(common_name: str, *, serial: str | None = None, title: str | None = None) -> x509.Name:
+def demo_name(
+    common_name: str, *, serial: str | None = None, title: str | None = None
+) -> x509.Name:
     attrs = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORGANIZATION),
@@ -143,7 +145,9 @@ def _revocation_pointers(
 def make_root(key: rsa.RSAPrivateKey, now: datetime) -> x509.Certificate:
     name = demo_name("docflow DEMO Root CA")
     builder = (
-        _builder(name, name, key.public_key(), now - timedelta(days=730), now + timedelta(days=7300))
+        _builder(
+            name, name, key.public_key(), now - timedelta(days=730), now + timedelta(days=7300)
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
         .add_extension(_key_usage(ca=True), critical=True)
     )

@@ -56,8 +56,6 @@ def make_test_pki(
     return pki
 
 
-
-
 def minimal_pdf(text: str = "docflow test document") -> bytes:
     """A one-page A4 PDF 1.7 with a line of text, written by hand (no renderer needed)."""
     stream = f"BT /F1 14 Tf 72 770 Td ({text}) Tj ET".encode("latin-1")
@@ -79,12 +77,18 @@ def minimal_pdf(text: str = "docflow test document") -> bytes:
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
-def pdf_with_fields(names: tuple[str, ...] = ("consultant", "officer"),
-                    text: str = "docflow test document", *, lock_last: bool = True) -> bytes:
+def pdf_with_fields(
+    names: tuple[str, ...] = ("consultant", "officer"),
+    text: str = "docflow test document",
+    *,
+    lock_last: bool = True,
+) -> bytes:
     """``minimal_pdf`` plus empty visible signature fields, side by side near the bottom.
 
     With ``lock_last`` the last field carries a /Lock (FieldMDP all, DocMDP no changes), as a
@@ -105,11 +109,15 @@ def pdf_with_fields(names: tuple[str, ...] = ("consultant", "officer"),
     for i, name in enumerate(names):
         x = 40 + i * 265
         locks = lock_last and i == len(names) - 1
-        append_signature_field(writer, SigFieldSpec(
-            name, box=(x, 60, x + 250, 130),
-            field_mdp_spec=FieldMDPSpec(FieldMDPAction.ALL) if locks else None,
-            doc_mdp_update_value=MDPPerm.NO_CHANGES if locks else None,
-        ))
+        append_signature_field(
+            writer,
+            SigFieldSpec(
+                name,
+                box=(x, 60, x + 250, 130),
+                field_mdp_spec=FieldMDPSpec(FieldMDPAction.ALL) if locks else None,
+                doc_mdp_update_value=MDPPerm.NO_CHANGES if locks else None,
+            ),
+        )
     out = BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -19,7 +19,6 @@ from io import BytesIO
 
 import aiohttp
 import certifi
-
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -68,6 +67,7 @@ class SignSpec:
 
 #: The architecture notes call it a request; same thing.
 SignRequest = SignSpec
+
 
 @lru_cache(maxsize=1)
 def _ssl_context() -> ssl.SSLContext:
@@ -120,8 +120,10 @@ def _timestamper(url: str, timeout: float) -> HTTPTimeStamper:
 def _validation_context(services: ServiceEndpoints) -> ValidationContext:
     # A fresh context per signature: revocation status is fetched now, not remembered.
     # The backend is "owned", so pyHanko closes its session at the end of each call.
-    backend = AIOHttpFetcherBackend(session=_LazySession(),  # type: ignore[arg-type]
-                                    per_request_timeout=int(services.timeout))
+    backend = AIOHttpFetcherBackend(
+        session=_LazySession(),  # type: ignore[arg-type]
+        per_request_timeout=int(services.timeout),
+    )
     return ValidationContext(
         trust_roots=list(services.trust_roots),
         other_certs=list(services.intermediates),

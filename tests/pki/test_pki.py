@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from docflow.config import Home
@@ -64,8 +64,11 @@ def test_every_certificate_says_demo(pki: Pki, home: Home) -> None:
 def test_urls_in_certificates_point_to_the_services(pki: Pki, home: Home) -> None:
     cert = x509.load_pem_x509_certificate(pki.find(iin=CONSULTANT_IIN).cert_path.read_bytes())
     aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    ocsp = [d.access_location.value for d in aia
-            if d.access_method == x509.AuthorityInformationAccessOID.OCSP]
+    ocsp = [
+        d.access_location.value
+        for d in aia
+        if d.access_method == x509.AuthorityInformationAccessOID.OCSP
+    ]
     assert ocsp == [f"{pki.base_url}/ocsp"]
     cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     assert cdp[0].full_name[0].value == f"{pki.base_url}/crl/issuing-ca.crl"
@@ -142,25 +145,57 @@ def test_legacy_rc2_40_pkcs12_loads(pki: Pki, tmp_path: Path) -> None:
     key_pem = tmp_path / "key.pem"
     fd = os.open(key_pem, os.O_WRONLY | os.O_CREAT, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(key.private_bytes(serialization.Encoding.PEM,
-                                   serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()))
+        fh.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
     cert_pem = tmp_path / "cert.pem"
     cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     legacy = tmp_path / "legacy.p12"
     env = {**os.environ, "P12PASS": "legacy-secret"}  # never on the command line
     subprocess.run(
-        ["openssl", "pkcs12", "-export", "-legacy", "-inkey", str(key_pem), "-in",
-         str(cert_pem), "-out", str(legacy), "-passout", "env:P12PASS"],
-        check=True, env=env, capture_output=True,
+        [
+            "openssl",
+            "pkcs12",
+            "-export",
+            "-legacy",
+            "-inkey",
+            str(key_pem),
+            "-in",
+            str(cert_pem),
+            "-out",
+            str(legacy),
+            "-passout",
+            "env:P12PASS",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
     )
     info = subprocess.run(
-        ["openssl", "pkcs12", "-info", "-legacy", "-noout", "-in", str(legacy),
-         "-passin", "env:P12PASS"],
-        check=True, env=env, capture_output=True, text=True,
+        [
+            "openssl",
+            "pkcs12",
+            "-info",
+            "-legacy",
+            "-noout",
+            "-in",
+            str(legacy),
+            "-passin",
+            "env:P12PASS",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert "RC2-40" in info.stderr + info.stdout or "40BitRC2" in info.stderr + info.stdout
     handle = load_pkcs12(legacy, b"legacy-secret")
     assert handle.iin == CONSULTANT_IIN
     signature = handle.signer.sign_raw(b"hello", "sha256")  # type: ignore[attr-defined]
-    cert.public_key().verify(signature, b"hello", padding.PKCS1v15(), hashes.SHA256())
+    public = cert.public_key()
+    assert isinstance(public, rsa.RSAPublicKey)
+    public.verify(signature, b"hello", padding.PKCS1v15(), hashes.SHA256())

@@ -27,8 +27,11 @@ def _ocsp_status(pki: Pki, services: TrustServices) -> ocsp.OCSPResponse:
     cert = x509.load_pem_x509_certificate(e.cert_path.read_bytes())
     issuer = x509.load_pem_x509_certificate(pki.issuing_cert_path.read_bytes())
     request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
-    der = _post(services.ocsp_url, request.public_bytes(serialization.Encoding.DER),
-                "application/ocsp-request")
+    der = _post(
+        services.ocsp_url,
+        request.public_bytes(serialization.Encoding.DER),
+        "application/ocsp-request",
+    )
     return ocsp.load_der_ocsp_response(der)
 
 
@@ -44,8 +47,10 @@ def test_revocation_shows_in_ocsp_and_crl(pki: Pki, services: TrustServices) -> 
     assert response.revocation_time_utc == at
     assert response.revocation_reason == x509.ReasonFlags.key_compromise
     ocsp_cert = x509.load_pem_x509_certificate((pki.certs / "ocsp.pem").read_bytes())
-    assert response.responder_key_hash == x509.SubjectKeyIdentifier.from_public_key(
-        ocsp_cert.public_key()).digest
+    assert (
+        response.responder_key_hash
+        == x509.SubjectKeyIdentifier.from_public_key(ocsp_cert.public_key()).digest
+    )
 
     with urllib.request.urlopen(services.crl_url, timeout=10) as resp:
         crl = x509.load_der_x509_crl(resp.read())
@@ -62,14 +67,20 @@ def test_revocation_shows_in_ocsp_and_crl(pki: Pki, services: TrustServices) -> 
 def test_tsa_grants_and_rejects(services: TrustServices) -> None:
     import hashlib
 
-    req = tsp.TimeStampReq({
-        "version": 1,
-        "message_imprint": {"hash_algorithm": {"algorithm": "sha256"},
-                            "hashed_message": hashlib.sha256(b"x").digest()},
-        "nonce": 42,
-        "cert_req": True,
-    })
-    resp = tsp.TimeStampResp.load(_post(services.tsa_url, req.dump(), "application/timestamp-query"))
+    req = tsp.TimeStampReq(
+        {
+            "version": 1,
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": hashlib.sha256(b"x").digest(),
+            },
+            "nonce": 42,
+            "cert_req": True,
+        }
+    )
+    resp = tsp.TimeStampResp.load(
+        _post(services.tsa_url, req.dump(), "application/timestamp-query")
+    )
     assert resp["status"]["status"].native == "granted"
     info = resp["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed
     assert info["nonce"].native == 42

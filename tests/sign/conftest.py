@@ -32,15 +32,18 @@ class SignedReport:
     def offline_context(self, data: bytes | None = None) -> ValidationContext:
         """Trust the demo root, fetch nothing, use only what the file's DSS holds."""
         dss = DocumentSecurityStore.read_dss(self.reader(data))
-        return dss.as_validation_context({
-            "trust_roots": self.pki.trust_roots(),
-            "allow_fetching": False,
-            "revocation_mode": "hard-fail",
-        })
+        return dss.as_validation_context(
+            {
+                "trust_roots": self.pki.trust_roots(),
+                "allow_fetching": False,
+                "revocation_mode": "hard-fail",
+            }
+        )
 
     def online_context(self) -> ValidationContext:
-        return ValidationContext(trust_roots=self.pki.trust_roots(), allow_fetching=True,
-                                 revocation_mode="hard-fail")
+        return ValidationContext(
+            trust_roots=self.pki.trust_roots(), allow_fetching=True, revocation_mode="hard-fail"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +52,18 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignedReport]:
     pki = make_test_pki(home)
     unsigned = pdf_with_fields()
     with TrustServices(home) as services:
-        first = sign_pdf(unsigned, SignSpec("consultant", locale="kk"),
-                         signer=pki.signer_for(iin=CONSULTANT_IIN), services=services.endpoints)
-        second = sign_pdf(first, SignSpec("officer", locale="kk", lock=True, lta=True),
-                          signer=pki.signer_for(role="officer"), services=services.endpoints)
+        first = sign_pdf(
+            unsigned,
+            SignSpec("consultant", locale="kk"),
+            signer=pki.signer_for(iin=CONSULTANT_IIN),
+            services=services.endpoints,
+        )
+        second = sign_pdf(
+            first,
+            SignSpec("officer", locale="kk", lock=True, lta=True),
+            signer=pki.signer_for(role="officer"),
+            services=services.endpoints,
+        )
     # the services are stopped from here on: everything below validates offline
     (home / "signed.pdf").write_bytes(second)
     yield SignedReport(home, pki, unsigned, first, second)

@@ -3,14 +3,14 @@ its CLI and poppler's pdfsig, online and offline; tampering and revocation are c
 
 from __future__ import annotations
 
-import os
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pyhanko.sign.fields import FieldMDPAction, MDPPerm
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import FieldMDPAction, MDPPerm
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
@@ -27,7 +27,7 @@ from docflow.sign import SignSpec, finish_lta, sign_pdf
 
 from .conftest import SignedReport
 
-PYHANKO = str(Path(os.sys.executable).with_name("pyhanko"))  # type: ignore[attr-defined]
+PYHANKO = str(Path(sys.executable).with_name("pyhanko"))
 
 pytestmark = pytest.mark.slow
 
@@ -64,8 +64,13 @@ def test_without_revocation_info_offline_validation_fails(report: SignedReport) 
     from pyhanko_certvalidator import ValidationContext
 
     sig = report.reader().embedded_regular_signatures[0]
-    bare = ValidationContext(trust_roots=report.pki.trust_roots(), allow_fetching=False,
-                             revocation_mode="hard-fail", crls=[], ocsps=[])
+    bare = ValidationContext(
+        trust_roots=report.pki.trust_roots(),
+        allow_fetching=False,
+        revocation_mode="hard-fail",
+        crls=[],
+        ocsps=[],
+    )
     st = validate_pdf_signature(sig, bare)
     assert not st.bottom_line
 
@@ -125,26 +130,43 @@ def test_stamp_uses_embedded_subset_font(report: SignedReport) -> None:
 def test_stamp_text_in_kazakh(report: SignedReport, tmp_path: Path) -> None:
     from docflow.sign import stamp_lines
 
-    lines = stamp_lines(name="Сейітқали Әсел Нұрланқызы", role="consultant",
-                        when=datetime(2026, 2, 10, 9, 30, tzinfo=UTC), locale="kk")
+    lines = stamp_lines(
+        name="Сейітқали Әсел Нұрланқызы",
+        role="consultant",
+        when=datetime(2026, 2, 10, 9, 30, tzinfo=UTC),
+        locale="kk",
+    )
     assert lines["role"] == "Рөлі: заң консультанты"
     assert lines["when"] == "Уақыты: 2026-02-10 14:30 (UTC+5)"
-    ru = stamp_lines(name="Иванов", role="officer", when=datetime(2026, 2, 10, tzinfo=UTC),
-                     locale="ru")
+    ru = stamp_lines(
+        name="Иванов", role="officer", when=datetime(2026, 2, 10, tzinfo=UTC), locale="ru"
+    )
     assert ru["signer"] == "Подписал: Иванов"
     # the rendered page shows a stamp (pixels inside the field box are not all white)
     pdf = tmp_path / "s.pdf"
     pdf.write_bytes(report.signed)
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
     assert any(tmp_path.glob("page*.png"))
 
 
 def test_pyhanko_cli_agrees(report: SignedReport, services: TrustServices) -> None:
     out = subprocess.run(
-        [PYHANKO, "sign", "validate", "--pretty-print", "--trust",
-         str(report.pki.root_cert_path), "--trust-replace", str(report.home / "signed.pdf")],
-        capture_output=True, text=True, timeout=120,
+        [
+            PYHANKO,
+            "sign",
+            "validate",
+            "--pretty-print",
+            "--trust",
+            str(report.pki.root_cert_path),
+            "--trust-replace",
+            str(report.home / "signed.pdf"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.count("The signature is judged VALID.") == 2
@@ -156,13 +178,27 @@ def test_pdfsig_agrees(report: SignedReport, tmp_path: Path) -> None:
     nss = tmp_path / "nss"
     nss.mkdir()
     subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-n", "docflow-demo-root", "-t", "CT,C,C", "-i",
-                    str(report.pki.root_cert_path), "-d", f"sql:{nss}"], check=True)
+    subprocess.run(
+        [
+            "certutil",
+            "-A",
+            "-n",
+            "docflow-demo-root",
+            "-t",
+            "CT,C,C",
+            "-i",
+            str(report.pki.root_cert_path),
+            "-d",
+            f"sql:{nss}",
+        ],
+        check=True,
+    )
     command = ["pdfsig", "-nssdir", f"sql:{nss}", str(report.home / "signed.pdf")]
     with TrustServices(report.home):
         online = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
-    offline = subprocess.run([*command[:1], "-no-ocsp", *command[1:]], capture_output=True,
-                             text=True, timeout=120).stdout
+    offline = subprocess.run(
+        [*command[:1], "-no-ocsp", *command[1:]], capture_output=True, text=True, timeout=120
+    ).stdout
     for text in (online, offline):
         assert text.count("Signature Validation: Signature is Valid.") == 2, text
         assert text.count("Certificate Validation: Certificate is Trusted.") == 2, text
@@ -184,8 +220,9 @@ def test_revoked_signer_is_caught(tmp_path: Path) -> None:
         from pyhanko_certvalidator import ValidationContext
 
         sig = PdfFileReader(BytesIO(signed)).embedded_regular_signatures[0]
-        vc = ValidationContext(trust_roots=pki.trust_roots(), allow_fetching=True,
-                               revocation_mode="hard-fail")
+        vc = ValidationContext(
+            trust_roots=pki.trust_roots(), allow_fetching=True, revocation_mode="hard-fail"
+        )
         st = validate_pdf_signature(sig, vc)
         assert st.revoked and not st.bottom_line
         # and a revoked consultant cannot sign at all
@@ -201,13 +238,17 @@ def test_lock_later_for_fields_made_without_lock(tmp_path: Path) -> None:
     officer = pki.signer_for(role="officer")
     with TrustServices(home) as services:
         ep = services.endpoints
-        first = sign_pdf(pdf, SignSpec("consultant", lock_later="officer"), signer=consultant,
-                         services=ep)
-        signed = finish_lta(sign_pdf(first, SignSpec("officer", lock=True), signer=officer,
-                                     services=ep), services=ep)
+        first = sign_pdf(
+            pdf, SignSpec("consultant", lock_later="officer"), signer=consultant, services=ep
+        )
+        signed = finish_lta(
+            sign_pdf(first, SignSpec("officer", lock=True), signer=officer, services=ep),
+            services=ep,
+        )
         # a lock requested only after someone signed would break that signature: refused
-        unlocked = sign_pdf(pdf, SignSpec("consultant", locale="ru"), signer=consultant,
-                            services=ep)
+        unlocked = sign_pdf(
+            pdf, SignSpec("consultant", locale="ru"), signer=consultant, services=ep
+        )
         with pytest.raises(SigningError, match="/Lock"):
             sign_pdf(unlocked, SignSpec("officer", lock=True), signer=officer, services=ep)
     report = SignedReport(home.root, pki, pdf, first, signed)
@@ -222,8 +263,13 @@ def test_bad_fields_are_refused(report: SignedReport, services: TrustServices) -
     with pytest.raises(SigningError, match="no signature field 'chair'"):
         sign_pdf(report.unsigned, SignSpec("chair"), signer=signer, services=services.endpoints)
     with pytest.raises(SigningError, match="already signed"):
-        sign_pdf(report.after_consultant, SignSpec("consultant"), signer=signer,
-                 services=services.endpoints)
+        sign_pdf(
+            report.after_consultant,
+            SignSpec("consultant"),
+            signer=signer,
+            services=services.endpoints,
+        )
     with pytest.raises(SigningError, match="not a readable PDF"):
-        sign_pdf(b"%PDF-1.7 garbage", SignSpec("consultant"), signer=signer,
-                 services=services.endpoints)
+        sign_pdf(
+            b"%PDF-1.7 garbage", SignSpec("consultant"), signer=signer, services=services.endpoints
+        )

@@ -224,6 +224,7 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "field.id": ("Нөмір", "Номер", "ID"),
     "field.any": ("кез келген", "любой", "any"),
     "archive.results": ("Табылды", "Найдено", "Found"),
+    "archive.recent": ("Соңғы жазбалар", "Последние записи", "Latest records"),
     "archive.no_results": ("Ештеңе табылмады.", "Ничего не найдено.", "Nothing found."),
     "archive.download": ("PDF жүктеу", "Скачать PDF", "Download PDF"),
     "archive.events": ("Оқиғалар журналы", "Журнал событий", "Audit events"),

@@ -188,7 +188,10 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         ctx.require(request, *ARCHIVE_ROLES)
         filters = {k: str(request.query_params.get(k, "")).strip()[:200] for k in SEARCH_FIELDS}
         searched = any(filters.values())
-        results: list[dict[str, Any]] = ctx.archive.search(filters) if searched else []
+        # Without a query, the newest records: what an archivist most often looks for.
+        results: list[dict[str, Any]] = (
+            ctx.archive.search(filters) if searched else ctx.archive.all_records()[-20:][::-1]
+        )
         choices = ctx.archive.choices()
         return ctx.render(
             request,

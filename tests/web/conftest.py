@@ -88,11 +88,19 @@ def blank_pdf(text: str) -> bytes:
     return out.getvalue()
 
 
-def with_fields(pdf: bytes, names: tuple[str, ...]) -> bytes:
+def with_fields(pdf: bytes, names: tuple[str, ...], *, locking: str | None = None) -> bytes:
+    """Empty signature fields; ``locking`` names the final one, which carries its /Lock from
+    the start (as docflow's renderer makes it), so the officer can lock the document later."""
     w = IncrementalPdfFileWriter(io.BytesIO(pdf))
     for i, name in enumerate(names):
+        lock: dict[str, Any] = {}
+        if name == locking:
+            lock = {
+                "field_mdp_spec": fields.FieldMDPSpec(fields.FieldMDPAction.ALL),
+                "doc_mdp_update_value": fields.MDPPerm.NO_CHANGES,
+            }
         fields.append_signature_field(
-            w, fields.SigFieldSpec(name, box=(72 + 220 * i, 72, 272 + 220 * i, 132))
+            w, fields.SigFieldSpec(name, box=(72 + 220 * i, 72, 272 + 220 * i, 132), **lock)
         )
     out = io.BytesIO()
     w.write(out)
@@ -235,7 +243,9 @@ def _seed_review(kit: Kit, token: str, comment: bytes = b"") -> str:
     (workdir / "verdict.json").write_text(json.dumps(verdict.to_json(), ensure_ascii=False))
     reasons = [f"{f.clause}: {f.message}" for f in verdict.findings if f.clause == "R-3.1b"]
     (workdir / "review.json").write_text(json.dumps({"reasons": reasons}, ensure_ascii=False))
-    unsigned = with_fields(blank_pdf("CPD report 2025 Abenova"), ("consultant", "officer"))
+    unsigned = with_fields(
+        blank_pdf("CPD report 2025 Abenova"), ("consultant", "officer"), locking="officer"
+    )
     (workdir / "signed-consultant.pdf").write_bytes(kit.sign(unsigned, "consultant", REVIEW_IIN))
     journal = Journal(home.state / "journal.sqlite")
     try:

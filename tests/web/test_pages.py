@@ -128,6 +128,8 @@ def test_login_search_open_record_and_download(
     page.fill("#password", "archivist-pw-1")
     page.click("form.stack button[type=submit]")
     page.wait_for_url("**/archive")
+    assert page.is_visible("#recent")  # the newest records, before any search
+    assert page.locator("#results tbody tr").count() >= 4
     page.fill("#f-name", "сейітқали")  # lower case, Cyrillic: found anyway
     page.select_option("#f-kind", "cpd-report")
     page.click("#search button[type=submit]")
@@ -219,7 +221,8 @@ def test_review_queue_and_approve(page: Any, live: LiveServer, web_home: WebHome
 
     page.fill("input.points", "1")
     page.click("#approve")
-    page.wait_for_selector("#flash", timeout=120_000)
+    page.wait_for_selector("#flash, #error", timeout=120_000)
+    assert not page.is_visible("#error"), page.inner_text("#error")
     assert web_home.review_token not in page.inner_html("main")
     shot(page, "review-approved-kk")
 

@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -302,6 +303,8 @@ class Converter:
             raise ConversionError(f"LibreOffice could not be started: {errors[0]}")
         for instance in self._instances:
             self._idle.put(instance)
+        # A converter dropped without close() must not leave soffice processes behind.
+        self._finalizer = weakref.finalize(self, _stop_all, list(self._instances))
 
     def convert(self, docx: bytes) -> bytes:
         """One DOCX to PDF/A-3b. Blocks until an instance is free; raises ``ConversionError``
@@ -345,8 +348,9 @@ class Converter:
 
     def close(self) -> None:
         self._closed = True
-        for instance in self._instances:
-            instance.stop()
+        if hasattr(self, "_finalizer"):
+            self._finalizer.detach()
+        _stop_all(self._instances)
         if self._owns_root:
             shutil.rmtree(self._root, ignore_errors=True)
 
@@ -363,6 +367,11 @@ class Converter:
 
     def __iter__(self) -> Iterator[int]:  # pragma: no cover - convenience for debugging
         return iter(self.soffice_pids())
+
+
+def _stop_all(instances: list[_Instance]) -> None:
+    for instance in instances:
+        instance.stop()
 
 
 def cold_convert(

@@ -59,7 +59,7 @@ def test_survives_soffice_killed(tmp_path: Path) -> None:
 
 def test_survives_soffice_killed_mid_conversion() -> None:
     big = Document()
-    for i in range(400):
+    for i in range(250):
         big.add_paragraph(f"Жол {i}: " + "ұзын мәтін " * 40)
     out = io.BytesIO()
     big.save(out)
@@ -69,7 +69,7 @@ def test_survives_soffice_killed_mid_conversion() -> None:
         killer.start()
         pdf = conv.convert(out.getvalue())  # killed mid-way: restarted and retried once
         killer.join()
-        assert "Жол 399" in pdf_text(pdf)
+        assert "Жол 249" in pdf_text(pdf)
         assert conv.stats.restarts >= 1 and conv.stats.retries >= 1
 
 

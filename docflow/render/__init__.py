@@ -10,7 +10,13 @@ from docflow.render.docx import (
     render_docx,
     report_context,
 )
-from docflow.render.pdf import Attachment, FieldSpec, finalize_pdf, report_fields
+from docflow.render.pdf import (
+    Attachment,
+    FieldSpec,
+    certificate_fields,
+    finalize_pdf,
+    report_fields,
+)
 
 __all__ = [
     "Attachment",
@@ -19,6 +25,7 @@ __all__ = [
     "FieldSpec",
     "Image",
     "certificate_context",
+    "certificate_fields",
     "cold_convert",
     "finalize_pdf",
     "find_soffice",

@@ -147,7 +147,11 @@ def main() -> None:
         "benchmark": "sign: consultant + officer (lock) + timestamps + DSS + document timestamp",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "docs": args.docs,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_1m": round(os.getloadavg()[0], 2),
+        },
         "docflow": _summary(ours) | {"output_bytes": sizes[-1]},
         "pyhanko_cli": _summary(theirs),
         "ratio_cli_over_docflow_median": round(

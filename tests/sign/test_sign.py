@@ -273,3 +273,38 @@ def test_bad_fields_are_refused(report: SignedReport, services: TrustServices) -
         sign_pdf(
             b"%PDF-1.7 garbage", SignSpec("consultant"), signer=signer, services=services.endpoints
         )
+
+
+def test_pyhanko_ades_validation_offline(report: SignedReport) -> None:
+    """pyHanko's AdES (B-LTA) validator, services stopped, accepts both signatures.
+
+    The validation time is set a minute ahead: pyHanko gives DSS data it has no other proof
+    of existence for a POE of "the wall clock when looked up", which falls just after a
+    validation time of "now" taken earlier, and then ignores that data.
+    """
+    at = (datetime.now(UTC) + timedelta(minutes=1)).isoformat(timespec="seconds")
+    out = subprocess.run(
+        [
+            PYHANKO,
+            "sign",
+            "adesverify",
+            "--executive-summary",
+            "--validation-time",
+            at,
+            "--trust",
+            str(report.pki.root_cert_path),
+            "--trust-replace",
+            str(report.home / "signed.pdf"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    verdicts = [line.rsplit(":", 1)[-1] for line in out.stdout.splitlines() if line.strip()]
+    assert verdicts == ["VALID", "VALID"], out.stdout
+
+
+def test_each_signature_is_an_incremental_update(report: SignedReport) -> None:
+    assert report.after_consultant.startswith(report.unsigned)
+    assert report.signed.startswith(report.after_consultant)

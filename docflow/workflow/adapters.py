@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from docflow.config import Home, Settings
-from docflow.errors import NotEnrolled, PkiError
+from docflow.errors import NotEnrolled
 from docflow.kinds import load_kind
 
 if TYPE_CHECKING:
@@ -80,19 +81,25 @@ class RunningServices:
             self.endpoints: ServiceEndpoints = pki.endpoints(settings.tsa_url)
             return
         server = TrustServices(home)
-        try:
+        if _listening(server.host, server.port):
+            # Another docflow process of this home (a watcher, `pki serve`) already serves
+            # the same PKI at the address its certificates name; use it.
+            log.info("trust services already running at %s", server.base_url)
+        else:
             server.start()
             self._server = server
-        except PkiError:
-            # The port is taken: another docflow process of this home (a watcher, `pki serve`)
-            # already serves the same PKI there; use it.
-            log.info("trust services already running at %s", server.base_url)
         self.endpoints = server.endpoints
 
     def close(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
 
 
 def start_services(home: Home, settings: Settings) -> RunningServices:

@@ -124,7 +124,11 @@ class Pki:
         return self.certs / "issuing-ca.pem"
 
     def exists(self) -> bool:
-        return self.registry_path.exists()
+        """A complete PKI is there (a half-made one, e.g. after a crash, does not count)."""
+        try:
+            return bool(self._registry().get("complete"))
+        except (PkiError, ValueError):
+            return False
 
     def _registry(self) -> dict[str, Any]:
         try:
@@ -239,14 +243,16 @@ class Pki:
             "demo": "docflow DEMO PKI — not for real use",
             "base_url": urls.base_url,
             "created": now.isoformat(),
-            "crl_number": 1,
+            "complete": False,
             "services": {"tsa": str(tsa.serial_number), "ocsp": str(ocsp.serial_number)},
             "people": [],
         }
         self._save_registry(registry)
         self.write_crls(now)
-        # Write the registry last-but-one: a half-made PKI is re-made, never half-used.
         self.enroll(DEMO_OFFICER_IIN, DEMO_OFFICER_NAME, "officer", now=now)
+        # Marked complete last: a half-made PKI is made again by the next init, never used.
+        with self._editing() as reg:
+            reg["complete"] = True
         return True
 
     # ------------------------------------------------------------------ people

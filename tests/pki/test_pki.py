@@ -199,3 +199,14 @@ def test_legacy_rc2_40_pkcs12_loads(pki: Pki, tmp_path: Path) -> None:
     public = cert.public_key()
     assert isinstance(public, rsa.RSAPublicKey)
     public.verify(signature, b"hello", padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_half_made_pki_is_made_again(home: Home) -> None:
+    pki = Pki(home, key_size=2048)
+    pki.init(port=18998)
+    registry = pki.registry_path.read_text(encoding="utf-8")
+    pki.registry_path.write_text(registry.replace('"complete": true', '"complete": false'))
+    assert not pki.exists()
+    old_root = pki.root_cert_path.read_bytes()
+    assert pki.init(port=18998) is True
+    assert pki.exists() and pki.root_cert_path.read_bytes() != old_root

@@ -56,10 +56,15 @@ def register(group: click.Group) -> None:
         metavar="ACTIVITY=POINTS",
         help="Points granted to an 'other' activity (0-based index); default: as claimed.",
     )
+    @click.option(
+        "--comment",
+        default=None,
+        help="The officer's comment for the form's comment section (A1).",
+    )
     @click.pass_obj
-    def approve(home: Home, item_id: str, points: tuple[str, ...]) -> None:
+    def approve(home: Home, item_id: str, points: tuple[str, ...], comment: str | None) -> None:
         """Approve: the officer countersigns and the report is archived."""
-        _decide(home, item_id, "approve", decided=_points(points))
+        _decide(home, item_id, "approve", decided=_points(points), comment=comment)
 
     @review.command("return")
     @click.argument("item_id", metavar="ID")
@@ -77,6 +82,7 @@ def _decide(
     *,
     decided: dict[int, int] | None = None,
     remarks: str = "",
+    comment: str | None = None,
 ) -> None:
     from docflow.workflow.parts import Parts
     from docflow.workflow.review import NotInReview, ReviewQueue
@@ -86,7 +92,7 @@ def _decide(
         queue = ReviewQueue(parts)
         try:
             if action == "approve":
-                outcome = queue.approve(item_id, decided_points=decided)
+                outcome = queue.approve(item_id, decided_points=decided, comment=comment)
             else:
                 outcome = queue.return_(item_id, remarks=remarks)
         except NotInReview as exc:

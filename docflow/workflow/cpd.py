@@ -131,33 +131,17 @@ class Pipeline:
                 error_text=rejection_text(entry.source, [f"consultant.iin: {raise_text}"]),
             )
 
-        unsigned = workdir / "unsigned.pdf"
-        if not unsigned.exists():
-            # The officer's block names the chamber's responsible person; its date is known
-            # now only when the officer countersigns at once (no human decision needed).
-            immediate = (
-                verdict.verdict != "needs_review"
-                and not verdict.returnable
-                and parts.settings.auto_countersign
-            )
-            officer = {
-                "full_name": parts.pki.officer_name(),
-                "date": parts.clock.today() if immediate else None,
-            }
-            pdf = parts.render_report(loaded, report, verdict, officer=officer)
-            write_bytes_atomic(unsigned, pdf)
-        parts.journal.update(entry.token, stage="rendered")
-
-        consultant_signed = workdir / "signed-consultant.pdf"
-        if not consultant_signed.exists():
-            signer, last = KIND.signing.signers[0], KIND.signing.signers[-1]
-            pdf = parts.sign(
-                unsigned.read_bytes(), field=signer.field, role=signer.role, iin=iin,
-                locale=report.locale, lock=False, lta=False,
-                lock_later=last.field if last.lock else None,
-            )  # fmt: skip
-            write_bytes_atomic(consultant_signed, pdf)
-        parts.journal.update(entry.token, stage="signed:consultant")
+        # The officer's block names the chamber's responsible person; its date is known now
+        # only when the officer countersigns at once (no human decision needed).
+        immediate = (
+            verdict.verdict != "needs_review"
+            and not verdict.returnable
+            and parts.settings.auto_countersign
+        )
+        self.sign_as_consultant(
+            entry, workdir, loaded, report, verdict,
+            officer_date=parts.clock.today() if immediate else None,
+        )  # fmt: skip
 
         if verdict.returnable:
             return self.return_report(entry, workdir, loaded, report, verdict,
@@ -169,6 +153,44 @@ class Pipeline:
             write_json(workdir / "review.json", {"reasons": reasons or [reason]})
             return Outcome("review", reason=reason)
         return self.countersign_and_archive(entry, workdir, loaded, report, verdict)
+
+    def sign_as_consultant(
+        self,
+        entry: Entry,
+        workdir: Path,
+        loaded: LoadedSubmission,
+        report: CpdReport,
+        verdict: CpdVerdict,
+        *,
+        officer_date: date | None,
+        comment: str | None = None,
+    ) -> Path:
+        """Render the A1 form and apply the consultant's signature (R-3.3), each step once.
+
+        With the officer's ``comment`` (A1: remarks the consultant disagreed with) the form is
+        rendered anew with its comment section, in files of their own, and signed again.
+        """
+        parts = self.parts
+        variant = "-commented" if comment else ""
+        unsigned = workdir / f"unsigned{variant}.pdf"
+        if not unsigned.exists():
+            officer = {"full_name": parts.pki.officer_name(), "date": officer_date}
+            pdf = parts.render_report(
+                loaded, report, verdict, officer=officer, officer_comment=comment
+            )
+            write_bytes_atomic(unsigned, pdf)
+        parts.journal.update(entry.token, stage="rendered")
+        signed = workdir / f"signed-consultant{variant}.pdf"
+        if not signed.exists():
+            signer, last = KIND.signing.signers[0], KIND.signing.signers[-1]
+            pdf = parts.sign(
+                unsigned.read_bytes(), field=signer.field, role=signer.role,
+                iin=report.consultant.iin, locale=report.locale, lock=False, lta=False,
+                lock_later=last.field if last.lock else None,
+            )  # fmt: skip
+            write_bytes_atomic(signed, pdf)
+        parts.journal.update(entry.token, stage="signed:consultant")
+        return signed
 
     def import_roster(self, entry: Entry, path: Path, roster: ChamberRoster) -> Outcome:
         """A chamber's member roster (issue 8): kept for the summaries and sanctions."""
@@ -198,14 +220,21 @@ class Pipeline:
         *,
         approved_by: str | None = None,
         decided_points: Mapping[int, int] | None = None,
+        comment: str | None = None,
     ) -> Outcome:
         parts = self.parts
         final = workdir / "signed-officer.pdf"
         if not final.exists():
+            consultant_signed = workdir / "signed-consultant.pdf"
+            if comment:
+                consultant_signed = self.sign_as_consultant(
+                    entry, workdir, loaded, report, verdict,
+                    officer_date=parts.clock.today(), comment=comment,
+                )  # fmt: skip
             signer = KIND.signing.signers[1]
             officer = parts.pki.officer_iin()
             pdf = parts.sign(
-                (workdir / "signed-consultant.pdf").read_bytes(), field=signer.field,
+                consultant_signed.read_bytes(), field=signer.field,
                 role=signer.role, iin=officer, locale=report.locale, lock=True, lta=True,
             )  # fmt: skip
             write_bytes_atomic(final, pdf)
@@ -219,6 +248,13 @@ class Pipeline:
         ]
         if approved_by:
             events.append(("approved", None, approved_by, json.dumps(dict(decided_points or {}))))
+        if comment:
+            # A1: the officer's comment is part of the form both parties sign; the form was
+            # rendered anew with it and the consultant's signature applied to that version.
+            events.append(("commented", None, approved_by or parts.pki.officer_name(), comment))
+            events.append(
+                ("signed", None, report.consultant.full_name, "consultant (with comment)")
+            )
         events.append(("signed", None, parts.pki.officer_name(), "officer"))
         record_id = record_id_for(report.year, entry.sha256)
         parts.archive_report(

@@ -96,10 +96,17 @@ class ReviewQueue:
         )
 
     def approve(
-        self, item_id: str, *, decided_points: Mapping[int, int] | None = None, officer: str = ""
+        self,
+        item_id: str,
+        *,
+        decided_points: Mapping[int, int] | None = None,
+        officer: str = "",
+        comment: str | None = None,
     ) -> Outcome:
         """Countersign and archive. ``decided_points`` maps activity index → points the
-        officer grants an "other" activity (R-3.1b); without it the claimed points stand."""
+        officer grants an "other" activity (R-3.1b); without it the claimed points stand.
+        ``comment``: the officer's comment for the A1 comment section (when the consultant
+        disagreed with remarks); it goes into the form before the officer signs."""
         entry = self._entry(item_id)
         loaded = self._load(entry)
         report = loaded.model
@@ -119,6 +126,7 @@ class ReviewQueue:
         outcome = pipeline.countersign_and_archive(
             entry, workdir, loaded, report, verdict,
             approved_by=officer or self.parts.pki.officer_name(), decided_points=decided,
+            comment=(comment or "").strip() or None,
         )  # fmt: skip
         self._finish(entry, outcome)
         return outcome

@@ -4,6 +4,7 @@ the review and return loops work, and the archive audit passes afterwards."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,11 +103,21 @@ def test_every_outcome_of_the_contract(
     queue = ReviewQueue(workflow.parts)
     [item] = queue.items()
     assert item.reasons and "R-3.1b" in item.reasons[0]
-    outcome = queue.approve(item.id, decided_points={4: 2})
+    # With a comment for the A1 comment section: it is in the form both parties signed.
+    comment = "Тегін кеңес беру 2 балл ретінде есептелді; <b>&"
+    outcome = queue.approve(item.id, decided_points={4: 2}, comment=comment)
     assert outcome.state == "archived"
     approved = archive.get(outcome.record).record  # type: ignore[arg-type]
     assert approved["outcome"] == "compliant" and approved["total_points"] == 12
+    assert [e["type"] for e in approved["events"]].count("commented") == 1
     assert any(e["type"] == "approved" for e in approved["events"])
+    commented_pdf = archive.pdf_bytes(outcome.record)  # type: ignore[arg-type]
+    text = subprocess.run(
+        ["pdftotext", "-raw", "-", "-"], input=commented_pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert comment in " ".join(text.split())
+    judged = verify_pdf(commented_pdf, trust_roots=trust).to_json()
+    assert judged["verdict"] == "valid", judged
 
     # The returned report (R-3.2e) corrected: version 2 of the same series, linked to v1.
     drop("missing-fixed.zip", as_zip(missing))

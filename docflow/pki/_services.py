@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -281,8 +282,12 @@ class TrustServices:
     It listens on the address recorded in ``certs/pki.json`` (the certificates name it).
     """
 
-    def __init__(self, home: Home | Path | str) -> None:
+    def __init__(self, home: Home | Path | str, *, reuse_running: bool = True) -> None:
+        """``reuse_running``: if something already answers on the recorded address (e.g.
+        ``docflow pki serve`` in another process), use it instead of failing to bind."""
         self.pki = Pki(home)
+        self.reuse_running = reuse_running
+        self.reused = False
         parts = urlsplit(self.pki.base_url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
@@ -317,9 +322,21 @@ class TrustServices:
             )
         except OSError as exc:
             raise PkiError(f"cannot listen on {self.base_url}: {exc.strerror}") from exc
+        except SystemExit as exc:
+            # Werkzeug prints the bind error and exits instead of raising.
+            raise PkiError(f"cannot listen on {self.base_url} (address in use?)") from exc
+
+    def is_serving(self) -> bool:
+        """Whether something accepts connections on the recorded address right now."""
+        with socket.socket() as probe:
+            probe.settimeout(0.5)
+            return probe.connect_ex((self.host, self.port)) == 0
 
     def start(self) -> TrustServices:
-        if self._server is None:
+        if self._server is None and not self.reused:
+            if self.reuse_running and self.is_serving():
+                self.reused = True
+                return self
             self._server = self._make_server()
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
@@ -331,6 +348,7 @@ class TrustServices:
         return self
 
     def stop(self) -> None:
+        self.reused = False
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -12,6 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
+from docflow.errors import PkiError
 from docflow.pki import Pki, TrustServices
 from docflow.pki.testing import CONSULTANT_IIN
 
@@ -96,3 +97,18 @@ def test_services_listen_where_the_certificates_say(pki: Pki) -> None:
     services = TrustServices(pki.certs.parent)
     assert services.base_url == pki.base_url
     assert services.tsa_url == f"{pki.base_url}/tsa"
+
+
+@pytest.mark.slow
+def test_second_instance_reuses_the_running_one(pki: Pki, services: TrustServices) -> None:
+    other = TrustServices(pki.certs.parent)
+    with other:
+        assert other.reused
+        with urllib.request.urlopen(other.crl_url, timeout=10) as resp:
+            assert resp.status == 200
+    strict = TrustServices(pki.certs.parent, reuse_running=False)
+    with pytest.raises(PkiError, match="cannot listen"):
+        strict.start()
+    # the first one still serves after the second let go
+    with urllib.request.urlopen(services.crl_url, timeout=10) as resp:
+        assert resp.status == 200

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   libreoffice-writer-nogui libreoffice-script-provider-python python3-uno
   fonts-dejavu-core fonts-liberation2 fonts-noto-core
-  poppler-utils qpdf openssl
+  poppler-utils qpdf openssl libnss3-tools
   softhsm2 opensc
   zbar-tools
   chromium chromium-driver

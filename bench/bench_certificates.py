@@ -8,7 +8,7 @@ apart. Every certificate is rendered, converted to PDF/A, signed (timestamp, DSS
 timestamp: B-LTA) and archived, as in production.
 
 Writes ``bench/results/certificates.json``.
-Run: ``python bench/bench_certificates.py [--count 50] [--workers 1 3]``.
+Run: ``python bench/bench_certificates.py [--count 50] [--workers 1 2 4 6]``.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def run(count: int, workers_list: list[int]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=50)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 3])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 6])
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     result = run(args.count, args.workers)

@@ -40,7 +40,12 @@ def register(group: click.Group) -> None:
         default=None,
         help="The date of issue printed on the certificates (default: the real date).",
     )
-    @click.option("--workers", type=int, default=None, help="Parallel threads (default 3).")
+    @click.option(
+        "--workers",
+        type=int,
+        default=None,
+        help="Parallel threads (default: 2 per LibreOffice instance, 4).",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the serials as JSON.")
     @click.pass_obj
     def issue(

@@ -116,4 +116,4 @@ def _print_summary(home: Home) -> None:
         click.echo(f"docflow: {summary}. Signed PDFs: {home.outbox}")
 
 
-__all__ = ["date", "register"]
+__all__ = ["register"]

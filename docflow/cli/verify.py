@@ -52,6 +52,34 @@ def archive_lookup_for(home: Home) -> Callable[[str], str | None] | None:
     return lookup
 
 
+def certificate_for(home: Home, data: bytes) -> dict[str, Any] | None:
+    """What the archive says of a docflow event certificate (serial, participant, revoked)."""
+    try:
+        from docflow.certificates import describe
+    except ImportError:  # the certificates subsystem is optional for verify
+        return None
+    has_archive = (home.outbox / ".index" / "archive.sqlite").exists()
+    try:
+        return describe(data, home if has_archive else None)
+    except Exception:  # a certificate we cannot describe is still judged by its signatures
+        return None
+
+
+def render_certificate(c: dict[str, Any]) -> str:
+    participant = c.get("participant") or {}
+    event = c.get("event") or {}
+    lines = [
+        f"  certificate   {c.get('serial')}",
+        f"    participant {participant.get('full_name')} (IIN {participant.get('iin')})",
+        f"    event       {event.get('title')} ({event.get('date')})",
+        f"    archive     {'known' if c.get('known') else 'NOT known to this archive'}"
+        + (", exactly these bytes" if c.get("matches_archive") else ""),
+    ]
+    if c.get("revoked"):
+        lines.append(f"    REVOKED     {c.get('revoked_at')}: {c.get('revocation_reason')}")
+    return "\n".join(lines)
+
+
 def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -145,8 +173,20 @@ def register(group: click.Group) -> None:
         except UnreadablePdf as exc:
             click.echo(f"docflow: {exc}", err=True)
             sys.exit(EXIT_UNREADABLE)
+        certificate = certificate_for(home, data)
+        verdict = report.verdict
+        if certificate and certificate.get("revoked"):
+            verdict = "invalid"  # the issuer withdrew it: the signatures alone don't save it
         if as_json:
-            click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+            document = report.to_json()
+            if certificate is not None:
+                document["certificate"] = certificate
+                document["verdict"] = verdict
+            click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
         else:
             click.echo(render_human(report))
-        sys.exit(EXIT_CODES[report.verdict])
+            if certificate is not None:
+                click.echo(render_certificate(certificate))
+                if verdict != report.verdict:
+                    click.echo(f"verdict: {verdict.upper()} (certificate revoked)")
+        sys.exit(EXIT_CODES[verdict])

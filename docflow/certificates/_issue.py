@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from docflow.atomic import write_bytes_atomic
 from docflow.certificates._data import ATTACHMENT_NAME, embedded_data
 from docflow.certificates._serial import load_secret, serial_for
-from docflow.errors import NotEnrolled, Problem, SubmissionInvalid, UnknownRecord
+from docflow.errors import NotEnrolled, Problem, SigningError, SubmissionInvalid, UnknownRecord
 from docflow.kinds import load_kind
 from docflow.model import EventCertificates, Participant
 
@@ -114,6 +114,15 @@ def _with_quiet_zone(image: Any, data: str) -> Any:
     out = io.BytesIO()
     segno.make(data, error="m", micro=False).save(out, kind="png", scale=8, border=4)
     return type(image)(png=out.getvalue(), width_mm=image.width_mm)
+
+
+def _xmp_parse_failure(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if type(cause).__name__ == "XmpXmlProcessingError":
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _refuse_repeated_participants(model: EventCertificates) -> None:
@@ -291,22 +300,32 @@ class _Batch:
         if not signed.exists():
             if not unsigned.exists():
                 write_bytes_atomic(unsigned, self.render(record, participant))
-            pdf = self.parts.sign(
-                unsigned.read_bytes(),
-                field=SIGNER.field,
-                role=SIGNER.role,
-                iin=self.issuer.iin,
-                locale=self.model.locale,
-                lock=SIGNER.lock,
-                lta=True,
-            )
-            write_bytes_atomic(signed, pdf)
+            write_bytes_atomic(signed, self.sign(unsigned.read_bytes(), serial))
         data = signed.read_bytes()
         with self.parts.timed("archive"):
             stored = self.parts.archive.store(record, data, record_id=serial)
         return IssuedCertificate(
             index, serial, participant.full_name, participant.iin, url, stored.sha256, True
         )
+
+    def sign(self, pdf: bytes, serial: str) -> bytes:
+        """The issuer's signature: timestamped, LTV, locked (B-LTA).
+
+        Tried a second time when pyHanko failed to parse the document's own XMP packet: under
+        concurrent threads lxml rarely reports a valid packet (the same bytes parse the next
+        time) as "Namespace prefix rdf on RDF is not defined"; a real failure fails again.
+        """
+        for attempt in (1, 2):
+            try:
+                return self.parts.sign(
+                    pdf, field=SIGNER.field, role=SIGNER.role, iin=self.issuer.iin,
+                    locale=self.model.locale, lock=SIGNER.lock, lta=True,
+                )  # fmt: skip
+            except SigningError as exc:
+                if attempt == 2 or not _xmp_parse_failure(exc):
+                    raise
+                log.warning("certificate %s: XMP parse failure while signing; trying again", serial)
+        raise AssertionError("unreachable")
 
     def certified_before(self, participant: Participant) -> str | None:
         """The serial of a live certificate this participant already holds for this event."""

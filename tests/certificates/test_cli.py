@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,8 @@ def run(home: Path, *args: str) -> tuple[int, str]:
     """Exit code and stdout (stderr, where the progress bar goes, in ``run.stderr``)."""
     result = CliRunner().invoke(main, ["--home", str(home), *args])
     run.stderr = result.stderr  # type: ignore[attr-defined]
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        run.stderr += "".join(traceback.format_exception(result.exception))  # type: ignore[attr-defined]
     return result.exit_code, result.stdout
 
 
@@ -74,7 +77,7 @@ def test_issue_show_revoke(tmp_path: Path, world: World) -> None:
         yaml_bytes(batch("ru", roster(2, "920202"), title="Вебинар: арбитраж", on="2025-11-20"))
     )
     code, out = run(world.home.root, "certificates", "issue", str(source), "--today", "2025-11-21")
-    assert code == 0, out
+    assert code == 0, run.stderr  # type: ignore[attr-defined]
     assert "2/2" in run.stderr  # type: ignore[attr-defined]  # the progress bar's last state
     serials = [line.split()[0] for line in out.splitlines() if line.startswith("KZC-")]
     assert len(serials) == 2
@@ -148,7 +151,7 @@ def test_a_batch_killed_mid_way_is_finished_by_the_next_run(tmp_path: Path) -> N
     }
 
     code, out = run(home.root, "certificates", "issue", str(source), "--json")
-    assert code == 0, out
+    assert code == 0, run.stderr  # type: ignore[attr-defined]
     issued = json.loads(out)
     secret = load_secret(home)
     sha = hashlib.sha256(source.read_bytes()).hexdigest()

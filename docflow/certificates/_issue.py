@@ -379,17 +379,30 @@ def issue_batch(
     # for the TSA. Measured on 2 cores (bench/results/certificates.json): 1 thread 2.1/s,
     # 3 threads 2.6-3.2/s, 4 threads 3.4-3.6/s, 6-8 threads 3.0/s.
     threads = workers or 2 * max(1, parts.settings.workers)
+
+    def done(issued: IssuedCertificate) -> None:
+        result.issued.append(issued)
+        if progress is not None:
+            progress(issued)
+
+    # Alone until one certificate has really been signed: the first signature of a process
+    # parses the shared trust roots, chain and TSA certificate (asn1crypto parses lazily and
+    # not thread-safely: concurrent first use raised KeyError/IndexError in pyhanko) and
+    # imports pyHanko's XMP module, which registers lxml namespaces while others parse.
+    pending = list(enumerate(model.participants))
+    while pending:
+        index, participant = pending.pop(0)
+        first = batch.issue(index, participant, archived)
+        done(first)
+        if first.new:
+            break
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="certificates") as pool:
         futures = [
-            pool.submit(batch.issue, index, participant, archived)
-            for index, participant in enumerate(model.participants)
+            pool.submit(batch.issue, index, participant, archived) for index, participant in pending
         ]
         try:
             for future in as_completed(futures):
-                issued = future.result()
-                result.issued.append(issued)
-                if progress is not None:
-                    progress(issued)
+                done(future.result())
         except BaseException:
             for f in futures:
                 f.cancel()

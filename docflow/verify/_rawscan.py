@@ -8,7 +8,6 @@ such a signature can get is ``indeterminate``.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from pyhanko.sign.validation import async_validate_detached_cms
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from docflow.verify._aio import run_sync
 from docflow.verify._report import SignatureStatus
 
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
@@ -76,7 +76,7 @@ def judge(
             moment=at or datetime.now(UTC),
             allow_fetching=allow_fetching,
         )
-        result = asyncio.run(
+        result = run_sync(
             async_validate_detached_cms(
                 data[a : a + b] + data[c : c + d],
                 content["content"],

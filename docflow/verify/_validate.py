@@ -18,7 +18,6 @@ How a signature is judged (why each step is there):
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -50,6 +49,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from docflow.errors import UnreadablePdf
 from docflow.verify import _rawscan
+from docflow.verify._aio import run_sync
 from docflow.verify._report import (
     ArchiveMatch,
     ModifiedAfter,
@@ -243,7 +243,7 @@ def _context(
 
 
 def _run(coro: Any) -> Any:
-    return asyncio.run(coro)
+    return run_sync(coro)
 
 
 # --------------------------------------------------------------------------- one signature

@@ -205,3 +205,13 @@ def test_no_mutation_crashes_verify(kit: SigningKit, signed_twice: bytes) -> Non
     # zero padding of /Contents could legitimately stay valid, so a new seed may need a look.
     assert "valid" not in outcomes, outcomes
     assert outcomes.get("invalid", 0) > 0, outcomes
+
+
+def test_verify_works_inside_a_running_event_loop(kit: SigningKit, signed_twice: bytes) -> None:
+    # An async web handler (or a test driving a browser) already runs a loop in this thread.
+    import asyncio
+
+    async def inside_a_loop() -> str:
+        return verify_pdf(signed_twice, trust_roots=kit.pki.trust_roots()).verdict
+
+    assert asyncio.run(inside_a_loop()) == "valid"

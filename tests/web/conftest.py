@@ -344,10 +344,11 @@ def live(web_home: WebHome) -> Iterator[LiveServer]:
         thread.join(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live: LiveServer) -> Iterator[Any]:
-    # Playwright's sync API keeps an event loop running in this thread, where pyHanko's own
-    # asyncio.run() would fail: the signed fixtures (via ``live``) are made before it starts.
+    # Playwright's sync API keeps an event loop running in this thread while it lives, where
+    # pyHanko's own asyncio.run() would fail: the signed fixtures (via ``live``) are made
+    # before it starts, and it ends with its module so later test modules never see it.
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):  # a missing tool is a failure, never a skip

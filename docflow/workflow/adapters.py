@@ -143,6 +143,10 @@ def render_report_pdf(
 # ------------------------------------------------------------------ signing
 
 
+_warming = threading.Lock()
+_warmed = threading.Event()
+
+
 def sign_pdf(
     parts: Parts,
     pdf: bytes,
@@ -165,6 +169,13 @@ def sign_pdf(
         field=field, role=role, locale=locale, lock=lock, lta=lta, lock_later=lock_later
     )
     with parts.timed(f"sign:{role}"):
+        if not _warmed.is_set():
+            # A process's first signature runs alone: asn1crypto parses the shared trust
+            # roots lazily (not thread-safe) and pyHanko imports parts of itself on first use.
+            with _warming:
+                out = pades_sign(pdf, spec, signer=signer, services=parts.services.endpoints)
+                _warmed.set()
+                return out
         return pades_sign(pdf, spec, signer=signer, services=parts.services.endpoints)
 
 

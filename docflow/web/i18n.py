@@ -279,7 +279,19 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "review.approve": ("Мақұлдау және қол қою", "Одобрить и подписать", "Approve and sign"),
     "review.return": ("Ескертумен қайтару", "Вернуть с замечаниями", "Return with remarks"),
     "review.remarks": ("Ескертулер", "Замечания", "Remarks"),
-    "review.comment": ("Қызметкердің пікірі", "Комментарий сотрудника", "Officer's comment"),
+    "review.comment": (
+        "Жауапты адамның есепке комментарийі",
+        "Комментарий ответственного лица к отчёту",
+        "The responsible person's comment on the report",
+    ),
+    "review.comment_hint": (
+        "Жауапты адам сәйкессіздіктерді көрсеткен, бірақ заң консультанты ескертулермен "
+        "келіспеген жағдайда толтырылады.",
+        "Заполняется, если ответственное лицо указало на несоответствия, а юридический "
+        "консультант не согласился с замечаниями.",
+        "Filled in only when the responsible person found nonconformities and the consultant "
+        "disagrees with the remarks.",
+    ),
     "review.approved": (
         "Есеп мақұлданып, мұрағатқа жіберілді.",
         "Отчёт одобрен и передан в архив.",

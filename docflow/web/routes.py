@@ -298,10 +298,12 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             if not index.isdigit() or not text.isdigit() or int(text) > 100:
                 return await _review_error(request, item_id, "review.points_invalid")
             decided[int(index)] = int(text)
+        comment = str(form.get("comment") or "").strip()[:4000] or None
         try:
             outcome = await run_in_threadpool(
-                ctx.review.approve, item_id, decided_points=decided, officer=user.name
-            )
+                ctx.review.approve, item_id, decided_points=decided, officer=user.name,
+                comment=comment,
+            )  # fmt: skip
         except Exception as exc:  # shown to the officer; the item stays in the queue
             log.exception("approve %s failed", item_id)
             return await _review_error(request, item_id, "error.service", str(exc))

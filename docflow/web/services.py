@@ -355,9 +355,18 @@ class ReviewService:
             files = queue.evidence(item_id)
         return files.get(name)
 
-    def approve(self, item_id: str, *, decided_points: dict[int, int], officer: str) -> Any:
+    def approve(
+        self,
+        item_id: str,
+        *,
+        decided_points: dict[int, int],
+        officer: str,
+        comment: str | None = None,
+    ) -> Any:
         with self._decide_lock, _no_exit(), self._queue() as queue:
-            return queue.approve(item_id, decided_points=decided_points, officer=officer)
+            return queue.approve(
+                item_id, decided_points=decided_points, officer=officer, comment=comment
+            )
 
     def return_(self, item_id: str, *, remarks: str, officer: str) -> Any:
         with self._decide_lock, _no_exit(), self._queue() as queue:

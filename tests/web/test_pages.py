@@ -220,6 +220,7 @@ def test_review_queue_and_approve(page: Any, live: LiveServer, web_home: WebHome
     assert page.is_visible("#error")
 
     page.fill("input.points", "1")
+    page.fill("#comment", "Ескертулермен келіспеу қаралды; 1 балл берілді")  # A1 comment
     page.click("#approve")
     page.wait_for_selector("#flash, #error", timeout=120_000)
     assert not page.is_visible("#error"), page.inner_text("#error")
@@ -246,6 +247,8 @@ def test_review_queue_and_approve(page: Any, live: LiveServer, web_home: WebHome
     approved = [e for e in record["events"] if e["type"] == "approved"]
     assert approved and approved[0]["actor"] == "oleg"
     assert record["outcome"] in ("compliant", "below_norm")
+    commented = [e for e in record["events"] if e["type"] == "commented"]
+    assert [e["detail"] for e in commented] == ["Ескертулермен келіспеу қаралды; 1 балл берілді"]
 
     journal = Journal(web_home.home.state / "journal.sqlite")
     try:

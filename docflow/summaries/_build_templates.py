@@ -466,8 +466,11 @@ def _bookmark(paragraph: Paragraph, name: str) -> None:
     paragraph._p.append(end)
 
 
-def _signature(doc: Any, role: str) -> None:
-    """Role and name | signature box (its bottom border is the line) with ``SigHead``."""
+def _signature(
+    doc: Any, role: str, *, bookmark: str = "SigHead", name_var: str = "head_name"
+) -> None:
+    """Role and name | signature box (its bottom border is the line) with the bookmark where
+    the empty signature field goes (``SigHead``: the field ``head``)."""
     table: Table = doc.add_table(rows=1, cols=3)
     _no_borders(table)
     row = table.rows[0]
@@ -477,10 +480,10 @@ def _signature(doc: Any, role: str) -> None:
     label.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
     p = label.paragraphs[0]
     p.add_run(role).bold = True
-    p.add_run("\n{{ head_name }}")
+    p.add_run("\n{{ " + name_var + " }}")
     p.paragraph_format.space_after = Pt(0)
     box.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-    _bookmark(box.paragraphs[0], "SigHead")
+    _bookmark(box.paragraphs[0], bookmark)
     borders = OxmlElement("w:tcBorders")
     bottom = OxmlElement("w:bottom")
     for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:color", "000000")):
@@ -671,8 +674,57 @@ def build_notice(kind: str, locale: str) -> Any:
     return doc
 
 
+REMARKS = {
+    "kk": {
+        "title": "Біліктілікті арттыру туралы есепке ескертулер",
+        "to": "Заң консультантына",
+        "body": "{{ year }} жылғы біліктілікті арттыру туралы есебіңіз ({{ report_id }}, "
+        "{{ version }}-нұсқа) Заң консультанттарының біліктілігін арттыру қағидаларына "
+        "сәйкестендіру үшін қайтарылады (Қағидалардың 3.2-тармағы). Ескертулер:",
+        "after": "Ескертулерді жойып, есепті қайта тапсырыңыз: түзетілген есеп осы есептің "
+        "келесі нұсқасы болады. Ескертулермен келіспеген жағдайда, бұл туралы есепке "
+        "жазыңыз: жауапты адамның комментарийі есепке енгізіледі.",
+        "head": "Заң консультанттары палатасының жауапты адамы",
+    },
+    "ru": {
+        "title": "Замечания к отчёту о повышении квалификации",
+        "to": "Юридическому консультанту",
+        "body": "Ваш отчёт о повышении квалификации за {{ year }} год ({{ report_id }}, "
+        "версия {{ version }}) возвращается для приведения в соответствие с Правилами "
+        "повышения квалификации юридических консультантов (пункт 3.2 Правил). Замечания:",
+        "after": "Устраните замечания и подайте отчёт снова: исправленный отчёт станет "
+        "следующей версией этого отчёта. Если вы не согласны с замечаниями, укажите это: "
+        "комментарий ответственного лица будет внесён в отчёт.",
+        "head": "Ответственное лицо палаты юридических консультантов",
+    },
+}
+
+
+def build_remarks(locale: str) -> Any:
+    """The remarks document of a returned report (R-3.2e), signed by the officer."""
+    w = REMARKS[locale]
+    doc = _base_document()
+    _para(doc, "{{ chamber }}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=14)
+    _para(doc, w["title"], bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER, after=10)
+    _para(doc, "{{ issued_on }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=10)
+    to = _para(doc, f"{w['to']}: ", after=10)
+    to.add_run("{{ full_name }}").bold = True
+    to.add_run(", {{ iin_label }} {{ iin }}")
+    p = _para(doc, w["body"], after=6)
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    _para(doc, "{%p for r in remarks %}")
+    _para(doc, "{{ loop.index }}. {{ r }}", after=4)
+    _para(doc, "{%p endfor %}")
+    p = _para(doc, w["after"], italic=True, size=11, before=8, after=18)
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    _signature(doc, w["head"], bookmark="SigOfficer", name_var="officer_name")
+    return doc
+
+
 def main() -> None:
     TEMPLATES.mkdir(exist_ok=True)
+    for locale in ("kk", "ru"):
+        build_remarks(locale).save(str(TEMPLATES / f"remarks_{locale}.docx"))
     for locale in ("kk", "ru"):
         build_chamber(locale).save(str(TEMPLATES / f"chamber_summary_{locale}.docx"))
         build_collegium(locale).save(str(TEMPLATES / f"collegium_summary_{locale}.docx"))

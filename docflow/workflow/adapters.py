@@ -140,6 +140,43 @@ def render_report_pdf(
         return finalize_pdf(pdf, attachments=attachments, signature_fields=report_fields())
 
 
+def render_remarks_pdf(
+    parts: Parts,
+    report: CpdReport,
+    *,
+    report_id: str,
+    version: int,
+    remarks: Sequence[str],
+) -> bytes:
+    """The remarks document of a returned report (R-3.2e): what to correct, for the officer
+    to sign."""
+    from docflow.render import FieldSpec, finalize_pdf, format_date, render_docx
+
+    locale = report.locale
+    context = {
+        "chamber": report.consultant.chamber,
+        "full_name": report.consultant.full_name,
+        "iin": report.consultant.iin,
+        "iin_label": "ЖСН" if locale == "kk" else "ИИН",
+        "year": report.year,
+        "report_id": report_id,
+        "version": version,
+        "remarks": list(remarks),
+        "issued_on": format_date(parts.clock.today(), locale),
+        "officer_name": parts.pki.officer_name(),
+        "footer": f"{report.consultant.chamber}, {report.year}",
+    }
+    template = parts.settings.templates / f"remarks_{locale}.docx"
+    with parts.timed("render"):
+        docx = render_docx(template, context)
+    with parts.timed("convert"):
+        pdf = parts.converter.convert(docx)
+    with parts.timed("finalize"):
+        return finalize_pdf(
+            pdf, attachments=[], signature_fields=[FieldSpec("officer", "SigOfficer")]
+        )
+
+
 # ------------------------------------------------------------------ signing
 
 
@@ -255,4 +292,42 @@ def archive_report(
     }
     with parts.timed("archive"):
         archive.store(record, pdf, record_id=record_id)
+    return record_id
+
+
+def archive_remarks(
+    parts: Parts,
+    *,
+    report_id: str,
+    pdf: bytes,
+    report: CpdReport,
+    remarks: Sequence[str],
+    actor: str,
+) -> str:
+    """Store the signed remarks document beside the returned report it answers (R-3.2e)."""
+    record_id = f"REM-{report_id}"
+    now = parts.clock.now().isoformat(timespec="seconds")
+    record = {
+        "kind": "remarks",
+        "outcome": "returned",
+        "full_name": report.consultant.full_name,
+        "iin": report.consultant.iin,
+        "year": report.year,
+        "chamber": report.consultant.chamber,
+        "locale": report.locale,
+        "series": f"remarks/{report_id}",
+        "version": 1,
+        "report": report_id,
+        "remarks": list(remarks),
+        "signers": [
+            {"role": "officer", "name": parts.pki.officer_name(), "iin": parts.pki.officer_iin()}
+        ],
+        "events": [
+            {"type": "returned", "at": now, "actor": actor, "detail": report_id},
+            {"type": "signed", "at": now, "actor": parts.pki.officer_name(), "detail": "officer"},
+            {"type": "archived", "at": now, "actor": "docflow", "detail": record_id},
+        ],
+    }
+    with parts.timed("archive"):
+        parts.archive.store(record, pdf, record_id=record_id)
     return record_id

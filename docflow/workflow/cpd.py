@@ -192,6 +192,33 @@ class Pipeline:
         parts.journal.update(entry.token, stage="signed:consultant")
         return signed
 
+    def send_remarks(
+        self, workdir: Path, report: CpdReport, report_id: str, remarks: list[str], *, actor: str
+    ) -> str:
+        """R-3.2e: the remarks document, signed by the officer and archived beside the
+        returned report (``REM-<report id>``); each step once, so a retry resumes."""
+        from docflow.workflow.adapters import archive_remarks, render_remarks_pdf
+
+        parts = self.parts
+        version = int(parts.archive.get(report_id).record.get("version", 1))
+        unsigned = workdir / "remarks.pdf"
+        if not unsigned.exists():
+            pdf = render_remarks_pdf(
+                parts, report, report_id=report_id, version=version, remarks=remarks
+            )
+            write_bytes_atomic(unsigned, pdf)
+        signed = workdir / "remarks-signed.pdf"
+        if not signed.exists():
+            pdf = parts.sign(
+                unsigned.read_bytes(), field="officer", role="officer",
+                iin=parts.pki.officer_iin(), locale=report.locale, lock=True, lta=True,
+            )  # fmt: skip
+            write_bytes_atomic(signed, pdf)
+        return archive_remarks(
+            parts, report_id=report_id, pdf=signed.read_bytes(), report=report,
+            remarks=remarks, actor=actor,
+        )  # fmt: skip
+
     def import_roster(self, entry: Entry, path: Path, roster: ChamberRoster) -> Outcome:
         """A chamber's member roster (issue 8): kept for the summaries and sanctions."""
         from docflow.summaries.service import SummaryService
@@ -298,6 +325,7 @@ class Pipeline:
             events=events,
             remarks=remarks,
         )
+        self.send_remarks(workdir, report, record_id, remarks, actor=actor)
         return Outcome("returned", record=record_id, reason="; ".join(remarks))
 
 

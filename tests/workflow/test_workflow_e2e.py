@@ -119,6 +119,16 @@ def test_every_outcome_of_the_contract(
     judged = verify_pdf(commented_pdf, trust_roots=trust).to_json()
     assert judged["verdict"] == "valid", judged
 
+    # The returned report (R-3.2e) comes with a remarks document the officer signed.
+    [remarks] = archive.search(kind="remarks")
+    assert remarks["report"] == by_source(archive, "missing.zip")["id"]
+    remarks_pdf = archive.pdf_bytes(remarks["id"])
+    assert verify_pdf(remarks_pdf, trust_roots=trust).verdict == "valid"
+    remarks_text = subprocess.run(
+        ["pdftotext", "-raw", "-", "-"], input=remarks_pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "R-7.5" in remarks_text and "Екінші Консультант" in remarks_text
+
     # The returned report (R-3.2e) corrected: version 2 of the same series, linked to v1.
     drop("missing-fixed.zip", as_zip(missing))
     workflow.run_once()

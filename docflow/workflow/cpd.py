@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -145,7 +146,7 @@ class Pipeline:
 
         if verdict.returnable:
             return self.return_report(entry, workdir, loaded, report, verdict,
-                                      [f"{d.clause}: {d.message}" for d in verdict.defects],
+                                      defect_remarks(report, verdict),
                                       actor="docflow (rule check)")  # fmt: skip
         if verdict.verdict == "needs_review" or not parts.settings.auto_countersign:
             reasons = [f"{f.clause}: {f.message}" for f in verdict.findings if f.clause == "R-3.1b"]
@@ -327,6 +328,35 @@ class Pipeline:
         )
         self.send_remarks(workdir, report, record_id, remarks, actor=actor)
         return Outcome("returned", record=record_id, reason="; ".join(remarks))
+
+
+#: R-7.5 in the document's language: the remarks document is an official letter.
+_NO_EVIDENCE = {
+    "kk": "{n}-іс-шара («{title}»): растайтын құжат қоса берілмеген{names}. Қағидалардың "
+    "7.5-тармағы бойынша іс-шараға қатысу қағаз немесе электрондық құжатпен расталуы тиіс.",
+    "ru": "Мероприятие {n} («{title}»): не приложен подтверждающий документ{names}. По пункту "
+    "7.5 Правил участие должно быть подтверждено документом на бумаге или в электронном виде.",
+}
+_NAMED = {"kk": " (аталған: {0})", "ru": " (указан: {0})"}
+
+
+def defect_remarks(report: CpdReport, verdict: CpdVerdict) -> list[str]:
+    """The remarks of a returnable report (R-3.2e), one per defect, in the report's language;
+    a defect the engine words in a way not known here keeps its clause and message."""
+    remarks = []
+    for defect in verdict.defects:
+        match = re.match(r"activity (\d+)", defect.message)
+        if defect.clause == "R-7.5" and match:
+            number = int(match.group(1))
+            activity = report.activities[number - 1]
+            names = ", ".join(activity.evidence)
+            named = _NAMED[report.locale].format(names) if names else ""
+            remarks.append(
+                _NO_EVIDENCE[report.locale].format(n=number, title=activity.title, names=named)
+            )
+        else:
+            remarks.append(f"{defect.clause}: {defect.message}")
+    return remarks
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -105,9 +105,10 @@ def make_burst(home: Home, n: int, people: int) -> list[tuple[str, bytes]]:
     return burst
 
 
-def run_docflow(n: int, people: int, workers: int) -> dict[str, object]:
+def run_docflow(n: int, people: int, workers: int, converters: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="docflow-bench-") as tmp:
         home = Home(Path(tmp) / "home").ensure()
+        (home.root / "docflow.toml").write_text(f"converters = {converters}\n", encoding="utf-8")
         burst = make_burst(home, n, people)
         staging = Path(tmp) / "staging"
         staging.mkdir()
@@ -134,6 +135,7 @@ def run_docflow(n: int, people: int, workers: int) -> dict[str, object]:
     return {
         "submissions": n,
         "workers": workers,
+        "converters": converters,
         "startup_s": round(startup, 2),
         "drain_s": round(drain, 2),
         "docs_per_s": round(n / drain, 3),
@@ -207,12 +209,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="submissions in the burst")
     parser.add_argument("--naive", type=int, default=5, help="documents on the naive path")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--converters", type=int, default=1, help="warm LibreOffice processes")
     parser.add_argument("--people", type=int, default=20, help="distinct consultants")
     args = parser.parse_args()
     if importlib.util.find_spec("pyhanko.cli") is None:
         sys.exit("the naive path needs pyHanko's CLI (pip install pyhanko-cli)")
 
-    ours = run_docflow(args.n, args.people, args.workers)
+    ours = run_docflow(args.n, args.people, args.workers, args.converters)
     naive = run_naive(args.naive)
     ratio = float(naive["per_doc_s"]) / float(ours["per_doc_s"])  # type: ignore[arg-type]
     result = {

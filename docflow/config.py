@@ -24,6 +24,7 @@ class Settings:
     templates = "my-templates"                # relative to the home
     auto_countersign = true                   # officer signs automatically where no human is needed
     workers = 2
+    converters = 2                            # warm LibreOffice processes (~210 MB each)
     [services]
     tsa_url = "http://..."                    # production TSA; default: the demo TSA on loopback
     ```
@@ -33,6 +34,7 @@ class Settings:
     templates: Path = DEFAULT_TEMPLATES
     auto_countersign: bool = True
     workers: int = 2
+    converters: int = 2
     tsa_url: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -55,6 +57,7 @@ class Settings:
                 templates=templates,
                 auto_countersign=bool(data.get("auto_countersign", True)),
                 workers=max(1, int(data.get("workers", 2))),
+                converters=max(1, int(data.get("converters", 2))),
                 tsa_url=services.get("tsa_url"),
                 raw=data,
             )

@@ -86,7 +86,7 @@ class Parts:
     def converter(self) -> Any:
         from docflow.render import Converter
 
-        conv = Converter(instances=min(2, self.settings.workers))
+        conv = Converter(instances=self.settings.converters)
         self._closers.append(conv)
         return conv
 

@@ -180,42 +180,6 @@ def render_remarks_pdf(
 # ------------------------------------------------------------------ signing
 
 
-_warming = threading.Lock()
-_warmed = threading.Event()
-
-
-def sign_pdf(
-    parts: Parts,
-    pdf: bytes,
-    *,
-    field: str,
-    role: str,
-    iin: str,
-    locale: str,
-    lock: bool,
-    lta: bool,
-    lock_later: str | None = None,
-) -> bytes:
-    """One PAdES signature in ``field``. ``lock_later`` (with the first signature) names the
-    field whose signature will lock the document: its /Lock must exist before anyone signs."""
-    from docflow.sign import SignSpec
-    from docflow.sign import sign_pdf as pades_sign
-
-    signer = parts.pki.signer(iin)
-    spec = SignSpec(
-        field=field, role=role, locale=locale, lock=lock, lta=lta, lock_later=lock_later
-    )
-    with parts.timed(f"sign:{role}"):
-        if not _warmed.is_set():
-            # A process's first signature runs alone: asn1crypto parses the shared trust
-            # roots lazily (not thread-safe) and pyHanko imports parts of itself on first use.
-            with _warming:
-                out = pades_sign(pdf, spec, signer=signer, services=parts.services.endpoints)
-                _warmed.set()
-                return out
-        return pades_sign(pdf, spec, signer=signer, services=parts.services.endpoints)
-
-
 # ------------------------------------------------------------------ the archive record
 
 

@@ -22,6 +22,7 @@ from docflow.intake.parse import LoadedSubmission, load_submission_bytes
 from docflow.kinds import load_kind
 from docflow.model import ChamberRoster, CpdReport, EventCertificates
 from docflow.rules import CpdVerdict, evaluate_cpd
+from docflow.workflow.adapters import archive_report, render_report_pdf
 from docflow.workflow.journal import Entry
 from docflow.workflow.parts import Parts
 from docflow.workflow.runner import Outcome
@@ -176,8 +177,8 @@ class Pipeline:
         unsigned = workdir / f"unsigned{variant}.pdf"
         if not unsigned.exists():
             officer = {"full_name": parts.pki.officer_name(), "date": officer_date}
-            pdf = parts.render_report(
-                loaded, report, verdict, officer=officer, officer_comment=comment
+            pdf = render_report_pdf(
+                parts, loaded, report, verdict, officer=officer, officer_comment=comment
             )
             write_bytes_atomic(unsigned, pdf)
         parts.journal.update(entry.token, stage="rendered")
@@ -285,7 +286,8 @@ class Pipeline:
             )
         events.append(("signed", None, parts.pki.officer_name(), "officer"))
         record_id = record_id_for(report.year, entry.sha256)
-        parts.archive_report(
+        archive_report(
+            parts,
             record_id=record_id,
             pdf=final.read_bytes(),
             loaded=loaded,
@@ -316,7 +318,8 @@ class Pipeline:
             ("signed", None, report.consultant.full_name, "consultant"),
             ("returned", None, actor, "; ".join(remarks)),
         ]
-        self.parts.archive_report(
+        archive_report(
+            self.parts,
             record_id=record_id,
             pdf=(workdir / "signed-consultant.pdf").read_bytes(),
             loaded=loaded,

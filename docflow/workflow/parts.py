@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,9 +20,7 @@ from docflow.workflow.journal import Journal
 
 if TYPE_CHECKING:
     from docflow.archive import Archive
-    from docflow.intake.parse import LoadedSubmission
     from docflow.model import CpdReport
-    from docflow.rules import CpdVerdict
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,10 @@ class Clock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+_warming = threading.Lock()
+_warmed = threading.Event()
 
 
 class Parts:
@@ -100,21 +102,6 @@ class Parts:
 
     # --------------------------------------------------------------- operations
 
-    def render_report(
-        self,
-        loaded: LoadedSubmission,
-        report: CpdReport,
-        verdict: CpdVerdict,
-        *,
-        officer: dict[str, Any] | None = None,
-        officer_comment: str | None = None,
-    ) -> bytes:
-        from docflow.workflow.adapters import render_report_pdf
-
-        return render_report_pdf(
-            self, loaded, report, verdict, officer=officer, officer_comment=officer_comment
-        )
-
     def judge_evidence(self, report: CpdReport, evidence: dict[str, bytes]) -> dict[str, str]:
         """Evidence files that are docflow certificates but fail their checks (R-7.5)."""
         try:
@@ -142,38 +129,25 @@ class Parts:
         lta: bool,
         lock_later: str | None = None,
     ) -> bytes:
-        from docflow.workflow.adapters import sign_pdf
+        """One PAdES signature in ``field``. ``lock_later`` (with the first signature) names
+        the field whose signature will lock the document: its /Lock must exist before anyone
+        signs."""
+        from docflow.sign import SignSpec, sign_pdf
 
-        return sign_pdf(
-            self, pdf, field=field, role=role, iin=iin, locale=locale, lock=lock, lta=lta,
-            lock_later=lock_later,
-        )  # fmt: skip
-
-    def archive_report(
-        self,
-        *,
-        record_id: str,
-        pdf: bytes,
-        loaded: LoadedSubmission,
-        report: CpdReport,
-        verdict: CpdVerdict,
-        outcome: str,
-        events: Sequence[tuple[str, str | None, str, str]],
-        remarks: Sequence[str] = (),
-    ) -> str:
-        from docflow.workflow.adapters import archive_report
-
-        return archive_report(
-            self,
-            record_id=record_id,
-            pdf=pdf,
-            loaded=loaded,
-            report=report,
-            verdict=verdict,
-            outcome=outcome,
-            events=events,
-            remarks=remarks,
+        signer = self.pki.signer(iin)
+        spec = SignSpec(
+            field=field, role=role, locale=locale, lock=lock, lta=lta, lock_later=lock_later
         )
+        with self.timed(f"sign:{role}"):
+            if not _warmed.is_set():
+                # A process's first signature runs alone: asn1crypto parses the shared trust
+                # roots lazily (not thread-safe) and pyHanko imports parts of itself on first
+                # use.
+                with _warming:
+                    out = sign_pdf(pdf, spec, signer=signer, services=self.services.endpoints)
+                    _warmed.set()
+                    return out
+            return sign_pdf(pdf, spec, signer=signer, services=self.services.endpoints)
 
     def close(self) -> None:
         for part in reversed(self._closers):

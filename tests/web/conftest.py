@@ -26,8 +26,6 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator import ValidationContext
-from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
 from docflow.archive import Archive
 from docflow.config import Home
@@ -40,6 +38,7 @@ from docflow.pki.testing import (
     free_port,
     make_test_pki,
 )
+from tests.verify.conftest import blank_pdf  # one pypdf-made test PDF for both suites
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -64,28 +63,6 @@ ROLES = {"anna": "archivist", "oleg": "officer", "root": "admin"}
 
 
 # --------------------------------------------------------------------------- PDFs
-
-
-def blank_pdf(text: str) -> bytes:
-    """A one-page PDF with one line of ASCII text (made by pypdf, not by docflow)."""
-    writer = PdfWriter()
-    page = writer.add_blank_page(width=595, height=842)
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-        }
-    )
-    page[NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
-    )
-    content = DecodedStreamObject()
-    content.set_data(f"BT /F1 18 Tf 72 760 Td ({text}) Tj ET".encode("latin-1"))
-    page[NameObject("/Contents")] = writer._add_object(content)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def with_fields(pdf: bytes, names: tuple[str, ...], *, locking: str | None = None) -> bytes:

@@ -61,6 +61,15 @@ async def _read_upload(upload: UploadFile) -> bytes | None:
 
 
 def install(app: FastAPI, ctx: WebContext) -> None:
+    def not_found(request: Request) -> Response:
+        return ctx.render(
+            request,
+            "error.html",
+            404,
+            title_key="error.not_found",
+            message_key="error.not_found",
+        )
+
     # -- language and home -------------------------------------------------------------------
 
     @app.get("/")
@@ -208,13 +217,7 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         try:
             view = ctx.archive.record(record_id)
         except ArchiveError:
-            return ctx.render(
-                request,
-                "error.html",
-                404,
-                title_key="error.not_found",
-                message_key="error.not_found",
-            )
+            return not_found(request)
         return ctx.render(request, "record.html", view=view, record=view.record)
 
     @app.get("/archive/{record_id}/pdf")
@@ -223,13 +226,7 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         try:
             _name, data = ctx.archive.pdf(record_id)
         except ArchiveError:
-            return ctx.render(
-                request,
-                "error.html",
-                404,
-                title_key="error.not_found",
-                message_key="error.not_found",
-            )
+            return not_found(request)
         return _download(data, f"{record_id}.pdf", "application/pdf")
 
     # -- review (officer) --------------------------------------------------------------------
@@ -250,13 +247,7 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         try:
             detail = ctx.review.detail(item_id)
         except DocflowError:
-            return ctx.render(
-                request,
-                "error.html",
-                404,
-                title_key="error.not_found",
-                message_key="error.not_found",
-            )
+            return not_found(request)
         return ctx.render(
             request,
             "review_item.html",
@@ -275,13 +266,7 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         except DocflowError:
             data = None
         if data is None:
-            return ctx.render(
-                request,
-                "error.html",
-                404,
-                title_key="error.not_found",
-                message_key="error.not_found",
-            )
+            return not_found(request)
         media = "application/pdf" if data[:5] == b"%PDF-" else "application/octet-stream"
         return _download(data, name.rsplit("/", 1)[-1], media)
 
@@ -337,13 +322,7 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         try:
             detail = await run_in_threadpool(ctx.review.detail, item_id)
         except DocflowError:
-            return ctx.render(
-                request,
-                "error.html",
-                404,
-                title_key="error.not_found",
-                message_key="error.not_found",
-            )
+            return not_found(request)
         return ctx.render(
             request,
             "review_item.html",

@@ -35,6 +35,7 @@ from docflow.config import Home
 from docflow.errors import NotEnrolled, PkiError
 from docflow.pki import _x509
 from docflow.pki._keys import SignerHandle, load_pkcs12, resolve_passphrase
+from docflow.pki._revcache import REVOCATION_CACHE
 
 ROLES = ("consultant", "officer", "issuer", "chair")
 DEFAULT_PORT = 8089
@@ -349,6 +350,7 @@ class Pki:
         if not done:
             raise NotEnrolled(f"no live certificate for IIN {iin}")
         self.write_crls()
+        REVOCATION_CACHE.clear()  # this process signs with fresh answers from now on
         return [e for e in self.enrolments() if e.serial in done]
 
     def revoked(self) -> dict[int, tuple[datetime, x509.ReasonFlags]]:
@@ -438,6 +440,9 @@ class ServiceEndpoints:
     trust_roots: tuple[asn1_x509.Certificate, ...]
     intermediates: tuple[asn1_x509.Certificate, ...] = ()
     timeout: float = 10.0
+    #: Seconds an OCSP response or CRL may be reused by later signatures of this process
+    #: (0: fetched for every signature). See ``docflow.pki._revcache``.
+    revocation_max_age: float = 0.0
 
 
 def as_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:

@@ -8,17 +8,20 @@ lets it validate offline.
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from io import BytesIO
+from typing import Any
 
 import aiohttp
 import certifi
+from asn1crypto import crl, ocsp
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -27,12 +30,18 @@ from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_signer import TimestampDSSContentSettings
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import (
+    AIOHttpCRLFetcher,
+    AIOHttpFetcherBackend,
+    AIOHttpOCSPFetcher,
+)
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
-from pyhanko_certvalidator.fetchers.api import OwnedFetcherBackend
+from pyhanko_certvalidator.fetchers.api import Fetchers, OwnedFetcherBackend
+from pyhanko_certvalidator.fetchers.common_utils import FetchBudget
 
 from docflow.errors import SigningError
 from docflow.pki import ServiceEndpoints, SignerHandle
+from docflow.pki._revcache import REVOCATION_CACHE
 from docflow.sign._stamp import stamp_lines, stamp_style
 
 #: Room for the CMS (hex, so twice its DER size): signer + chain + root + a timestamp token
@@ -103,27 +112,111 @@ class _TimeStamper(HTTPTimeStamper):
             await lazy.close()
 
 
-_timestampers: dict[str, HTTPTimeStamper] = {}
+_timestampers: dict[tuple[str, bytes], HTTPTimeStamper] = {}
 _ts_lock = threading.Lock()
 
 
-def _timestamper(url: str, timeout: float) -> HTTPTimeStamper:
-    # One per URL and process: pyHanko caches the TSA's dummy response (used to size and to
-    # build the TSA's validation path) on the instance.
+def _trust_scope(services: ServiceEndpoints) -> bytes:
+    """A digest of the trust anchors: two PKIs served at one address never share state."""
+    digest = hashlib.sha256()
+    for cert in (*services.trust_roots, *services.intermediates):
+        digest.update(cert.dump())
+    return digest.digest()
+
+
+def _timestamper(services: ServiceEndpoints) -> HTTPTimeStamper:
+    # One per TSA and PKI in a process: pyHanko caches the TSA's dummy response (used to size
+    # and to build the TSA's validation path, so it holds the TSA's certificates) on it.
+    key = (services.tsa_url, _trust_scope(services))
     with _ts_lock:
-        ts = _timestampers.get(url)
+        ts = _timestampers.get(key)
         if ts is None:
-            ts = _timestampers[url] = _TimeStamper(url, timeout=int(timeout))
+            ts = _timestampers[key] = _TimeStamper(services.tsa_url, timeout=int(services.timeout))
         return ts
 
 
+def _ocsp_next_update(response: ocsp.OCSPResponse) -> datetime | None:
+    try:
+        basic = response["response_bytes"]["response"].parsed
+        moment: datetime | None = basic["tbs_response_data"]["responses"][0]["next_update"].native
+        return moment
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+class _CachedOCSPFetcher(AIOHttpOCSPFetcher):
+    """certvalidator's OCSP client, answering from ``REVOCATION_CACHE`` when it can. The
+    answer still goes through the fetcher's own bookkeeping, so pyHanko embeds it as usual."""
+
+    scope: bytes = b""
+    max_age: float = 0.0
+
+    async def _post_fetch_task(self, tag: Hashable, async_fun: Callable[[], Awaitable[Any]]) -> Any:
+        key = ("ocsp", self.scope, tag)
+
+        async def cached() -> ocsp.OCSPResponse:
+            der = REVOCATION_CACHE.get(key, self.max_age)
+            if der is not None:
+                return ocsp.OCSPResponse.load(der)
+            response = await async_fun()
+            REVOCATION_CACHE.put(key, response.dump(), next_update=_ocsp_next_update(response))
+            return response
+
+        return await super()._post_fetch_task(tag, cached)
+
+
+class _CachedCRLFetcher(AIOHttpCRLFetcher):
+    scope: bytes = b""
+    max_age: float = 0.0
+
+    async def _post_fetch_task(self, tag: Hashable, async_fun: Callable[[], Awaitable[Any]]) -> Any:
+        key = ("crl", self.scope, tag)
+
+        async def cached() -> crl.CertificateList:
+            der = REVOCATION_CACHE.get(key, self.max_age)
+            if der is not None:
+                return crl.CertificateList.load(der)
+            fetched = await async_fun()
+            REVOCATION_CACHE.put(
+                key, fetched.dump(), next_update=fetched["tbs_cert_list"]["next_update"].native
+            )
+            return fetched
+
+        return await super()._post_fetch_task(tag, cached)
+
+
+class _CachingBackend(AIOHttpFetcherBackend):
+    """The aiohttp fetcher backend whose OCSP and CRL answers go through the process cache,
+    keyed by the trust anchors too, so two PKIs at the same address never mix."""
+
+    def __init__(self, services: ServiceEndpoints):
+        super().__init__(
+            session=_LazySession(),  # type: ignore[arg-type]
+            per_request_timeout=int(services.timeout),
+        )
+        self.scope = _trust_scope(services)
+        self.max_age = services.revocation_max_age
+
+    def get_fetchers(self) -> Fetchers:
+        plain = super().get_fetchers()
+        if self.max_age <= 0:
+            return plain
+        budget = FetchBudget(self.limits)  # one budget for both, as certvalidator does
+        timeout = self.per_request_timeout
+        ocsp_fetcher = _CachedOCSPFetcher(self.session, per_request_timeout=timeout, budget=budget)
+        crl_fetcher = _CachedCRLFetcher(self.session, per_request_timeout=timeout, budget=budget)
+        for fetcher in (ocsp_fetcher, crl_fetcher):
+            fetcher.scope, fetcher.max_age = self.scope, self.max_age
+        return Fetchers(
+            ocsp_fetcher=ocsp_fetcher, crl_fetcher=crl_fetcher, cert_fetcher=plain.cert_fetcher
+        )
+
+
 def _validation_context(services: ServiceEndpoints) -> ValidationContext:
-    # A fresh context per signature: revocation status is fetched now, not remembered.
+    # A fresh context per signature; revocation answers come from the responders, or from
+    # this process's short-lived cache when ``services.revocation_max_age`` allows it.
     # The backend is "owned", so pyHanko closes its session at the end of each call.
-    backend = AIOHttpFetcherBackend(
-        session=_LazySession(),  # type: ignore[arg-type]
-        per_request_timeout=int(services.timeout),
-    )
+    backend = _CachingBackend(services)
     return ValidationContext(
         trust_roots=list(services.trust_roots),
         other_certs=list(services.intermediates),
@@ -217,7 +310,7 @@ def sign_pdf(
     pdf_signer = signers.PdfSigner(
         meta,
         signer=signer.signer,
-        timestamper=_timestamper(services.tsa_url, services.timeout),
+        timestamper=_timestamper(services),
         stamp_style=stamp_style(),
     )
     params = stamp_lines(name=signer.name, role=role, when=now, locale=spec.locale)
@@ -246,7 +339,7 @@ def finish_lta(pdf: bytes, *, services: ServiceEndpoints) -> bytes:
     """Add a DSS holding everything still missing (incl. the TSA's own revocation info) and a
     document timestamp: PAdES B-LTA, which validates offline afterwards."""
     writer = _writer(pdf)
-    timestamper = _timestamper(services.tsa_url, services.timeout)
+    timestamper = _timestamper(services)
     try:
         # Each signature's chain and OCSP/CRL went into the DSS when it was made; what is
         # still missing is the TSA's own, added before the document timestamp.

@@ -13,10 +13,11 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from docflow.config import Home, Settings
-from docflow.errors import NotEnrolled
+from docflow.errors import ConfigError, NotEnrolled
 from docflow.kinds import load_kind
 
 if TYPE_CHECKING:
@@ -77,8 +78,11 @@ class RunningServices:
 
         self._server: TrustServices | None = None
         pki = Pki(home)
+        reuse = revocation_cache_seconds(settings)
         if settings.tsa_url:
-            self.endpoints: ServiceEndpoints = pki.endpoints(settings.tsa_url)
+            self.endpoints: ServiceEndpoints = replace(
+                pki.endpoints(settings.tsa_url), revocation_max_age=reuse
+            )
             return
         server = TrustServices(home)
         if _listening(server.host, server.port):
@@ -88,12 +92,28 @@ class RunningServices:
         else:
             server.start()
             self._server = server
-        self.endpoints = server.endpoints
+        self.endpoints = replace(server.endpoints, revocation_max_age=reuse)
 
     def close(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+#: How long a signing process reuses an OCSP response or CRL (``[services]
+#: revocation_cache_seconds``); 0 fetches them for every signature.
+DEFAULT_REVOCATION_CACHE_SECONDS = 60.0
+
+
+def revocation_cache_seconds(settings: Settings) -> float:
+    value = settings.raw.get("services", {}).get(
+        "revocation_cache_seconds", DEFAULT_REVOCATION_CACHE_SECONDS
+    )
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(
+            f"[services] revocation_cache_seconds must be a number >= 0, not {value!r}"
+        )
+    return float(value)
 
 
 def _listening(host: str, port: int) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -46,7 +46,10 @@ _warmed = threading.Event()
 
 
 class Parts:
-    def __init__(self, home: Home, *, clock: Clock | None = None):
+    def __init__(self, home: Home, *, clock: Clock | None = None, converter: Any = None):
+        """``converter``: one to use instead of starting LibreOffice here (a worker process of
+        ``docflow.workflow.pool`` converts through its parent's); anything with
+        ``convert(docx: bytes) -> bytes`` raising ``ConversionError``."""
         self.home = home.ensure()
         self.settings: Settings = home.settings()
         self.clock = clock or Clock.from_env()
@@ -56,6 +59,7 @@ class Parts:
         #: Seconds spent per stage across all submissions (for `bench/` and `watch -v`).
         self.stage_seconds: dict[str, float] = {}
         self.stage_counts: dict[str, int] = {}
+        self._given_converter = converter
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -67,6 +71,19 @@ class Parts:
             with self._lock:
                 self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + elapsed
                 self.stage_counts[stage] = self.stage_counts.get(stage, 0) + 1
+
+    def timings(self) -> tuple[dict[str, float], dict[str, int]]:
+        """A copy of the stage timings so far: (seconds per stage, runs per stage)."""
+        with self._lock:
+            return dict(self.stage_seconds), dict(self.stage_counts)
+
+    def add_timings(self, seconds: Mapping[str, float], counts: Mapping[str, int]) -> None:
+        """Add stage timings measured elsewhere (a worker process) to these."""
+        with self._lock:
+            for stage, elapsed in seconds.items():
+                self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + elapsed
+            for stage, count in counts.items():
+                self.stage_counts[stage] = self.stage_counts.get(stage, 0) + count
 
     # --------------------------------------------------------------- lazily built parts
 
@@ -86,6 +103,8 @@ class Parts:
 
     @cached_property
     def converter(self) -> Any:
+        if self._given_converter is not None:
+            return self._given_converter
         from docflow.render import Converter
 
         conv = Converter(instances=self.settings.converters)

@@ -23,7 +23,8 @@ class Settings:
     base_url = "https://docflow.example.kz"   # QR codes point to <base_url>/v/<serial>
     templates = "my-templates"                # relative to the home
     auto_countersign = true                   # officer signs automatically where no human is needed
-    workers = 2
+    workers = 2                               # submissions worked on at once
+    worker_processes = true                   # `watch` works in processes (false: threads)
     converters = 2                            # warm LibreOffice processes (~210 MB each)
     [services]
     tsa_url = "http://..."                    # production TSA; default: the demo TSA on loopback
@@ -34,6 +35,9 @@ class Settings:
     templates: Path = DEFAULT_TEMPLATES
     auto_countersign: bool = True
     workers: int = 2
+    #: ``watch`` runs each submission in one of ``workers`` processes (both cores; one shared
+    #: LibreOffice) rather than on threads of one process (one core: the GIL).
+    worker_processes: bool = True
     converters: int = 2
     tsa_url: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -57,12 +61,19 @@ class Settings:
                 templates=templates,
                 auto_countersign=bool(data.get("auto_countersign", True)),
                 workers=max(1, int(data.get("workers", 2))),
+                worker_processes=_boolean(data.get("worker_processes", True), "worker_processes"),
                 converters=max(1, int(data.get("converters", 2))),
                 tsa_url=services.get("tsa_url"),
                 raw=data,
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _boolean(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} must be true or false, not {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

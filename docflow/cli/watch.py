@@ -46,9 +46,8 @@ def register(group: click.Group) -> None:
     ) -> None:
         """Watch inbox/ and take every submission to its outcome (archived, review, returned or
         rejected with an explanation in inbox/rejected/)."""
-        from docflow.workflow.cpd import Pipeline
         from docflow.workflow.parts import Clock, Parts
-        from docflow.workflow.runner import Runner
+        from docflow.workflow.runner import ProcessFn, Runner
         from docflow.workflow.watcher import watch_forever
 
         logging.basicConfig(
@@ -57,21 +56,38 @@ def register(group: click.Group) -> None:
         )
         clock = Clock(today.date() if today is not None else None)  # type: ignore[attr-defined]
         parts = Parts(home, clock=clock)
-        runner = Runner(
-            home, Pipeline(parts), workers=workers or parts.settings.workers, settle=settle
-        )
+        count = workers or parts.settings.workers
+        pool = None
         try:
-            if once:
-                runner.run_once()
+            if parts.settings.worker_processes:
+                # Both cores: the submissions run in worker processes; LibreOffice and the
+                # trust services stay here, one of each for all of them.
+                from docflow.workflow.pool import WorkerPool
+
+                pool = WorkerPool(parts, workers=count)
+                process: ProcessFn = pool
             else:
-                stop = threading.Event()
-                for sig in (signal.SIGINT, signal.SIGTERM):
-                    signal.signal(sig, lambda *_: stop.set())
-                click.echo(f"docflow: watching {home.inbox} (Ctrl-C to stop)")
-                watch_forever(runner, stop)
+                from docflow.workflow.cpd import Pipeline
+
+                process = Pipeline(parts)
+            runner = Runner(home, process, workers=count, settle=settle)
+            try:
+                if once:
+                    runner.run_once()
+                else:
+                    stop = threading.Event()
+                    for sig in (signal.SIGINT, signal.SIGTERM):
+                        signal.signal(sig, lambda *_: stop.set())
+                    click.echo(f"docflow: watching {home.inbox} (Ctrl-C to stop)")
+                    watch_forever(runner, stop)
+            finally:
+                runner.close()
         finally:
-            runner.close()
+            if pool is not None:
+                pool.close()
             parts.close()
+        if verbose:
+            _log_stage_timings(parts)
         _print_summary(home)
 
     @group.command()
@@ -99,6 +115,16 @@ def register(group: click.Group) -> None:
             if e.reason and e.state != "archived":
                 line += f"  ({e.reason})"
             click.echo(line)
+
+
+def _log_stage_timings(parts: Any) -> None:
+    """Seconds per stage over every submission (workers' timings included), for ``-v``."""
+    seconds, counts = parts.timings()
+    if seconds:
+        stages = ", ".join(
+            f"{stage} {seconds[stage]:.1f} s/{counts.get(stage, 0)}" for stage in sorted(seconds)
+        )
+        logging.getLogger("docflow.watch").info("stage timings (total s/runs): %s", stages)
 
 
 def _print_summary(home: Home) -> None:

@@ -4,9 +4,14 @@ running soffice and converts documents on request. It imports nothing from docfl
 Protocol (one JSON object per line): stdin ``{"src": path, "dst": path}`` ->
 stdout ``{"ok": true}`` or ``{"ok": false, "error": "..."}``. The first line printed is
 ``{"ready": true}`` once connected. The parent (convert.py) owns timeouts and restarts.
+``{"soffice_pid": N}`` (no reply) names the soffice this worker serves: when stdin closes
+(the parent stopped, or died, even by SIGKILL) the worker kills that soffice's process group,
+which runs in a session of its own and would otherwise outlive the parent.
 """
 
 import json
+import os
+import signal
 import sys
 import time
 
@@ -71,11 +76,15 @@ def main():
         prop("FilterName", "MS Word 2007 XML"),
     )
     store_props = pdf_filter()
+    soffice_pid = None
     for line in sys.stdin:
         line = line.strip()
         if not line:
             continue
         request = json.loads(line)
+        if "soffice_pid" in request:
+            soffice_pid = int(request["soffice_pid"])
+            continue
         doc = None
         try:
             src = uno.systemPathToFileUrl(request["src"])
@@ -98,6 +107,11 @@ def main():
                         pass
         out.write(json.dumps(reply) + "\n")
         out.flush()
+    if soffice_pid:
+        try:
+            os.killpg(soffice_pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 if __name__ == "__main__":

@@ -169,6 +169,7 @@ class _Instance:
                 self.stop()
                 raise ConversionError("LibreOffice UNO worker exited during start-up")
             if reply.get("ready"):
+                self._tell_worker({"soffice_pid": self.soffice.pid})
                 return
             code = self.soffice.poll()
             if code == EXIT_RESTART:
@@ -183,6 +184,11 @@ class _Instance:
                 raise ConversionError(
                     f"LibreOffice did not start within {self.startup_timeout:.0f} s"
                 )
+
+    def _tell_worker(self, message: dict[str, object]) -> None:
+        assert self.worker is not None and self.worker.stdin is not None
+        self.worker.stdin.write((json.dumps(message) + "\n").encode())
+        self.worker.stdin.flush()
 
     def _spawn_soffice(self, accept: str) -> subprocess.Popen[bytes]:
         return subprocess.Popen(

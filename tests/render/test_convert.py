@@ -132,3 +132,39 @@ def test_broken_docx_fails_without_restarting(converter: Converter) -> None:
         converter.convert(b"PK\x03\x04 broken zip")
     assert converter.stats.restarts == restarts
     assert "still fine" in pdf_text(converter.convert(small_docx("still fine")))
+
+
+def test_libreoffice_does_not_outlive_a_parent_killed_with_sigkill(tmp_path: Path) -> None:
+    """soffice runs in its own session; its UNO worker ends it when the parent's pipe closes."""
+    import subprocess
+    import sys
+
+    script = (
+        "from docflow.render import Converter\n"
+        "conv = Converter(instances=2)\n"
+        "print(' '.join(map(str, conv.soffice_pids())), flush=True)\n"
+        "import time; time.sleep(600)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        assert parent.stdout is not None
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+        parent.kill()
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in pids), "soffice outlived its parent"
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[1].split()[0] != "Z"  # a zombie is dead
+    except FileNotFoundError:
+        return False

@@ -26,6 +26,8 @@ from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from docflow.render._slim import save_slim
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 #: Metric-compatible with Times New Roman, with every Kazakh letter (ә ғ қ ң ө ұ ү һ і).
 FONT = "Liberation Serif"
@@ -723,16 +725,17 @@ def build_remarks(locale: str) -> Any:
 
 def main() -> None:
     TEMPLATES.mkdir(exist_ok=True)
+    # Slimmed: only the styles in use (docflow/render/_slim.py), for LibreOffice's sake.
     for locale in ("kk", "ru"):
-        build_remarks(locale).save(str(TEMPLATES / f"remarks_{locale}.docx"))
+        save_slim(build_remarks(locale), TEMPLATES / f"remarks_{locale}.docx")
     for locale in ("kk", "ru"):
-        build_chamber(locale).save(str(TEMPLATES / f"chamber_summary_{locale}.docx"))
-        build_collegium(locale).save(str(TEMPLATES / f"collegium_summary_{locale}.docx"))
+        save_slim(build_chamber(locale), TEMPLATES / f"chamber_summary_{locale}.docx")
+        save_slim(build_collegium(locale), TEMPLATES / f"collegium_summary_{locale}.docx")
         for kind in ("warning", "suspension", "reminder"):
             name = (
                 f"notice_{kind}_{locale}.docx" if kind != "reminder" else f"reminder_{locale}.docx"
             )
-            build_notice(kind, locale).save(str(TEMPLATES / name))
+            save_slim(build_notice(kind, locale), TEMPLATES / name)
     print("summary templates written to", TEMPLATES)
 
 

@@ -9,10 +9,11 @@ name renders literally.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -93,10 +94,52 @@ def _check_locale(locale: str) -> None:
         raise TemplateError(f"unknown locale {locale!r} (expected one of {', '.join(LOCALES)})")
 
 
-def _environment() -> jinja2.Environment:
-    # autoescape=True: a value's "<" or "&" becomes an XML entity instead of breaking the part;
-    # StrictUndefined: a template asking for a variable nobody gives fails loudly.
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+class _Environment(jinja2.Environment):
+    """The one Jinja environment of the templates, compiling each template source once.
+
+    autoescape=True: a value's "<" or "&" becomes an XML entity instead of breaking the part;
+    StrictUndefined: a template asking for a variable nobody gives fails loudly.
+
+    docxtpl compiles the same template XML again for every document (``from_string``: ~6 ms for
+    the A1 body, ~10 ms with the footer and the core properties). The compiled templates are
+    cached by their source text, which holds only the template (the data comes in at
+    ``render``), so an edited template is simply a new key and no value is ever compiled.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(autoescape=True, undefined=jinja2.StrictUndefined)
+        self._compiled = functools.lru_cache(maxsize=64)(super().from_string)
+
+    def from_string(
+        self,
+        source: str | jinja2.nodes.Template,
+        globals: MutableMapping[str, Any] | None = None,
+        template_class: type[jinja2.Template] | None = None,
+    ) -> jinja2.Template:
+        if isinstance(source, str) and globals is None and template_class is None:
+            return self._compiled(source)
+        return super().from_string(source, globals, template_class)
+
+
+_ENVIRONMENT = _Environment()
+
+
+class _Template(DocxTemplate):
+    """docxtpl's template whose clean-up of the template XML into Jinja source (``patch_xml``,
+    ~6 ms for the A1 body) is done once per template part instead of once per document."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        return _patch_xml(src_xml)
+
+
+@functools.lru_cache(maxsize=64)
+def _patch_xml(src_xml: str) -> str:
+    # A pure function of the template part's text: docxtpl's patch_xml reads nothing of the
+    # template object, and no data is in the XML yet.
+    return str(DocxTemplate.patch_xml(_PATCHER, src_xml))
+
+
+_PATCHER = DocxTemplate(io.BytesIO())  # never opened: only lends patch_xml a ``self``
 
 
 def _materialise(value: Any, tpl: DocxTemplate) -> Any:
@@ -119,8 +162,9 @@ def render_docx(template: Path, context: Mapping[str, Any]) -> bytes:
     context does not hold (the message names it).
     """
     try:
-        tpl = DocxTemplate(str(template))
-        tpl.render(_materialise(dict(context), tpl), jinja_env=_environment(), autoescape=True)
+        tpl = _Template(str(template))
+        # autoescape=True makes docxtpl set it on the shared environment again: the same value.
+        tpl.render(_materialise(dict(context), tpl), jinja_env=_ENVIRONMENT, autoescape=True)
     except jinja2.UndefinedError as exc:
         match = _UNDEFINED.search(str(exc))
         name = next((g for g in match.groups() if g), str(exc)) if match else str(exc)

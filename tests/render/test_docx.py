@@ -4,6 +4,7 @@ parts (officer comment) and the date wording."""
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -114,3 +115,25 @@ def test_certificate_context_and_qr() -> None:
     assert ctx["qr"].png.startswith(b"\x89PNG")
     text = docx_text(render_docx(DEFAULT_TEMPLATES / "certificate_ru.docx", ctx))
     assert "Ким <b>&" in text and "http://x/v/S-1" in text
+
+
+def test_an_edited_template_takes_effect_at_once(tmp_path: Path) -> None:
+    """render_docx caches compiled templates by their text, never by file: a chamber's edit
+    (same path, same size even) is what the next document gets."""
+    template = tmp_path / "appendix1_kk.docx"
+    template.write_bytes((DEFAULT_TEMPLATES / "appendix1_kk.docx").read_bytes())
+    submission, verdict = make_submission("kk")
+    context = report_context(submission, verdict, locale="kk", attachments=[])
+    assert "ЕСЕП" in docx_text(render_docx(template, context))
+
+    with zipfile.ZipFile(io.BytesIO(template.read_bytes())) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    parts["word/document.xml"] = parts["word/document.xml"].replace(
+        "ЕСЕП".encode(), "ЕСЕБ".encode()
+    )
+    with zipfile.ZipFile(template, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    text = docx_text(render_docx(template, context))
+    assert "ЕСЕБ" in text and "ЕСЕП" not in text
+    assert submission["consultant"]["full_name"] in text

@@ -185,6 +185,21 @@ class _Instance:
                     f"LibreOffice did not start within {self.startup_timeout:.0f} s"
                 )
 
+    def _bridge_lost(self, error: str) -> bool:
+        """Whether a failed conversion means LibreOffice died rather than refused the file.
+
+        A killed soffice shows first as a disposed UNO bridge in the worker's reply, often
+        before ``poll()`` sees the exit, so the reply's words count as much as the exit code.
+        """
+        if "DisposedException" in error or "bridge" in error.lower():
+            return True
+        deadline = time.monotonic() + 0.5
+        while self.soffice is not None and self.soffice.poll() is None:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
     def _tell_worker(self, message: dict[str, object]) -> None:
         assert self.worker is not None and self.worker.stdin is not None
         self.worker.stdin.write((json.dumps(message) + "\n").encode())
@@ -250,9 +265,9 @@ class _Instance:
                 raise _Died("UNO worker exited")
             if not reply.get("ok"):
                 error = str(reply.get("error", "conversion failed"))
-                if self.soffice is not None and self.soffice.poll() is None:
-                    raise _Refused(error)
-                raise _Died(error)
+                if self._bridge_lost(error):
+                    raise _Died(error)
+                raise _Refused(error)
             try:
                 return _check_pdf(dst)
             finally:

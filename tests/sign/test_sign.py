@@ -54,7 +54,8 @@ def test_first_signature_stays_valid_after_second(report: SignedReport) -> None:
     [sig] = reader.embedded_regular_signatures
     st = validate_pdf_signature(sig, report.offline_context(report.after_consultant))
     assert st.bottom_line
-    assert st.modification_level == ModificationLevel.LTA_UPDATES  # only its own DSS after it
+    # its DSS is part of its own revision (B-LT in one update): nothing follows it yet
+    assert st.modification_level == ModificationLevel.NONE
     # and no certification signature was used (it would forbid the officer's field)
     assert sig.docmdp_level is None
 

@@ -180,3 +180,40 @@ def test_the_reuse_window_comes_from_docflow_toml(tmp_path: Path) -> None:
     (tmp_path / "docflow.toml").write_text("[services]\nrevocation_cache_seconds = -5\n")
     with pytest.raises(ConfigError, match="revocation_cache_seconds"):
         revocation_cache_seconds(Settings.load(tmp_path))
+
+
+def test_signing_certificate_attribute_is_kept_per_signer_and_names_its_certificate(
+    tmp_path: Path,
+) -> None:
+    """RFC 5035: signing-certificate-v2 binds the signature to the signer's certificate. docflow
+    builds it once per signer; every signature must still carry the right one."""
+    import hashlib
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    home = Home(tmp_path / "home").ensure()
+    pki = make_test_pki(home)
+    people = [pki.signer_for(iin=CONSULTANT_IIN), pki.signer_for(role="officer")]
+    attrs = []
+    with TrustServices(home) as services:
+        for signer in (*people, people[0]):
+            pdf = sign_pdf(
+                pdf_with_fields(),
+                SignSpec("consultant"),
+                signer=signer,
+                services=services.endpoints,
+            )
+            sig = PdfFileReader(BytesIO(pdf)).embedded_regular_signatures[0]
+            (attr,) = [
+                a
+                for a in sig.signer_info["signed_attrs"]
+                if a["type"].native == "signing_certificate_v2"
+            ]
+            attrs.append(attr.dump())
+            cert = signer.certificate
+            (ess,) = attr["values"][0]["certs"]
+            assert ess["cert_hash"].native == hashlib.sha256(cert.dump()).digest()
+            assert ess["issuer_serial"]["serial_number"].native == cert.serial_number
+            assert ess["issuer_serial"]["issuer"][0].chosen == cert.issuer
+    consultant_1, officer, consultant_2 = attrs
+    assert consultant_1 == consultant_2 and consultant_1 != officer

@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from docflow.config import DEFAULT_TEMPLATES
+from docflow.errors import ConversionError
 from docflow.render import (
     Attachment,
     Converter,
@@ -25,7 +26,7 @@ from docflow.render import (
     report_context,
     report_fields,
 )
-from docflow.render.pdf import certificate_fields
+from docflow.render.pdf import FieldSpec, certificate_fields
 from tests.render.conftest import FORM_NAMES, INJECTION, MOMENT, flat, load_build, make_submission
 from tests.render.conftest import pdftotext as _pdftotext
 
@@ -117,7 +118,10 @@ def assert_archival(path: Path) -> None:
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
     assert re.search(r"pdfaid:part(>|=\")3", xmp), xmp
     assert re.search(r"pdfaid:conformance(>|=\")B", xmp), xmp
-    assert reader.pdf_header == "%PDF-1.7"
+    # PDF/A-3 is PDF 1.7: LibreOffice's header says 1.6, the catalog's /Version (which wins
+    # when later, ISO 32000-1 7.7.2) says 1.7, so pyHanko need not bump it when signing.
+    assert reader.pdf_header == "%PDF-1.6"
+    assert reader.trailer["/Root"]["/Version"] == "/1.7"
     info = reader.metadata
     assert info is not None and info.get("/Producer", "").startswith("LibreOffice")
 
@@ -212,6 +216,114 @@ def test_embedded_files_byte_identical_and_associated(converter: Converter, tmp_
         assert stream["/Params"]["/Size"] == len(attachment.data)
         assert str(stream["/Params"]["/ModDate"]).startswith("D:20260210093000")
     assert_archival(path)  # embedding kept the PDF/A identification
+
+
+def test_finalize_appends_one_update_and_leaves_info_and_xmp_alone(
+    converter: Converter, tmp_path: Path
+) -> None:
+    submission, verdict = make_submission("kk", n=2)
+    attachments = evidence_files(2)
+    context = report_context(submission, verdict, locale="kk", attachments=attachments)
+    original = converter.convert(render_docx(DEFAULT_TEMPLATES / "appendix1_kk.docx", context))
+    pdf = finalize_pdf(original, attachments=attachments, signature_fields=report_fields())
+    # LibreOffice's output stays recoverable byte for byte: the file up to its first %%EOF.
+    assert pdf.startswith(original)
+    assert pdf == finalize_pdf(original, attachments=attachments, signature_fields=report_fields())
+    update = pdf[len(original) :]
+    assert len(re.findall(rb"(?m)^xref\r?$", update)) == 1  # one classic xref section
+    assert len(re.findall(rb"(?m)^trailer\r?$", update)) == 1
+    start = int(re.findall(rb"startxref\s+(\d+)", original)[-1])
+    assert re.search(rb"/Prev %d\b" % start, update)
+
+    before, after = PdfReader(io.BytesIO(original)), PdfReader(io.BytesIO(pdf))
+    info, xmp = before.trailer.raw_get("/Info"), before.trailer["/Root"].raw_get("/Metadata")
+    assert after.trailer.raw_get("/Info").idnum == info.idnum
+    assert after.trailer["/Root"].raw_get("/Metadata").idnum == xmp.idnum
+    for ref in (info, xmp):  # neither object is rewritten by the update
+        assert not re.search(rb"(?m)^%d 0 obj" % ref.idnum, update)
+    assert after.metadata == before.metadata
+
+    path = tmp_path / "finalized.pdf"
+    path.write_bytes(pdf)
+    assert_archival(path)
+    listing = subprocess.run(
+        ["pdfdetach", "-list", str(path)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[1:]
+    names = [line.split(": ", 1)[1] for line in listing]
+    assert names == sorted(a.name for a in attachments)  # the name tree is sorted
+    by_name = {a.name: a.data for a in attachments}
+    for number, name in enumerate(names, start=1):
+        out = tmp_path / f"detached-{number}"
+        subprocess.run(["pdfdetach", "-save", str(number), "-o", str(out), str(path)], check=True)
+        assert out.read_bytes() == by_name[name]
+
+    widgets = [
+        annot.get_object()
+        for page in after.pages
+        for annot in page.get("/Annots") or []
+        if annot.get_object().get("/FT") == "/Sig"
+    ]
+    assert sorted(str(w["/T"]) for w in widgets) == ["consultant", "officer"]
+    for widget in widgets:
+        assert widget["/F"] == 4
+        appearance = widget["/AP"]["/N"].get_object()
+        assert appearance["/Subtype"] == "/Form"
+        rect = [float(v) for v in widget["/Rect"]]
+        assert [float(v) for v in appearance["/BBox"]] == pytest.approx(
+            [0, 0, rect[2] - rect[0], rect[3] - rect[1]]
+        )
+
+
+def _blank_pdf(
+    pages: int = 2, *, destination: tuple[str, int, float, float] | None = None
+) -> bytes:
+    """A pypdf-made PDF (header 1.3, named destinations in a /Names name tree)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import Fit
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    if destination is not None:
+        name, page, left, top = destination
+        writer.add_named_destination(name, page, Fit.xyz(left=left, top=top))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_fields_at_a_name_tree_destination_or_bottom_right_of_the_last_page(
+    tmp_path: Path,
+) -> None:
+    pdf = _blank_pdf(destination=("SigConsultant", 0, 300.0, 400.0))
+    fields = [FieldSpec("consultant"), FieldSpec("officer"), FieldSpec("chair")]
+    path = tmp_path / "fields.pdf"
+    path.write_bytes(finalize_pdf(pdf, attachments=[], signature_fields=fields))
+    rects = field_rects(path)
+    assert rects["consultant"] == (0, pytest.approx([300, 348, 500, 400]))
+    # No bookmark: bottom right of the last page, inside the margins, stacked.
+    assert rects["officer"] == (1, pytest.approx([595 - 42.5 - 200, 57, 595 - 42.5, 109]))
+    assert rects["chair"][0] == 1 and rects["chair"][1][1] == pytest.approx(57 + 52 * 1.2)
+    assert PdfReader(path).trailer["/Root"]["/Version"] == "/1.7"
+
+
+def test_finalize_refuses_what_it_cannot_finish() -> None:
+    from pypdf import PdfWriter
+
+    fields = report_fields()
+    for garbage in (b"", b"not a pdf at all", b"%PDF-1.7\ntruncated"):
+        with pytest.raises(ConversionError, match="not a readable PDF"):
+            finalize_pdf(garbage, attachments=[], signature_fields=fields)
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("secret")
+    encrypted = io.BytesIO()
+    writer.write(encrypted)
+    with pytest.raises(ConversionError, match="encrypted"):
+        finalize_pdf(encrypted.getvalue(), attachments=[], signature_fields=fields)
+    twice = [Attachment.submission(b"{}", modified=MOMENT)] * 2
+    with pytest.raises(ConversionError, match="same name"):
+        finalize_pdf(_blank_pdf(), attachments=twice, signature_fields=fields)
 
 
 def test_signature_fields_on_lines_and_signable(converter: Converter, tmp_path: Path) -> None:

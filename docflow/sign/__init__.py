@@ -6,6 +6,7 @@ from docflow.sign._signing import (
     SignRequest,
     SignSpec,
     finish_lta,
+    new_validation_context,
     sign_pdf,
 )
 from docflow.sign._stamp import FONT_PATH, stamp_lines
@@ -16,6 +17,7 @@ __all__ = [
     "SignRequest",
     "SignSpec",
     "finish_lta",
+    "new_validation_context",
     "sign_pdf",
     "stamp_lines",
 ]

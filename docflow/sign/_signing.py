@@ -216,10 +216,16 @@ class _CachingBackend(AIOHttpFetcherBackend):
         )
 
 
-def _validation_context(services: ServiceEndpoints) -> ValidationContext:
-    # A fresh context per signature; revocation answers come from the responders, or from
-    # this process's short-lived cache when ``services.revocation_max_age`` allows it.
-    # The backend is "owned", so pyHanko closes its session at the end of each call.
+def new_validation_context(services: ServiceEndpoints) -> ValidationContext:
+    """A validation context for signing: trust anchors, hard-fail revocation checking.
+
+    Revocation answers come from the responders, or from this process's short-lived cache
+    when ``services.revocation_max_age`` allows it. One context may serve several signatures
+    of ONE document (``sign_pdf(..., context=...)``): it remembers the paths it validated, and
+    every OCSP response and CRL it fetched goes into the DSS of each signature made with it,
+    so it must never be shared between documents. The backend is "owned": pyHanko closes its
+    session at the end of each call, and the context opens a new one for the next.
+    """
     backend = _CachingBackend(services)
     return ValidationContext(
         trust_roots=list(services.trust_roots),
@@ -287,12 +293,15 @@ def sign_pdf(
     signer: SignerHandle,
     services: ServiceEndpoints,
     now: datetime | None = None,
+    context: ValidationContext | None = None,
 ) -> bytes:
     """Sign ``pdf`` into the existing field ``spec.field`` and return the new file's bytes.
 
     RSA/SHA-256, PAdES baseline: signature timestamped by ``services.tsa_url``, the signer's
     chain and OCSP/CRL embedded in the DSS (B-LT); ``spec.lta`` adds a document timestamp
     (B-LTA). ``now`` is the time shown on the stamp (the signed time is the TSA's).
+    ``context``: a validation context from ``new_validation_context`` shared by the
+    signatures of this one document (default: a new one).
     Raises ``SigningError`` when the signature cannot be made (no such field, revoked or
     untrusted signer, TSA unreachable).
     """
@@ -308,7 +317,7 @@ def sign_pdf(
         reason=spec.reason,
         location=spec.location,
         embed_validation_info=True,
-        validation_context=_validation_context(services),
+        validation_context=context or new_validation_context(services),
         docmdp_permissions=fields.MDPPerm.NO_CHANGES if spec.lock else fields.MDPPerm.FILL_FORMS,
         # The signer's chain and revocation info go into the DSS of the signature's own
         # revision (PAdES B-LT in one incremental update, no VRI), not a revision of its own.
@@ -340,11 +349,13 @@ def sign_pdf(
         ) from exc
     signed = bytes(out.getbuffer())
     if spec.lta:
-        signed = finish_lta(signed, services=services)
+        signed = finish_lta(signed, services=services, context=context)
     return signed
 
 
-def finish_lta(pdf: bytes, *, services: ServiceEndpoints) -> bytes:
+def finish_lta(
+    pdf: bytes, *, services: ServiceEndpoints, context: ValidationContext | None = None
+) -> bytes:
     """Add a DSS holding everything still missing (incl. the TSA's own revocation info) and a
     document timestamp: PAdES B-LTA, which validates offline afterwards."""
     writer = _writer(pdf)
@@ -352,7 +363,7 @@ def finish_lta(pdf: bytes, *, services: ServiceEndpoints) -> bytes:
     try:
         # Each signature's chain and OCSP/CRL went into the DSS when it was made; what is
         # still missing is the TSA's own, added before the document timestamp.
-        vc = _validation_context(services)
+        vc = context or new_validation_context(services)
         out = signers.PdfTimeStamper(timestamper).timestamp_pdf(
             writer,
             "sha256",

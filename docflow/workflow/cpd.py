@@ -188,7 +188,7 @@ class Pipeline:
             pdf = parts.sign(
                 unsigned.read_bytes(), field=signer.field, role=signer.role,
                 iin=report.consultant.iin, locale=report.locale, lock=False, lta=False,
-                lock_later=last.field if last.lock else None,
+                lock_later=last.field if last.lock else None, document=entry.token,
             )  # fmt: skip
             write_bytes_atomic(signed, pdf)
         parts.journal.update(entry.token, stage="signed:consultant")
@@ -265,6 +265,7 @@ class Pipeline:
             pdf = parts.sign(
                 consultant_signed.read_bytes(), field=signer.field,
                 role=signer.role, iin=officer, locale=report.locale, lock=True, lta=True,
+                document=entry.token,
             )  # fmt: skip
             write_bytes_atomic(final, pdf)
         parts.journal.update(entry.token, stage="signed:officer")

@@ -43,6 +43,8 @@ class Clock:
 
 _warming = threading.Lock()
 _warmed = threading.Event()
+#: Validation contexts kept per process: one per document being signed, a few at once.
+_DOCUMENT_CONTEXTS = 8
 
 
 class Parts:
@@ -55,6 +57,7 @@ class Parts:
         self.clock = clock or Clock.from_env()
         self.journal = Journal(home.state / "journal.sqlite")
         self._lock = threading.Lock()
+        self._contexts: dict[str, tuple[Any, float]] = {}
         self._closers: list[Any] = []
         #: Seconds spent per stage across all submissions (for `bench/` and `watch -v`).
         self.stage_seconds: dict[str, float] = {}
@@ -147,26 +150,51 @@ class Parts:
         lock: bool,
         lta: bool,
         lock_later: str | None = None,
+        document: str | None = None,
     ) -> bytes:
         """One PAdES signature in ``field``. ``lock_later`` (with the first signature) names
         the field whose signature will lock the document: its /Lock must exist before anyone
-        signs."""
+        signs. ``document`` names the document (e.g. the submission's token): signatures of
+        one document made within the revocation-reuse window share one validation context,
+        so the chains and revocation answers checked for the first are not checked again."""
         from docflow.sign import SignSpec, sign_pdf
 
         signer = self.pki.signer(iin)
         spec = SignSpec(
             field=field, role=role, locale=locale, lock=lock, lta=lta, lock_later=lock_later
         )
+        endpoints = self.services.endpoints
+        context = self._document_context(document, endpoints)
         with self.timed(f"sign:{role}"):
             if not _warmed.is_set():
                 # A process's first signature runs alone: asn1crypto parses the shared trust
                 # roots lazily (not thread-safe) and pyHanko imports parts of itself on first
                 # use.
                 with _warming:
-                    out = sign_pdf(pdf, spec, signer=signer, services=self.services.endpoints)
+                    out = sign_pdf(pdf, spec, signer=signer, services=endpoints, context=context)
                     _warmed.set()
                     return out
-            return sign_pdf(pdf, spec, signer=signer, services=self.services.endpoints)
+            return sign_pdf(pdf, spec, signer=signer, services=endpoints, context=context)
+
+    def _document_context(self, document: str | None, endpoints: Any) -> Any:
+        """The validation context of ``document``'s signatures: made for its first one, kept
+        while younger than the revocation-reuse window, for at most a few documents."""
+        max_age = float(endpoints.revocation_max_age)
+        if document is None or max_age <= 0:
+            return None
+        from docflow.sign import new_validation_context
+
+        now = time.monotonic()
+        with self._lock:
+            for key, (_, made) in list(self._contexts.items()):
+                if now - made >= max_age:
+                    del self._contexts[key]
+            kept = self._contexts.get(document)
+            if kept is None:
+                kept = self._contexts[document] = (new_validation_context(endpoints), now)
+                while len(self._contexts) > _DOCUMENT_CONTEXTS:
+                    self._contexts.pop(next(iter(self._contexts)))
+            return kept[0]
 
     def close(self) -> None:
         for part in reversed(self._closers):

@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO / "tests" / "workflow"))
 
 from workflow_builders import as_zip, report, valid_iin  # noqa: E402
 
-from docflow.config import Home  # noqa: E402
+from docflow.config import Home, Settings  # noqa: E402
 from docflow.intake.parse import load_submission_bytes  # noqa: E402
 from docflow.pki import Pki, TrustServices  # noqa: E402
 from docflow.pki.testing import make_test_pki  # noqa: E402
@@ -346,8 +346,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=1000, help="submissions in the burst")
     parser.add_argument("--naive", type=int, default=5, help="documents on the naive path")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--converters", type=int, default=1, help="warm LibreOffice processes")
+    defaults = Settings()  # what `docflow watch` uses when docflow.toml says nothing
+    parser.add_argument("--workers", type=int, default=defaults.workers)
+    parser.add_argument(
+        "--converters", type=int, default=defaults.converters, help="warm LibreOffice processes"
+    )
+
     parser.add_argument("--people", type=int, default=20, help="distinct consultants")
     parser.add_argument(
         "--mode",

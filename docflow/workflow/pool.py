@@ -88,6 +88,7 @@ PRELOAD = (
     "fontTools.ttLib.tables._h_h_e_a",
     "fontTools.ttLib.tables._l_o_c_a",
     "fontTools.ttLib.tables._p_r_e_p",
+    "docflow.workflow._freeze",  # last: freezes all of the above (see its docstring)
 )
 
 #: sun_path holds 108 bytes; a longer socket path goes into a private temporary folder.

@@ -4,15 +4,18 @@ running soffice and converts documents on request. It imports nothing from docfl
 Protocol (one JSON object per line): stdin ``{"src": path, "dst": path}`` ->
 stdout ``{"ok": true}`` or ``{"ok": false, "error": "..."}``. The first line printed is
 ``{"ready": true}`` once connected. The parent (convert.py) owns timeouts and restarts.
-``{"soffice_pid": N}`` (no reply) names the soffice this worker serves: when stdin closes
-(the parent stopped, or died, even by SIGKILL) the worker kills that soffice's process group,
+``{"soffice_pid": N}`` (no reply, sent as soon as soffice is spawned, and again if it is
+spawned anew) names the soffice this worker serves: when stdin closes (the parent stopped, or
+died, even by SIGKILL, even during start-up) the worker kills that soffice's process group,
 which runs in a session of its own and would otherwise outlive the parent.
 """
 
 import json
 import os
+import queue
 import signal
 import sys
+import threading
 import time
 
 import uno
@@ -61,9 +64,38 @@ def pdf_filter():
     return (prop("FilterName", "writer_pdf_Export"), prop("FilterData", data))
 
 
+class _Parent:
+    """Reads stdin on a thread of its own: conversion requests go to a queue, ``soffice_pid``
+    messages name the soffice to end, and end of input (the parent stopped, or died, even by
+    SIGKILL, even while LibreOffice is still starting) kills that soffice and this worker."""
+
+    def __init__(self):
+        self.requests: queue.Queue[dict] = queue.Queue()
+        self.soffice_pid = None
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in sys.stdin:
+            line = line.strip()
+            if not line:
+                continue
+            request = json.loads(line)
+            if "soffice_pid" in request:
+                self.soffice_pid = int(request["soffice_pid"])
+            else:
+                self.requests.put(request)
+        if self.soffice_pid:
+            try:
+                os.killpg(self.soffice_pid, signal.SIGKILL)
+            except OSError:
+                pass
+        os._exit(0)
+
+
 def main():
     pipe = sys.argv[1]
     startup_timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
+    parent = _Parent()
     desktop = connect(pipe, time.monotonic() + startup_timeout)
     out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
@@ -76,15 +108,8 @@ def main():
         prop("FilterName", "MS Word 2007 XML"),
     )
     store_props = pdf_filter()
-    soffice_pid = None
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        request = json.loads(line)
-        if "soffice_pid" in request:
-            soffice_pid = int(request["soffice_pid"])
-            continue
+    while True:
+        request = parent.requests.get()
         doc = None
         try:
             src = uno.systemPathToFileUrl(request["src"])
@@ -107,11 +132,6 @@ def main():
                         pass
         out.write(json.dumps(reply) + "\n")
         out.flush()
-    if soffice_pid:
-        try:
-            os.killpg(soffice_pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 if __name__ == "__main__":

@@ -147,7 +147,8 @@ class _Instance:
         self.workdir.mkdir(parents=True, exist_ok=True)
         pipe = f"docflow-{os.getpid()}-{id(self):x}-{self.index}-{self.generation}"
         accept = f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"
-        self.soffice = self._spawn_soffice(accept)
+        # The UNO worker first: it ends soffice when this process dies, so soffice is handed
+        # to it the moment it exists.
         self.replies = queue.Queue()
         self.worker = subprocess.Popen(
             [UNO_PYTHON, str(WORKER), pipe, str(self.startup_timeout)],
@@ -159,6 +160,8 @@ class _Instance:
         threading.Thread(
             target=self._read_replies, args=(self.worker, self.replies), daemon=True
         ).start()
+        self.soffice = self._spawn_soffice(accept)
+        self._tell_worker({"soffice_pid": self.soffice.pid})
         deadline = time.monotonic() + self.startup_timeout
         while True:
             try:
@@ -169,13 +172,13 @@ class _Instance:
                 self.stop()
                 raise ConversionError("LibreOffice UNO worker exited during start-up")
             if reply.get("ready"):
-                self._tell_worker({"soffice_pid": self.soffice.pid})
                 return
             code = self.soffice.poll()
             if code == EXIT_RESTART:
                 # A new profile was just created; soffice wants to be started once more.
                 self.stats.first_start_restarts += 1
                 self.soffice = self._spawn_soffice(accept)
+                self._tell_worker({"soffice_pid": self.soffice.pid})
             elif code is not None:
                 self.stop()
                 raise ConversionError(f"soffice exited with code {code} during start-up")
@@ -202,8 +205,9 @@ class _Instance:
 
     def _tell_worker(self, message: dict[str, object]) -> None:
         assert self.worker is not None and self.worker.stdin is not None
-        self.worker.stdin.write((json.dumps(message) + "\n").encode())
-        self.worker.stdin.flush()
+        with suppress(OSError):  # a worker already gone shows as EOF on its replies
+            self.worker.stdin.write((json.dumps(message) + "\n").encode())
+            self.worker.stdin.flush()
 
     def _spawn_soffice(self, accept: str) -> subprocess.Popen[bytes]:
         return subprocess.Popen(

@@ -168,3 +168,36 @@ def _alive(pid: int) -> bool:
             return stat.read().split(")")[1].split()[0] != "Z"  # a zombie is dead
     except FileNotFoundError:
         return False
+
+
+def test_libreoffice_does_not_outlive_a_parent_killed_while_it_starts(tmp_path: Path) -> None:
+    """Killed before LibreOffice answered: the UNO worker, still connecting, ends it."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "lo"
+    with Converter(instances=1, root=root):
+        pass  # the profile exists now: no exit-81 restart below, one soffice to follow
+    script = (
+        "from docflow.render import convert\n"
+        "tell = convert._Instance._tell_worker\n"
+        "def traced(self, message):\n"
+        "    tell(self, message)\n"
+        "    print(message['soffice_pid'], flush=True)\n"
+        "convert._Instance._tell_worker = traced\n"
+        f"convert.Converter(instances=1, root=__import__('pathlib').Path({str(root)!r}))\n"
+        "import time; time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        parent.kill()  # at once: LibreOffice is still starting
+        parent.wait(timeout=10)
+        assert _alive(pid)
+        deadline = time.monotonic() + 20
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(pid), "soffice outlived a parent killed during start-up"
+    finally:
+        parent.kill()

@@ -43,7 +43,7 @@ def wait_for(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise AssertionError("timed out")
 
 
@@ -82,7 +82,8 @@ def test_real_filesystem_events_take_a_file_written_slowly(home: Home) -> None:
 
 
 def test_sigkill_mid_burst_loses_and_doubles_nothing(home: Home) -> None:
-    files = enrolled_burst(home, 10)
+    # Large enough that the kill (after 3 archived) lands mid-burst at ~6 documents/s.
+    files = enrolled_burst(home, 30)
     proc = subprocess.Popen(
         docflow(home, "watch", "--settle", "0.2"), env=env(), start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -215,6 +215,9 @@ class _Instance:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Two malloc arenas instead of one per thread: ~10 MB less after a few hundred
+            # documents, at no measurable cost.
+            env={**os.environ, "MALLOC_ARENA_MAX": "2"},
             start_new_session=True,  # its own process group: killpg reaches its children too
         )
 

@@ -108,6 +108,11 @@ def _role(pid: int, ppid: int, root: int) -> str:
         return "gone"
     if "multiprocessing.forkserver" in cmd:
         return "forkserver" if ppid == root else "worker"
+    if (
+        ppid == root
+        and cmd == Path(f"/proc/{root}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    ):
+        return "worker"  # forked from this process
     if "resource_tracker" in cmd:
         return "resource-tracker"
     if "soffice" in cmd:
@@ -234,12 +239,15 @@ def run_docflow(n: int, people: int, workers: int, converters: int, mode: str) -
         for name, content in burst:
             (staging / name).write_bytes(content)
         parts = Parts(home, clock=Clock(TODAY))
+        started_up = time.perf_counter()
+        pool: WorkerPool | None = None
+        if mode == "process":
+            # As `docflow watch`: the workers (forked while this process has one thread, as
+            # `watch` does), then LibreOffice and the trust services. The memory watch starts
+            # after them: start-up is not where the peak is.
+            pool = WorkerPool(parts, workers=workers)
         with MemoryWatch() as memory:
-            started_up = time.perf_counter()
-            pool: WorkerPool | None = None
-            if mode == "process":
-                # As `docflow watch`: LibreOffice, trust services, then the workers.
-                pool = WorkerPool(parts, workers=workers)
+            if pool is not None:
                 runner = Runner(home, pool, workers=workers, settle=0)
             else:
                 runner = Runner(home, Pipeline(parts), workers=workers, settle=0)
@@ -267,6 +275,7 @@ def run_docflow(n: int, people: int, workers: int, converters: int, mode: str) -
     return {
         "submissions": n,
         "mode": mode,
+        "start_method": pool.start_method if pool is not None else None,
         "workers": workers,
         "converters": converters,
         "startup_s": round(startup, 2),

@@ -3,12 +3,14 @@ Python stages (parsing, templates, pyHanko) use every core instead of sharing on
 
 ``WorkerPool(parts, workers=N)`` is a ``ProcessFn``: the runner's threads stay in the parent,
 each hands its submission to an idle worker, waits, and commits the outcome as before. The
-processes come from a ``forkserver`` (never a plain ``fork`` of the multithreaded parent) that
-imported the heavy modules once, so the workers share those pages. Each worker builds its own
-``Parts`` and ``Pipeline`` once and converts through the parent: one warm LibreOffice for all,
-served over a unix socket with a per-run random key (``ConverterServer``). The parent starts
-LibreOffice and the trust services before any worker; a worker's ``RunningServices`` finds
-them listening.
+first workers are forked from the parent while it still has a single thread, after it imported
+the heavy modules and froze them (``gc.freeze``), so the workers share those pages and no
+extra process holds them; a parent that already runs threads, and every replacement of a dead
+worker, use a ``forkserver`` instead (never a plain ``fork`` of a multithreaded process). Each
+worker builds its own ``Parts`` and ``Pipeline`` once and converts through the parent: one warm
+LibreOffice for all, served over a unix socket with a per-run random key
+(``ConverterServer``). The parent starts LibreOffice and the trust services right after the
+first workers, before any submission; a worker's ``RunningServices`` finds them listening.
 
 Failures:
 
@@ -28,6 +30,8 @@ Failures:
 from __future__ import annotations
 
 import atexit
+import gc
+import importlib
 import logging
 import multiprocessing
 import os
@@ -40,7 +44,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Client, Connection, Listener
-from multiprocessing.context import ForkServerContext
+from multiprocessing.context import ForkContext, ForkServerContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -109,6 +113,19 @@ def _forkserver() -> ForkServerContext:
         return _context
 
 
+def _fork_if_safe() -> ForkContext | None:
+    """The plain ``fork`` context when this process has no other thread (nothing can hold a
+    lock across the fork), after importing ``PRELOAD`` here and freezing it, so the workers
+    share this process's pages and no forkserver process is needed; else None."""
+    if threading.active_count() > 1:
+        return None
+    for name in PRELOAD:
+        importlib.import_module(name)
+    gc.collect()
+    gc.freeze()
+    return multiprocessing.get_context("fork")
+
+
 class WorkerCrashed(DocflowError):
     """A worker process died every time it ran this submission."""
 
@@ -139,7 +156,7 @@ class ConverterServer:
     ``converter`` is a callable returning the converter, so it may be built on first use.
     """
 
-    def __init__(self, converter: Callable[[], Any], folder: Path):
+    def __init__(self, converter: Callable[[], Any], folder: Path, *, serve: bool = True):
         self._converter = converter
         self.authkey = secrets.token_bytes(32)
         self._private_dir: Path | None = None
@@ -156,7 +173,13 @@ class ConverterServer:
         self._thread = threading.Thread(
             target=self._accept_loop, name="docflow-convert-server", daemon=True
         )
-        self._thread.start()
+        if serve:
+            self.serve()
+
+    def serve(self) -> None:
+        """Start answering (connections made before wait in the listen queue)."""
+        if not self._thread.is_alive() and not self._closed.is_set():
+            self._thread.start()
 
     def _accept_loop(self) -> None:
         while not self._closed.is_set():
@@ -210,7 +233,8 @@ class ConverterServer:
             Client(self.address, family="AF_UNIX", authkey=self.authkey).close()
         except (OSError, EOFError, multiprocessing.AuthenticationError):
             pass
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
         self._listener.close()
         if self._private_dir is not None:
             for leftover in self._private_dir.iterdir():
@@ -379,10 +403,13 @@ class _Worker:
         self.pid: int | None = None
         self.busy = False
 
-    def spawn(self) -> None:
+    def spawn(self, context: ForkContext | ForkServerContext | None = None) -> None:
+        """Start the worker process: forked from this process when ``context`` says so (the
+        first workers, see ``_fork_if_safe``), else from the forkserver (replacements)."""
         pool = self.pool
-        parent_end, child_end = _forkserver().Pipe()
-        process = _forkserver().Process(
+        context = context or _forkserver()
+        parent_end, child_end = context.Pipe()
+        process = context.Process(
             target=_worker_main,
             args=(child_end, pool.server.address, pool.server.authkey, str(pool.parts.home.root),
                   pool.parts.clock, pool.pipeline, logging.getLogger().getEffectiveLevel()),
@@ -488,17 +515,24 @@ class WorkerPool:
         self.restarts = 0
         self._converter_lock = threading.Lock()
         self._count_lock = threading.Lock()
-        if warm:
-            parts.services  # noqa: B018  (listening before any worker looks for it)
-        self.server = ConverterServer(self._converter, parts.home.state)
+        # Threads start only after the first workers exist, so that they can be forked from
+        # this process (see _fork_if_safe): the converter channel is bound now, served later.
+        self.server = ConverterServer(self._converter, parts.home.state, serve=False)
         self._workers = [_Worker(self, i) for i in range(max(1, workers))]
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
         atexit.register(self._kill_all)  # runs before multiprocessing's own exit handler
         try:
+            fork = _fork_if_safe()
+            #: How the first workers were made ("fork" or "forkserver"), for tests and the bench.
+            self.start_method = "fork" if fork is not None else "forkserver"
             for worker in self._workers:
-                worker.spawn()
-            if warm:  # LibreOffice starts while the workers build their parts
+                worker.spawn(fork)
+            self.server.serve()
+            if warm:
+                # Listening before any worker gets a submission (they look for it then), and
+                # LibreOffice starting while the workers build their parts.
+                parts.services  # noqa: B018
                 self._converter()
             for worker in self._workers:
                 worker.await_ready(start_timeout)
@@ -507,7 +541,7 @@ class WorkerPool:
             raise
         for worker in self._workers:
             self._idle.put(worker)
-        log.info("%d worker processes ready", len(self._workers))
+        log.info("%d worker processes ready (%s)", len(self._workers), self.start_method)
 
     def _converter(self) -> Any:
         with self._converter_lock:  # one LibreOffice pool, however many first requests

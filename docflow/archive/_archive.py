@@ -156,8 +156,10 @@ class Archive:
         self._mutex = threading.RLock()
         self._lock_fd = os.open(self.index_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            self._db = _index.connect(self.db_path)
             with self._locked():
+                # Under the lock: a brand-new index turns to WAL mode here, and two processes
+                # doing that at once fail with "database is locked" (busy_timeout or not).
+                self._db = _index.connect(self.db_path)
                 _index.ensure_schema(self._db)
                 if recover:
                     self._recover_locked()

@@ -169,7 +169,8 @@ def test_watch_once_in_worker_processes_archives_a_burst(home: Home) -> None:
     assert "2 worker processes ready (fork)" in done.stderr
     # The parent runs no stage itself: these timings came back from the workers.
     [line] = [ln for ln in done.stderr.splitlines() if "stage timings" in ln]
-    assert "sign:officer" in line and "s/6" in line.split("sign:officer", 1)[1].split(",")[0]
+    officer = line.split("sign:officer", 1)[1].split(",")[0]
+    assert "s/6" in officer, done.stderr
     assert "convert" in line and "parse" in line
     assert_archived_exactly_once(home, files, others={"broken.json": "rejected"})
     assert (

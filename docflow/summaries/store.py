@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from docflow.config import Home
+from docflow.sqlite_open import opening
 from docflow.summaries.roster import Roster
 from docflow.summaries.sanctions import SanctionCase
 
@@ -72,9 +73,10 @@ class SummaryStore:
         state = home.state if isinstance(home, Home) else Path(home)
         state.mkdir(parents=True, exist_ok=True)
         self.path = state / "summaries.sqlite"
-        self._db = sqlite3.connect(self.path, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        with opening(self.path):
+            self._db = sqlite3.connect(self.path, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self._db.close()

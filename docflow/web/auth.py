@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from docflow.config import Home
 from docflow.errors import DocflowError
+from docflow.sqlite_open import opening
 
 ROLES = ("archivist", "officer", "admin")
 
@@ -79,15 +80,16 @@ class AuthStore:
         hasher: PasswordHasher | None = None,
     ) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            db_path, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        self._db.execute("PRAGMA busy_timeout = 30000")
-        # The archive's index runs in WAL mode; say so too, in case this connection is first.
-        self._db.execute("PRAGMA journal_mode = WAL")
+        with opening(db_path):
+            self._db = sqlite3.connect(
+                db_path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            # The archive's index runs in WAL mode; say so too, in case this connection is first.
+            self._db.execute("PRAGMA journal_mode = WAL")
+            for statement in _SCHEMA:
+                self._db.execute(statement)
         self._lock = threading.Lock()
-        for statement in _SCHEMA:
-            self._db.execute(statement)
         self.idle_seconds = idle_seconds
         self.absolute_seconds = absolute_seconds
         self._clock = clock

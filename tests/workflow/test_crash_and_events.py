@@ -7,28 +7,14 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from workflow_builders import as_zip, report, valid_iin
+from workflow_builders import assert_archived_exactly_once, docflow, enrolled_burst, env, wait_for
 
-from docflow.archive import Archive
 from docflow.config import Home
-from docflow.pki import Pki
-from docflow.pki.testing import make_test_pki
-from docflow.verify import verify_pdf
 
 pytestmark = pytest.mark.slow
-
-
-def docflow(home: Home, *args: str) -> list[str]:
-    return [sys.executable, "-m", "docflow", "--home", str(home.root), *args]
-
-
-def env() -> dict[str, str]:
-    return {**os.environ, "DOCFLOW_TODAY": "2026-02-10"}
 
 
 def journal(home: Home) -> list[dict[str, object]]:
@@ -36,25 +22,6 @@ def journal(home: Home) -> list[dict[str, object]]:
         docflow(home, "status", "--json"), capture_output=True, text=True, check=True, env=env()
     )
     return list(json.loads(out.stdout))
-
-
-def wait_for(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
-
-
-def enrolled_burst(home: Home, n: int) -> list[tuple[str, bytes]]:
-    pki = make_test_pki(home, consultant=False)
-    files = []
-    for i in range(n):
-        iin = valid_iin(i + 1)
-        pki.enroll(iin, f"Тестов Консультант {i}", "consultant")
-        files.append((f"report-{i:02d}.zip", as_zip(report(iin=iin, full_name=f"Тестов {i}"))))
-    return files
 
 
 def test_real_filesystem_events_take_a_file_written_slowly(home: Home) -> None:
@@ -100,16 +67,6 @@ def test_sigkill_mid_burst_loses_and_doubles_nothing(home: Home) -> None:
 
     subprocess.run(docflow(home, "watch", "--once"), env=env(), check=True, timeout=600)
 
-    entries = journal(home)
-    assert sorted(e["source"] for e in entries) == sorted(name for name, _ in files)
-    assert all(e["state"] == "archived" for e in entries), entries
-    archive = Archive(home)
-    records = archive.search(kind="cpd-report")
-    assert len(records) == len(files)
-    assert len({r["input_sha256"] for r in records}) == len(files)
-    trust = Pki(home).trust_roots()
-    audit = archive.audit(lambda pdf: verify_pdf(pdf, trust_roots=trust).verdict == "valid")
-    assert audit.ok, audit.to_json()
+    assert_archived_exactly_once(home, files)
     audit_cli = subprocess.run(docflow(home, "archive", "audit"), env=env(), timeout=300)
     assert audit_cli.returncode == 0
-    assert not list(Path(home.state / "work").iterdir())

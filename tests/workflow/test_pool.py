@@ -16,21 +16,24 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import Iterator
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client
 from pathlib import Path
 
 import pytest
-from workflow_builders import as_zip, report, valid_iin
+from workflow_builders import (
+    TODAY,
+    assert_archived_exactly_once,
+    docflow,
+    enrolled_burst,
+    env,
+    journal_states,
+    wait_for,
+)
 
-from docflow.archive import Archive
 from docflow.config import Home
 from docflow.errors import ConversionError
-from docflow.pki import Pki
-from docflow.pki.testing import make_test_pki
-from docflow.verify import verify_pdf
 from docflow.workflow.journal import Entry
 from docflow.workflow.parts import Clock, Parts
 from docflow.workflow.pool import ConverterServer, RemoteConverter, WorkerPool
@@ -38,67 +41,12 @@ from docflow.workflow.runner import Outcome, Runner
 
 pytestmark = pytest.mark.slow
 
-TODAY = date(2026, 2, 10)
-
-
 # ---------------------------------------------------------------------- helpers
-
-
-def docflow(home: Home, *args: str) -> list[str]:
-    return [sys.executable, "-m", "docflow", "--home", str(home.root), *args]
-
-
-def env() -> dict[str, str]:
-    return {**os.environ, "DOCFLOW_TODAY": TODAY.isoformat()}
-
-
-def enrolled_burst(home: Home, n: int) -> list[tuple[str, bytes]]:
-    pki = make_test_pki(home, consultant=False)
-    files = []
-    for i in range(n):
-        iin = valid_iin(i + 1)
-        pki.enroll(iin, f"Тестов Консультант {i}", "consultant")
-        files.append((f"report-{i:02d}.zip", as_zip(report(iin=iin, full_name=f"Тестов {i}"))))
-    return files
 
 
 def drop_all(home: Home, files: list[tuple[str, bytes]]) -> None:
     for name, content in files:
         (home.inbox / name).write_bytes(content)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(step)
-    raise AssertionError("timed out")
-
-
-def journal_states(home: Home) -> dict[str, str]:
-    from docflow.workflow.journal import Journal
-
-    journal = Journal(home.state / "journal.sqlite")
-    try:
-        return {e.source: e.state for e in journal.entries()}
-    finally:
-        journal.close()
-
-
-def assert_archived_exactly_once(
-    home: Home, files: list[tuple[str, bytes]], *, others: dict[str, str] | None = None
-) -> None:
-    """Every file archived, one record per input, the PDFs valid, the log intact."""
-    assert journal_states(home) == {**{name: "archived" for name, _ in files}, **(others or {})}
-    with Archive(home) as archive:
-        records = archive.search(kind="cpd-report")
-        assert len(records) == len(files)
-        assert len({r["input_sha256"] for r in records}) == len(files)
-        trust = Pki(home).trust_roots()
-        audit = archive.audit(lambda pdf: verify_pdf(pdf, trust_roots=trust).verdict == "valid")
-        assert audit.ok, audit.to_json()
-    assert not list((home.state / "work").iterdir())
 
 
 def process_tree(root: int) -> dict[int, str]:

@@ -1,16 +1,28 @@
-"""Builders of submissions for the workflow tests: ZIPs with real small PDF evidence."""
+"""Builders of submissions for the workflow tests: ZIPs with real small PDF evidence; and
+what the tests that run a real `docflow watch` share (its command line, enrolled bursts,
+waiting, and the check that a burst was archived exactly once)."""
 
 from __future__ import annotations
 
 import importlib.util
 import io
+import os
+import sys
+import time
 import zipfile
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME
+from docflow.archive import Archive
+from docflow.config import Home
+from docflow.pki import Pki
+from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, make_test_pki
+from docflow.verify import verify_pdf
+from docflow.workflow.journal import Journal
 
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples/make_samples.py")
@@ -85,3 +97,59 @@ def as_zip(data: dict[str, Any], *, omit: tuple[str, ...] = ()) -> bytes:
 def valid_iin(n: int) -> str:
     """A distinct valid IIN per ``n`` (people born 1985-2-28 with different serials)."""
     return str(samples.iin("850228", 3, f"{n:04d}"))
+
+
+# ---------------------------------------------------------------------- a real `docflow watch`
+
+TODAY = date(2026, 2, 10)
+
+
+def docflow(home: Home, *args: str) -> list[str]:
+    return [sys.executable, "-m", "docflow", "--home", str(home.root), *args]
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "DOCFLOW_TODAY": TODAY.isoformat()}
+
+
+def enrolled_burst(home: Home, n: int) -> list[tuple[str, bytes]]:
+    """``n`` report ZIPs of ``n`` enrolled consultants (a demo PKI is made in ``home``)."""
+    pki = make_test_pki(home, consultant=False)
+    files = []
+    for i in range(n):
+        iin = valid_iin(i + 1)
+        pki.enroll(iin, f"Тестов Консультант {i}", "consultant")
+        files.append((f"report-{i:02d}.zip", as_zip(report(iin=iin, full_name=f"Тестов {i}"))))
+    return files
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(step)
+    raise AssertionError("timed out")
+
+
+def journal_states(home: Home) -> dict[str, str]:
+    journal = Journal(home.state / "journal.sqlite")
+    try:
+        return {e.source: e.state for e in journal.entries()}
+    finally:
+        journal.close()
+
+
+def assert_archived_exactly_once(
+    home: Home, files: list[tuple[str, bytes]], *, others: dict[str, str] | None = None
+) -> None:
+    """Every file archived, one record per input, the PDFs valid, the log intact."""
+    assert journal_states(home) == {**{name: "archived" for name, _ in files}, **(others or {})}
+    with Archive(home) as archive:
+        records = archive.search(kind="cpd-report")
+        assert len(records) == len(files)
+        assert len({r["input_sha256"] for r in records}) == len(files)
+        trust = Pki(home).trust_roots()
+        audit = archive.audit(lambda pdf: verify_pdf(pdf, trust_roots=trust).verdict == "valid")
+        assert audit.ok, audit.to_json()
+    assert not list((home.state / "work").iterdir())

@@ -39,7 +39,7 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers import (
     AIOHttpFetcherBackend,
     AIOHttpOCSPFetcher,
 )
-from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import AIOHttpMixin, LazySession
 from pyhanko_certvalidator.fetchers.api import Fetchers, OwnedFetcherBackend
 from pyhanko_certvalidator.fetchers.common_utils import FetchBudget
 
@@ -139,54 +139,54 @@ def _timestamper(services: ServiceEndpoints) -> HTTPTimeStamper:
         return ts
 
 
-def _ocsp_next_update(response: ocsp.OCSPResponse) -> datetime | None:
-    try:
-        basic = response["response_bytes"]["response"].parsed
-        moment: datetime | None = basic["tbs_response_data"]["responses"][0]["next_update"].native
+class _CachedFetch(AIOHttpMixin):
+    """certvalidator's fetchers answering from ``REVOCATION_CACHE`` when they can. The answer
+    still goes through the fetcher's own bookkeeping, so pyHanko embeds it as usual."""
+
+    kind: str
+    loaded: type[ocsp.OCSPResponse] | type[crl.CertificateList]
+    scope: bytes = b""
+    max_age: float = 0.0
+
+    @staticmethod
+    def next_update(answer: Any) -> datetime | None:
+        raise NotImplementedError
+
+    async def _post_fetch_task(self, tag: Hashable, async_fun: Callable[[], Awaitable[Any]]) -> Any:
+        key = (self.kind, self.scope, tag)
+
+        async def cached() -> Any:
+            der = REVOCATION_CACHE.get(key, self.max_age)
+            if der is not None:
+                return self.loaded.load(der)
+            answer = await async_fun()
+            REVOCATION_CACHE.put(key, answer.dump(), next_update=self.next_update(answer))
+            return answer
+
+        return await super()._post_fetch_task(tag, cached)
+
+
+class _CachedOCSPFetcher(_CachedFetch, AIOHttpOCSPFetcher):
+    kind, loaded = "ocsp", ocsp.OCSPResponse
+
+    @staticmethod
+    def next_update(answer: Any) -> datetime | None:
+        try:
+            basic = answer["response_bytes"]["response"].parsed
+            responses = basic["tbs_response_data"]["responses"]
+            moment: datetime | None = responses[0]["next_update"].native
+            return moment
+        except (KeyError, IndexError, TypeError, ValueError):
+            return None
+
+
+class _CachedCRLFetcher(_CachedFetch, AIOHttpCRLFetcher):
+    kind, loaded = "crl", crl.CertificateList
+
+    @staticmethod
+    def next_update(answer: Any) -> datetime | None:
+        moment: datetime | None = answer["tbs_cert_list"]["next_update"].native
         return moment
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-
-
-class _CachedOCSPFetcher(AIOHttpOCSPFetcher):
-    """certvalidator's OCSP client, answering from ``REVOCATION_CACHE`` when it can. The
-    answer still goes through the fetcher's own bookkeeping, so pyHanko embeds it as usual."""
-
-    scope: bytes = b""
-    max_age: float = 0.0
-
-    async def _post_fetch_task(self, tag: Hashable, async_fun: Callable[[], Awaitable[Any]]) -> Any:
-        key = ("ocsp", self.scope, tag)
-
-        async def cached() -> ocsp.OCSPResponse:
-            der = REVOCATION_CACHE.get(key, self.max_age)
-            if der is not None:
-                return ocsp.OCSPResponse.load(der)
-            response = await async_fun()
-            REVOCATION_CACHE.put(key, response.dump(), next_update=_ocsp_next_update(response))
-            return response
-
-        return await super()._post_fetch_task(tag, cached)
-
-
-class _CachedCRLFetcher(AIOHttpCRLFetcher):
-    scope: bytes = b""
-    max_age: float = 0.0
-
-    async def _post_fetch_task(self, tag: Hashable, async_fun: Callable[[], Awaitable[Any]]) -> Any:
-        key = ("crl", self.scope, tag)
-
-        async def cached() -> crl.CertificateList:
-            der = REVOCATION_CACHE.get(key, self.max_age)
-            if der is not None:
-                return crl.CertificateList.load(der)
-            fetched = await async_fun()
-            REVOCATION_CACHE.put(
-                key, fetched.dump(), next_update=fetched["tbs_cert_list"]["next_update"].native
-            )
-            return fetched
-
-        return await super()._post_fetch_task(tag, cached)
 
 
 class _CachingBackend(AIOHttpFetcherBackend):

@@ -28,6 +28,7 @@ class Settings:
     converters = 2                            # warm LibreOffice processes (~210 MB each)
     [services]
     tsa_url = "http://..."                    # production TSA; default: the demo TSA on loopback
+    revocation_cache_seconds = 60             # how long a signing process reuses OCSP/CRL answers
     ```
     """
 
@@ -40,6 +41,9 @@ class Settings:
     worker_processes: bool = True
     converters: int = 2
     tsa_url: str | None = None
+    #: How long a signing process reuses an OCSP response or CRL (``docflow.pki._revcache``);
+    #: 0 fetches them for every signature.
+    revocation_cache_seconds: float = 60.0
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -64,10 +68,20 @@ class Settings:
                 worker_processes=_boolean(data.get("worker_processes", True), "worker_processes"),
                 converters=max(1, int(data.get("converters", 2))),
                 tsa_url=services.get("tsa_url"),
+                revocation_cache_seconds=_seconds(
+                    services.get("revocation_cache_seconds", 60.0),
+                    "[services] revocation_cache_seconds",
+                ),
                 raw=data,
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _seconds(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{key} must be a number >= 0, not {value!r}")
+    return float(value)
 
 
 def _boolean(value: Any, key: str) -> bool:

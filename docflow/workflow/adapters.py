@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from docflow.config import Home, Settings
-from docflow.errors import ConfigError, NotEnrolled
+from docflow.errors import NotEnrolled
 from docflow.kinds import load_kind
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class RunningServices:
 
         self._server: TrustServices | None = None
         pki = Pki(home)
-        reuse = revocation_cache_seconds(settings)
+        reuse = settings.revocation_cache_seconds
         if settings.tsa_url:
             self.endpoints: ServiceEndpoints = replace(
                 pki.endpoints(settings.tsa_url), revocation_max_age=reuse
@@ -98,22 +98,6 @@ class RunningServices:
         if self._server is not None:
             self._server.stop()
             self._server = None
-
-
-#: How long a signing process reuses an OCSP response or CRL (``[services]
-#: revocation_cache_seconds``); 0 fetches them for every signature.
-DEFAULT_REVOCATION_CACHE_SECONDS = 60.0
-
-
-def revocation_cache_seconds(settings: Settings) -> float:
-    value = settings.raw.get("services", {}).get(
-        "revocation_cache_seconds", DEFAULT_REVOCATION_CACHE_SECONDS
-    )
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError(
-            f"[services] revocation_cache_seconds must be a number >= 0, not {value!r}"
-        )
-    return float(value)
 
 
 def _listening(host: str, port: int) -> bool:
@@ -140,7 +124,7 @@ def render_report_pdf(
 ) -> bytes:
     """The unsigned A1 report: DOCX from the template, PDF/A-3b from the warm converter, the
     evidence and the machine-readable submission embedded (R-7.6), empty signature fields."""
-    from docflow.render import finalize_pdf, render_docx, report_context, report_fields
+    from docflow.render import report_context, report_fields
     from docflow.render.service import report_attachments
 
     check = verdict.to_json()
@@ -152,12 +136,9 @@ def render_report_pdf(
         officer=officer, officer_comment=officer_comment,
     )  # fmt: skip
     template = parts.settings.templates / CPD.template("document", report.locale)
-    with parts.timed("render"):
-        docx = render_docx(template, context)
-    with parts.timed("convert"):
-        pdf = parts.converter.convert(docx)
-    with parts.timed("finalize"):
-        return finalize_pdf(pdf, attachments=attachments, signature_fields=report_fields())
+    return parts.render_pdf(
+        template, context, attachments=attachments, signature_fields=report_fields()
+    )
 
 
 def render_remarks_pdf(
@@ -170,7 +151,7 @@ def render_remarks_pdf(
 ) -> bytes:
     """The remarks document of a returned report (R-3.2e): what to correct, for the officer
     to sign."""
-    from docflow.render import FieldSpec, finalize_pdf, format_date, render_docx
+    from docflow.render import FieldSpec, format_date
 
     locale = report.locale
     context = {
@@ -187,17 +168,9 @@ def render_remarks_pdf(
         "footer": f"{report.consultant.chamber}, {report.year}",
     }
     template = parts.settings.templates / f"remarks_{locale}.docx"
-    with parts.timed("render"):
-        docx = render_docx(template, context)
-    with parts.timed("convert"):
-        pdf = parts.converter.convert(docx)
-    with parts.timed("finalize"):
-        return finalize_pdf(
-            pdf, attachments=[], signature_fields=[FieldSpec("officer", "SigOfficer")]
-        )
-
-
-# ------------------------------------------------------------------ signing
+    return parts.render_pdf(
+        template, context, signature_fields=[FieldSpec("officer", "SigOfficer")]
+    )
 
 
 # ------------------------------------------------------------------ the archive record

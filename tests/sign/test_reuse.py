@@ -172,14 +172,13 @@ def test_stamp_subset_is_reused_and_holds_every_glyph_shown(tmp_path: Path) -> N
 def test_the_reuse_window_comes_from_docflow_toml(tmp_path: Path) -> None:
     from docflow.config import Settings
     from docflow.errors import ConfigError
-    from docflow.workflow.adapters import revocation_cache_seconds
 
-    assert revocation_cache_seconds(Settings.load(tmp_path)) == 60.0
+    assert Settings.load(tmp_path).revocation_cache_seconds == 60.0
     (tmp_path / "docflow.toml").write_text("[services]\nrevocation_cache_seconds = 0\n")
-    assert revocation_cache_seconds(Settings.load(tmp_path)) == 0.0
+    assert Settings.load(tmp_path).revocation_cache_seconds == 0.0
     (tmp_path / "docflow.toml").write_text("[services]\nrevocation_cache_seconds = -5\n")
     with pytest.raises(ConfigError, match="revocation_cache_seconds"):
-        revocation_cache_seconds(Settings.load(tmp_path))
+        Settings.load(tmp_path)
 
 
 def test_signing_certificate_attribute_is_kept_per_signer_and_names_its_certificate(

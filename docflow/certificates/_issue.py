@@ -244,10 +244,9 @@ class _Batch:
         }
 
     def render(self, record: Mapping[str, Any], participant: Participant) -> bytes:
-        from docflow.render import Attachment, certificate_context, finalize_pdf, render_docx
+        from docflow.render import Attachment, certificate_context
         from docflow.render.pdf import certificate_fields
 
-        parts = self.parts
         certificates = {
             "locale": self.model.locale,
             "event": self.event,
@@ -264,10 +263,6 @@ class _Batch:
             locale=self.model.locale,
         )
         context["qr"] = _with_quiet_zone(context["qr"], record["verify_url"])
-        with parts.timed("render"):
-            docx = render_docx(self.template, context)
-        with parts.timed("convert"):
-            pdf = parts.converter.convert(docx)
         attachment = Attachment(
             name=ATTACHMENT_NAME,
             data=embedded_data(record),
@@ -279,9 +274,9 @@ class _Batch:
         )
         fields = certificate_fields()  # the issuer's field on the template's SigIssuer line
         assert [f.name for f in fields] == [SIGNER.field]
-        with parts.timed("finalize"):
-            out: bytes = finalize_pdf(pdf, attachments=[attachment], signature_fields=fields)
-        return out
+        return self.parts.render_pdf(
+            self.template, context, attachments=[attachment], signature_fields=fields
+        )
 
     def issue(self, index: int, participant: Participant, archived: set[str]) -> IssuedCertificate:
         serial = self.serial(index, participant)

@@ -165,12 +165,8 @@ class SummaryService:
         attachments: Sequence[tuple[str, bytes, str, str]] = (),
         signed: bool = True,
     ) -> bytes:
-        from docflow.render import Attachment, FieldSpec, finalize_pdf, render_docx
+        from docflow.render import Attachment, FieldSpec
 
-        with self.parts.timed("render"):
-            docx = render_docx(self._template(template), context)
-        with self.parts.timed("convert"):
-            pdf: bytes = self.parts.converter.convert(docx)
         files = [
             Attachment(
                 name=n,
@@ -184,8 +180,9 @@ class SummaryService:
         ]
         # The empty field must exist before the first (certifying) signature (STYLE.md trap).
         fields = [FieldSpec(HEAD_FIELD, HEAD_ANCHOR)] if signed else []
-        with self.parts.timed("finalize"):
-            return bytes(finalize_pdf(pdf, attachments=files, signature_fields=fields))
+        return self.parts.render_pdf(
+            self._template(template), context, attachments=files, signature_fields=fields
+        )
 
     def _sign(self, pdf: bytes, *, locale: str) -> bytes:
         _, iin = self.head()

@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docflow.config import Home, Settings
@@ -21,6 +22,7 @@ from docflow.workflow.journal import Journal
 if TYPE_CHECKING:
     from docflow.archive import Archive
     from docflow.model import CpdReport
+    from docflow.render import Attachment, FieldSpec
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,7 @@ class Parts:
         try:
             yield
         finally:
-            elapsed = time.perf_counter() - start
-            with self._lock:
-                self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + elapsed
-                self.stage_counts[stage] = self.stage_counts.get(stage, 0) + 1
+            self.add_timings({stage: time.perf_counter() - start}, {stage: 1})
 
     def timings(self) -> tuple[dict[str, float], dict[str, int]]:
         """A copy of the stage timings so far: (seconds per stage, runs per stage)."""
@@ -123,6 +122,27 @@ class Parts:
         return services
 
     # --------------------------------------------------------------- operations
+
+    def render_pdf(
+        self,
+        template: Path,
+        context: Mapping[str, Any],
+        *,
+        attachments: Sequence[Attachment] = (),
+        signature_fields: Sequence[FieldSpec] = (),
+    ) -> bytes:
+        """A document ready to sign: DOCX from ``template`` (docxtpl), PDF/A-3b from the warm
+        converter, then its associated files and empty signature fields; each stage timed."""
+        from docflow.render import finalize_pdf, render_docx
+
+        with self.timed("render"):
+            docx = render_docx(template, context)
+        with self.timed("convert"):
+            pdf = self.converter.convert(docx)
+        with self.timed("finalize"):
+            return bytes(
+                finalize_pdf(pdf, attachments=attachments, signature_fields=signature_fields)
+            )
 
     def judge_evidence(self, report: CpdReport, evidence: dict[str, bytes]) -> dict[str, str]:
         """Evidence files that are docflow certificates but fail their checks (R-7.5)."""

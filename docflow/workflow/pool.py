@@ -30,7 +30,6 @@ Failures:
 from __future__ import annotations
 
 import atexit
-import gc
 import importlib
 import logging
 import multiprocessing
@@ -121,8 +120,9 @@ def _fork_if_safe() -> ForkContext | None:
         return None
     for name in PRELOAD:
         importlib.import_module(name)
-    gc.collect()
-    gc.freeze()
+    from docflow.workflow import _freeze
+
+    _freeze.freeze()  # the import above froze only if it was the first
     return multiprocessing.get_context("fork")
 
 

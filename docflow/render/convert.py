@@ -160,8 +160,7 @@ class _Instance:
         threading.Thread(
             target=self._read_replies, args=(self.worker, self.replies), daemon=True
         ).start()
-        self.soffice = self._spawn_soffice(accept)
-        self._tell_worker({"soffice_pid": self.soffice.pid})
+        soffice = self._spawn_soffice(accept)
         deadline = time.monotonic() + self.startup_timeout
         while True:
             try:
@@ -173,12 +172,11 @@ class _Instance:
                 raise ConversionError("LibreOffice UNO worker exited during start-up")
             if reply.get("ready"):
                 return
-            code = self.soffice.poll()
+            code = soffice.poll()
             if code == EXIT_RESTART:
                 # A new profile was just created; soffice wants to be started once more.
                 self.stats.first_start_restarts += 1
-                self.soffice = self._spawn_soffice(accept)
-                self._tell_worker({"soffice_pid": self.soffice.pid})
+                soffice = self._spawn_soffice(accept)
             elif code is not None:
                 self.stop()
                 raise ConversionError(f"soffice exited with code {code} during start-up")
@@ -210,7 +208,8 @@ class _Instance:
             self.worker.stdin.flush()
 
     def _spawn_soffice(self, accept: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
+        """Start soffice and hand its pid to the UNO worker, which ends it if we die."""
+        self.soffice = soffice = subprocess.Popen(
             [*_soffice_args(self.profile), accept],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -220,6 +219,8 @@ class _Instance:
             env={**os.environ, "MALLOC_ARENA_MAX": "2"},
             start_new_session=True,  # its own process group: killpg reaches its children too
         )
+        self._tell_worker({"soffice_pid": soffice.pid})
+        return soffice
 
     @staticmethod
     def _read_replies(

@@ -8,12 +8,19 @@ what certificate a PDF is; ``check_evidence`` names attached certificates that p
 
 from docflow.certificates._check import check_evidence, describe, find_certificate, revoke
 from docflow.certificates._data import ATTACHMENT_NAME, mask_iin, read_embedded
-from docflow.certificates._issue import BatchResult, IssuedCertificate, issue_batch, verify_url
+from docflow.certificates._issue import (
+    Batch,
+    BatchResult,
+    IssuedCertificate,
+    issue_batch,
+    verify_url,
+)
 from docflow.certificates._serial import SERIAL_PREFIX, is_serial, load_secret, serial_for
 
 __all__ = [
     "ATTACHMENT_NAME",
     "SERIAL_PREFIX",
+    "Batch",
     "BatchResult",
     "IssuedCertificate",
     "check_evidence",

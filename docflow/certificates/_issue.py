@@ -19,21 +19,21 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from docflow.atomic import write_bytes_atomic
 from docflow.certificates._data import ATTACHMENT_NAME, embedded_data
 from docflow.certificates._serial import load_secret, serial_for
 from docflow.errors import NotEnrolled, Problem, SigningError, SubmissionInvalid, UnknownRecord
+from docflow.intake.parse import LoadedSubmission
 from docflow.kinds import load_kind
 from docflow.model import EventCertificates, Participant
+from docflow.pki import Enrolment
+from docflow.ports import DocumentServices
+from docflow.render import Attachment, certificate_context, certificate_fields
+from docflow.rules import table_for_year
 
-if TYPE_CHECKING:
-    from docflow.intake.parse import LoadedSubmission
-    from docflow.pki import Enrolment
-    from docflow.workflow.parts import Parts
-
-__all__ = ["BatchResult", "IssuedCertificate", "issue_batch", "verify_url"]
+__all__ = ["Batch", "BatchResult", "IssuedCertificate", "issue_batch", "verify_url"]
 
 log = logging.getLogger("docflow.certificates")
 
@@ -73,9 +73,10 @@ def verify_url(base_url: str, serial: str) -> str:
     return f"{base_url.rstrip('/')}/v/{serial}"
 
 
-def _issuer_enrolment(parts: Parts, model: EventCertificates) -> Enrolment:
+def _issuer_enrolment(parts: DocumentServices, model: EventCertificates) -> Enrolment:
     """The issuer's signing key: the enrolled issuer of that name, else the newest issuer."""
-    live = [e for e in parts.pki.pki.enrolments() if e.role == SIGNER.role and not e.revoked_at]
+    enrolments = parts.directory.pki.enrolments()
+    live = [e for e in enrolments if e.role == SIGNER.role and not e.revoked_at]
     if not live:
         raise NotEnrolled(
             "no issuer has a signing key in this chamber's docflow: "
@@ -87,8 +88,6 @@ def _issuer_enrolment(parts: Parts, model: EventCertificates) -> Enrolment:
 
 def _appendix2(model: EventCertificates) -> tuple[dict[str, str], int, str]:
     """(form name kk/ru, points, rule version) of the event's form as in force that year."""
-    from docflow.rules import table_for_year
-
     try:
         table = table_for_year(model.event.date.year)
     except ValueError as exc:  # R-10.1: nothing is counted before 2022
@@ -148,12 +147,12 @@ def _hours(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-class _Batch:
+class Batch:
     """The shared, read-only facts of one batch and the per-participant stages."""
 
     def __init__(
         self,
-        parts: Parts,
+        parts: DocumentServices,
         loaded: LoadedSubmission,
         model: EventCertificates,
         workdir: Path,
@@ -193,6 +192,14 @@ class _Batch:
         }
         write_bytes_atomic(path, json.dumps(info, indent=2).encode("utf-8"))
         return info
+
+    def archived_serials(self) -> set[str]:
+        """Serials of this batch already in the archive (an earlier, interrupted run)."""
+        return {
+            str(r.get("serial"))
+            for r in self.parts.archive.search(kind=KIND.record_kind, text=self.loaded.sha256)
+            if r.get("batch") == self.loaded.sha256
+        }
 
     def serial(self, index: int, participant: Participant) -> str:
         return serial_for(self.secret, self.loaded.sha256, index, participant.iin)
@@ -244,9 +251,6 @@ class _Batch:
         }
 
     def render(self, record: Mapping[str, Any], participant: Participant) -> bytes:
-        from docflow.render import Attachment, certificate_context
-        from docflow.render.pdf import certificate_fields
-
         certificates = {
             "locale": self.model.locale,
             "event": self.event,
@@ -274,7 +278,7 @@ class _Batch:
         )
         fields = certificate_fields()  # the issuer's field on the template's SigIssuer line
         assert [f.name for f in fields] == [SIGNER.field]
-        return self.parts.render_pdf(
+        return self.parts.renderer.render_pdf(
             self.template, context, attachments=[attachment], signature_fields=fields
         )
 
@@ -297,7 +301,7 @@ class _Batch:
                 write_bytes_atomic(unsigned, self.render(record, participant))
             write_bytes_atomic(signed, self.sign(unsigned.read_bytes(), serial))
         data = signed.read_bytes()
-        with self.parts.timed("archive"):
+        with self.parts.timings.timed("archive"):
             stored = self.parts.archive.store(record, data, record_id=serial)
         return IssuedCertificate(
             index, serial, participant.full_name, participant.iin, url, stored.sha256, True
@@ -312,7 +316,7 @@ class _Batch:
         """
         for attempt in (1, 2):
             try:
-                return self.parts.sign(
+                return self.parts.signer.sign(
                     pdf, field=SIGNER.field, role=SIGNER.role, iin=self.issuer.iin,
                     locale=self.model.locale, lock=SIGNER.lock, lta=True,
                 )  # fmt: skip
@@ -346,7 +350,7 @@ class _Batch:
 
 
 def issue_batch(
-    parts: Parts,
+    parts: DocumentServices,
     loaded: LoadedSubmission,
     model: EventCertificates,
     *,
@@ -363,12 +367,8 @@ def issue_batch(
     rules do not cover, and whatever a stage raised (the checkpoints stay for the next run).
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    batch = _Batch(parts, loaded, model, workdir, received_at)
-    archived = {
-        str(r.get("serial"))
-        for r in parts.archive.search(kind=KIND.record_kind, text=loaded.sha256)
-        if r.get("batch") == loaded.sha256
-    }
+    batch = Batch(parts, loaded, model, workdir, received_at)
+    archived = batch.archived_serials()
     result = BatchResult(batch=loaded.sha256)
     # Two threads per LibreOffice instance: while both convert, others render, sign and wait
     # for the TSA. Measured on 2 cores (bench/results/certificates.json): 1 thread 2.1/s,

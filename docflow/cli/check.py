@@ -13,10 +13,12 @@ from typing import Any
 
 import click
 
+from docflow.cli._options import today_option
+from docflow.config import Clock
 from docflow.errors import SubmissionInvalid
 from docflow.intake.parse import load_submission
-from docflow.model import CpdReport
-from docflow.rules import CpdVerdict, evaluate_cpd
+from docflow.kinds import KindRegistry
+from docflow.rules import CpdVerdict
 
 __all__ = ["EXIT_CODES", "register", "run_check"]
 
@@ -30,21 +32,15 @@ def run_check(path: Path, *, today: date) -> tuple[int, dict[str, Any], CpdVerdi
     except SubmissionInvalid as exc:
         doc = {"verdict": "invalid", "problems": [p.to_json() for p in exc.problems]}
         return EXIT_CODES["invalid"], doc, None
+    from docflow.workflow.flow import judge  # heavy (the flow's services): not at start-up
+
     model = loaded.model
-    if not isinstance(model, CpdReport):
+    kind = KindRegistry.load().find(model.kind)
+    verdict = judge(kind, loaded, today=today) if kind is not None else None
+    if not isinstance(verdict, CpdVerdict):
         # Certificates and rosters have no points to judge: a readable input is all check says.
         return 0, {"verdict": "valid", "kind": model.kind}, None
-    verdict = evaluate_cpd(model, today=today, evidence_names=loaded.evidence_names)
     return EXIT_CODES[verdict.verdict], verdict.to_json(), verdict
-
-
-def _parse_today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()  # the CLI is the edge where the clock is read
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
 def _human(doc: dict[str, Any], verdict: CpdVerdict | None, source: str) -> str:
@@ -86,13 +82,8 @@ def register(group: click.Group) -> None:
     @group.command("check")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-    @click.option(
-        "--today",
-        callback=_parse_today,
-        metavar="YYYY-MM-DD",
-        help="The day of arrival (default: today); decides lateness (R-3.2d).",
-    )
-    def check(file: Path, as_json: bool, today: date) -> None:
+    @today_option("The day of arrival (default: today); decides lateness (R-3.2d).")
+    def check(file: Path, as_json: bool, clock: Clock) -> None:
         """Apply the rules to FILE (JSON, YAML or ZIP) and render nothing."""
         if not file.exists():
             doc: dict[str, Any] = {
@@ -103,7 +94,7 @@ def register(group: click.Group) -> None:
             }
             code, verdict = 2, None
         else:
-            code, doc, verdict = run_check(file, today=today)
+            code, doc, verdict = run_check(file, today=clock.today())
         if as_json:
             click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         else:

@@ -30,14 +30,12 @@ def register(group: click.Group) -> None:
     @click.pass_obj
     def list_(home: Home, as_json: bool) -> None:
         """Reports waiting for the officer."""
-        from docflow.workflow.parts import Parts
+        from docflow.workflow.build import build_flow
         from docflow.workflow.review import ReviewQueue
+        from docflow.workflow.services import build_services
 
-        parts = Parts(home)
-        try:
-            items = ReviewQueue(parts).items()
-        finally:
-            parts.close()
+        with build_services(home) as services:
+            items = ReviewQueue(build_flow(services)).items()
         if as_json:
             click.echo(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2))
             return
@@ -84,12 +82,12 @@ def _decide(
     remarks: str = "",
     comment: str | None = None,
 ) -> None:
-    from docflow.workflow.parts import Parts
+    from docflow.workflow.build import build_flow
     from docflow.workflow.review import NotInReview, ReviewQueue
+    from docflow.workflow.services import build_services
 
-    parts = Parts(home)
-    try:
-        queue = ReviewQueue(parts)
+    with build_services(home) as services:
+        queue = ReviewQueue(build_flow(services))
         try:
             if action == "approve":
                 outcome = queue.approve(item_id, decided_points=decided, comment=comment)
@@ -98,8 +96,6 @@ def _decide(
         except NotInReview as exc:
             click.echo(f"docflow: {exc}", err=True)
             sys.exit(1)
-    finally:
-        parts.close()
     click.echo(
         f"{item_id}: {outcome.state}" + (f", record {outcome.record}" if outcome.record else "")
     )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from docflow.config import Home
+from docflow.config import Clock, Home
 from docflow.errors import SubmissionInvalid
 
 if TYPE_CHECKING:
@@ -30,8 +30,6 @@ _LOCALE = click.Choice(["kk", "ru"])
 
 
 def _today(value: str | None) -> date:
-    from docflow.workflow.parts import Clock
-
     if value:
         try:
             return date.fromisoformat(value)
@@ -45,15 +43,15 @@ def _today(value: str | None) -> date:
 @contextmanager
 def _service(home: Home, today: date) -> Iterator[SummaryService]:
     from docflow.summaries.service import SummaryService
-    from docflow.workflow.parts import Clock, Parts
+    from docflow.workflow.services import build_services
 
-    parts = Parts(home, clock=Clock(today))
-    service = SummaryService(parts)
+    services = build_services(home, clock=Clock(today))
+    service = SummaryService(services)
     try:
         yield service
     finally:
         service.close()
-        parts.close()
+        services.close()
 
 
 def _dump(data: Any) -> str:

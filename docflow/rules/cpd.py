@@ -55,6 +55,10 @@ class Finding:
     clause: str
     message: str
     severity: Severity = "info"
+    #: The activity it is about (1-based, as numbered in messages), if any.
+    activity: int | None = None
+    #: The evidence names the report gave for that activity (R-7.5).
+    evidence: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, str]:
         return {"clause": self.clause, "message": self.message, "severity": self.severity}
@@ -212,6 +216,8 @@ def evaluate_cpd(
                 f"activity {number} ({activity.title}) has no supporting document "
                 f"({missing}); it counts 0 until one is attached",
                 "error",
+                activity=number,
+                evidence=tuple(activity.evidence),
             )
             findings.append(finding)
             if not exempt:

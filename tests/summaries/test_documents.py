@@ -39,7 +39,8 @@ from docflow.pki.testing import make_test_pki, minimal_pdf
 from docflow.summaries import Member, Roster, SummaryStore, chamber_summary, summary_csv
 from docflow.summaries.service import SummaryService
 from docflow.verify import home_trust_anchors, verify_pdf
-from docflow.workflow.parts import Clock, Parts
+from docflow.config import Clock
+from docflow.workflow.services import build_services
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +105,7 @@ def chamber_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
 
 @pytest.fixture(scope="module")
 def service(chamber_home: Home) -> Iterator[SummaryService]:
-    parts = Parts(chamber_home, clock=Clock(PRODUCED))
+    parts = build_services(chamber_home, clock=Clock(PRODUCED))
     svc = SummaryService(parts)
     try:
         yield svc

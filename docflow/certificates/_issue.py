@@ -11,6 +11,7 @@ instances turn DOCX into PDF, other threads render and sign.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+
+import segno
 
 from docflow.atomic import write_bytes_atomic
 from docflow.certificates._data import ATTACHMENT_NAME, embedded_data
@@ -106,10 +109,6 @@ def _with_quiet_zone(image: Any, data: str) -> Any:
     the right of a 30 mm picture: the finder pattern lost a column and zbar could not read the
     printed page. A full quiet zone keeps the clipped strip white.
     """
-    import io
-
-    import segno
-
     out = io.BytesIO()
     segno.make(data, error="m", micro=False).save(out, kind="png", scale=8, border=4)
     return type(image)(png=out.getvalue(), width_mm=image.width_mm)

@@ -25,8 +25,10 @@ def _clock(_ctx: click.Context, _param: click.Parameter, value: str | None) -> C
 
 
 def today_option(
-    help: str = "Replay a past day (default: DOCFLOW_TODAY, else today).",
+    help: str = "Replay a past day (default: DOCFLOW_TODAY, else the real date).",
+    *,
+    dest: str = "clock",
 ) -> Callable[[F], F]:
-    """``--today YYYY-MM-DD``: the command receives ``clock`` (a ``Clock``), the only source of
+    """``--today YYYY-MM-DD``: the command receives ``dest`` (a ``Clock``), the only source of
     "today" for what it does."""
-    return click.option("--today", "clock", callback=_clock, metavar="YYYY-MM-DD", help=help)
+    return click.option("--today", dest, callback=_clock, metavar="YYYY-MM-DD", help=help)

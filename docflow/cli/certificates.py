@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +138,7 @@ def register(group: click.Group) -> None:
         from docflow.certificates import revoke as revoke_certificate
 
         try:
-            record = revoke_certificate(home, serial, reason=reason, at=datetime.now(UTC))
+            record = revoke_certificate(home, serial, reason=reason, at=Clock.from_env().now())
         except UnknownRecord:
             _fail(f"no archived certificate {serial}", 1)
             return

@@ -21,6 +21,7 @@ from typing import Any
 from docflow.archive import slugify
 from docflow.errors import DocflowError, NotEnrolled, UnknownRecord
 from docflow.ports import DocumentServices
+from docflow.render import Attachment, FieldSpec
 from docflow.summaries.chamber import ChamberSummary, chamber_summary, summary_csv
 from docflow.summaries.charts import collegium_charts
 from docflow.summaries.collegium import CollegiumSummary, collegium_summary
@@ -164,8 +165,6 @@ class SummaryService:
         attachments: Sequence[tuple[str, bytes, str, str]] = (),
         signed: bool = True,
     ) -> bytes:
-        from docflow.render import Attachment, FieldSpec
-
         files = [
             Attachment(
                 name=n,

@@ -25,7 +25,9 @@ from docflow.bodies._chambers import (
     resolve_body,
     unknown_chamber,
 )
+from docflow.bodies._enrol import enroll_office, home_rosters
 from docflow.bodies._membership import MEMBERSHIP_CODES, MembershipFinding, check_membership
+from docflow.bodies._migrate import MigrationReport, migrate_home
 from docflow.bodies._names import fold_name, same_name
 from docflow.bodies._offices import (
     BODY_ROLES,
@@ -48,6 +50,7 @@ __all__ = [
     "ChamberRegistry",
     "Holder",
     "MembershipFinding",
+    "MigrationReport",
     "Office",
     "OfficeRegistry",
     "certificate_fingerprint",
@@ -56,9 +59,12 @@ __all__ = [
     "check_membership",
     "check_office",
     "collegium_summary_signer",
+    "enroll_office",
     "fold_name",
     "holders_of",
+    "home_rosters",
     "issuer_allowed",
+    "migrate_home",
     "notice_signer",
     "report_countersigner",
     "resolve_body",

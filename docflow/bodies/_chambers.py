@@ -222,6 +222,9 @@ class ChamberRegistry:
                     "INSERT INTO chambers (id, kk, ru, en, created_at) VALUES (?, ?, ?, ?, ?)",
                     (chamber_id, kk, ru, en, created),
                 )
+            elif row["kk"] == row["ru"] and kk != ru:
+                # Made by the migration from one name found in the records: now both are known.
+                db.execute("UPDATE chambers SET kk = ?, ru = ? WHERE id = ?", (kk, ru, chamber_id))
             elif fold_name(row["kk"]) != fold_name(kk) or fold_name(row["ru"]) != fold_name(ru):
                 raise ChamberError(
                     f"chamber {chamber_id} is already registered as «{row['kk']}» / "

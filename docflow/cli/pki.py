@@ -44,21 +44,49 @@ def init_cmd(home: Home, port: int | None) -> None:
 @click.option("--name", required=True, help="Full name as it will appear in the certificate.")
 @click.option(
     "--role",
-    type=click.Choice(["consultant", "officer", "issuer", "chair"]),
+    type=click.Choice(["consultant", "officer", "issuer", "chair", "collegium_chair"]),
     default="consultant",
     show_default=True,
 )
+@click.option(
+    "--chamber",
+    default=None,
+    help="The chamber (id or name) the office is held in: required for officer, chair and "
+    "issuer; for a consultant, taken from the rosters when not given.",
+)
 @click.pass_obj
-def enroll_cmd(home: Home, iin: str, name: str, role: str) -> None:
-    """Issue a demo signing key (PKCS#12) for a person.
+def enroll_cmd(home: Home, iin: str, name: str, role: str, chamber: str | None) -> None:
+    """Issue a demo signing key (PKCS#12) for a person's office: one key per role and body.
 
     The passphrase is $DOCFLOW_KEY_PASSPHRASE or the file named by $DOCFLOW_KEY_PASSPHRASE_FILE;
     without either a generated one is stored beside the key (0600).
     """
-    from docflow.pki import Pki
+    from docflow.bodies import enroll_office
 
-    e = Pki(home).enroll(iin, name, role)
-    click.echo(f"enrolled {e.name} (IIN {e.iin}, {e.role}): {e.p12_path}")
+    e = enroll_office(home, iin=iin, name=name, role=role, chamber=chamber)
+    where = f", {e.body}" if e.body else ""
+    click.echo(f"enrolled {e.name} (IIN {e.iin}, {e.role}{where}): {e.p12_path}")
+
+
+@pki_group.command(name="offices")
+@click.option("--chamber", default=None, help="Only this body's offices (id or name).")
+@click.option("--all", "show_all", is_flag=True, help="Ended offices too.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def offices_cmd(home: Home, chamber: str | None, show_all: bool, as_json: bool) -> None:
+    """Who holds which office in which body, with which certificate."""
+    import json
+
+    from docflow.bodies import ChamberRegistry, OfficeRegistry
+
+    body = ChamberRegistry(home).resolve(chamber).id if chamber else None
+    offices = OfficeRegistry(home).offices(body=body, live=not show_all)
+    if as_json:
+        click.echo(json.dumps([o.to_json() for o in offices], ensure_ascii=False, indent=2))
+        return
+    for o in offices:
+        ended = f"  ended {o.ended_at:%Y-%m-%d}" if o.ended_at else ""
+        click.echo(f"{o.body or '-':<14} {o.role:<16} {o.iin}  {o.name}{ended}")
 
 
 @pki_group.command(name="revoke")

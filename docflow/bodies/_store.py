@@ -44,7 +44,7 @@ CREATE INDEX IF NOT EXISTS offices_body ON offices (body, role);
 CREATE INDEX IF NOT EXISTS offices_iin ON offices (iin, role);
 CREATE TABLE IF NOT EXISTS record_chambers (
     record_id   TEXT PRIMARY KEY,
-    chamber_id  TEXT NOT NULL REFERENCES chambers (id),
+    chamber_id  TEXT NOT NULL,  -- a chamber id, or collegium
     source_name TEXT,
     linked_at   TEXT NOT NULL
 );

@@ -25,7 +25,6 @@ from docflow.bodies._chambers import (
     resolve_body,
     unknown_chamber,
 )
-from docflow.bodies._enrol import enroll_office, home_rosters
 from docflow.bodies._membership import MEMBERSHIP_CODES, MembershipFinding, check_membership
 from docflow.bodies._migrate import MigrationReport, migrate_home
 from docflow.bodies._names import fold_name, same_name
@@ -38,6 +37,7 @@ from docflow.bodies._offices import (
     certificate_fingerprint,
     check_office,
 )
+from docflow.bodies._services import admit_filer, enroll_office, home_rosters
 
 __all__ = [
     "BODY_ROLES",
@@ -53,6 +53,7 @@ __all__ = [
     "MigrationReport",
     "Office",
     "OfficeRegistry",
+    "admit_filer",
     "certificate_fingerprint",
     "chamber_summary_signer",
     "check_body_id",

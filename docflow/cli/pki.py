@@ -98,12 +98,13 @@ def offices_cmd(home: Home, chamber: str | None, show_all: bool, as_json: bool) 
     help="RFC 5280 reason, e.g. key_compromise, superseded, cessation_of_operation.",
 )
 @click.option("--at", "at", default=None, help="Revocation time (ISO 8601); default now.")
+@click.option("--role", default=None, help="Only the key of this office (default: all keys).")
 @click.pass_obj
-def revoke_cmd(home: Home, iin: str, reason: str, at: str | None) -> None:
-    """Revoke a person's certificates (CRL and OCSP reflect it at once)."""
+def revoke_cmd(home: Home, iin: str, reason: str, at: str | None, role: str | None) -> None:
+    """Revoke a person's certificates (CRL and OCSP reflect it at once); the offices end."""
     from docflow.pki import Pki
 
-    for e in Pki(home).revoke(iin, reason, _parse_time(at)):
+    for e in Pki(home).revoke(iin, reason, _parse_time(at), role=role):
         click.echo(f"revoked {e.name} (IIN {e.iin}, {e.role}) serial {e.serial:x}")
 
 
@@ -125,7 +126,8 @@ def serve_cmd(home: Home) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--field", required=True, help="The empty signature field to fill.")
 @click.option("--iin", default=None, help="Signer's IIN (default: the officer for --role officer).")
-@click.option("--role", default=None, help="Pick the signer by role instead of IIN.")
+@click.option("--role", default=None, help="The capacity to sign in (the key of that office).")
+@click.option("--chamber", default=None, help="The body of the office (chamber id).")
 @click.option("--locale", type=click.Choice(["kk", "ru"]), default="kk", show_default=True)
 @click.option("--lock", is_flag=True, help="Final signature: lock the document.")
 @click.option("--lta", is_flag=True, help="Add DSS and a document timestamp (PAdES B-LTA).")
@@ -137,6 +139,7 @@ def sign_cmd(
     field: str,
     iin: str | None,
     role: str | None,
+    chamber: str | None,
     locale: str,
     lock: bool,
     lta: bool,
@@ -153,7 +156,7 @@ def sign_cmd(
     if iin is None and role is None:
         raise click.UsageError("give --iin or --role")
     pki = Pki(home)
-    signer = pki.signer_for(iin=iin, role=role)
+    signer = pki.signer_for(iin=iin, role=role, chamber=chamber)
     spec = SignSpec(field=field, locale=locale, lock=lock, lta=lta)
     tsa_url = home.settings().tsa_url
     try:

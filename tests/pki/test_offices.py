@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from docflow.bodies import ChamberRegistry, OfficeRegistry, enroll_office
 from docflow.cli import main
 from docflow.config import Home
-from docflow.errors import NotEnrolled, PkiError, UnknownChamber
+from docflow.errors import AuthorityRefused, NotEnrolled, PkiError, UnknownChamber
 from docflow.iin import check_digit
 from docflow.pki import DEMO_OFFICER_IIN, Pki, subject_office
 from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, make_test_pki
@@ -168,3 +168,53 @@ def test_offices_of_a_home_enrolled_before_offices_are_synced(world: Pki, home: 
     world.assign_body(officer.serial, "karaganda")
     assert OfficeRegistry(home).role_of(_asn1(officer)) == ("officer", "karaganda")
     assert [e.serial for e in world.officers_of("karaganda")] == [officer.serial]
+
+
+def test_r4_6_rules_of_authority_over_real_enrolments(world: Pki, home: Home) -> None:
+    from docflow.bodies import notice_signer, report_countersigner
+
+    kar = enroll_office(home, iin=iin(20), name="Офицер К", role="officer", chamber="karaganda")
+    alm = enroll_office(home, iin=iin(21), name="Офицер А", role="officer", chamber="almaty")
+    chair = enroll_office(home, iin=iin(22), name="Председатель К", role="chair",
+                          chamber="karaganda")  # fmt: skip
+    enroll_office(home, iin=iin(22), name="Председатель К", role="consultant", chamber="karaganda")
+    live = world.live_enrolments()
+    for chamber, officer in (("karaganda", kar), ("almaty", alm)):
+        chosen = report_countersigner(chamber, live)
+        assert chosen.serial == officer.serial
+        signer = world.signer_for(chosen.iin, "officer", chamber=chamber)
+        assert signer.certificate.serial_number == officer.serial
+    # The chair's own consultant key signs his report; a notice to him is not his to sign.
+    assert world.signer_for(chair.iin, "consultant").role == "consultant"
+    with pytest.raises(AuthorityRefused, match="never signed by the member himself"):
+        notice_signer(chair.iin, "karaganda", live)
+    # The same rules over the recorded offices (what verify and a new process see).
+    offices = OfficeRegistry(home).offices()
+    assert report_countersigner("almaty", offices).iin == alm.iin
+
+
+def test_impostor_report_is_rejected_naming_the_mismatch(world: Pki, home: Home) -> None:
+    from docflow.bodies import admit_filer
+
+    roster = Roster(KARAGANDA_KK, (Member(CONSULTANT_NAME, CONSULTANT_IIN, date(2019, 3, 1)),))
+    with SummaryStore(home) as store:
+        store.save_roster(roster, source="test", imported_at="2026-02-01T00:00:00")
+    # A real consultant's IIN under another person's name, filed in the Russian name.
+    body, findings = admit_filer(
+        home, iin=CONSULTANT_IIN, full_name="Петрова Мария Ивановна", chamber=KARAGANDA_RU,
+        certificate_name=world.find(iin=CONSULTANT_IIN, role="consultant").name,
+    )  # fmt: skip
+    assert body.id == "karaganda"
+    assert [f.code for f in findings] == ["certificate_name_mismatch", "name_mismatch"]
+    assert all(f.decision == "reject" for f in findings)
+    assert CONSULTANT_NAME in findings[1].ru and "Петрова Мария Ивановна" in findings[1].ru
+    # The genuine filer, in the other language's chamber name: nothing to say.
+    assert admit_filer(
+        home, iin=CONSULTANT_IIN, full_name=CONSULTANT_NAME, chamber=KARAGANDA_KK,
+        certificate_name=CONSULTANT_NAME,
+    ) == (body, [])  # fmt: skip
+    # Almaty has no roster: the officer reviews.
+    _, review = admit_filer(home, iin=CONSULTANT_IIN, full_name=CONSULTANT_NAME, chamber="almaty")
+    assert [f.decision for f in review] == ["review"]
+    with pytest.raises(UnknownChamber):
+        admit_filer(home, iin=CONSULTANT_IIN, full_name=CONSULTANT_NAME, chamber="Атырау")

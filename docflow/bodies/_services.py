@@ -1,13 +1,15 @@
-"""Enrolling a person into an office: the chamber named loosely is resolved to its id, a
-consultant's chamber is found in the rosters when not given, then the PKI issues the key and
-records the office (``Pki.enroll``)."""
+"""The bodies' services over a home: enrolling a person into an office (the chamber named
+loosely resolved to its id, a consultant's chamber found in the rosters, then ``Pki.enroll``
+issues the key and records the office), the rosters keyed by chamber id, and admitting the
+filer of a report (chamber resolved, membership checked against the roster)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from docflow.bodies._chambers import ChamberRegistry
+from docflow.bodies._chambers import Body, ChamberRegistry
+from docflow.bodies._membership import MembershipFinding, check_membership
 from docflow.bodies._names import same_name
 from docflow.bodies._offices import BODY_ROLES, CHAMBER_ROLES, check_office
 from docflow.config import Home
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from docflow.pki import Enrolment
     from docflow.summaries.roster import Roster
 
-__all__ = ["enroll_office", "home_rosters"]
+__all__ = ["admit_filer", "enroll_office", "home_rosters"]
 
 
 def home_rosters(home: Home, registry: ChamberRegistry | None = None) -> dict[str, Roster]:
@@ -82,3 +84,22 @@ def enroll_office(
                 f"IIN {iin} is «{member.full_name}» on the roster of {body}, not «{name}»"
             )
     return Pki(home).enroll(iin, name, role, chamber=body, now=now)
+
+
+def admit_filer(
+    home: Home,
+    *,
+    iin: str,
+    full_name: str,
+    chamber: str,
+    certificate_name: str | None = None,
+) -> tuple[Body, list[MembershipFinding]]:
+    """The chamber a report names (by id or any name) and the membership findings on its
+    filer: ``UnknownChamber`` (a ``SubmissionInvalid``) for a chamber nobody registered; a
+    finding with ``decision == "reject"`` rejects the report, ``"review"`` sends it to the
+    officer. ``certificate_name``: the common name of the key that will sign as consultant."""
+    registry = ChamberRegistry(home)
+    body = registry.resolve_chamber(chamber)
+    roster = home_rosters(home, registry).get(body.id)
+    findings = check_membership(iin, full_name, body.id, roster, certificate_name=certificate_name)
+    return body, findings

@@ -9,6 +9,8 @@ what. All state is in ``.docflow/bodies.sqlite``; the archive is never rewritten
 
 from docflow.bodies._authority import (
     Holder,
+    capacity_mismatch,
+    certificate_issuer,
     chamber_summary_signer,
     collegium_summary_signer,
     holders_of,
@@ -54,7 +56,9 @@ __all__ = [
     "Office",
     "OfficeRegistry",
     "admit_filer",
+    "capacity_mismatch",
     "certificate_fingerprint",
+    "certificate_issuer",
     "chamber_summary_signer",
     "check_body_id",
     "check_membership",

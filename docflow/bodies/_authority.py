@@ -22,6 +22,8 @@ from docflow.errors import AuthorityRefused
 
 __all__ = [
     "Holder",
+    "capacity_mismatch",
+    "certificate_issuer",
     "chamber_summary_signer",
     "collegium_summary_signer",
     "holders_of",
@@ -148,6 +150,57 @@ def notice_signer(
     if not chairs:
         raise _nobody("chair", member_chamber_id)
     return _pick(chairs, preferred_iin, "chair", member_chamber_id)
+
+
+def certificate_issuer(iin: str, chamber_id: str, holders: Iterable[H]) -> H:
+    """The issuer a certificate batch names by IIN, if enrolled as an issuer of the organising
+    chamber; otherwise the batch is refused (code ``not_issuer``)."""
+    issuers = [h for h in holders_of(holders, "issuer", chamber_id) if h.iin == iin]
+    if not issuers:
+        raise AuthorityRefused(
+            "not_issuer",
+            f"ЖСН {iin} «{chamber_id}» палатасының сертификат берушісі ретінде тіркелмеген / "
+            f"ИИН {iin} не зарегистрирован как выдающий сертификаты палаты «{chamber_id}» / "
+            f"IIN {iin} is not enrolled as a certificate issuer of chamber «{chamber_id}» "
+            f"(`docflow pki enroll --role issuer --chamber {chamber_id}`)",
+        )
+    return issuers[-1]
+
+
+def capacity_mismatch(
+    field_role: str,
+    office: tuple[str, str | None] | None,
+    *,
+    expected_body: str | None = None,
+) -> str | None:
+    """Why a signature in the field of ``field_role`` was made in the wrong capacity, or
+    ``None`` when it was not. ``office`` is (role, body) of the signing certificate, from
+    ``OfficeRegistry.role_of`` (else the certificate's own claim, ``pki.subject_office``);
+    ``expected_body``: the chamber (or ``collegium``) the document belongs to, when known.
+
+    For ``verify``: a consultant's field signed with a chair's key is INVALID with this reason.
+    """
+    if office is None or office[0] is None:
+        return (
+            f"«{field_role}» өрісіне қол қойған кілттің лауазымы белгісіз / "
+            f"полномочие ключа, подписавшего поле «{field_role}», неизвестно / "
+            f"the key that signed the «{field_role}» field holds no known office"
+        )
+    role, body = office
+    if role != field_role:
+        return (
+            f"«{field_role}» өрісіне «{role}» кілтімен қол қойылған / "
+            f"поле «{field_role}» подписано ключом «{role}» / "
+            f"the «{field_role}» field was signed with a «{role}» key"
+        )
+    if expected_body is not None and body is not None and body != expected_body:
+        return (
+            f"«{field_role}» өрісіне «{body}» органының кілтімен қол қойылған, "
+            f"«{expected_body}» емес / "
+            f"поле «{field_role}» подписано ключом органа «{body}», а не «{expected_body}» / "
+            f"the «{field_role}» field was signed with a key of «{body}», not «{expected_body}»"
+        )
+    return None
 
 
 def issuer_allowed(iin: str, chamber_id: str, holders: Iterable[Holder]) -> bool:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from docflow.bodies import (
+    capacity_mismatch,
+    certificate_issuer,
     chamber_summary_signer,
     collegium_summary_signer,
     issuer_allowed,
@@ -107,3 +109,22 @@ def test_certificates_issuer_must_be_enrolled_for_the_organising_chamber() -> No
     assert issuer_allowed(KAR_ISSUER.iin, "karaganda", ALL)
     assert not issuer_allowed(KAR_ISSUER.iin, "almaty", ALL)
     assert not issuer_allowed(KAR_CHAIR.iin, "karaganda", ALL)  # a chair is not an issuer
+
+
+def test_a_batch_naming_an_issuer_not_enrolled_for_the_chamber_is_refused() -> None:
+    assert certificate_issuer(KAR_ISSUER.iin, "karaganda", ALL) == KAR_ISSUER
+    with pytest.raises(AuthorityRefused) as caught:
+        certificate_issuer(KAR_ISSUER.iin, "almaty", ALL)  # Petrov of Karaganda, Almaty's batch
+    assert caught.value.code == "not_issuer"
+    assert "--role issuer --chamber almaty" in str(caught.value)
+
+
+def test_a_consultant_field_signed_with_a_chair_key_is_the_wrong_capacity() -> None:
+    reason = capacity_mismatch("consultant", ("chair", "karaganda"))
+    assert reason is not None and "signed with a «chair» key" in reason
+    assert "подписано ключом «chair»" in reason
+    assert capacity_mismatch("consultant", ("consultant", "karaganda")) is None
+    assert capacity_mismatch("consultant", ("consultant", None)) is None
+    assert capacity_mismatch("officer", None) is not None  # a key of no known office
+    wrong_chamber = capacity_mismatch("officer", ("officer", "almaty"), expected_body="karaganda")
+    assert wrong_chamber is not None and "not «karaganda»" in wrong_chamber

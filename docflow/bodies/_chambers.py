@@ -161,22 +161,47 @@ class ChamberRegistry:
         return [*self.chambers(), COLLEGIUM]
 
     def get(self, body_id: str) -> Body | None:
-        return next((b for b in self.bodies() if b.id == body_id), None)
+        if body_id == COLLEGIUM_ID:
+            return COLLEGIUM
+        with connect(self.path) as db:
+            row = db.execute("SELECT * FROM chambers WHERE id = ?", (body_id,)).fetchone()
+            if row is None:
+                return None
+            aliases = tuple(
+                r[0]
+                for r in db.execute(
+                    "SELECT name FROM chamber_names WHERE chamber_id = ? AND kind = 'alias' "
+                    "ORDER BY rowid",
+                    (body_id,),
+                )
+            )
+        return Body(row["id"], row["kk"], row["ru"], row["en"], aliases)
+
+    def find(self, text: str) -> Body | None:
+        """The chamber or the Collegium named by ``text`` (id or any name), or ``None``."""
+        if resolve_body(text, [COLLEGIUM]) is not None:
+            return COLLEGIUM
+        wanted = text.strip().casefold()
+        with connect(self.path) as db:
+            row = db.execute(
+                "SELECT id FROM chambers WHERE id = ? UNION ALL "
+                "SELECT chamber_id FROM chamber_names WHERE fold = ?",
+                (wanted, fold_name(text)),
+            ).fetchone()
+        return self.get(row[0]) if row else None
 
     def resolve(self, text: str) -> Body:
         """The chamber or the Collegium named by ``text``; ``UnknownChamber`` otherwise."""
-        chambers = self.chambers()
-        body = resolve_body(text, [*chambers, COLLEGIUM])
+        body = self.find(text)
         if body is None:
-            raise unknown_chamber(text, chambers)
+            raise unknown_chamber(text, self.chambers())
         return body
 
     def resolve_chamber(self, text: str) -> Body:
         """The chamber named by ``text`` (a report's chamber): the Collegium is refused too."""
-        chambers = self.chambers()
-        body = resolve_body(text, [*chambers, COLLEGIUM])
+        body = self.find(text)
         if body is None or body.kind != "chamber":
-            raise unknown_chamber(text, chambers, collegium=body is not None)
+            raise unknown_chamber(text, self.chambers(), collegium=body is not None)
         return body
 
     def display_name(self, body_id: str, locale: str) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from docflow.pki import Enrolment
     from docflow.summaries.roster import Roster
 
-__all__ = ["admit_filer", "enroll_office", "home_rosters"]
+__all__ = ["admit_filer", "enroll_office", "home_rosters", "roster_of"]
 
 
 def home_rosters(home: Home, registry: ChamberRegistry | None = None) -> dict[str, Roster]:
@@ -40,6 +40,20 @@ def home_rosters(home: Home, registry: ChamberRegistry | None = None) -> dict[st
     with SummaryStore(home) as store:
         rosters = [r for r in (store.roster(c) for c in store.chambers()) if r is not None]
     return rosters_by_chamber(rosters, resolve)
+
+
+def roster_of(home: Home, body: Body) -> Roster | None:
+    """The chamber's imported roster, stored under its id or any of its names."""
+    if not (home.state / "summaries.sqlite").exists():
+        return None
+    from docflow.summaries.store import SummaryStore
+
+    with SummaryStore(home) as store:
+        for key in (body.id, *body.names):
+            roster = store.roster(key)
+            if roster is not None:
+                return roster.with_chamber_id(body.id)
+    return None
 
 
 def enroll_office(
@@ -100,6 +114,6 @@ def admit_filer(
     officer. ``certificate_name``: the common name of the key that will sign as consultant."""
     registry = ChamberRegistry(home)
     body = registry.resolve_chamber(chamber)
-    roster = home_rosters(home, registry).get(body.id)
+    roster = roster_of(home, body)
     findings = check_membership(iin, full_name, body.id, roster, certificate_name=certificate_name)
     return body, findings

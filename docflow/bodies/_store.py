@@ -56,18 +56,26 @@ def bodies_db_path(home: Home | Path | str) -> Path:
     return root / ".docflow" / "bodies.sqlite"
 
 
+#: Databases this process has already made (WAL mode and schema are set once per file).
+_ready: set[Path] = set()
+
+
 @contextmanager
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
     """One short-lived connection (CLI commands and workers each open their own), committed
     when the block ends without an error."""
-    with opening(path):
+    if path in _ready and path.exists():
         db = sqlite3.connect(path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-        except BaseException:
-            db.close()
-            raise
+    else:
+        with opening(path):
+            db = sqlite3.connect(path, timeout=30)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+            except BaseException:
+                db.close()
+                raise
+        _ready.add(path)
     db.row_factory = sqlite3.Row
     try:
         with db:

@@ -2,7 +2,8 @@
 
 Layout (all private keys in PKCS#12 with a passphrase, files 0600)::
 
-    certs/pki.json              registry: service URL, every issued certificate, revocations
+    certs/pki.json              registry: service URL, every issued certificate (with its role and
+                                body), revocations
     certs/pki-passphrase        the demo CA/service keys' passphrase (0600)
     certs/root-ca.pem|.p12      root CA (self-signed)
     certs/issuing-ca.pem|.p12   issuing CA (signs people, TSA, OCSP responder)
@@ -286,7 +287,7 @@ class Pki:
                     passphrase_path=(self.certs / p["passphrase"]) if p.get("passphrase") else None,
                     revoked_at=datetime.fromisoformat(revoked["at"]) if revoked else None,
                     revocation_reason=revoked["reason"] if revoked else None,
-                    body=p.get("chamber"),
+                    body=p.get("body"),
                 )
             )
         return out
@@ -352,7 +353,7 @@ class Pki:
                     "passphrase": pass_rel,
                     "issued": now.isoformat(),
                     "revoked": None,
-                    "chamber": body,
+                    "body": body,
                 }
             )
         self.offices.record(
@@ -389,9 +390,9 @@ class Pki:
             entry = next((p for p in reg["people"] if int(p["serial"]) == serial), None)
             if entry is None:
                 raise NotEnrolled(f"no certificate with serial {serial:x}")
-            if entry.get("chamber") not in (None, body):
-                raise PkiError(f"certificate {serial:x} is already of {entry['chamber']}")
-            entry["chamber"] = check_office(entry["role"], body)
+            if entry.get("body") not in (None, body):
+                raise PkiError(f"certificate {serial:x} is already of {entry['body']}")
+            entry["body"] = check_office(entry["role"], body)
         self.offices.assign_body(serial, body)
         return next(e for e in self.enrolments() if e.serial == serial)
 

@@ -323,9 +323,12 @@ class Pki:
         body = check_office(role, chamber)
         if not name.strip():
             raise PkiError("a name is required")
-        for e in self.enrolments():
-            if e.iin == iin and e.role == role and e.body == body and e.revoked_at is None:
+        for e in self.live_enrolments():
+            if e.iin == iin and e.role == role and e.body == body:
                 return e
+            if e.iin == iin and e.role == role == "consultant" and e.body is None and body:
+                # A consultant's key made before his chamber was known: now it is.
+                return self.assign_body(e.serial, body)
         now = now or datetime.now(UTC)
         ca = self._load_issuer("issuing-ca")
         key = _x509.new_key(2048)

@@ -218,3 +218,14 @@ def test_impostor_report_is_rejected_naming_the_mismatch(world: Pki, home: Home)
     assert [f.decision for f in review] == ["review"]
     with pytest.raises(UnknownChamber):
         admit_filer(home, iin=CONSULTANT_IIN, full_name=CONSULTANT_NAME, chamber="Атырау")
+
+
+def test_a_consultant_key_made_before_the_chamber_was_known_gets_the_chamber(
+    world: Pki, home: Home
+) -> None:
+    before = world.find(iin=CONSULTANT_IIN, role="consultant")
+    assert before.body is None
+    after = enroll_office(home, iin=CONSULTANT_IIN, name=CONSULTANT_NAME, role="consultant",
+                          chamber="almaty")  # fmt: skip
+    assert after.serial == before.serial and after.body == "almaty"
+    assert OfficeRegistry(home).offices(iin=CONSULTANT_IIN)[0].body == "almaty"

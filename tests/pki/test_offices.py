@@ -102,7 +102,7 @@ def test_enrol_with_chamber_writes_the_office_and_the_subject(world: Pki, home: 
     assert listed.exit_code == 0 and "Петров Пётр" in listed.output
 
 
-def test_role_of_an_unknown_certificate_is_none(world: Pki, home: Home, tmp_path: object) -> None:
+def test_role_of_an_unknown_certificate_is_none(world: Pki, home: Home) -> None:
     other = make_test_pki(home.root.parent / "other-home")
     stranger = _asn1(other.find(role="officer"))
     assert OfficeRegistry(home).role_of(stranger) is None

@@ -22,21 +22,28 @@ from docflow.rules import CpdVerdict
 
 __all__ = ["EXIT_CODES", "register", "run_check"]
 
-EXIT_CODES = {"compliant": 0, "exempt": 0, "non_compliant": 1, "needs_review": 1, "invalid": 2}
+EXIT_CODES = {
+    "compliant": 0, "exempt": 0, "valid": 0, "non_compliant": 1, "needs_review": 1, "invalid": 2,
+}  # fmt: skip
 
 
 def run_check(path: Path, *, today: date) -> tuple[int, dict[str, Any], CpdVerdict | None]:
     """The exit code, the ``--json`` document and the verdict (None unless a valid report)."""
+    kinds = KindRegistry.load()
     try:
-        loaded = load_submission(path, today=today)
+        loaded = load_submission(path, today=today, models=kinds.inbox_models())
     except SubmissionInvalid as exc:
         doc = {"verdict": "invalid", "problems": [p.to_json() for p in exc.problems]}
         return EXIT_CODES["invalid"], doc, None
     from docflow.workflow.flow import judge  # heavy (the flow's services): not at start-up
 
     model = loaded.model
-    kind = KindRegistry.load().find(model.kind)
+    kind = kinds.find(model.kind)
     verdict = judge(kind, loaded, today=today) if kind is not None else None
+    if verdict is not None and not isinstance(verdict, CpdVerdict):
+        # A kind's own verdict (the roadmap's): ``verdict`` is valid or non_compliant.
+        doc = verdict.to_json()
+        return EXIT_CODES.get(doc["verdict"], 1), doc, None
     if not isinstance(verdict, CpdVerdict):
         # Certificates and rosters have no points to judge: a readable input is all check says.
         return 0, {"verdict": "valid", "kind": model.kind}, None
@@ -51,6 +58,14 @@ def _human(doc: dict[str, Any], verdict: CpdVerdict | None, source: str) -> str:
             if p.get("expected"):
                 line += f" (expected {p['expected']})"
             lines.append(line)
+        return "\n".join(lines)
+    if verdict is None and "findings" in doc:
+        # A kind's own verdict: its findings (Kazakh / Russian / English), one a line.
+        late = ", LATE" if doc.get("late") else ""
+        lines = [f"{source}: {doc['verdict'].upper()} {doc['kind']}{late}"]
+        for f in doc["findings"]:
+            where = f" {f['field']}:" if f.get("field") else ""
+            lines.append(f"  {f['clause']} [{f['severity']}]{where} {f['message']}")
         return "\n".join(lines)
     if verdict is None:
         return f"{source}: valid {doc['kind']} submission"

@@ -81,8 +81,11 @@ class LoadedSubmission:
 # --------------------------------------------------------------------------- entry points
 
 
-def load_submission(path: Path, *, today: date) -> LoadedSubmission:
-    """Read the file at ``path``; evidence of a plain JSON/YAML file is looked up beside it."""
+def load_submission(
+    path: Path, *, today: date, models: Mapping[str, type[BaseModel]] | None = None
+) -> LoadedSubmission:
+    """Read the file at ``path``; evidence of a plain JSON/YAML file is looked up beside it.
+    ``models``: as for ``load_submission_bytes`` (default: the built-in kinds)."""
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
@@ -94,7 +97,9 @@ def load_submission(path: Path, *, today: date) -> LoadedSubmission:
         raise SubmissionInvalid(
             [Problem(path.name, f"the file cannot be read: {exc.strerror or exc}")]
         ) from None
-    return load_submission_bytes(path.name, raw, base_dir=path.parent, today=today)
+    return load_submission_bytes(
+        path.name, raw, base_dir=path.parent, today=today, models=models
+    )
 
 
 def load_submission_bytes(
@@ -442,6 +447,11 @@ def _evidence_paths(model: Submission) -> Iterable[str]:
     if isinstance(model, CpdReport):
         for activity in model.activities:
             yield from activity.evidence
+        return
+    # A kind added through the registry names its files itself (a roadmap package's materials).
+    paths = getattr(model, "evidence_paths", None)
+    if callable(paths):
+        yield from paths()
 
 
 # --------------------------------------------------------------------------- validation

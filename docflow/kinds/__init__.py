@@ -109,6 +109,9 @@ class DocumentKind:
     per: str | None = None
     #: Whether files of this kind are taken from the inbox (a remarks letter is not).
     inbox: bool = True
+    #: ``module:OBJECT``, the kind's ``KindHooks`` (context, attachments, record) when its
+    #: documents say more than the model's fields; None: the defaults or ``workflow/build.py``.
+    hooks: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def template(self, purpose: str, locale: str) -> str:
@@ -160,6 +163,11 @@ def _dig(data: Any, path: str) -> Any:
     return data
 
 
+def import_ref(ref: str) -> Any:
+    """The object a ``module:attribute`` reference of a kind's TOML names."""
+    return _import(ref)
+
+
 def dig(data: Any, path: str) -> Any:
     """The value at a dotted ``path`` of a mapping or model (``consultant.iin``)."""
     return _dig(data, path)
@@ -194,7 +202,7 @@ def _parse_signing(name: str, raw: dict[str, Any]) -> SigningSpec:
 
 _KEYS = {
     "name", "record_kind", "title", "model", "templates", "signing", "stages", "rules",
-    "series", "numbering", "per", "inbox",
+    "series", "numbering", "per", "inbox", "hooks",
 }  # fmt: skip
 
 
@@ -222,6 +230,7 @@ def load_kind_file(path: Path) -> DocumentKind:
             numbering=str(raw.get("numbering", "{kind}-{sha12}")),
             per=raw.get("per"),
             inbox=bool(raw.get("inbox", True)),
+            hooks=raw.get("hooks"),
             raw=raw,
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
@@ -290,6 +299,7 @@ __all__ = [
     "SignerSpec",
     "SigningSpec",
     "dig",
+    "import_ref",
     "kind_names",
     "load_kind",
     "load_kind_file",

@@ -3,17 +3,19 @@ files, archive record) and their two own stages, named in their TOML files:
 
 * ``docflow.roadmap.flow:gate`` (after ``judge``): an input with an error finding is rejected
   with every finding, as an invalid report is, before anything is signed;
-* ``docflow.roadmap.flow:tally`` (a collegium decision, after its chair's signature): counts
-  the support with this decision (``docflow.roadmap.support``) and, the moment
+* ``docflow.roadmap.flow:tally`` (a collegium decision's last stage, after its chair's
+  signature): archives it, counts the support (``docflow.roadmap.support``) and, the moment
   ceil(2/3 · N) collegia support, makes the signed support-confirmation document (its own
   item of kind ``roadmap-support-confirmation``, as a returned report makes its remarks).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +30,7 @@ from docflow.render import Attachment, format_date
 from docflow.render.service import report_attachments
 from docflow.roadmap.directions import load_roadmap, quarter_end
 from docflow.roadmap.models import (
+    Person,
     RoadmapConsolidated,
     RoadmapDecision,
     RoadmapPackage,
@@ -38,12 +41,12 @@ from docflow.roadmap.models import (
     SupportEntry,
 )
 from docflow.roadmap.rules import RoadmapVerdict, judge_roadmap
-from docflow.roadmap.support import SupportDecision, signature_offices, support_state
+from docflow.roadmap.support import SupportTally, signature_offices, support_state
 from docflow.roadmap.workdays import calendar_source
 from docflow.workflow.flow import KindHooks, StageResult, WorkItem, rejected, run_stages
 from docflow.workflow.runner import Outcome
 from docflow.workflow.services import Services
-from docflow.workflow.stages import DEFAULT_HOOKS
+from docflow.workflow.stages import DEFAULT_HOOKS, Archive
 
 __all__ = ["HOOKS", "Gate", "Tally", "gate", "register_bodies", "tally"]
 
@@ -264,7 +267,10 @@ def gate(kind: DocumentKind, table: Any) -> Gate:
 
 @dataclass(frozen=True)
 class Tally:
-    """After a collegium's decision is signed: count the support, confirm at the quorum."""
+    """A collegium decision's last stage: archive it, count the support from the archive and,
+    the moment the quorum is reached, make the signed confirmation. Archiving and counting
+    hold one lock across worker processes, so two decisions filed at once are counted one
+    after the other: the quorum is seen exactly once, by the decision that completes it."""
 
     confirmation: DocumentKind
     table: Any
@@ -275,32 +281,14 @@ class Tally:
     def run(self, item: WorkItem, services: Services) -> StageResult:
         model = item.model
         assert isinstance(model, RoadmapSupport)
-        offices = signature_offices(item.last_product().read_bytes(), OfficeRegistry(services.home))
-        this = SupportDecision(
-            record="(this)",
-            collegium=model.collegium,
-            position=model.position,
-            decided_on=model.decided_on,
-            decision_no=model.decision_no,
-            signer_name=model.chair.full_name,
-            signed_as=offices.get("chair"),
-        )
-        state = support_state(services.archive, services.home, model.direction, extra=[this])
-        counted = any(d.record == "(this)" for d in (*state.supporting, *state.against))
-        facts: dict[str, Any] = {
-            "counted": counted,
-            "not_counted_reason": next(
-                (why for d, why in state.ignored if d.record == "(this)"), None
-            ),
-            "support": {"count": state.count, "total": state.total, "needed": state.needed,
-                        "confirmed": state.confirmed},
-        }  # fmt: skip
-        item.facts["roadmap"] = facts
-        if state.confirmed and not _confirmed_already(services, model.direction):
-            facts["confirmation"] = self._confirm(item, services, state)
-        return None
+        with _tally_lock(services.home):
+            outcome = Archive(HOOKS).run(item, services)
+            state = support_state(services.archive, services.home, model.direction)
+            if state.confirmed and not _confirmed_already(services, model.direction):
+                self._confirm(item, services, state)
+        return outcome
 
-    def _confirm(self, item: WorkItem, services: Services, state: Any) -> str:
+    def _confirm(self, item: WorkItem, services: Services, state: SupportTally) -> str:
         model = item.model
         assert isinstance(model, RoadmapSupport)
         roadmap = load_roadmap()
@@ -315,7 +303,7 @@ class Tally:
                     decision_no=decision.decision_no,
                     decided_on=decision.decided_on,
                     chair=decision.signer_name,
-                    record=item.token if decision.record == "(this)" else decision.record,
+                    record=decision.record,
                     late=decision.late,
                 )
             )
@@ -327,7 +315,7 @@ class Tally:
             total=state.total,
             needed=state.needed,
             supporting=entries,
-            chair={"full_name": chair.name, "iin": chair.iin},  # type: ignore[arg-type]
+            chair=Person(full_name=chair.name, iin=chair.iin),
         )
         data = confirmation.model_dump(mode="json")
         raw = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
@@ -338,15 +326,27 @@ class Tally:
             data=data,
             model=confirmation,  # type: ignore[arg-type]
         )
-        letter = WorkItem(
+        made = WorkItem(
             entry=item.entry, workdir=item.workdir, kind=self.confirmation, loaded=loaded,
             prefix="confirmation-",
         )  # fmt: skip
-        letter.verdict = judge_roadmap(confirmation, today=services.clock.today())
-        result = run_stages(self.table.stages_of(self.confirmation), letter, services)
+        made.verdict = judge_roadmap(confirmation, today=services.clock.today())
+        result = run_stages(self.table.stages_of(self.confirmation), made, services)
         if not isinstance(result, Outcome) or result.record is None:
             raise RuntimeError("the support confirmation's stages ended without a record")
         return result.record
+
+
+@contextmanager
+def _tally_lock(home: Home) -> Iterator[None]:
+    path = home.root / ".docflow" / "roadmap-tally.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _confirmed_already(services: Services, direction: str) -> bool:

@@ -333,7 +333,7 @@ def build_confirmation(locale: str) -> Doc:
     _para(doc, w["confirmed"], after=8)
     _loop_table(doc, w["conf_cols"], "r in rows",
                 ["{{ r.n }}", "{{ r.name }}", "{{ r.decision }}", "{{ r.chair }}", "{{ r.late }}"],
-                [10, 60, 40, 40, 15])  # fmt: skip
+                [10, 55, 38, 40, 22])  # fmt: skip
     _para(doc, w["letter_quorum"], italic=True, size=10, after=8)
     _signer(doc, c["chair"], "{{ chair.full_name }}", "SigChair")
     _para(doc, c["rule"], italic=True, size=9, before=10)

@@ -177,7 +177,7 @@ WORDS = {
         "late_report": "Отчёт представлен после окончания квартала (с опозданием).",
         "submitted": "Дата представления: {{ submitted_text }}",
         "x_cols": ["Направление", "Подготовлено документов", "Внешние консультации",
-                   "Согласованные позиции", "Рассмотрено уполномоченными органами"],
+                   "Согласовано позиций", "Рассмотрено уполномочен­ными органами"],
         "x_share": "Доля проектов, рассмотренных уполномоченными органами: {{ considered_share }}",
     },
 }  # fmt: skip
@@ -194,7 +194,13 @@ def _head(doc: Doc, locale: str, *, direction: bool = True) -> None:
 
 
 def _loop_table(
-    doc: Doc, headers: Sequence[str], loop: str, cells: Sequence[str], widths: Sequence[float]
+    doc: Doc,
+    headers: Sequence[str],
+    loop: str,
+    cells: Sequence[str],
+    widths: Sequence[float],
+    *,
+    header_size: float = 10,
 ) -> Table:
     """A header row and one row repeated by docxtpl (``{%tr for … %}``)."""
     table: Table = doc.add_table(rows=4, cols=len(headers))  # type: ignore[attr-defined]
@@ -204,7 +210,7 @@ def _loop_table(
     _row_flags(header, header=True)
     for cell, text in zip(header.cells, headers, strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        _cell_para(cell, text, bold=True, size=10, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _cell_para(cell, text, bold=True, size=header_size, align=WD_ALIGN_PARAGRAPH.CENTER)
     _cell_para(start.cells[0], f"{{%tr for {loop} %}}")
     _cell_para(end.cells[0], "{%tr endfor %}")
     _row_flags(data)
@@ -379,7 +385,7 @@ def build_consolidated(locale: str) -> Doc:
     _loop_table(doc, w["x_cols"], "r in rows",
                 ["{{ r.direction }}. {{ r.title }}", "{{ r.documents }}", "{{ r.consultations }}",
                  "{{ r.agreed }}", "{{ r.considered }}"],
-                [55, 25, 27, 27, 31])  # fmt: skip
+                [47, 29, 29, 29, 31], header_size=9)  # fmt: skip
     _para(doc, w["x_share"], bold=True, after=6)
     _para(doc, w["submitted"], size=11, after=2)
     _para(doc, c["late"])

@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "certificates",
     "serve",
     "summary",
+    "roadmap",
 )
 
 

@@ -67,7 +67,7 @@ def consolidated(locale: str) -> dict[str, Any]:
 
 
 def test_mqr_quarterly_two_quarters_and_consolidated_kk_ru_signed_archived_valid(
-    roadmap_home: Home, desk_factory: Any
+    roadmap_home: Home, desk_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desk = desk_factory(date(2026, 7, 10))
     desk.drop(quarterly("kk", 1, "2026-03-27", consultations=1, agreed=0, documents=2))
@@ -101,9 +101,7 @@ def test_mqr_quarterly_two_quarters_and_consolidated_kk_ru_signed_archived_valid
             to_png(pdf, PNG_DIR / name)
         late = {(r["data"]["quarter"], r["late"]) for r in reports}
         assert late == {(1, False), (2, True)}
-        assert {r["roadmap"]["verdict"]["facts"]["considered_share"] for r in summaries} == {
-            66.7
-        }
+        assert {r["roadmap"]["verdict"]["facts"]["considered_share"] for r in summaries} == {66.7}
         [status] = [
             s
             for s in roadmap_status(archive, roadmap_home, today=date(2026, 9, 25))
@@ -113,6 +111,35 @@ def test_mqr_quarterly_two_quarters_and_consolidated_kk_ru_signed_archived_valid
         (1, 1, 0.0, False),
         (2, 4, 40.0, True),
     ]
+
+    from docflow.roadmap.charts import indicators_chart
+
+    chart = indicators_chart(status, "kk")
+    assert chart.startswith(b"\x89PNG")
+    (PNG_DIR / "chart_m26_kk.png").write_bytes(chart)
+
+    # The /roadmap page: the chart of M-2.6's two quarters, M-2.1's missed first decision in
+    # red, M-2.6's support count, in Kazakh and Russian (English third).
+    from fastapi.testclient import TestClient
+
+    from docflow.web import create_app
+
+    monkeypatch.setenv("DOCFLOW_TODAY", "2026-07-10")
+    client = TestClient(create_app(roadmap_home))
+    pages = {}
+    for locale in ("kk", "ru", "en"):
+        client.cookies.set("docflow_lang", locale)
+        response = client.get("/roadmap")
+        assert response.status_code == 200
+        pages[locale] = response.text
+    assert "Жол картасы" in pages["kk"] and "Дорожная карта" in pages["ru"]
+    assert 'alt="Тоқсандық көрсеткіштер M-2.6"' in pages["kk"]
+    assert 'src="data:image/png;base64,' in pages["ru"]
+    m21 = pages["ru"].split('id="dir-M-2.1"')[1].split("</tr>")[0]
+    assert 'class="deadline overdue"' in m21 and "просрочено" in m21
+    m26 = pages["ru"].split('id="dir-M-2.6"')[1].split("</tr>")[0]
+    assert "0 из 20 (нужно не менее 14)" in m26
+    assert "0 of 20 (need 14)" in pages["en"]
 
 
 def test_mqr_reminders_before_the_quarters_end_name_directions_without_a_report() -> None:

@@ -79,6 +79,7 @@ def test_mdec_approval_sets_the_accompanying_file_due_in_working_days_m_10_15(
     tmp_path: Path,
 ) -> None:
     code, doc = _check(tmp_path, decision(decided_on="2026-02-02"))
+    assert code == 0
     # Monday 2 February 2026: ten and fifteen working days later, weekends skipped (the
     # holidays of May are in the M-2.6 test).
     assert doc["facts"]["accompanying_file_due"] == {

@@ -1,10 +1,10 @@
 """Generate the roadmap's DOCX templates (RULES.md Part M; kk and ru), one function per kind.
 
-Kept apart from ``_build.py`` so that the builder can move (to ``tools/``) with this file
-beside it: it needs only the layout helpers of ``_build.py``, imported below. Run from the
-repository root::
+Kept apart from the packaged templates' builder (``tools/build_templates.py``, formerly
+``templates/_build.py``): it needs only that builder's layout helpers, imported below from
+whichever of the two is present. Run from the repository root::
 
-    .venv/bin/python templates/_build_roadmap.py      # rewrites templates/roadmap_*.docx
+    .venv/bin/python tools/build_roadmap_templates.py    # rewrites templates/roadmap_*.docx
 
 Kazakh wording is the seed's (``shared/seeds/003_fab29c8f29222bff.txt``): "Президиумның
 қарауына ... құжаттар топтамасы", "мақұлдау немесе қайта пысықтауға жіберу", "жұмыс тобының
@@ -26,18 +26,30 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm
 from docx.table import Table
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+ROOT = Path(__file__).resolve().parent.parent
+HERE = ROOT / "templates"
+sys.path[:0] = [str(ROOT / "tools"), str(HERE)]
 
-from _build import (  # noqa: E402
-    _base_document,
-    _cell_para,
-    _footer_page_number,
-    _para,
-    _row_flags,
-    _set_widths,
-    _signature_table,
-)
+try:
+    from build_templates import (  # type: ignore[import-not-found,unused-ignore]
+        _base_document,
+        _cell_para,
+        _footer_page_number,
+        _para,
+        _row_flags,
+        _set_widths,
+        _signature_table,
+    )
+except ImportError:  # before the builder moved to tools/
+    from _build import (  # type: ignore[import-not-found,no-redef,unused-ignore]
+        _base_document,
+        _cell_para,
+        _footer_page_number,
+        _para,
+        _row_flags,
+        _set_widths,
+        _signature_table,
+    )
 
 from docflow.render._slim import save_slim  # noqa: E402
 

@@ -4,8 +4,8 @@ of one role), an optional rules hook and its stages.
 
 The flow (``docflow.workflow.flow``) asks a ``DocumentKind`` what to do; adding a document
 family is a TOML file, a model and templates, not new flow code (docs/ARCHITECTURE.md, "How to
-add a kind"). ``planned/`` holds the Bar's roadmap kinds (Part M): not loaded until their models
-and templates exist.
+add a kind"). The Bar's roadmap kinds (Part M, ``roadmap-*.toml``) name their hooks and two
+stages of their own (``module:OBJECT`` references, docs/ROADMAP.md).
 """
 
 from __future__ import annotations
@@ -239,7 +239,7 @@ def load_kind_file(path: Path) -> DocumentKind:
 
 class KindRegistry:
     """The document kinds one docflow knows: the packaged ones (``docflow/kinds/*.toml``,
-    not ``planned/``) and a chamber's own (``kinds = "folder"`` in docflow.toml)."""
+    and a chamber's own (``kinds = "folder"`` in docflow.toml)."""
 
     def __init__(self, kinds: Iterable[DocumentKind]):
         self._kinds: dict[str, DocumentKind] = {}

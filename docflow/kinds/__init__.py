@@ -238,7 +238,7 @@ def load_kind_file(path: Path) -> DocumentKind:
 
 
 class KindRegistry:
-    """The document kinds one docflow knows: the packaged ones (``docflow/kinds/*.toml``,
+    """The document kinds one docflow knows: the packaged ones (``docflow/kinds/*.toml``)
     and a chamber's own (``kinds = "folder"`` in docflow.toml)."""
 
     def __init__(self, kinds: Iterable[DocumentKind]):

@@ -13,7 +13,7 @@ import pytest
 from docflow.archive import Archive
 from docflow.config import Home
 from docflow.roadmap.directions import load_roadmap
-from docflow.roadmap.status import due_reminders, roadmap_status
+from docflow.roadmap.status import roadmap_status
 from docflow.verify import verify_pdf
 from tests.roadmap.conftest import person, to_png, trust_roots
 
@@ -140,15 +140,3 @@ def test_mqr_quarterly_two_quarters_and_consolidated_kk_ru_signed_archived_valid
     m26 = pages["ru"].split('id="dir-M-2.6"')[1].split("</tr>")[0]
     assert "0 из 20 (нужно не менее 14)" in m26
     assert "0 of 20 (need 14)" in pages["en"]
-
-
-def test_mqr_reminders_before_the_quarters_end_name_directions_without_a_report() -> None:
-    roadmap = load_roadmap()
-
-    class Archived:
-        def search(self, **_: Any) -> list[dict[str, Any]]:
-            return []
-
-    # Nothing approved yet: no direction is due a quarterly report.
-    statuses = roadmap_status(Archived(), Home(Path("/nonexistent")), today=date(2026, 9, 25))
-    assert due_reminders(statuses, today=date(2026, 9, 25), roadmap=roadmap) == []

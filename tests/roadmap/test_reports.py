@@ -4,13 +4,16 @@ archived and verifiable; a report filed after its quarter is flagged late, not r
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from docflow.archive import Archive
+from docflow.cli import main
 from docflow.config import Home
 from docflow.roadmap.directions import load_roadmap
 from docflow.roadmap.status import roadmap_status
@@ -99,9 +102,20 @@ def test_mqr_quarterly_two_quarters_and_consolidated_kk_ru_signed_archived_valid
             data = record["data"]
             name = f"{record['kind'][8:]}_q{data['quarter']}_{data['locale']}.png"
             to_png(pdf, PNG_DIR / name)
+        # `docflow verify` on one of them, as a reader would: VALID, both roles named.
+        one = PNG_DIR / "verify-me.pdf"
+        one.write_bytes(archive.pdf_bytes(reports[-1]["id"]))
         late = {(r["data"]["quarter"], r["late"]) for r in reports}
         assert late == {(1, False), (2, True)}
         assert {r["roadmap"]["verdict"]["facts"]["considered_share"] for r in summaries} == {66.7}
+    verified = CliRunner().invoke(
+        main, ["--home", str(roadmap_home.root), "verify", str(one), "--json"]
+    )
+    assert verified.exit_code == 0, verified.output
+    doc = json.loads(verified.output[verified.output.index("{") :])
+    assert doc["verdict"] == "valid"
+    assert [s["role"] for s in doc["signatures"]][:2] == ["presidium_member", "coordinator"]
+    with Archive(roadmap_home) as archive:
         [status] = [
             s
             for s in roadmap_status(archive, roadmap_home, today=date(2026, 9, 25))

@@ -322,11 +322,12 @@ def create_app(
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(404, not_found)
 
-    from docflow.web.roadmap import install_roadmap
     from docflow.web.routes import install
 
     install(app, ctx)
-    install_roadmap(app, ctx)
+    from docflow.web import roadmap  # the Bar's roadmap page (Part M)
+
+    roadmap.install(app, ctx)
     app.add_middleware(SecurityMiddleware)
 
     return app

@@ -6,7 +6,7 @@ indicators as a chart. Public, read-only: the seed publishes the quarterly repor
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -14,9 +14,11 @@ from starlette.responses import Response
 
 from docflow.archive import Archive
 from docflow.config import Clock
-from docflow.web.app import WebContext
 
-__all__ = ["TEXT", "install_roadmap", "roadmap_rows"]
+if TYPE_CHECKING:
+    from docflow.web.app import WebContext
+
+__all__ = ["TEXT", "install", "roadmap_rows"]
 
 TEXT: dict[str, dict[str, str]] = {
     "kk": {
@@ -108,7 +110,7 @@ def roadmap_rows(ctx: WebContext, locale: str) -> list[dict[str, Any]]:
     return rows
 
 
-def install_roadmap(app: FastAPI, ctx: WebContext) -> None:
+def install(app: FastAPI, ctx: WebContext) -> None:
     @app.get("/roadmap")
     async def roadmap_page(request: Request) -> Response:
         locale = ctx.locale(request)

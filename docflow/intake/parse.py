@@ -397,35 +397,41 @@ def _folder_evidence(model: Submission, base_dir: Path) -> dict[str, bytes]:
     total = 0
     if not isinstance(model, CpdReport):
         return evidence
-    for i, activity in enumerate(model.activities):
-        for j, path in enumerate(activity.evidence):
-            key = evidence_key(path)
-            if key is None or key in evidence:
-                continue
-            target = (root / key).resolve()
-            # A symlink inside the folder may still point outside it: confine after resolving.
-            if not target.is_relative_to(root):
-                problems.append(
-                    Problem(
-                        f"activities[{i}].evidence[{j}]",
-                        f"the evidence path {path!r} leads outside the submission's folder",
-                        "a file in the submission's folder or below it",
-                    )
+    cited = [
+        (f"activities[{i}].evidence[{j}]", path)
+        for i, activity in enumerate(model.activities)
+        for j, path in enumerate(activity.evidence)
+    ]
+    if model.exemption is not None:  # the exemption's supporting document
+        cited += [(f"exemption.evidence[{j}]", p) for j, p in enumerate(model.exemption.evidence)]
+    for where, path in cited:
+        key = evidence_key(path)
+        if key is None or key in evidence:
+            continue
+        target = (root / key).resolve()
+        # A symlink inside the folder may still point outside it: confine after resolving.
+        if not target.is_relative_to(root):
+            problems.append(
+                Problem(
+                    where,
+                    f"the evidence path {path!r} leads outside the submission's folder",
+                    "a file in the submission's folder or below it",
                 )
-                continue
-            if not target.is_file():
-                continue  # absent evidence is a rules finding, not an input problem
-            try:
-                content = target.read_bytes()
-            except OSError:
-                continue
-            total += len(content)
-            if total > MAX_EVIDENCE_TOTAL_BYTES:
-                problems.append(
-                    Problem("evidence", "the evidence files are too large", "at most 200 MB")
-                )
-                break
-            evidence[key] = content
+            )
+            continue
+        if not target.is_file():
+            continue  # absent evidence is a rules finding, not an input problem
+        try:
+            content = target.read_bytes()
+        except OSError:
+            continue
+        total += len(content)
+        if total > MAX_EVIDENCE_TOTAL_BYTES:
+            problems.append(
+                Problem("evidence", "the evidence files are too large", "at most 200 MB")
+            )
+            break
+        evidence[key] = content
     if problems:
         raise SubmissionInvalid(problems)
     return evidence
@@ -435,6 +441,8 @@ def _evidence_paths(model: Submission) -> Iterable[str]:
     if isinstance(model, CpdReport):
         for activity in model.activities:
             yield from activity.evidence
+        if model.exemption is not None:
+            yield from model.exemption.evidence  # the exemption's supporting document
 
 
 # --------------------------------------------------------------------------- validation

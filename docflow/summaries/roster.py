@@ -26,7 +26,8 @@ __all__ = [
 
 #: The columns of a CSV roster, in this order (a header line is required).
 CSV_HEADER = ("full_name", "iin", "member_since", "status", "status_from", "status_to")
-STATUSES = ("active", "suspended", "on_leave")
+STATUSES = ("active", "suspended", "on_leave", "maternity_leave", "childcare_leave")
+_GROUNDS = ("maternity_leave", "childcare_leave", "suspended")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Member:
         """The roster's own not-practising period, if the status is not ``active``."""
         if self.status == "active":
             return None
-        ground = "suspended" if self.status == "suspended" else "on_leave"
+        ground = self.status if self.status in _GROUNDS else "on_leave"
         return Period(ground, self.status_from, self.status_to)
 
     def to_json(self) -> dict[str, Any]:

@@ -18,7 +18,10 @@ means the work could not proceed::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as _field
+from typing import Any
 
 
 class DocflowError(Exception):
@@ -36,6 +39,11 @@ class Problem:
     field: str
     message: str
     expected: str | None = None
+    #: the message and the hint as ``docflow.i18n`` catalogue keys, so each reader gets them in
+    #: their language (``message``/``expected`` keep the English wording)
+    key: str | None = None
+    params: Mapping[str, Any] = _field(default_factory=dict)
+    hint: str | None = None
 
     def __str__(self) -> str:
         text = f"{self.field}: {self.message}"

@@ -5,8 +5,8 @@ one key per message, with ``str.format`` placeholders (``{number}``). No compile
 read once at first use. A test checks that every key exists in every language with the same
 placeholders. Dates are shown as people write them (``16.02.2026`` in kk/ru, ISO in en); a
 parameter whose value has a catalogue entry ``param.<name>.<value>`` (e.g. the R-7.4 ground) is
-shown in words; ``{period}`` is built from ``start``/``end``; ``issue`` names a nested message
-whose own parameters are given as ``issue_<name>``.
+shown in words; ``{period}`` is built from ``start``/``end``; a ``Msg`` parameter is itself a
+message, shown in the same language.
 
 Which language: a submission's files use its ``locale``; the CLI uses ``--lang``, else
 ``DOCFLOW_LANG``, else the system locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
@@ -24,17 +25,45 @@ from typing import Any
 
 __all__ = [
     "LOCALES",
+    "Msg",
     "catalogue",
     "cli_locale",
     "field_label",
     "format_date",
     "message",
     "placeholders",
+    "to_json_value",
 ]
 
 LOCALES = ("kk", "ru", "en")
 _FALLBACK = "en"
 _ALIASES = {"kz": "kk", "kaz": "kk", "rus": "ru", "eng": "en"}
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message as data: its catalogue key and parameters (a parameter of another message,
+    or a finding's reason), rendered in whichever language the reader needs."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, locale: str) -> str:
+        return message(self.key, locale, **self.params)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "params": {k: to_json_value(v) for k, v in self.params.items()}}
+
+
+def to_json_value(value: Any) -> Any:
+    """A message parameter as JSON (dates as ISO text, nested messages as key and params)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Msg):
+        return value.to_json()
+    if isinstance(value, tuple | list):
+        return [to_json_value(v) for v in value]
+    return value
 
 
 @cache
@@ -61,6 +90,8 @@ def format_date(value: date, locale: str) -> str:
 
 
 def _shown(name: str, value: Any, locale: str, cat: Mapping[str, str]) -> Any:
+    if isinstance(value, Msg):
+        return value.text(locale)
     if isinstance(value, date):
         return format_date(value, locale)
     if isinstance(value, str | int) and not isinstance(value, bool):
@@ -87,10 +118,6 @@ def message(key: str, locale: str, **params: Any) -> str:
             if isinstance(end, date)
             else message("period.open", locale, start=params["start"])
         )
-    issue = params.get("issue")
-    if isinstance(issue, str):
-        nested = {k[len("issue_") :]: v for k, v in params.items() if k.startswith("issue_")}
-        values["issue"] = message(issue, locale, **nested)
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from docflow.i18n import Msg, message, to_json_value
 from docflow.model import CpdReport, evidence_key
 from docflow.rules.appendix2 import Appendix2Version, table_for_year
 from docflow.rules.workdays import WorkdayCalendar, load_calendar
@@ -60,14 +61,6 @@ VerdictName = Literal["compliant", "non_compliant", "exempt", "needs_review"]
 R74_GROUNDS = ("maternity_leave", "childcare_leave", "suspended")
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_json_value(v) for v in value]
-    return value
-
-
 @dataclass(frozen=True)
 class Finding:
     """One observation, always citing the clause it comes from.
@@ -85,8 +78,6 @@ class Finding:
 
     def text(self, locale: str) -> str:
         """The message in ``locale`` (kk, ru or en)."""
-        from docflow.i18n import message
-
         return message(self.key, locale, **self.params)
 
     @property
@@ -100,24 +91,15 @@ class Finding:
             "message": self.text(locale),
             "severity": self.severity,
             "key": self.key,
-            "params": {k: _json_value(v) for k, v in self.params.items()},
+            "params": {k: to_json_value(v) for k, v in self.params.items()},
             "activity": self.activity,
             "evidence": list(self.evidence),
         }
 
 
-@dataclass(frozen=True)
-class EvidenceIssue:
-    """Why an attached file is not valid evidence (R-7.5), as a message key and parameters
-    (e.g. ``evidence.issued_to_other``), so the remarks give the real reason (R-3.2e)."""
-
-    key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def text(self, locale: str) -> str:
-        from docflow.i18n import message
-
-        return message(self.key, locale, **self.params)
+#: Why an attached file is not valid evidence (R-7.5), e.g. ``Msg("evidence.issued_to_other",
+#: {...})``, so the remarks give the real reason (R-3.2e).
+EvidenceIssue = Msg
 
 
 @dataclass(frozen=True)
@@ -494,12 +476,11 @@ def _no_evidence(
     """R-7.5: the activity has no document; the finding says the real reason (R-3.2e)."""
     if refused:
         name, issues = refused[0]
-        first = issues[0] if issues else EvidenceIssue("evidence.other_problem", {"reason": ""})
+        first = issues[0] if issues else Msg("evidence.other_problem", {"reason": ""})
         return Finding(
             "R-7.5",
             "rules.r75_not_valid",
-            {"number": number, "title": title, "name": name, "issue": first.key,
-             **{f"issue_{k}": v for k, v in first.params.items()}},
+            {"number": number, "title": title, "name": name, "issue": first},
             "error",
             activity=number,
             evidence=tuple(p for p, _ in refused),

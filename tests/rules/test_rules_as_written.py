@@ -124,8 +124,8 @@ def test_R_3_2d_the_calendar_says_which_years_are_complete() -> None:
     assert all(cal.year_complete(y) for y in (2022, 2023, 2024, 2025))
     assert not cal.year_complete(2030)
     with pytest.raises(ValueError):
-        parse_calendar({"years": {2025: {"transfers": [{"working": date(2024, 1, 6),
-                                                        "day_off": date(2025, 1, 3)}]}}})  # fmt: skip
+        moved = {"working": date(2024, 1, 6), "day_off": date(2025, 1, 3)}
+        parse_calendar({"years": {2025: {"transfers": [moved]}}})
 
 
 # ---------------------------------------------------------------------------

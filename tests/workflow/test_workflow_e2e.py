@@ -105,7 +105,7 @@ def test_every_outcome_of_the_contract(
     assert item.reasons and "R-3.1b" in item.reasons[0]
     # With a comment for the A1 comment section: it is in the form both parties signed.
     comment = "Тегін кеңес беру 2 балл ретінде есептелді; <b>&"
-    outcome = queue.approve(item.id, decided_points={4: 2}, comment=comment)
+    outcome = queue.approve(item.id, decided_points={5: 2}, comment=comment)  # activity 5
     assert outcome.state == "archived"
     approved = archive.get(outcome.record).record  # type: ignore[arg-type]
     assert approved["outcome"] == "compliant" and approved["total_points"] == 12

@@ -6,7 +6,13 @@ what certificate a PDF is; ``check_evidence`` names attached certificates that p
 ``revoke`` withdraws one.
 """
 
-from docflow.certificates._check import check_evidence, describe, find_certificate, revoke
+from docflow.certificates._check import (
+    check_evidence,
+    check_evidence_issues,
+    describe,
+    find_certificate,
+    revoke,
+)
 from docflow.certificates._data import ATTACHMENT_NAME, mask_iin, read_embedded
 from docflow.certificates._issue import BatchResult, IssuedCertificate, issue_batch, verify_url
 from docflow.certificates._serial import SERIAL_PREFIX, is_serial, load_secret, serial_for
@@ -17,6 +23,7 @@ __all__ = [
     "BatchResult",
     "IssuedCertificate",
     "check_evidence",
+    "check_evidence_issues",
     "describe",
     "find_certificate",
     "is_serial",

@@ -24,6 +24,7 @@ from docflow.rules.cpd import (
     roster_exemption,
     statutory_deadline,
 )
+from docflow.rules.texts import comment_section, defect_remarks, exemption_statement
 from docflow.rules.workdays import (
     WorkdayCalendar,
     add_working_days,
@@ -42,9 +43,12 @@ __all__ = [
     "RosterExemption",
     "WorkdayCalendar",
     "add_working_days",
+    "comment_section",
     "deadline_for",
     "decided_points_problems",
+    "defect_remarks",
     "evaluate_cpd",
+    "exemption_statement",
     "filing_day",
     "is_working_day",
     "load_calendar",

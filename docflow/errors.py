@@ -7,6 +7,7 @@ means the work could not proceed::
     ├── ConfigError              docflow.toml or the home folder is unusable
     ├── SubmissionInvalid        the input itself is malformed (carries every problem found)
     ├── TemplateError            a template is broken or asks for a variable nobody gives it
+    │   └── TemplateNotApproved  a certificate template not in the register of approved forms
     ├── ConversionError          LibreOffice failed, crashed or timed out (after retries)
     ├── PkiError                 keys/certificates missing or unusable
     │   └── NotEnrolled          a person has no signing key yet ("enroll first")
@@ -65,6 +66,10 @@ class SubmissionInvalid(DocflowError):
 
 class TemplateError(DocflowError):
     pass
+
+
+class TemplateNotApproved(TemplateError):
+    """R-5.4: a certificate template whose bytes the Collegium has not approved."""
 
 
 class ConversionError(DocflowError):

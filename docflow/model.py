@@ -45,7 +45,9 @@ __all__ = [
 #: R-10.1: the rules are in force from 1 January 2022; no report for an earlier year.
 FIRST_REPORTING_YEAR = 2022
 
-_STRICT = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+_STRICT = ConfigDict(
+    extra="forbid", populate_by_name=True, str_strip_whitespace=True, defer_build=True
+)
 
 
 def _check_iin(value: str) -> str:

@@ -74,7 +74,7 @@ def catalogue(locale: str) -> Mapping[str, str]:
     if locale not in LOCALES:
         raise ValueError(f"no message catalogue for {locale!r}; one of {', '.join(LOCALES)}")
     text = resources.files("docflow.i18n").joinpath(f"{locale}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     return {str(k): str(v) for k, v in data.items()}
 
 

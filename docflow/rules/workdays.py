@@ -140,7 +140,7 @@ def load_calendar() -> WorkdayCalendar:
     import yaml
 
     text = resources.files("docflow").joinpath("data/calendar_kz.yaml").read_text(encoding="utf-8")
-    return parse_calendar(yaml.safe_load(text))
+    return parse_calendar(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 
 
 def is_working_day(day: date) -> bool:

@@ -29,6 +29,7 @@ __all__ = [
     "catalogue",
     "cli_locale",
     "field_label",
+    "finding_text",
     "format_date",
     "message",
     "placeholders",
@@ -170,3 +171,26 @@ def field_label(path: str, locale: str) -> str:
         else:
             parts.append(cat.get(f"field.{name}", name))
     return ", ".join(parts)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, Mapping) and "key" in value:
+        params = value.get("params") or {}
+        return Msg(str(value["key"]), {k: _from_json(v) for k, v in params.items()})
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return date.fromisoformat(value)
+    return value
+
+
+def finding_text(finding: Mapping[str, Any], locale: str) -> str:
+    """A finding (or any message) as stored in JSON — ``{"key", "params", "message"}`` — in
+    ``locale``: for pages and files made from a stored verdict (the web's review page). A
+    finding stored before messages had keys keeps its English ``message``."""
+    key = finding.get("key")
+    if not key:
+        return str(finding.get("message", ""))
+    params = {k: _from_json(v) for k, v in (finding.get("params") or {}).items()}
+    return message(str(key), locale, **params)

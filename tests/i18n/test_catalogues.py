@@ -81,3 +81,22 @@ def test_the_cli_language_comes_from_the_option_the_environment_or_the_system() 
     assert cli_locale(None, {"LC_ALL": "kk_KZ.UTF-8", "LANG": "ru_RU.UTF-8"}) == "kk"
     assert cli_locale(None, {"LANG": "C.UTF-8"}) == "en"
     assert cli_locale(None, {}) == "en"
+
+
+def test_a_stored_finding_is_shown_in_each_language() -> None:
+    from docflow.i18n import Msg, finding_text
+    from docflow.rules import Finding
+
+    finding = Finding(
+        "R-7.5",
+        "rules.r75_not_valid",
+        {"number": 2, "title": "Семинар", "name": "e/c.pdf",
+         "issue": Msg("evidence.revoked", {"serial": "S-1", "when": "2026-01-05", "why": "x"})},
+    )  # fmt: skip
+    stored = finding.to_json()
+    assert finding_text(stored, "ru").startswith("мероприятие 2 («Семинар») не подтверждено")
+    assert "сертификат S-1 отозван (05.01.2026): x" in finding_text(stored, "ru")
+    days = {"filed": date(2026, 2, 17), "deadline": date(2026, 2, 16)}
+    late = Finding("R-3.2d", "rules.r32d_late", days).to_json()
+    assert "17.02.2026" in finding_text(late, "kk")
+    assert finding_text({"clause": "R-7.3", "message": "old text"}, "kk") == "old text"

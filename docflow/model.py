@@ -53,6 +53,7 @@ _STRICT = ConfigDict(
 def _check_iin(value: str) -> str:
     problems = validate_iin(value)
     if problems:
+        # intake words it in the reader's language again from the value (docflow.iin.iin_issues)
         raise PydanticCustomError("iin", "{problems}", {"problems": "; ".join(problems)})
     return value
 

@@ -93,6 +93,8 @@ def format_date(value: date, locale: str) -> str:
 def _shown(name: str, value: Any, locale: str, cat: Mapping[str, str]) -> Any:
     if isinstance(value, Msg):
         return value.text(locale)
+    if isinstance(value, tuple | list) and value and all(isinstance(v, Msg) for v in value):
+        return "; ".join(v.text(locale) for v in value)
     if isinstance(value, date):
         return format_date(value, locale)
     if isinstance(value, str | int) and not isinstance(value, bool):
@@ -180,6 +182,8 @@ def _from_json(value: Any) -> Any:
     if isinstance(value, Mapping) and "key" in value:
         params = value.get("params") or {}
         return Msg(str(value["key"]), {k: _from_json(v) for k, v in params.items()})
+    if isinstance(value, list):
+        return tuple(_from_json(v) for v in value)
     if isinstance(value, str) and _ISO_DAY.fullmatch(value):
         return date.fromisoformat(value)
     return value

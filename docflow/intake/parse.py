@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from docflow.errors import Problem, SubmissionInvalid
 from docflow.i18n import Msg, message
+from docflow.iin import iin_issues
 from docflow.model import (
     FIRST_REPORTING_YEAR,
     ChamberRoster,
@@ -655,6 +656,10 @@ def _translate(exc: ValidationError, model_cls: type[BaseModel]) -> list[Problem
             )
         elif kind in {"string_too_short", "too_short"}:
             problem = _problem(field_name, "empty", hint, **extra)
+        elif kind == "iin":
+            # Every IIN issue, each worded by the catalogue (docflow.iin.iin_issues).
+            issues = tuple(iin_issues(given))
+            problem = _problem(field_name, "model.iin", hint, problems=issues)
         elif kind in _MODEL_ERRORS:
             # Our own PydanticCustomError messages, worded by the catalogue.
             params = {k: str(v) for k, v in (error.get("ctx") or {}).items()}

@@ -55,3 +55,15 @@ def test_intake_messages_keep_their_english_for_logs(tmp_path: Path) -> None:
     (problem,) = problems()
     assert problem.message == "'2025-02-30' is not a real date"
     assert problem.key == "intake.not_real_date" and problem.hint == "hint.field.date"
+
+
+def test_iin_problems_are_worded_in_the_readers_language() -> None:
+    from docflow.intake.messages import problem_text
+
+    bad = BAD.replace(b'"900415400127"', b'"900415400128"')
+    with pytest.raises(SubmissionInvalid) as exc:
+        load_submission_bytes("bad.yaml", bad, base_dir=None, today=date(2026, 2, 10))
+    (iin,) = [p for p in exc.value.problems if p.field == "consultant.iin"]
+    assert problem_text(iin, "ru")[0].startswith("последняя (контрольная) цифра ИИН должна быть 7")
+    assert "бақылау" in problem_text(iin, "kk")[0]
+    assert iin.message.startswith("the last digit of the IIN (check digit) should be 7, not 8")

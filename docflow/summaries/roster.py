@@ -9,10 +9,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docflow.errors import Problem, SubmissionInvalid
 from docflow.iin import validate_iin
+
+if TYPE_CHECKING:
+    from docflow.rules import RosterExemption
 
 __all__ = [
     "CSV_HEADER",
@@ -128,6 +131,16 @@ class Roster:
 
     def member(self, iin: str) -> Member | None:
         return next((m for m in self.members if m.iin == iin), None)
+
+    def r74_exemption(self, iin: str) -> RosterExemption | None:
+        """What the roster records for ``iin`` as an R-7.4 ground, for
+        ``evaluate_cpd(roster_exemption=)``; a generic ``on_leave`` is none."""
+        from docflow.rules import roster_exemption
+
+        member = self.member(iin)
+        if member is None:
+            return None
+        return roster_exemption(member.status, member.status_from, member.status_to)
 
 
 def _parse_day(value: str, where: str, problems: list[Problem], *, required: bool) -> date | None:

@@ -260,3 +260,20 @@ def test_R_3_2e_a_certificate_of_another_person_is_named_as_such() -> None:
     assert "another person" in defect.text("en") and "not attached" not in defect.text("en")
     assert "другому лицу" in defect.text("ru")
     assert "басқа адамға" in defect.text("kk")
+
+
+def test_R_7_4_the_roster_reads_leave_as_a_ground_only_when_it_names_one() -> None:
+    from docflow.summaries.roster import Member, Roster
+
+    roster = Roster(
+        "ЗКП",
+        (
+            Member("A", "900415400127", date(2019, 1, 1), "maternity_leave", date(2024, 6, 1)),
+            Member("B", "750505400007", date(2019, 1, 1), "on_leave", date(2024, 6, 1)),
+        ),
+    )
+    assert roster.r74_exemption("900415400127") == RosterExemption(
+        "maternity_leave", date(2024, 6, 1), None
+    )
+    assert roster.r74_exemption("750505400007") is None
+    assert roster.r74_exemption("000000000000") is None

@@ -437,6 +437,7 @@ def evaluate_cpd(
 
     if not exempt:
         findings.extend(_membership_note(report, year_start, year_end))
+    if not owes_nothing_yet:  # an undecided exemption is no failed 0-point report
         if total < required:
             findings.append(
                 Finding(

@@ -277,3 +277,13 @@ def test_R_7_4_the_roster_reads_leave_as_a_ground_only_when_it_names_one() -> No
     )
     assert roster.r74_exemption("750505400007") is None
     assert roster.r74_exemption("000000000000") is None
+
+
+def test_R_7_4_an_undecided_exemption_does_not_read_as_a_failed_report() -> None:
+    r = report(activities=[], exemption={"reason": "maternity_leave", "from": "2024-06-01"})
+    verdict = evaluate_cpd(r, filed_on=date(2026, 2, 1), evidence_names=set())
+    assert "R-3.2c" not in [f.clause for f in verdict.findings]
+    refused = evaluate_cpd(
+        r, filed_on=date(2026, 2, 1), evidence_names=set(), exemption_accepted=False
+    )
+    assert refused.verdict == "non_compliant" and "R-3.2c" in [f.clause for f in refused.findings]

@@ -96,6 +96,8 @@ def test_R_3_2d_calendar_holidays_and_their_carry_over() -> None:
     assert not is_working_day(date(2026, 5, 27))  # Kurban ait
     assert not is_working_day(date(2025, 10, 27))  # Republic Day (Sat) carried to Monday
     assert not is_working_day(date(2026, 1, 7))  # Orthodox Christmas
+    assert is_working_day(date(2022, 12, 19))  # 17 December is no holiday since 2022
+    assert not is_working_day(date(2023, 12, 18))  # 16 December 2023 (Sat) carried to Monday
 
 
 def test_R_3_2d_calendar_government_transfers() -> None:

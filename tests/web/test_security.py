@@ -331,9 +331,9 @@ def test_known_verify_reasons_are_translated_and_others_kept() -> None:
 def test_a_failing_approval_is_shown_and_the_server_lives_on(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sys
     from contextlib import contextmanager
 
+    from docflow.errors import PkiError
     from docflow.web.services import ReviewService
     from docflow.workflow.review import ReviewItem
 
@@ -343,7 +343,7 @@ def test_a_failing_approval_is_shown_and_the_server_lives_on(
         verdict={"total_points": 7, "required_points": 10, "activities": [], "findings": []},
     )  # fmt: skip
 
-    class ExitingQueue:
+    class FailingQueue:
         def get(self, item_id: str) -> ReviewItem:
             return item
 
@@ -351,18 +351,19 @@ def test_a_failing_approval_is_shown_and_the_server_lives_on(
             return {}
 
         def approve(self, item_id: str, **kwargs: Any) -> None:
-            sys.exit(1)  # what werkzeug does when a port is taken
+            # what the trust services raise when their port is taken
+            raise PkiError("cannot listen on http://127.0.0.1:8088: Address already in use")
 
     @contextmanager
-    def fake_queue(self: ReviewService) -> Iterator[ExitingQueue]:
-        yield ExitingQueue()
+    def fake_queue(self: ReviewService) -> Iterator[FailingQueue]:
+        yield FailingQueue()
 
     monkeypatch.setattr(ReviewService, "_queue", fake_queue)
     log_in(client, "oleg")
     token = csrf(client, "/review/S1")
     r = client.post("/review/S1/approve", data={"csrf": token, "points-0": "2"})
     assert r.status_code == 400
-    assert 'id="error"' in r.text and "could not start" in r.text
+    assert 'id="error"' in r.text and "cannot listen on" in r.text
     assert client.get("/verify").status_code == 200
     bad_points = client.post("/review/S1/approve", data={"csrf": token, "points-0": "-1"})
     assert bad_points.status_code == 400

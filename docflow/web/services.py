@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from docflow.archive import pdf_lookup
+from docflow.archive import Archive, pdf_lookup
 from docflow.certificates import describe
 from docflow.config import Home
+from docflow.intake.parse import load_submission_bytes
 from docflow.verify import home_ca_certificates, verify_pdf
 
 log = logging.getLogger("docflow.web")
@@ -179,8 +180,6 @@ class ArchiveService:
     def _open(self) -> Any:
         with self._lock:
             if self._archive is None:
-                from docflow.archive import Archive
-
                 # recover=False: the web page only reads; healing a crash is the writers' job.
                 self._archive = Archive(self.home, recover=False)
             return self._archive
@@ -325,8 +324,6 @@ class ReviewService:
 
     def _load_input(self, token: str, source: str) -> Any:
         """The submission model waiting in the work folder, or None if it cannot be read."""
-        from docflow.intake.parse import load_submission_bytes
-
         inputs = sorted((self.home.state / "work" / token).glob("input*"))
         if not inputs:
             return None

@@ -3,6 +3,7 @@ limits, escaping, headers, and ``docflow users add``. No browser, no signatures.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from docflow.archive import Archive
 from docflow.config import Home
 from docflow.web import create_app
-from docflow.web.auth import AuthStore, CsrfTokens, LoginThrottle
+from docflow.web.auth import AuthStore, CsrfTokens, LoginThrottle, User
 from docflow.web.i18n import _TEXT, LOCALES, translate
 from docflow.web.services import MAX_UPLOAD_BYTES, dashboard_rows, mask_iin
 
@@ -119,6 +120,31 @@ def test_session_expires_when_idle(client: TestClient, clock: FakeClock) -> None
     clock.now += 601
     r = client.get("/archive", follow_redirects=False)
     assert r.status_code == 303 and "expired=1" in r.headers["location"]
+
+
+def _session_rows(home: Home) -> set[str]:
+    db = sqlite3.connect(home.outbox / ".index" / "archive.sqlite")
+    try:
+        return {r[0] for r in db.execute("SELECT token_sha256 FROM web_sessions")}
+    finally:
+        db.close()
+
+
+def test_expired_sessions_are_purged_from_the_database(
+    home: Home, store: AuthStore, clock: FakeClock
+) -> None:
+    anna, oleg = User("anna", "archivist"), User("oleg", "officer")
+    abandoned = store.open_session(anna)  # the browser was closed without logging out
+    clock.now += 300
+    live = store.open_session(oleg)
+    clock.now += 301  # anna's session has been idle 601 s (> 600), oleg's 301 s
+    fresh = store.open_session(anna)
+    sha = {t: hashlib.sha256(t.encode()).hexdigest() for t in (abandoned, live, fresh)}
+    assert _session_rows(home) == {sha[live], sha[fresh]}
+    assert store.session_user(live) == oleg
+    clock.now += 3600  # past the absolute limit of both
+    assert store.purge_expired() == 2
+    assert _session_rows(home) == set()
 
 
 def test_session_cookie_is_httponly_and_lax(client: TestClient) -> None:

@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from docflow.config import Home
-from docflow.errors import DocflowError
+from docflow.errors import UserError
 from docflow.sqlite_open import opening
 
 ROLES = ("archivist", "officer", "admin")
@@ -44,10 +44,6 @@ _SCHEMA = (
         expires_at   REAL NOT NULL
     )""",
 )
-
-
-class UserError(DocflowError):
-    """A user cannot be created or changed as asked."""
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 Each command group lives in its own module with a ``register(group)`` function, so the
 subsystems stay independent; this module only assembles them.
 
-Command modules import the heavy subsystems (pyHanko, certomancer, LibreOffice's converter,
-FastAPI, matplotlib behind them) inside the command function that needs them, so that
+Command modules import the heavy subsystems (pyHanko, LibreOffice's converter, FastAPI,
+matplotlib behind them) inside the command function that needs them, so that
 ``docflow --help`` and the light commands do not pay for every other command's imports. That is
 the only reason for an import inside a function in docflow; never to dodge a cycle.
 """

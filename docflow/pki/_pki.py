@@ -440,7 +440,3 @@ class ServiceEndpoints:
     #: Seconds an OCSP response or CRL may be reused by later signatures of this process
     #: (0: fetched for every signature). See ``docflow.pki._revcache``.
     revocation_max_age: float = 0.0
-
-
-def as_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return _to_asn1(cert)

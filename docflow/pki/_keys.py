@@ -64,6 +64,7 @@ class _CachedKeySigner(SimpleSigner):
         self._attr_cache: dict[str, bytes] = {}
         super().__init__(**kwargs)
 
+    # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
     def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Iterable[CMSAttributeProvider]:
         for provider in super()._signed_attr_providers(*args, **kwargs):
             if type(provider) is SigningCertificateV2Provider:

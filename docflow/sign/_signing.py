@@ -108,6 +108,7 @@ class _TimeStamper(HTTPTimeStamper):
     """
 
     @asynccontextmanager
+    # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
     async def _acquire_session(self) -> AsyncIterator[aiohttp.ClientSession]:
         lazy = _LazySession()
         try:
@@ -152,6 +153,7 @@ class _CachedFetch(AIOHttpMixin):
     def next_update(answer: Any) -> datetime | None:
         raise NotImplementedError
 
+    # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
     async def _post_fetch_task(self, tag: Hashable, async_fun: Callable[[], Awaitable[Any]]) -> Any:
         key = (self.kind, self.scope, tag)
 

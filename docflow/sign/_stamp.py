@@ -113,6 +113,7 @@ def subset_program(gids: frozenset[int]) -> bytes:
 class _StampFont(GlyphAccumulator):
     """pyHanko's glyph accumulator, embedding a cached subset instead of subsetting anew."""
 
+    # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
     def _extract_subset(self, options: Any = None) -> None:
         gids = frozenset(self._glyphs) | _alphabet_gids()
         program = subset_program(gids)

@@ -614,7 +614,7 @@ class Archive:
             row = self._row(record_id)
         if row is None:
             raise UnknownRecord(f"no archived record {record_id!r}")
-        path = self.root / row["pdf_path"]
+        path: Path = self.root / row["pdf_path"]
         try:
             data = path.read_bytes()
         except OSError as exc:

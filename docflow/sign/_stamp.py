@@ -123,7 +123,7 @@ class _StampFont(GlyphAccumulator):
                 {generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode")},
                 encoded_data=program,
             )
-            ref = writer.add_object(stream)
+            ref: generic.IndirectObject = writer.add_object(stream)
             self.cidfont_obj._font_descriptor[generic.pdf_name("/FontFile2")] = ref
             return ref
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from docflow.config import DEFAULT_TEMPLATES
 from docflow.render import Converter
 
 INJECTION = ["{{ 7*7 }}", "{%p if x %}", "<b>&"]
@@ -35,13 +34,13 @@ FORM_NAMES = {
     },
 }
 POINTS = {2: 2, 4: 3}
+#: The developer's template builder (outside the installed package).
+BUILDER = Path(__file__).resolve().parents[2] / "tools" / "build_templates.py"
 
 
 def load_build() -> ModuleType:
-    """templates/_build.py holds the official wording; tests compare the PDF against it."""
-    spec = importlib.util.spec_from_file_location(
-        "templates_build", DEFAULT_TEMPLATES / "_build.py"
-    )
+    """tools/build_templates.py holds the official wording; tests compare the PDF against it."""
+    spec = importlib.util.spec_from_file_location("build_templates", BUILDER)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -335,7 +335,7 @@ def test_users_add_prompts_for_the_password(home: Home) -> None:
 
 
 def test_an_unsigned_pdf_is_invalid_with_the_reason_in_kazakh(client: TestClient) -> None:
-    from .conftest import blank_pdf
+    from tests.support.pdfs import blank_pdf
 
     token = csrf(client, "/verify")
     r = client.post("/verify", data={"csrf": token}, files={"file": ("u.pdf", blank_pdf("x"))})

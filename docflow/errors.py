@@ -16,8 +16,18 @@ means the work could not proceed::
     │   └── NotEnrolled          a person has no signing key yet ("enroll first")
     ├── SigningError             a signature could not be applied
     ├── UnreadablePdf            a file given to verify is not a readable PDF
-    └── ArchiveError             the archive cannot store or find something
-        └── UnknownRecord        no record with that id
+    ├── ArchiveError             the archive cannot store or find something
+    │   └── UnknownRecord        no record with that id
+    ├── WorkflowError            the flow could not take a submission through its stages
+    │   ├── WorkerCrashed        a worker process died every time it ran this submission
+    │   ├── WorkerError          a worker's exception that could not be sent back as itself
+    │   └── NotInReview          no report with that id is waiting for the officer
+    ├── NoRoster                 no roster was imported for the chamber (summaries)
+    └── UserError                a web user cannot be created or changed as asked
+
+Exceptions that never leave the module raising them (a converter's ``_Timeout``, a worker's
+``_Lost``, the web's ``LoginRequired`` turned into a redirect by the app) are control flow, not
+errors, and stay private to their modules.
 """
 
 from __future__ import annotations
@@ -122,3 +132,27 @@ class ArchiveError(DocflowError):
 
 class UnknownRecord(ArchiveError):
     pass
+
+
+class WorkflowError(DocflowError):
+    pass
+
+
+class WorkerCrashed(WorkflowError):
+    """A worker process died every time it ran this submission."""
+
+
+class WorkerError(WorkflowError):
+    """An exception raised in a worker that could not be sent back as itself."""
+
+
+class NotInReview(WorkflowError):
+    """No report with that id is waiting for the officer."""
+
+
+class NoRoster(DocflowError):
+    """No roster was imported for the chamber."""
+
+
+class UserError(DocflowError):
+    """A user cannot be created or changed as asked."""

@@ -10,18 +10,19 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from docflow.archive import pdf_lookup
+from docflow.certificates import describe
 from docflow.config import Home
 from docflow.errors import ConfigError, UnreadablePdf
 from docflow.verify import VerifyReport, home_ca_certificates, load_certificates, verify_pdf
 
-__all__ = ["EXIT_CODES", "archive_lookup_for", "register", "trust_anchors_for"]
+__all__ = ["EXIT_CODES", "register", "trust_anchors_for"]
 
 EXIT_CODES = {"valid": 0, "invalid": 1, "indeterminate": 1}
 EXIT_UNREADABLE = 2
@@ -37,28 +38,8 @@ def trust_anchors_for(home: Home, extra: tuple[str, ...] = ()) -> tuple[list[Any
     return result, list(intermediates)
 
 
-def archive_lookup_for(home: Home) -> Callable[[str], str | None] | None:
-    """A lookup by PDF SHA-256 when the home holds an archive; never creates one."""
-    if not (home.outbox / ".index" / "archive.sqlite").exists():
-        return None
-    try:
-        from docflow.archive import Archive
-    except ImportError:  # the archive subsystem is optional for verify
-        return None
-
-    def lookup(sha256: str) -> str | None:
-        with Archive(home, recover=False) as archive:
-            return archive.find_by_pdf_sha256(sha256)
-
-    return lookup
-
-
 def certificate_for(home: Home, data: bytes) -> dict[str, Any] | None:
     """What the archive says of a docflow event certificate (serial, participant, revoked)."""
-    try:
-        from docflow.certificates import describe
-    except ImportError:  # the certificates subsystem is optional for verify
-        return None
     has_archive = (home.outbox / ".index" / "archive.sqlite").exists()
     try:
         return describe(data, home if has_archive else None)
@@ -143,7 +124,7 @@ def _verify_one(
             trust_roots=anchors,
             other_certs=intermediates,
             at=at,
-            archive_lookup=archive_lookup_for(home),
+            archive_lookup=pdf_lookup(home),
             file_name=path.name,
         )
     except UnreadablePdf as exc:

@@ -41,6 +41,7 @@ from docflow.bodies._offices import ROLES as ROLES
 from docflow.bodies._offices import OfficeRegistry, check_office
 from docflow.config import Home
 from docflow.errors import NotEnrolled, PkiError
+from docflow.iin import validate_iin
 from docflow.pki import _x509
 from docflow.pki._keys import SignerHandle, load_pkcs12, resolve_passphrase
 from docflow.pki._revcache import REVOCATION_CACHE
@@ -108,10 +109,6 @@ def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 def _check_iin(iin: str) -> None:
     if not (len(iin) == 12 and iin.isdigit()):
         raise PkiError(f"IIN must be 12 digits, got {iin!r}")
-    try:
-        from docflow.iin import validate_iin
-    except ImportError:  # pragma: no cover - the IIN module is another subsystem's
-        return
     problems = validate_iin(iin)
     if problems:
         raise PkiError(f"IIN {iin}: {'; '.join(problems)}")
@@ -543,7 +540,3 @@ class ServiceEndpoints:
     #: Seconds an OCSP response or CRL may be reused by later signatures of this process
     #: (0: fetched for every signature). See ``docflow.pki._revcache``.
     revocation_max_age: float = 0.0
-
-
-def as_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return _to_asn1(cert)

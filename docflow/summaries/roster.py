@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from docflow.errors import Problem, SubmissionInvalid
 from docflow.iin import validate_iin
+from docflow.intake.parse import load_submission
+from docflow.model import ChamberRoster
 
 if TYPE_CHECKING:
     from docflow.rules import RosterExemption
@@ -321,9 +323,6 @@ def _load_roster(
                 [Problem(path.name, f"not UTF-8 text ({exc.reason})", "a UTF-8 CSV file")]
             ) from exc
         return parse_roster_csv(text, chamber=chamber or "", source=path.name)
-    from docflow.intake.parse import load_submission
-    from docflow.model import ChamberRoster
-
     loaded = load_submission(path, today=today)
     if not isinstance(loaded.model, ChamberRoster):
         raise SubmissionInvalid(

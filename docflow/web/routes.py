@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from docflow.errors import ArchiveError, DocflowError, UnreadablePdf
 from docflow.web import i18n
-from docflow.web.app import SESSION_COOKIE, BodyTooLarge, WebContext, safe_next
+from docflow.web.context import SESSION_COOKIE, BodyTooLarge, WebContext, safe_next
 from docflow.web.services import MAX_UPLOAD_BYTES, SEARCH_FIELDS, dashboard_rows
 
 log = logging.getLogger("docflow.web")

@@ -50,7 +50,9 @@ from docflow.sign._stamp import stamp_lines, stamp_style
 
 #: The subfilter of signatures made with the signer's own key (see the module's docstring).
 OWN_SUBFILTER = fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED
-_SUBFILTERS = {s.value: s for s in fields.SigSeedSubFilter}
+_SUBFILTERS: dict[str, fields.SigSeedSubFilter] = {
+    str(s.value): s for s in fields.SigSeedSubFilter
+}
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ def prepare(
         signer_name=signer_name,
         byte_range=(0, start, end, len(data) - end),
         sha256=digest.document_digest.hex(),
-        subfilter=subfilter.value,
+        subfilter=str(subfilter.value),
         prepared_at=now,
     )
     if prepared.digest() != digest.document_digest:  # pragma: no cover - pyHanko invariant
@@ -219,9 +221,7 @@ def _with_signature_timestamp(
     token = asyncio.run(timestamper.async_timestamp(imprint, md))
     attrs = list(signer_info["unsigned_attrs"]) if signer_info["unsigned_attrs"] else []
     attrs = [a for a in attrs if a["type"].native != "signature_time_stamp_token"]
-    attrs.append(
-        cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})
-    )
+    attrs.append(cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]}))
     new_info = cms.SignerInfo(
         {
             "version": signer_info["version"],
@@ -294,8 +294,7 @@ def complete(
         with_dss = out.getvalue()
     except Exception as exc:
         raise SigningError(
-            f"cannot add revocation data for field {prepared.field!r}: "
-            f"{type(exc).__name__}: {exc}"
+            f"cannot add revocation data for field {prepared.field!r}: {type(exc).__name__}: {exc}"
         ) from exc
     return finish_lta(with_dss, services=services, context=vc)
 

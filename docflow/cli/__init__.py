@@ -26,6 +26,8 @@ _COMMAND_MODULES = (
     "certificates",
     "serve",
     "summary",
+    "sign_requests",
+    "sign_package",
 )
 
 

@@ -48,17 +48,24 @@ def init_cmd(home: Home, port: int | None) -> None:
     default="consultant",
     show_default=True,
 )
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Hand the person their key here (PKCS#12); docflow keeps only the certificate.",
+)
 @click.pass_obj
-def enroll_cmd(home: Home, iin: str, name: str, role: str) -> None:
+def enroll_cmd(home: Home, iin: str, name: str, role: str, out: Path | None) -> None:
     """Issue a demo signing key (PKCS#12) for a person.
 
     The passphrase is $DOCFLOW_KEY_PASSPHRASE or the file named by $DOCFLOW_KEY_PASSPHRASE_FILE;
-    without either a generated one is stored beside the key (0600).
+    without either a generated one is stored beside the key (0600). With --out one of them
+    is required, and the key goes only to OUT.
     """
     from docflow.pki import Pki
 
-    e = Pki(home).enroll(iin, name, role)
-    click.echo(f"enrolled {e.name} (IIN {e.iin}, {e.role}): {e.p12_path}")
+    e = Pki(home).enroll(iin, name, role, out=out)
+    click.echo(f"enrolled {e.name} (IIN {e.iin}, {e.role}): {out or e.p12_path}")
 
 
 @pki_group.command(name="revoke")

@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
+from pyhanko.sign._session_scope import run_and_release
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
@@ -349,7 +350,8 @@ def _check_chain(
     validator = CertificateValidator(cert, intermediate_certs=others, validation_context=context)
 
     async def run() -> None:
-        await validator.async_validate_usage(key_usage=set())
+        # the context's HTTP session is released inside the loop that opened it
+        await run_and_release(validator.async_validate_usage(key_usage=set()), context)
 
     try:
         asyncio.run(run())

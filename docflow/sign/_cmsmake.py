@@ -32,9 +32,11 @@ async def async_detached_cms(
     digest_algorithm: str = "sha256",
     digested: bool = False,
     signing_time: datetime | None = None,
+    encapsulate: bool = False,
 ) -> bytes:
     """A detached CMS (DER) over ``data``; with ``digested`` ``data`` is already its digest
-    (NCALayer's ``digested: true``)."""
+    (NCALayer's ``digested: true``); ``encapsulate`` puts ``data`` inside (an attached CMS,
+    which docflow refuses for a PDF; NCALayer's ``encapsulate: true``)."""
     cert = signer.signing_cert
     if cert is None:
         raise SigningError("the signer has no certificate")
@@ -46,7 +48,12 @@ async def async_detached_cms(
         _attr("signing_certificate_v2", v2),
         _attr("message_digest", core.OctetString(digest)),
     ]
-    info = await signer.async_sign_prescribed_attributes(digest_algorithm, cms.CMSAttributes(attrs))
+    encap = None
+    if encapsulate and not digested:
+        encap = cms.EncapsulatedContentInfo({"content_type": "data", "content": data})
+    info = await signer.async_sign_prescribed_attributes(
+        digest_algorithm, cms.CMSAttributes(attrs), encap_content_info=encap
+    )
     return bytes(info.dump())
 
 

@@ -95,11 +95,14 @@ class NCALayerStandIn:
     """Serve NCALayer's protocol on ``wss://host:port`` and sign with ``signer``.
 
     ``requests`` records every request received (parsed JSON), for tests to assert on.
+    ``honour_filters=False`` signs whatever the page asks for, as if the person had picked a
+    key outside the page's filters: tests use it to see docflow refuse the wrong key.
     """
 
     signer: Signer
     host: str = "127.0.0.1"
     port: int = PORT
+    honour_filters: bool = True
     requests: list[dict[str, Any]] = field(default_factory=list)
     _thread: threading.Thread | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -155,7 +158,7 @@ class NCALayerStandIn:
                     "message": "stand-in signs CMS only",
                     "status": False,
                 }
-            if not self._key_fits(args.get("signerParams") or {}):
+            if self.honour_filters and not self._key_fits(args.get("signerParams") or {}):
                 return {"body": {}, "status": True}  # as when the person cancels
             data = args.get("data")
             params = args["signingParams"]
@@ -202,16 +205,34 @@ class NCALayerStandIn:
         tls.load_cert_chain(cert_path, key_path)
         app = web.Application()
         app.router.add_get("/", self._ws)
-        loop = asyncio.new_event_loop()
-        runner = web.AppRunner(app, access_log=None)
-        loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, self.host, self.port, ssl_context=tls)
-        loop.run_until_complete(site.start())
-        self._loop, self._runner = loop, runner
-        self._thread = threading.Thread(
-            target=loop.run_forever, name="ncalayer-standin", daemon=True
-        )
+        ready = threading.Event()
+        failed: list[BaseException] = []
+
+        def serve() -> None:
+            # everything on this thread's own loop: the caller may be inside a running loop
+            # (Playwright's sync API keeps one in the test's thread)
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            runner = web.AppRunner(app, access_log=None)
+            try:
+                loop.run_until_complete(runner.setup())
+                site = web.TCPSite(runner, self.host, self.port, ssl_context=tls)
+                loop.run_until_complete(site.start())
+            except BaseException as exc:
+                failed.append(exc)
+                ready.set()
+                loop.close()
+                return
+            self._loop, self._runner = loop, runner
+            ready.set()
+            loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="ncalayer-standin", daemon=True)
         self._thread.start()
+        ready.wait(timeout=30)
+        if failed:
+            raise failed[0]
         return self
 
     def stop(self) -> None:
@@ -221,7 +242,6 @@ class NCALayerStandIn:
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._loop.close()
         self._loop = self._runner = None
         if self._tmp is not None:
             self._tmp.cleanup()

@@ -325,6 +325,10 @@ def create_app(
     from docflow.web.routes import install
 
     install(app, ctx)
+    from docflow.web import api, sign_pages  # own-key signing pages and the JSON API
+
+    sign_pages.install(app, ctx)
+    api.install(app, ctx)
     app.add_middleware(SecurityMiddleware)
 
     return app

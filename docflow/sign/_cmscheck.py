@@ -205,9 +205,9 @@ _PEM = re.compile(rb"-----BEGIN [A-Z0-9 ]+-----(.*?)-----END [A-Z0-9 ]+-----", r
 
 def read_cms(data: bytes) -> bytes:
     """DER of a CMS given as DER, PEM (NCALayer answers ``-----BEGIN CMS-----``) or base64."""
-    data = data.strip()
     if data[:1] == b"\x30":
-        return data
+        return data  # DER: never strip, its last byte may well be 0x20 or 0x0a
+    data = data.strip()
     match = _PEM.search(data)
     body = match.group(1) if match else data
     try:

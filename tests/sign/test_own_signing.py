@@ -43,6 +43,7 @@ from docflow.sign import (
     embed_cms,
     is_signing_certificate,
     prepare,
+    read_cms,
 )
 from docflow.verify import verify_pdf
 
@@ -321,3 +322,10 @@ def test_pdfsig_judges_an_own_signature_valid(demo: Demo, tmp_path: Path) -> Non
     first = out.split("Signature #2")[0]
     assert "adbe.pkcs7.detached" in first
     assert "Signature is Valid." in first
+
+
+def test_der_ending_in_a_whitespace_byte_is_read_as_is() -> None:
+    # found by the bench: a CMS whose DER ends in 0x0a/0x20 lost its last byte to strip()
+    der = bytes.fromhex("3003020120")  # SEQUENCE { INTEGER 32 }
+    assert read_cms(der) == der
+    assert read_cms(b"  " + __import__("base64").b64encode(der) + b"\n") == der

@@ -54,7 +54,16 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=5)
     args = parser.parse_args()
     steps: dict[str, list[float]] = {
-        k: [] for k in ("held_sign", "own_prepare", "own_check", "own_complete", "own_total")
+        k: []
+        for k in (
+            "held_consultant",
+            "held_officer_lta",
+            "own_prepare",
+            "own_check",
+            "own_complete",
+            "own_consultant_total",
+            "own_officer_total",
+        )
     }
     with tempfile.TemporaryDirectory(prefix="docflow-bench-own-") as tmp:
         home = Path(tmp) / "home"
@@ -100,23 +109,25 @@ def main() -> None:
                     steps["own_prepare"].append(b - a)
                     steps["own_check"].append(d - c)
                     steps["own_complete"].append(e - d)
-                    steps["own_total"].append((b - a) + (e - c))
+                    steps[f"own_{field}_total"].append((b - a) + (e - c))
                 if i > 0:
-                    steps["held_sign"].extend([t1 - t, t2 - t1])
+                    steps["held_consultant"].append(t1 - t)
+                    steps["held_officer_lta"].append(t2 - t1)
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": platform.platform(),
         "docs": args.docs,
         "signatures_per_path": 2 * args.docs,
-        "note": "held_sign: one sign_pdf (the officer's incl. B-LTA); own_total: prepare + "
-        "check + complete per signature (each own signature is B-LTA); the CMS itself is "
-        "made on the signer's side and not counted",
+        "note": "held_*: one sign_pdf (consultant: B-LT; officer: locks + B-LTA); "
+        "own_*_total: prepare + check + complete for that signature (each own signature ends "
+        "B-LTA: signature timestamp, DSS, document timestamp); the CMS itself is made on the "
+        "signer's side and not counted",
         "steps": {k: _ms(v) for k, v in steps.items()},
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     for name, summary in result["steps"].items():  # type: ignore[union-attr]
-        print(f"{name:13} median {summary['median_ms']:8.1f} ms  mean {summary['mean_ms']:8.1f} ms")
+        print(f"{name:21} median {summary['median_ms']:8.1f} ms  mean {summary['mean_ms']:8.1f} ms")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Signing requests: PDFs prepared for a person's own signature, waiting in the home's state
 folder, exported as packages to sign offline, completed when a CMS passes every check."""
 
+from docflow.signreq._modes import SIGNING_ROLES, SigningModes, signing_modes
 from docflow.signreq._package import (
     SignPackage,
     export_package,
@@ -21,10 +22,12 @@ from docflow.signreq._trust import home_services, home_trust
 
 __all__ = [
     "DEFAULT_REQUEST_DAYS",
+    "SIGNING_ROLES",
     "RequestClosed",
     "SignPackage",
     "SignRequestRecord",
     "SignRequests",
+    "SigningModes",
     "SubmitResult",
     "UnknownSignRequest",
     "check_id",
@@ -34,4 +37,5 @@ __all__ = [
     "read_package",
     "read_signed",
     "sign_package",
+    "signing_modes",
 ]

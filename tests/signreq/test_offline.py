@@ -200,3 +200,21 @@ def test_offline_pkcs11_token_signature_completes(
     assert code == 0, out
     code, _, err = _cli("--home", str(home), "sign-requests", "complete", request_id, str(signed))
     assert code == 0, err
+
+
+def test_signing_modes_per_role_from_docflow_toml(tmp_path: Path) -> None:
+    from docflow.config import Home
+    from docflow.errors import ConfigError
+    from docflow.signreq import signing_modes
+
+    home = Home(tmp_path)
+    assert signing_modes(home).mode("consultant") == "held"  # the demo runs alone
+    (tmp_path / "docflow.toml").write_text(
+        '[signing]\nconsultant = "own"\nofficer = "own"\nrequest_days = 7\n', encoding="utf-8"
+    )
+    modes = signing_modes(home)
+    assert modes.own("consultant") and modes.own("officer") and not modes.own("issuer")
+    assert modes.request_days == 7
+    (tmp_path / "docflow.toml").write_text('[signing]\nchair = "mine"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="chair"):
+        signing_modes(home)

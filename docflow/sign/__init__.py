@@ -4,6 +4,7 @@ FieldMDP/DocMDP lock on the final signature."""
 from docflow.sign._cmscheck import (
     CmsCheckStatus,
     Refusal,
+    SignedBytes,
     TrustAnchors,
     check_cms,
     is_signing_certificate,
@@ -30,6 +31,7 @@ __all__ = [
     "Refusal",
     "SignRequest",
     "SignSpec",
+    "SignedBytes",
     "TrustAnchors",
     "async_detached_cms",
     "check_cms",

@@ -240,12 +240,27 @@ def _digest(name: str, data: bytes, extra: Mapping[str, Callable[[bytes], bytes]
     return hashlib.new(name, data).digest()
 
 
+@dataclass(frozen=True)
+class SignedBytes:
+    """Plain bytes a CMS must sign (e.g. a login nonce), in the shape ``check_cms`` reads."""
+
+    data: bytes
+
+    def signed_bytes(self) -> bytes:
+        return self.data
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
 def check_cms(
     cms_data: bytes,
-    prepared: PreparedSignature,
+    prepared: PreparedSignature | SignedBytes,
     *,
-    expected_iin: str,
+    expected_iin: str | None,
     trust: TrustAnchors,
+    purpose: str = "sign",
     expires: datetime | None = None,
     now: datetime | None = None,
     extra_digests: Mapping[str, Callable[[bytes], bytes]] | None = None,
@@ -257,6 +272,8 @@ def check_cms(
     signature timestamp added right after by ``complete`` fixes that time). ``expires``: the
     request's deadline. ``extra_digests``/``sig_validator``: hooks for algorithms pyHanko does
     not know (GOST), by digest algorithm name and as a pyHanko ``SignatureValidator``.
+    ``purpose="login"`` (a signed login nonce) accepts login keys too, and ``expected_iin=None``
+    accepts any person (the caller maps the certificate's IIN to a user).
     """
     now = now or datetime.now(UTC)
     extra = dict(extra_digests or {})
@@ -330,9 +347,9 @@ def check_cms(
 
     # 2. the key: a signing key of the expected person
     signing, why = is_signing_certificate(cert)
-    if not signing:
+    if not signing and purpose == "sign":
         refusals.append(Refusal("login_key", why))
-    if iin != expected_iin:
+    if expected_iin is not None and iin != expected_iin:
         refusals.append(Refusal("wrong_person", f"certificate IIN {iin}", str(iin or "—")))
 
     # 3. trust: chain to an anchor, valid and unrevoked now

@@ -50,9 +50,7 @@ from docflow.sign._stamp import stamp_lines, stamp_style
 
 #: The subfilter of signatures made with the signer's own key (see the module's docstring).
 OWN_SUBFILTER = fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED
-_SUBFILTERS: dict[str, fields.SigSeedSubFilter] = {
-    str(s.value): s for s in fields.SigSeedSubFilter
-}
+_SUBFILTERS: dict[str, fields.SigSeedSubFilter] = {str(s.value): s for s in fields.SigSeedSubFilter}
 
 
 @dataclass(frozen=True)

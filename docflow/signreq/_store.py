@@ -9,6 +9,7 @@ same request never both complete it.
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
 import json
@@ -16,6 +17,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,7 +71,14 @@ _SCHEMA = (
         user_name TEXT PRIMARY KEY,
         iin       TEXT NOT NULL
     )""",
+    """CREATE TABLE IF NOT EXISTS login_nonces (
+        nonce_sha256 TEXT PRIMARY KEY,
+        created      REAL NOT NULL,
+        used         INTEGER NOT NULL DEFAULT 0
+    )""",
 )
+#: Seconds a login nonce may wait for its signature.
+NONCE_SECONDS = 300
 
 
 class UnknownSignRequest(DocflowError):
@@ -370,6 +379,43 @@ class SignRequests:
                 "SELECT iin FROM user_iins WHERE user_name = ?", (user_name,)
             ).fetchone()
         return None if row is None else str(row[0])
+
+
+    def user_for_iin(self, iin: str | None) -> str | None:
+        """The web user who signs as ``iin`` (the first one, by name), if any."""
+        if not iin:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT user_name FROM user_iins WHERE iin = ? ORDER BY user_name", (iin,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- one-time login nonces (log in with the key) ------------------------------------------
+
+    def new_login_nonce(self) -> str:
+        """32 random bytes (base64) to be signed with the person's key; usable once."""
+        nonce = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+        now = time.time()
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM login_nonces WHERE created < ?", (now - 2 * NONCE_SECONDS,)
+            )
+            self._db.execute(
+                "INSERT INTO login_nonces (nonce_sha256, created) VALUES (?, ?)",
+                (_sha(nonce), now),
+            )
+        return nonce
+
+    def use_login_nonce(self, nonce: str) -> bool:
+        """Whether ``nonce`` is one of ours, fresh and unused; it is used up either way."""
+        with self._lock:
+            cursor = self._db.execute(
+                "UPDATE login_nonces SET used = 1 WHERE nonce_sha256 = ? AND used = 0 "
+                "AND created >= ?",
+                (_sha(nonce), time.time() - NONCE_SECONDS),
+            )
+        return cursor.rowcount == 1
 
 
 def _sha(text: str) -> str:

@@ -30,7 +30,7 @@ from docflow.signreq import (
     home_services,
     home_trust,
 )
-from docflow.web.app import WebContext
+from docflow.web.app import SESSION_COOKIE, WebContext, safe_next
 
 log = logging.getLogger("docflow.web.sign")
 
@@ -89,6 +89,24 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "Подпись не принята; запрос остаётся открытым:",
         "The signature was refused; the request stays open:",
     ),
+    "login.title": ("Кілтпен кіру", "Вход по ключу ЭЦП", "Log in with your key"),
+    "login.hint": (
+        "NCALayer арқылы аутентификация кілтіңізбен (AUTH) бір реттік кодқа қол қойыңыз.",
+        "Подпишите одноразовый код ключом аутентификации (AUTH) через NCALayer.",
+        "Sign a one-time code with your authentication (AUTH) key through NCALayer.",
+    ),
+    "login.button": ("NCALayer арқылы кіру", "Войти через NCALayer", "Log in with NCALayer"),
+    "login.password": ("Құпиясөзбен кіру", "Вход по паролю", "Log in with a password"),
+    "login.nonce": (
+        "Бір реттік код ескірген немесе қолданылған; қайталап көріңіз.",
+        "Одноразовый код устарел или уже использован; попробуйте ещё раз.",
+        "The one-time code expired or was used; try again.",
+    ),
+    "login.unknown": (
+        "Бұл ЖСН ешбір пайдаланушыға байланбаған.",
+        "Этот ИИН не связан ни с одним пользователем.",
+        "This IIN is not linked to any user.",
+    ),
     "js.connecting": ("NCALayer-ге қосылу…", "Подключение к NCALayer…", "Connecting to NCALayer…"),
     "js.signing": ("NCALayer-де қол қойыңыз…", "Подпишите в NCALayer…", "Sign in NCALayer…"),
     "js.cancelled": ("Қол қою тоқтатылды.", "Подписание отменено.", "Signing was cancelled."),
@@ -115,6 +133,35 @@ def submit(ctx: WebContext, request_id: str, signed: bytes) -> SubmitResult:
     trust = ctx.extras.get("signreq.trust") or home_trust(ctx.home)
     with home_services(ctx.home) as services:
         return store.submit(request_id, signed, trust=trust, services=services)
+
+
+def _plain_refusal(key: str) -> dict[str, str]:
+    kk, ru, en = TEXTS[key]
+    return {"code": key.split(".")[-1], "kk": kk, "ru": ru, "en": en, "detail": ""}
+
+
+def login_with_key(ctx: WebContext, nonce: str, cms_text: str) -> tuple[str | None, list[Any]]:
+    """(user name, refusals) for a signed login nonce; the nonce is used up either way."""
+    from docflow.sign import SignedBytes, check_cms
+
+    store = store_of(ctx)
+    if not store.use_login_nonce(nonce):
+        return None, [_plain_refusal("login.nonce")]
+    trust = ctx.extras.get("signreq.trust") or home_trust(ctx.home)
+    with home_services(ctx.home):  # the demo OCSP/CRL responders, for the revocation check
+        status = check_cms(
+            cms_text.encode("ascii"),
+            SignedBytes(base64.b64decode(nonce)),
+            expected_iin=None,
+            trust=trust,
+            purpose="login",
+        )
+    if not status.accepted:
+        return None, [r.to_json() for r in status.refusals]
+    name = store.user_for_iin(status.signer_iin)
+    if name is None or name not in {u.name for u in ctx.auth.users()}:
+        return None, [_plain_refusal("login.unknown")]
+    return name, []
 
 
 def install(app: FastAPI, ctx: WebContext) -> None:
@@ -145,6 +192,51 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             refusals=extra.get("refusals") or [],
         )
         response.headers["content-security-policy"] = SIGN_PAGE_CSP
+        return response
+
+    def login_page(
+        request: Request, next_path: str, refusals: list[Any], status: int = 200
+    ) -> Response:
+        response = ctx.render(
+            request,
+            "login_key.html",
+            status,
+            s=texts(ctx.locale(request)),
+            nonce=store_of(ctx).new_login_nonce(),
+            next=next_path,
+            refusals=refusals,
+            ncalayer_url=NCALAYER_URL,
+        )
+        response.headers["content-security-policy"] = SIGN_PAGE_CSP
+        return response
+
+    @app.get("/login/key")
+    def login_key_form(request: Request, next: str | None = None) -> Response:
+        return login_page(request, safe_next(next, ""), [])
+
+    @app.post("/login/key")
+    async def login_key(request: Request) -> Response:
+        form = await request.form(max_files=0, max_fields=10)
+        ctx.check_csrf(request, form)
+        nonce = str(form.get("nonce") or "")[:100]
+        cms_text = str(form.get("cms") or "")
+        next_path = safe_next(str(form.get("next") or ""), "")
+        if not nonce or not cms_text or len(cms_text) > MAX_CMS_CHARS:
+            return login_page(request, next_path, [_plain_refusal("login.nonce")], 400)
+        try:
+            name, refusals = await run_in_threadpool(login_with_key, ctx, nonce, cms_text)
+        except (DocflowError, ValueError) as exc:
+            log.info("key login failed: %s", exc)
+            name, refusals = None, [_plain_refusal("login.nonce")]
+        user = next((u for u in ctx.auth.users() if u.name == name), None) if name else None
+        if user is None:
+            log.info("key login refused: %s", [r.get("code") for r in refusals])
+            return login_page(request, next_path, refusals, 401)
+        ctx.auth.close_session(request.cookies.get(SESSION_COOKIE))
+        token = ctx.auth.open_session(user)
+        response = RedirectResponse(next_path or "/sign", status_code=303)
+        ctx.set_cookie(response, SESSION_COOKIE, token)
+        log.info("user %s logged in with a key", user.name)
         return response
 
     @app.get("/sign")

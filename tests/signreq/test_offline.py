@@ -218,3 +218,14 @@ def test_signing_modes_per_role_from_docflow_toml(tmp_path: Path) -> None:
     (tmp_path / "docflow.toml").write_text('[signing]\nchair = "mine"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="chair"):
         signing_modes(home)
+
+
+def test_login_nonce_is_used_once(home: Path) -> None:
+    store = SignRequests(home)
+    try:
+        nonce = store.new_login_nonce()
+        assert store.use_login_nonce(nonce)
+        assert not store.use_login_nonce(nonce)  # a replayed login signature is refused
+        assert not store.use_login_nonce("bm90IG91cnM=")
+    finally:
+        store.close()

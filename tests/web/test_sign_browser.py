@@ -177,3 +177,39 @@ def test_other_users_cannot_see_a_request(site: OwnSite, tmp_path: Path) -> None
         assert client.get("/sign").status_code == 200
         assert client.get(f"/sign/{site.requests['good']}").status_code == 404
         assert client.get(f"/sign/{site.requests['good']}/data").status_code == 404
+
+
+@pytest.mark.slow
+def test_login_with_key_through_ncalayer(browser: Any, site: OwnSite) -> None:
+    officer = site.pki.signer_for(role="officer")
+    with NCALayerStandIn(officer.signer) as standin:
+        context = browser.new_context(locale="kk-KZ")
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{site.url}/login")
+        page.click("#login-with-key")
+        page.wait_for_selector("#login-button")
+        page.click("#login-button")
+        page.wait_for_url(f"{site.url}/sign")
+        assert page.locator(".user-name").inner_text() == "oleg"
+        context.close()
+    args = standin.requests[-1]["args"]
+    assert args["signerParams"]["extKeyUsageOids"] == ["1.3.6.1.5.5.7.3.2"]  # a login key
+
+
+@pytest.mark.slow
+def test_login_with_an_unlinked_key_is_refused(browser: Any, site: OwnSite) -> None:
+    consultant = site.pki.signer_for(iin=CONSULTANT_IIN)  # no web user signs as this IIN
+    with NCALayerStandIn(consultant.signer):
+        context = browser.new_context(locale="ru-RU")
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{site.url}/login/key")
+        page.click("#login-button")
+        page.wait_for_selector("#login-refused")
+        codes = page.locator("#login-refused li.refusal").evaluate_all(
+            "els => els.map(e => e.dataset.code)"
+        )
+        assert page.locator(".user-name").count() == 0
+        context.close()
+    assert codes == ["unknown"]

@@ -50,6 +50,29 @@ def list_cmd(home: Home, iin: str | None, every: bool, as_json: bool) -> None:
         )
 
 
+@sign_requests_group.command(name="waiting")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def waiting_cmd(home: Home, as_json: bool) -> None:
+    """On whom signatures wait, how many, since when; overdue after [signing] request_days."""
+    from docflow.signreq import SignRequests, signing_modes
+
+    days = signing_modes(home).request_days
+    store = SignRequests(home.ensure())
+    try:
+        rows = store.waiting(request_days=days)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps([w.to_json() for w in rows], ensure_ascii=False, indent=2))
+        return
+    for w in rows:
+        flag = f"  OVERDUE {w.overdue}" if w.overdue else ""
+        click.echo(
+            f"IIN {w.iin}  {w.signer_name}  {w.count} waiting since {w.oldest:%Y-%m-%d}{flag}"
+        )
+
+
 @sign_requests_group.command(name="export")
 @click.argument("request_id")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))

@@ -16,6 +16,7 @@ from docflow.signreq._store import (
     SignRequests,
     SubmitResult,
     UnknownSignRequest,
+    WaitingOn,
     check_id,
 )
 from docflow.signreq._trust import home_services, home_trust
@@ -30,6 +31,7 @@ __all__ = [
     "SigningModes",
     "SubmitResult",
     "UnknownSignRequest",
+    "WaitingOn",
     "check_id",
     "export_package",
     "home_services",

@@ -10,6 +10,7 @@ same request never both complete it.
 from __future__ import annotations
 
 import base64
+import builtins
 import fcntl
 import hashlib
 import json
@@ -122,6 +123,27 @@ class SignRequestRecord:
             "last_refusal": self.last_refusal,
             "completed": self.completed.isoformat() if self.completed else None,
             "signed_sha256": self.signed_sha256,
+        }
+
+
+@dataclass(frozen=True)
+class WaitingOn:
+    """How many open requests wait on one person, since when, and how many are overdue
+    (older than ``request_days``: remind them, then flag them to the officer)."""
+
+    iin: str
+    signer_name: str
+    count: int
+    oldest: datetime
+    overdue: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "iin": self.iin,
+            "signer_name": self.signer_name,
+            "count": self.count,
+            "oldest": self.oldest.isoformat(),
+            "overdue": self.overdue,
         }
 
 
@@ -268,6 +290,27 @@ class SignRequests:
             rows = self._db.execute(sql, args).fetchall()
         return [self._record(r) for r in rows]
 
+    def waiting(
+        self, *, request_days: float = DEFAULT_REQUEST_DAYS, now: datetime | None = None
+    ) -> builtins.list[WaitingOn]:
+        """Open requests grouped by the person they wait on, longest-waiting first."""
+        now = now or datetime.now(UTC)
+        limit = now - timedelta(days=request_days)
+        groups: dict[str, builtins.list[SignRequestRecord]] = {}
+        for record in self.list(state="open"):
+            groups.setdefault(record.expected_iin, []).append(record)
+        out = [
+            WaitingOn(
+                iin=iin,
+                signer_name=records[0].signer_name,
+                count=len(records),
+                oldest=min(r.created for r in records),
+                overdue=sum(1 for r in records if r.created < limit),
+            )
+            for iin, records in groups.items()
+        ]
+        return sorted(out, key=lambda w: w.oldest)
+
     def prepared(self, request_id: str) -> PreparedSignature:
         return PreparedSignature.load(self.folder / check_id(request_id))
 
@@ -379,7 +422,6 @@ class SignRequests:
                 "SELECT iin FROM user_iins WHERE user_name = ?", (user_name,)
             ).fetchone()
         return None if row is None else str(row[0])
-
 
     def user_for_iin(self, iin: str | None) -> str | None:
         """The web user who signs as ``iin`` (the first one, by name), if any."""

@@ -229,3 +229,27 @@ def test_login_nonce_is_used_once(home: Path) -> None:
         assert not store.use_login_nonce("bm90IG91cnM=")
     finally:
         store.close()
+
+
+def test_waiting_summary_flags_overdue_requests(home: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    store = SignRequests(home)
+    try:
+        old = datetime.now(UTC) - timedelta(days=20)
+        for now in (old, None):
+            store.create(
+                pdf_with_fields(),
+                SignSpec("consultant", role="consultant"),
+                document="report",
+                expected_iin=OWN_IIN,
+                signer_name=OWN_NAME,
+                days=30,
+                now=now,
+            )
+        (waiting,) = store.waiting(request_days=14)
+    finally:
+        store.close()
+    assert waiting.iin == OWN_IIN and waiting.count == 2 and waiting.overdue == 1
+    code, out, _ = _cli("--home", str(home), "sign-requests", "waiting", "--json")
+    assert code == 0 and json.loads(out)[0]["overdue"] == 1

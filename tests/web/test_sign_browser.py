@@ -213,3 +213,89 @@ def test_login_with_an_unlinked_key_is_refused(browser: Any, site: OwnSite) -> N
         assert page.locator(".user-name").count() == 0
         context.close()
     assert codes == ["unknown"]
+
+
+def _off_the_loop(fn: Any, *args: Any) -> Any:
+    """Run ``fn`` on another thread: Playwright keeps an event loop running in this one, and
+    pyHanko's synchronous calls start loops of their own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result(timeout=300)
+
+
+@pytest.mark.slow
+def test_report_signed_offline_by_consultant_then_in_browser_by_officer(
+    browser: Any, site: OwnSite, tmp_path: Path
+) -> None:
+    """Issue 15's end-to-end in own mode, at the services the flow will call: the consultant
+    signs offline with her own PKCS#12, then the officer signs in Chromium through NCALayer;
+    the result is VALID, roles right, B-LTA, locked by the officer."""
+    from click.testing import CliRunner
+
+    from docflow.cli import main
+
+    iin, name, passphrase = "750505400007", "Own Consultant DEMO", "her-own-passphrase"
+    key = tmp_path / "her.p12"
+    env = {"DOCFLOW_KEY_PASSPHRASE": passphrase}
+
+    def consultant_stage() -> str:
+        runner = CliRunner()
+        home = str(site.home.root)
+        r = runner.invoke(main, ["--home", home, "pki", "enroll", "--iin", iin, "--name", name,
+                                 "--out", str(key)], env=env)  # fmt: skip
+        assert r.exit_code == 0, r.output
+        store = SignRequests(site.home)
+        try:
+            first = store.create(
+                pdf_with_fields(text="CPD report 2025 own mode"),
+                SignSpec("consultant", role="consultant"),
+                document="CPD-2025-OWN-E2E",
+                expected_iin=iin,
+                signer_name=name,
+            )
+        finally:
+            store.close()
+        package, signed = tmp_path / "pkg.zip", tmp_path / "signed.zip"
+        r = runner.invoke(main, ["--home", home, "sign-requests", "export", first.id,
+                                 "-o", str(package)])  # fmt: skip
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(main, ["sign-package", str(package), "--p12", str(key),
+                                 "-o", str(signed)], env=env)  # fmt: skip
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(main, ["--home", home, "sign-requests", "complete", first.id,
+                                 str(signed)])  # fmt: skip
+        assert r.exit_code == 0, r.output
+        store = SignRequests(site.home)
+        try:
+            second = store.create(
+                store.signed_pdf(first.id),
+                SignSpec("officer", role="officer", lock=True),
+                document="CPD-2025-OWN-E2E",
+                expected_iin=OFFICER_IIN,
+                signer_name="Демо Офицер (DEMO)",
+            )
+        finally:
+            store.close()
+        return second.id
+
+    officer_request = _off_the_loop(consultant_stage)
+    officer = site.pki.signer_for(role="officer")
+    with NCALayerStandIn(officer.signer):
+        page = _login(browser, site)
+        page.goto(f"{site.url}/sign/{officer_request}")
+        page.click("#sign-button")
+        page.wait_for_selector("#sign-done")
+        page.context.close()
+    store = SignRequests(site.home)
+    try:
+        final = store.signed_pdf(officer_request)
+    finally:
+        store.close()
+    report = _off_the_loop(lambda: verify_pdf(final, trust_roots=site.pki.trust_roots()))
+    assert report.verdict == "valid", report.to_json()
+    people = [(s.field, s.iin) for s in report.signatures if s.iin]
+    assert people == [("consultant", iin), ("officer", OFFICER_IIN)]
+    assert sum(1 for s in report.signatures if s.role == "timestamp") >= 2  # B-LTA after each
+    officer_status = next(s for s in report.signatures if s.field == "officer")
+    assert officer_status.docmdp_ok is not False

@@ -46,7 +46,9 @@ from docflow.sign._signing import (
     finish_lta,
     new_validation_context,
 )
-from docflow.sign._stamp import stamp_lines, stamp_style
+from docflow.sign._stamp import KZ_TIME, stamp_lines, stamp_style
+
+_PREPARED_LABEL = {"kk": "Қол қоюға дайындалды", "ru": "Подготовлено к подписи"}
 
 #: The subfilter of signatures made with the signer's own key (see the module's docstring).
 OWN_SUBFILTER = fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED
@@ -152,8 +154,8 @@ def prepare(
 ) -> PreparedSignature:
     """Prepare ``spec.field`` of ``pdf`` for a signature made elsewhere.
 
-    The stamp shows ``signer_name`` (the person expected to sign), ``spec.role`` and ``now``
-    (the time of preparation; the signed time is the timestamp ``complete`` adds). The /Lock
+    The stamp shows ``signer_name`` (the person expected to sign), ``spec.role`` and the date
+    of preparation, labelled so (the signed time is the timestamp ``complete`` adds). The /Lock
     of the field (``spec.lock``/``lock_later``) is handled as in the held path. Nothing here
     needs a key or the network. ``spec.lta`` is ignored: ``complete`` always makes B-LTA.
     """
@@ -174,6 +176,10 @@ def prepare(
     placeholder = signers.ExternalSigner(None, None, signature_value=256)
     pdf_signer = signers.PdfSigner(meta, signer=placeholder, stamp_style=stamp_style())
     params = stamp_lines(name=signer_name, role=spec.role, when=now, locale=spec.locale)
+    # The stamp is part of the signed bytes, so it cannot show when the person will sign:
+    # it says when the document was prepared (the signing time is the signature timestamp).
+    label = _PREPARED_LABEL.get(spec.locale, _PREPARED_LABEL["ru"])
+    params["when"] = f"{label}: {now.astimezone(KZ_TIME):%Y-%m-%d}"
     out = BytesIO()
     try:
         digest, _tbs, _ = asyncio.run(

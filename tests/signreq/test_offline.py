@@ -253,3 +253,26 @@ def test_waiting_summary_flags_overdue_requests(home: Path) -> None:
     assert waiting.iin == OWN_IIN and waiting.count == 2 and waiting.overdue == 1
     code, out, _ = _cli("--home", str(home), "sign-requests", "waiting", "--json")
     assert code == 0 and json.loads(out)[0]["overdue"] == 1
+
+
+def test_users_token_and_iin_commands(home: Path) -> None:
+    env = {"DOCFLOW_PASSWORD": "a-long-test-password"}
+    code, out, _ = _cli("--home", str(home), "users", "add", "--name", "asel",
+                        "--role", "archivist", env=env)  # fmt: skip
+    assert code == 0, out
+    code, out, _ = _cli("--home", str(home), "users", "token", "asel")
+    token = out.strip()
+    assert code == 0 and token.startswith("dft_")
+    assert _cli("--home", str(home), "users", "iin", "asel", OWN_IIN)[0] == 0
+    store = SignRequests(home)
+    try:
+        assert store.token_user(token) == "asel"
+        assert store.token_user(token + "x") is None
+        assert store.user_iin("asel") == OWN_IIN
+        assert token not in (home / ".docflow" / "sign-requests.sqlite").read_bytes().decode(
+            "latin-1"
+        )  # only its digest is kept
+    finally:
+        store.close()
+    nobody = CliRunner().invoke(main, ["--home", str(home), "users", "token", "nobody"])
+    assert nobody.exit_code != 0

@@ -14,7 +14,7 @@ What is checked:
   PDF signature must cover the bytes themselves. (``digested: true`` with the digest as data
   makes NCALayer put that digest in messageDigest as it is: the same, valid CMS.)
 - the signature over the signed attributes verifies with the certificate's key
-  (``sig_validator`` lets another algorithm, e.g. GOST 34.10-2015, plug in);
+  (``TrustAnchors.signature_validator`` lets another algorithm, e.g. GOST 34.10-2015, plug in);
 - the certificate chains to one of the given trust roots (``TrustAnchors``) and was valid and
   not revoked at the time of the check (OCSP/CRL fetched from its AIA/CDP addresses);
 - it is a signing key, not a login key (``is_signing_certificate``, below);
@@ -48,6 +48,7 @@ from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
+from pyhanko_certvalidator.sig_validate import SignatureValidator
 
 from docflow.pki import ServiceEndpoints, subject_identity
 from docflow.sign._twophase import PreparedSignature
@@ -165,6 +166,8 @@ class TrustAnchors:
     intermediates: tuple[asn1_x509.Certificate, ...] = ()
     fetch: bool = True
     revocation_mode: str = "hard-fail"
+    #: Verifies signatures pyHanko cannot (GOST 34.10): the CMS's own and the chain's.
+    signature_validator: SignatureValidator | None = None
 
     @classmethod
     def from_services(cls, services: ServiceEndpoints) -> TrustAnchors:
@@ -177,6 +180,7 @@ class TrustAnchors:
             allow_fetching=self.fetch,
             revocation_mode=self.revocation_mode,
             moment=moment,
+            signature_validator=self.signature_validator,
         )
 
 
@@ -264,14 +268,13 @@ def check_cms(
     expires: datetime | None = None,
     now: datetime | None = None,
     extra_digests: Mapping[str, Callable[[bytes], bytes]] | None = None,
-    sig_validator: object | None = None,
 ) -> CmsCheckStatus:
     """Check a returned CMS against the prepared signature (see the module's docstring).
 
     ``now`` is the time of the check (the certificate must be valid and unrevoked then; the
     signature timestamp added right after by ``complete`` fixes that time). ``expires``: the
-    request's deadline. ``extra_digests``/``sig_validator``: hooks for algorithms pyHanko does
-    not know (GOST), by digest algorithm name and as a pyHanko ``SignatureValidator``.
+    request's deadline. ``extra_digests`` (by digest algorithm name or dotted OID) and
+    ``trust.signature_validator``: hooks for algorithms pyHanko does not know (GOST).
     ``purpose="login"`` (a signed login nonce) accepts login keys too, and ``expected_iin=None``
     accepts any person (the caller maps the certificate's IIN to a user).
     """
@@ -335,7 +338,7 @@ def check_cms(
                 cert,
                 expected_content_type="data",
                 actual_digest=actual,
-                sig_validator=sig_validator,  # type: ignore[arg-type]
+                sig_validator=trust.signature_validator,
             )
         except Exception as exc:
             text = f"{type(exc).__name__}: {exc}"

@@ -6,6 +6,9 @@ means the work could not proceed::
     DocflowError
     ├── ConfigError              docflow.toml or the home folder is unusable
     ├── SubmissionInvalid        the input itself is malformed (carries every problem found)
+    │   └── UnknownChamber       it names a chamber docflow does not know (lists the known ones)
+    ├── ChamberError             a chamber cannot be added or changed as asked (name conflict)
+    ├── AuthorityRefused         nobody holds the office to sign this, or the one asked may not
     ├── TemplateError            a template is broken or asks for a variable nobody gives it
     ├── ConversionError          LibreOffice failed, crashed or timed out (after retries)
     ├── PkiError                 keys/certificates missing or unusable
@@ -53,6 +56,27 @@ class SubmissionInvalid(DocflowError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("; ".join(str(p) for p in self.problems) or "invalid submission")
+
+
+class UnknownChamber(SubmissionInvalid):
+    """A chamber named by id or name that is not registered; ``known`` lists the known ids."""
+
+    def __init__(self, name: str, problem: Problem, known: tuple[str, ...]):
+        self.name = name
+        self.known = known
+        super().__init__([problem])
+
+
+class ChamberError(DocflowError):
+    pass
+
+
+class AuthorityRefused(DocflowError):
+    """No office holder may sign this document (``code`` says why: ``no_holder``, ``self``…)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
 
 
 class TemplateError(DocflowError):

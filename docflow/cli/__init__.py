@@ -18,6 +18,7 @@ from docflow.errors import DocflowError
 _COMMAND_MODULES = (
     "check",
     "render",
+    "chambers",
     "pki",
     "verify",
     "watch",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,9 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from docflow.errors import PkiError
+
+#: A chamber id or ``collegium`` (``docflow.bodies.check_body_id``).
+_BODY_ID = re.compile(r"[a-z][a-z0-9-]{1,31}")
 
 #: Environment variable holding a PKCS#12 passphrase (never passed on the command line).
 PASSPHRASE_ENV = "DOCFLOW_KEY_PASSPHRASE"
@@ -103,6 +107,23 @@ def subject_identity(cert: asn1_x509.Certificate) -> tuple[str, str | None, str 
     iin = serial[3:] if serial.upper().startswith("IIN") else None
     title = subject.get("title")
     return str(subject.get("common_name") or ""), (str(title) if title else None), iin
+
+
+def subject_office(cert: asn1_x509.Certificate) -> tuple[str | None, str | None]:
+    """(role from ``title``, body id from an ``organizationalUnitName`` that is a body id).
+
+    A claim of the certificate's face; the office actually recorded for it is
+    ``docflow.bodies.OfficeRegistry.role_of``.
+    """
+    subject = cert.subject.native
+    title = subject.get("title")
+    if isinstance(title, list):
+        title = title[0] if title else None
+    units = subject.get("organizational_unit_name") or []
+    if isinstance(units, str):
+        units = [units]
+    body = next((u for u in units if _BODY_ID.fullmatch(str(u))), None)
+    return (str(title) if title else None), body
 
 
 def resolve_passphrase(stored: Path | None = None) -> bytes:

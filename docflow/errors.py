@@ -10,6 +10,7 @@ means the work could not proceed::
     ├── ChamberError             a chamber cannot be added or changed as asked (name conflict)
     ├── AuthorityRefused         nobody holds the office to sign this, or the one asked may not
     ├── TemplateError            a template is broken or asks for a variable nobody gives it
+    │   └── TemplateNotApproved  a certificate template not in the register of approved forms
     ├── ConversionError          LibreOffice failed, crashed or timed out (after retries)
     ├── PkiError                 keys/certificates missing or unusable
     │   └── NotEnrolled          a person has no signing key yet ("enroll first")
@@ -21,7 +22,10 @@ means the work could not proceed::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as _field
+from typing import Any
 
 
 class DocflowError(Exception):
@@ -39,6 +43,11 @@ class Problem:
     field: str
     message: str
     expected: str | None = None
+    #: the message and the hint as ``docflow.i18n`` catalogue keys, so each reader gets them in
+    #: their language (``message``/``expected`` keep the English wording)
+    key: str | None = None
+    params: Mapping[str, Any] = _field(default_factory=dict)
+    hint: str | None = None
 
     def __str__(self) -> str:
         text = f"{self.field}: {self.message}"
@@ -81,6 +90,10 @@ class AuthorityRefused(DocflowError):
 
 class TemplateError(DocflowError):
     pass
+
+
+class TemplateNotApproved(TemplateError):
+    """R-5.4: a certificate template whose bytes the Collegium has not approved."""
 
 
 class ConversionError(DocflowError):

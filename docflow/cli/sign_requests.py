@@ -128,10 +128,8 @@ def complete_cmd(home: Home, request_id: str, signed: Path) -> None:
     )
 
 
-def _add_user_commands(group: click.Group) -> None:
-    users = group.commands.get("users")
-    if not isinstance(users, click.Group):
-        return
+def add_user_commands(users: click.Group) -> None:
+    """Add ``token`` and ``iin`` to the ``docflow users`` group (called by docflow.cli.serve)."""
 
     @users.command("token")
     @click.argument("name")
@@ -172,4 +170,3 @@ def _add_user_commands(group: click.Group) -> None:
 
 def register(group: click.Group) -> None:
     group.add_command(sign_requests_group)
-    _add_user_commands(group)

@@ -23,8 +23,8 @@ from starlette.responses import PlainTextResponse, Response
 from docflow.atomic import write_bytes_atomic
 from docflow.errors import DocflowError, UnreadablePdf
 from docflow.signreq import RequestClosed, SignRequestRecord, UnknownSignRequest, export_package
-from docflow.web.context import WebContext
 from docflow.web.auth import User
+from docflow.web.context import WebContext
 from docflow.web.sign_pages import store_of, submit
 
 SUBMISSION_SUFFIXES = {".json", ".yaml", ".yml", ".zip"}

@@ -372,7 +372,7 @@ class ReviewService:
 
     def waiting(self) -> list[tuple[str | None, int | None]]:
         """(chamber, year) of every report waiting for review, read from the journal."""
-        from docflow.workflow.journal import Journal
+        from docflow.inbox.journal import Journal
 
         path = self.home.state / "journal.sqlite"
         if not path.exists():

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from docflow.inbox.runner import Outcome
 from docflow.kinds import DocumentKind
 from docflow.model import CpdReport
 from docflow.render import Attachment, format_date, report_context
@@ -32,7 +33,6 @@ from docflow.workflow.flow import (
     run_stages,
     write_json,
 )
-from docflow.workflow.runner import Outcome
 from docflow.workflow.services import Services
 from docflow.workflow.stages import events_of, template_info
 

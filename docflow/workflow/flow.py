@@ -33,13 +33,13 @@ from pydantic import BaseModel
 
 from docflow.atomic import write_bytes_atomic
 from docflow.errors import SubmissionInvalid
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Outcome
 from docflow.intake.parse import LoadedSubmission, load_submission_bytes
 from docflow.kinds import DocumentKind, KindRegistry, SignerSpec, dig
 from docflow.model import CpdReport
 from docflow.render import Attachment
 from docflow.workflow.events import AuditEvent
-from docflow.workflow.journal import Entry
-from docflow.workflow.runner import Outcome
 from docflow.workflow.services import Services
 
 __all__ = [

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from docflow.errors import DocflowError
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Outcome
 from docflow.intake.parse import LoadedSubmission, load_submission_bytes
 from docflow.model import CpdReport
 from docflow.workflow.flow import WHOLE, Decision, Flow
-from docflow.workflow.journal import Entry
-from docflow.workflow.runner import Outcome
 
 
 class NotInReview(DocflowError):

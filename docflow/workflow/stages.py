@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from docflow.inbox.runner import Outcome
 from docflow.kinds import SignerSpec
 from docflow.render import Attachment, FieldSpec, format_date
 from docflow.workflow.events import AuditEvent
@@ -23,7 +24,6 @@ from docflow.workflow.flow import (
     signer_iin,
     write_json,
 )
-from docflow.workflow.runner import Outcome
 from docflow.workflow.services import Services
 
 __all__ = [

@@ -34,12 +34,11 @@ from summaries_data import (
 
 from docflow.archive import Archive
 from docflow.cli import main
-from docflow.config import Home
+from docflow.config import Clock, Home
 from docflow.pki.testing import make_test_pki, minimal_pdf
 from docflow.summaries import Member, Roster, SummaryStore, chamber_summary, summary_csv
 from docflow.summaries.service import SummaryService
 from docflow.verify import home_trust_anchors, verify_pdf
-from docflow.config import Clock
 from docflow.workflow.services import build_services
 
 pytestmark = pytest.mark.slow

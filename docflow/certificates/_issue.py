@@ -25,6 +25,7 @@ from typing import Any
 import segno
 
 from docflow.atomic import write_bytes_atomic
+from docflow.audit import AuditEvent, EventType
 from docflow.certificates._data import ATTACHMENT_NAME, embedded_data
 from docflow.certificates._serial import load_secret, serial_for
 from docflow.errors import NotEnrolled, Problem, SigningError, SubmissionInvalid, UnknownRecord
@@ -206,7 +207,7 @@ class Batch:
     def record(self, index: int, participant: Participant, serial: str) -> dict[str, Any]:
         """The archive record of docs/ARCHITECTURE.md (kind ``certificate``)."""
         model = self.model
-        now = self.parts.clock.now().isoformat(timespec="seconds")
+        moment = self.parts.clock.now()
         issuer = model.issuer.model_dump(mode="json")
         return {
             "kind": KIND.record_kind,
@@ -237,15 +238,15 @@ class Batch:
             "template": {"name": self.template_name, "sha256": self.template_sha},
             "signers": [{"role": SIGNER.role, "name": self.issuer.name, "iin": self.issuer.iin}],
             "events": [
-                {
-                    "type": "received",
-                    "at": self.received_at or now,
-                    "actor": "docflow",
-                    "detail": self.loaded.source_name,
-                },
-                {"type": "rendered", "at": now, "actor": "docflow", "detail": self.template_name},
-                {"type": "signed", "at": now, "actor": self.issuer.name, "detail": SIGNER.role},
-                {"type": "archived", "at": now, "actor": "docflow", "detail": serial},
+                e.to_json(moment)
+                for e in (
+                    AuditEvent(
+                        EventType.RECEIVED, "docflow", self.loaded.source_name, self.received_at
+                    ),
+                    AuditEvent.rendered(self.template_name),
+                    AuditEvent.signed(self.issuer.name, SIGNER.role),
+                    AuditEvent.archived(serial),
+                )
             ],
         }
 

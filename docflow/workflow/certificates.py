@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from docflow.certificates import Batch
 from docflow.errors import NotEnrolled, SubmissionInvalid
 from docflow.inbox.runner import Outcome
-from docflow.model import EventCertificates
+from docflow.model import EventCertificates, Participant
 from docflow.workflow.flow import StageResult, WorkItem, rejected
 from docflow.workflow.services import Services, signing_warmed
 
@@ -85,7 +85,7 @@ class IssueCertificate:
 
     def run(self, item: WorkItem, services: Services) -> StageResult:
         assert item.part is not None
-        people = _model(item).participants
+        people = _members(item)
         batch, archived = _batch(item), item.facts["archived"]
         indices = list(range(PART_SIZE * item.part, min(PART_SIZE * (item.part + 1), len(people))))
         if indices and not signing_warmed():
@@ -99,9 +99,17 @@ class IssueCertificate:
         return None
 
 
+def _members(item: WorkItem) -> list[Participant]:
+    """The list the kind's ``per`` names (``participants``)."""
+    assert item.kind.per is not None
+    members = getattr(_model(item), item.kind.per)
+    assert isinstance(members, list)
+    return members
+
+
 def participants(item: WorkItem) -> int:
     """How many parts the batch has."""
-    return -(-len(_model(item).participants) // PART_SIZE)
+    return -(-len(_members(item)) // PART_SIZE)
 
 
 def collect_batch(item: WorkItem, services: Services) -> Outcome:

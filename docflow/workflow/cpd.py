@@ -17,13 +17,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from docflow.audit import AuditEvent, EventType
 from docflow.inbox.runner import Outcome
-from docflow.kinds import DocumentKind
+from docflow.kinds import DocumentKind, Verdict
 from docflow.model import CpdReport
 from docflow.render import Attachment, format_date, report_context
 from docflow.render.service import report_attachments
 from docflow.rules import CpdVerdict
-from docflow.workflow.events import AuditEvent, EventType
 from docflow.workflow.flow import (
     KindHooks,
     Stage,
@@ -91,7 +91,7 @@ def _facts(model: BaseModel) -> dict[str, Any]:
     }
 
 
-def _summary(verdict: Any) -> str:
+def _summary(verdict: Verdict | None) -> str:
     assert isinstance(verdict, CpdVerdict)
     return f"verdict {verdict.verdict}, {verdict.total_points} pts"
 

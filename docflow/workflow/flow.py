@@ -32,14 +32,14 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from docflow.atomic import write_bytes_atomic
+from docflow.audit import AuditEvent
 from docflow.errors import SubmissionInvalid
 from docflow.inbox.journal import Entry
 from docflow.inbox.runner import Outcome
 from docflow.intake.parse import LoadedSubmission, load_submission_bytes
-from docflow.kinds import DocumentKind, KindRegistry, SignerSpec, dig
+from docflow.kinds import DocumentKind, KindRegistry, SignerSpec, Verdict, dig
 from docflow.model import CpdReport
 from docflow.render import Attachment
-from docflow.workflow.events import AuditEvent
 from docflow.workflow.services import Services
 
 __all__ = [
@@ -104,7 +104,7 @@ class WorkItem:
     kind: DocumentKind
     loaded: LoadedSubmission | None = None
     #: The rules hook's verdict (``CpdVerdict`` for the CPD report), None for kinds without.
-    verdict: Any = None
+    verdict: Verdict | None = None
     decision: Decision | None = None
     #: Products of this item are named ``<prefix><name><variant>.<ext>``.
     prefix: str = ""
@@ -118,7 +118,7 @@ class WorkItem:
     #: Events beyond those the stages imply (approved, commented), in order.
     extra_events: list[AuditEvent] = field(default_factory=list)
     #: Kind-specific state prepared once per item (a certificate batch).
-    state: Any = None
+    state: object = None
 
     @property
     def model(self) -> BaseModel:
@@ -182,7 +182,7 @@ class KindHooks:
     record: Callable[[WorkItem, Services, str], dict[str, Any]]
     facts: Callable[[BaseModel], dict[str, Any]]
     #: The "checked" event's detail for a verdict.
-    summary: Callable[[Any], str]
+    summary: Callable[[Verdict | None], str]
     #: The outcome of the archived document ("archived" unless the kind says).
     outcome: Callable[[WorkItem], str]
 
@@ -194,7 +194,7 @@ def judge(
     today: date,
     services: Services | None = None,
     decided_points: Mapping[int, int] | None = None,
-) -> Any:
+) -> Verdict | None:
     """The kind's rules hook applied to ``loaded``: the one way docflow judges an input (the
     inbox, ``docflow check``, the officer's review). ``services`` adds the R-7.5 check of
     attached docflow certificates (``check`` has no archive to check them against)."""

@@ -11,10 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from docflow.audit import AuditEvent
 from docflow.inbox.runner import Outcome
-from docflow.kinds import SignerSpec
+from docflow.kinds import SignerSpec, Verdict
 from docflow.render import Attachment, FieldSpec, format_date
-from docflow.workflow.events import AuditEvent
 from docflow.workflow.flow import (
     KindHooks,
     StageResult,
@@ -77,7 +77,7 @@ class Judge:
         return None
 
 
-def _judge(item: WorkItem, services: Services) -> Any:
+def _judge(item: WorkItem, services: Services) -> Verdict | None:
     decided = item.decision.decided_points if item.decision else None
     assert item.loaded is not None
     return judge(

@@ -181,10 +181,6 @@ class KindHooks:
     attachments: Callable[[WorkItem, Services], Sequence[Attachment]]
     record: Callable[[WorkItem, Services, str], dict[str, Any]]
     facts: Callable[[BaseModel], dict[str, Any]]
-    #: The "checked" event's detail for a verdict.
-    summary: Callable[[Verdict | None], str]
-    #: The outcome of the archived document ("archived" unless the kind says).
-    outcome: Callable[[WorkItem], str]
 
 
 def judge(
@@ -248,14 +244,12 @@ class Flow:
         *,
         kinds: KindRegistry,
         stage_for: StageTable,
-        hooks_for: Callable[[DocumentKind], KindHooks],
         parts_of: Callable[[WorkItem], int],
         collect: Callable[[WorkItem, Services], Outcome],
     ):
         self.services = services
         self.kinds = kinds
         self.stage_for = stage_for
-        self.hooks_for = hooks_for
         self._parts_of = parts_of
         self._collect = collect
         self._prepared: OrderedDict[str, WorkItem] = OrderedDict()

@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from docflow.atomic import write_bytes_atomic
 from docflow.errors import DocflowError, UnreadablePdf
+from docflow.inbox.journal import Journal
 from docflow.signreq import RequestClosed, SignRequestRecord, UnknownSignRequest, export_package
 from docflow.web.auth import User
 from docflow.web.context import WebContext
@@ -171,14 +172,12 @@ def create_api(ctx: WebContext) -> FastAPI:
         if not _SHA.match(sha256):
             raise HTTPException(404, "no such submission")
         try:
-            from docflow.workflow.journal import Journal
-
             journal = Journal(ctx.home.state / "journal.sqlite")
             try:
                 entries = [e.to_json() for e in journal.entries()]
             finally:
                 journal.close()
-        except (ImportError, DocflowError):
+        except DocflowError:
             entries = []
         for entry in reversed(entries):
             if entry.get("sha256") == sha256:

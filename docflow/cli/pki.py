@@ -70,7 +70,7 @@ def enroll_cmd(
     without either a generated one is stored beside the key (0600). With --out one of them
     is required, and the key goes only to OUT.
     """
-    from docflow.bodies import enroll_office
+    from docflow.chambers import enroll_office
 
     e = enroll_office(home, iin=iin, name=name, role=role, chamber=chamber, out=out)
     where = f", {e.body}" if e.body else ""

@@ -29,9 +29,9 @@ import yaml
 
 from docflow.config import Clock, Home
 from docflow.iin import check_digit
+from docflow.inbox.runner import Runner
 from docflow.pki.testing import make_test_pki
 from docflow.workflow.pool import WorkerPool
-from docflow.workflow.runner import Runner
 from docflow.workflow.services import build_services
 
 ROOT = Path(__file__).resolve().parents[1]

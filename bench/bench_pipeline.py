@@ -48,6 +48,7 @@ from docflow.config import (  # noqa: E402
     Home,
     Settings,
 )
+from docflow.inbox.runner import Runner  # noqa: E402
 from docflow.intake.parse import load_submission_bytes  # noqa: E402
 from docflow.pki import Pki, TrustServices  # noqa: E402
 from docflow.pki.testing import make_test_pki  # noqa: E402
@@ -62,7 +63,6 @@ from docflow.render.service import report_attachments  # noqa: E402
 from docflow.rules import evaluate_cpd  # noqa: E402
 from docflow.workflow.build import build_flow  # noqa: E402
 from docflow.workflow.pool import WorkerPool  # noqa: E402
-from docflow.workflow.runner import Runner  # noqa: E402
 from docflow.workflow.services import build_services  # noqa: E402
 
 TODAY = date(2026, 2, 10)

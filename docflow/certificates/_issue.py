@@ -25,7 +25,9 @@ from typing import Any
 import segno
 
 from docflow.atomic import write_bytes_atomic
+from docflow.audit import AuditEvent, EventType
 from docflow.certificates._data import ATTACHMENT_NAME, embedded_data
+from docflow.certificates._forms import load_register, require_approved
 from docflow.certificates._serial import load_secret, serial_for
 from docflow.errors import NotEnrolled, Problem, SigningError, SubmissionInvalid, UnknownRecord
 from docflow.intake.parse import LoadedSubmission
@@ -169,7 +171,12 @@ class Batch:
         self.template_name = KIND.template("document", model.locale)
         template = parts.settings.templates / self.template_name
         self.template = template
-        self.template_sha = hashlib.sha256(template.read_bytes()).hexdigest()
+        template_bytes = template.read_bytes()
+        self.template_sha = hashlib.sha256(template_bytes).hexdigest()
+        # R-5.4: only a form the Collegium approved is issued; the record names the approval.
+        self.form = require_approved(
+            template_bytes, load_register(parts.home), name=self.template_name
+        )
         self.batch_info = self._batch_info()
         self.issued_on = date.fromisoformat(self.batch_info["issued_on"])
         self.event = model.event.model_dump(mode="json")
@@ -206,7 +213,7 @@ class Batch:
     def record(self, index: int, participant: Participant, serial: str) -> dict[str, Any]:
         """The archive record of docs/ARCHITECTURE.md (kind ``certificate``)."""
         model = self.model
-        now = self.parts.clock.now().isoformat(timespec="seconds")
+        moment = self.parts.clock.now()
         issuer = model.issuer.model_dump(mode="json")
         return {
             "kind": KIND.record_kind,
@@ -234,18 +241,26 @@ class Batch:
             "series": f"certificate/{serial}",
             "version": 1,
             "previous": None,
-            "template": {"name": self.template_name, "sha256": self.template_sha},
+            "template": {
+                "name": self.template_name,
+                "sha256": self.template_sha,
+                "approved": {
+                    "decision": self.form.decision,
+                    "date": self.form.date.isoformat(),
+                    "sample": self.form.sample,
+                },
+            },
             "signers": [{"role": SIGNER.role, "name": self.issuer.name, "iin": self.issuer.iin}],
             "events": [
-                {
-                    "type": "received",
-                    "at": self.received_at or now,
-                    "actor": "docflow",
-                    "detail": self.loaded.source_name,
-                },
-                {"type": "rendered", "at": now, "actor": "docflow", "detail": self.template_name},
-                {"type": "signed", "at": now, "actor": self.issuer.name, "detail": SIGNER.role},
-                {"type": "archived", "at": now, "actor": "docflow", "detail": serial},
+                e.to_json(moment)
+                for e in (
+                    AuditEvent(
+                        EventType.RECEIVED, "docflow", self.loaded.source_name, self.received_at
+                    ),
+                    AuditEvent.rendered(self.template_name),
+                    AuditEvent.signed(self.issuer.name, SIGNER.role),
+                    AuditEvent.archived(serial),
+                )
             ],
         }
 

@@ -37,11 +37,11 @@ def register(group: click.Group) -> None:
     ) -> None:
         """Watch inbox/ and take every submission to its outcome (archived, review, returned or
         rejected with an explanation in inbox/rejected/)."""
+        from docflow.inbox.runner import ProcessFn, Runner
+        from docflow.inbox.watcher import watch_forever
         from docflow.workflow.build import build_flow
         from docflow.workflow.pool import WorkerPool
-        from docflow.workflow.runner import ProcessFn, Runner
         from docflow.workflow.services import build_services
-        from docflow.workflow.watcher import watch_forever
 
         logging.basicConfig(
             level=logging.INFO if verbose or not once else logging.WARNING,
@@ -83,7 +83,7 @@ def register(group: click.Group) -> None:
     @click.pass_obj
     def status(home: Home, as_json: bool) -> None:
         """Every submission received, with its state."""
-        from docflow.workflow.journal import Journal
+        from docflow.inbox.journal import Journal
 
         journal = Journal(home.state / "journal.sqlite")
         try:
@@ -116,7 +116,7 @@ def _log_stage_timings(timings: tuple[dict[str, float], dict[str, int]]) -> None
 
 
 def _print_summary(home: Home) -> None:
-    from docflow.workflow.journal import Journal
+    from docflow.inbox.journal import Journal
 
     journal = Journal(home.state / "journal.sqlite")
     try:

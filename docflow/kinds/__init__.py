@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 from pydantic import BaseModel
 
@@ -77,9 +77,15 @@ class SigningSpec:
         return int(n) if n.denominator == 1 else int(n) + 1
 
 
+class Verdict(Protocol):
+    """What a rules hook returns (``CpdVerdict`` for the CPD report)."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
 #: A rules hook: ``hook(model, *, today, evidence_names, evidence_problems, decided_points)``
 #: returning the kind's verdict (``docflow.rules:evaluate_cpd`` for the CPD report).
-RulesHook = Callable[..., Any]
+RulesHook = Callable[..., Verdict]
 
 
 @dataclass(frozen=True)
@@ -298,6 +304,7 @@ __all__ = [
     "RulesHook",
     "SignerSpec",
     "SigningSpec",
+    "Verdict",
     "dig",
     "import_ref",
     "kind_names",

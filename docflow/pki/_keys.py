@@ -24,6 +24,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.config.pkcs11 import TokenCriteria
+from pyhanko.sign import pkcs11
 from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
 from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -66,6 +68,7 @@ class _CachedKeySigner(SimpleSigner):
         self._attr_cache: dict[str, bytes] = {}
         super().__init__(**kwargs)
 
+    # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
     def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Iterable[CMSAttributeProvider]:
         for provider in super()._signed_attr_providers(*args, **kwargs):
             if type(provider) is SigningCertificateV2Provider:
@@ -215,9 +218,6 @@ def load_pkcs11(
     The PIN comes from the argument or ``$DOCFLOW_PKCS11_PIN``. The session stays open for the
     life of the process (the handle is meant to be cached by its caller).
     """
-    from pyhanko.config.pkcs11 import TokenCriteria
-    from pyhanko.sign import pkcs11
-
     user_pin = pin if pin is not None else os.environ.get(PIN_ENV)
     try:
         session = pkcs11.open_pkcs11_session(

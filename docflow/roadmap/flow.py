@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from docflow.bodies import ChamberRegistry, OfficeRegistry
 from docflow.config import Home
+from docflow.inbox.runner import Outcome
 from docflow.intake.parse import LoadedSubmission
 from docflow.kinds import DocumentKind
 from docflow.render import Attachment, format_date
@@ -44,7 +45,6 @@ from docflow.roadmap.rules import RoadmapVerdict, judge_roadmap
 from docflow.roadmap.support import SupportTally, signature_offices, support_state
 from docflow.roadmap.workdays import calendar_source
 from docflow.workflow.flow import KindHooks, StageResult, WorkItem, rejected, run_stages
-from docflow.workflow.runner import Outcome
 from docflow.workflow.services import Services
 from docflow.workflow.stages import DEFAULT_HOOKS, Archive
 
@@ -218,12 +218,6 @@ def _record(item: WorkItem, services: Services, record_id: str) -> dict[str, Any
     return record
 
 
-def _summary(verdict: Any) -> str:
-    if isinstance(verdict, RoadmapVerdict):
-        return f"{verdict.verdict}{', late' if verdict.late else ''}"
-    return "checked"
-
-
 def _no_facts(model: BaseModel) -> dict[str, Any]:
     return {}
 
@@ -233,8 +227,6 @@ HOOKS = KindHooks(
     attachments=_attachments,
     record=_record,
     facts=_no_facts,
-    summary=_summary,
-    outcome=lambda item: "signed",
 )
 
 

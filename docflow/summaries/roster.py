@@ -9,10 +9,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from docflow.errors import Problem, SubmissionInvalid
 from docflow.iin import validate_iin
+from docflow.intake.parse import load_submission
+from docflow.model import ChamberRoster
+
+if TYPE_CHECKING:
+    from docflow.rules import RosterExemption
 
 __all__ = [
     "CSV_HEADER",
@@ -27,7 +32,8 @@ __all__ = [
 
 #: The columns of a CSV roster, in this order (a header line is required).
 CSV_HEADER = ("full_name", "iin", "member_since", "status", "status_from", "status_to")
-STATUSES = ("active", "suspended", "on_leave")
+STATUSES = ("active", "suspended", "on_leave", "maternity_leave", "childcare_leave")
+_GROUNDS = ("maternity_leave", "childcare_leave", "suspended")
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class Member:
         """The roster's own not-practising period, if the status is not ``active``."""
         if self.status == "active":
             return None
-        ground = "suspended" if self.status == "suspended" else "on_leave"
+        ground = self.status if self.status in _GROUNDS else "on_leave"
         return Period(ground, self.status_from, self.status_to)
 
     def to_json(self) -> dict[str, Any]:
@@ -141,6 +147,16 @@ class Roster:
 
     def member(self, iin: str) -> Member | None:
         return next((m for m in self.members if m.iin == iin), None)
+
+    def r74_exemption(self, iin: str) -> RosterExemption | None:
+        """What the roster records for ``iin`` as an R-7.4 ground, for
+        ``evaluate_cpd(roster_exemption=)``; a generic ``on_leave`` is none."""
+        from docflow.rules import roster_exemption
+
+        member = self.member(iin)
+        if member is None:
+            return None
+        return roster_exemption(member.status, member.status_from, member.status_to)
 
 
 def _parse_day(value: str, where: str, problems: list[Problem], *, required: bool) -> date | None:
@@ -307,9 +323,6 @@ def _load_roster(
                 [Problem(path.name, f"not UTF-8 text ({exc.reason})", "a UTF-8 CSV file")]
             ) from exc
         return parse_roster_csv(text, chamber=chamber or "", source=path.name)
-    from docflow.intake.parse import load_submission
-    from docflow.model import ChamberRoster
-
     loaded = load_submission(path, today=today)
     if not isinstance(loaded.model, ChamberRoster):
         raise SubmissionInvalid(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from docflow.archive import slugify
+from docflow.audit import AuditEvent, EventType
 from docflow.errors import DocflowError, NotEnrolled, UnknownRecord
 from docflow.ports import DocumentServices
 from docflow.render import Attachment, FieldSpec
@@ -206,17 +207,18 @@ class SummaryService:
         self, record: dict[str, Any], pdf: bytes, *, record_id: str, today: date
     ) -> Issued:
         name, iin = self.head()
-        now = self.parts.clock.now().isoformat(timespec="seconds")
+        now = self.parts.clock.now()
+        events = (
+            AuditEvent(EventType.RENDERED, "docflow", record["kind"]),
+            AuditEvent.signed(name, HEAD_ROLE),
+            AuditEvent.archived(record_id),
+        )
         record = {
             **record,
             "id": record_id,
             "produced_on": today.isoformat(),
             "signers": [{"role": HEAD_ROLE, "name": name, "iin": iin}],
-            "events": [
-                {"type": "rendered", "at": now, "actor": "docflow", "detail": record["kind"]},
-                {"type": "signed", "at": now, "actor": name, "detail": HEAD_ROLE},
-                {"type": "archived", "at": now, "actor": "docflow", "detail": record_id},
-            ],
+            "events": [e.to_json(now) for e in events],
         }
         with self.parts.timings.timed("archive"):
             stored = self.parts.archive.store(record, pdf, record_id=record_id)

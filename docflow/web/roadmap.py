@@ -16,7 +16,7 @@ from docflow.archive import Archive
 from docflow.config import Clock
 
 if TYPE_CHECKING:
-    from docflow.web.app import WebContext
+    from docflow.web.context import WebContext
 
 __all__ = ["TEXT", "install", "roadmap_rows"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docflow.inbox.runner import Outcome
 from docflow.kinds import DocumentKind, KindRegistry, import_ref
 from docflow.model import ChamberRoster
 from docflow.summaries.service import SummaryService
@@ -17,7 +18,6 @@ from docflow.workflow.certificates import (
 )
 from docflow.workflow.cpd import CPD_HOOKS, REMARKS_HOOKS, Decide
 from docflow.workflow.flow import Flow, KindHooks, Stage, StageResult, WorkItem
-from docflow.workflow.runner import Outcome
 from docflow.workflow.services import Services
 from docflow.workflow.stages import (
     DEFAULT_HOOKS,
@@ -138,7 +138,6 @@ def build_flow(services: Services, kinds: KindRegistry | None = None) -> Flow:
         services,
         kinds=kinds,
         stage_for=table,
-        hooks_for=hooks_for,
         parts_of=participants,
         collect=_collect,
     )

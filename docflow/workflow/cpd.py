@@ -17,12 +17,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from docflow.kinds import DocumentKind
+from docflow.audit import AuditEvent, EventType
+from docflow.inbox.runner import Outcome
+from docflow.kinds import DocumentKind, Verdict
 from docflow.model import CpdReport
 from docflow.render import Attachment, format_date, report_context
 from docflow.render.service import report_attachments
 from docflow.rules import CpdVerdict
-from docflow.workflow.events import AuditEvent, EventType
 from docflow.workflow.flow import (
     KindHooks,
     Stage,
@@ -32,7 +33,6 @@ from docflow.workflow.flow import (
     run_stages,
     write_json,
 )
-from docflow.workflow.runner import Outcome
 from docflow.workflow.services import Services
 from docflow.workflow.stages import events_of, template_info
 
@@ -91,7 +91,7 @@ def _facts(model: BaseModel) -> dict[str, Any]:
     }
 
 
-def _summary(verdict: Any) -> str:
+def _summary(verdict: Verdict | None) -> str:
     assert isinstance(verdict, CpdVerdict)
     return f"verdict {verdict.verdict}, {verdict.total_points} pts"
 
@@ -169,8 +169,6 @@ CPD_HOOKS = KindHooks(
     attachments=_attachments,
     record=report_record,
     facts=_facts,
-    summary=_summary,
-    outcome=_outcome,
 )
 
 
@@ -229,8 +227,6 @@ REMARKS_HOOKS = KindHooks(
     attachments=lambda item, services: (),
     record=_remarks_record,
     facts=_facts,
-    summary=_summary,
-    outcome=lambda item: "returned",
 )
 
 

@@ -55,11 +55,11 @@ from typing import Any
 
 from docflow.config import Clock, Home
 from docflow.errors import ConversionError, DocflowError
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Outcome, ProcessFn
 from docflow.ports import Converter
 from docflow.workflow.build import build_flow
 from docflow.workflow.flow import COLLECT, WHOLE, Flow, Step
-from docflow.workflow.journal import Entry
-from docflow.workflow.runner import Outcome, ProcessFn
 from docflow.workflow.services import Services, build_services
 
 __all__ = ["ConverterServer", "RemoteConverter", "WorkerCrashed", "WorkerError", "WorkerPool"]

@@ -9,6 +9,7 @@ is built on first use and closed once, so ``docflow check`` never starts LibreOf
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -23,13 +24,13 @@ from docflow.archive import Archive
 from docflow.certificates import check_evidence
 from docflow.config import Clock, Home, Settings
 from docflow.errors import NotEnrolled
+from docflow.inbox.journal import Journal
 from docflow.model import CpdReport
 from docflow.pki import Enrolment, Pki, ServiceEndpoints, SignerHandle, TrustServices
 from docflow.ports import Converter, Directory, Renderer, Signer, TrustEndpoints
 from docflow.render import Attachment, FieldSpec, finalize_pdf, render_docx
 from docflow.render import Converter as LibreOfficeConverter
 from docflow.sign import SignSpec, new_validation_context, sign_pdf
-from docflow.workflow.journal import Journal
 
 __all__ = [
     "EvidenceJudge",
@@ -40,9 +41,8 @@ __all__ = [
     "StageTimings",
     "TemplateRenderer",
     "build_services",
+    "signing_warmed",
 ]
-
-import logging
 
 log = logging.getLogger("docflow.workflow")
 
@@ -384,6 +384,11 @@ class _LazyConverter:
 
     def convert(self, docx: bytes) -> bytes:
         return self._services.converter.convert(docx)
+
+
+def signing_warmed() -> bool:
+    """Whether this process has made its first signature (see ``PadesSigner.sign``)."""
+    return _warmed.is_set()
 
 
 class _LazyTrust:

@@ -11,9 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from docflow.kinds import SignerSpec
+from docflow.audit import AuditEvent
+from docflow.inbox.runner import Outcome
+from docflow.kinds import SignerSpec, Verdict
 from docflow.render import Attachment, FieldSpec, format_date
-from docflow.workflow.events import AuditEvent
 from docflow.workflow.flow import (
     KindHooks,
     StageResult,
@@ -23,7 +24,6 @@ from docflow.workflow.flow import (
     signer_iin,
     write_json,
 )
-from docflow.workflow.runner import Outcome
 from docflow.workflow.services import Services
 
 __all__ = [
@@ -77,7 +77,7 @@ class Judge:
         return None
 
 
-def _judge(item: WorkItem, services: Services) -> Any:
+def _judge(item: WorkItem, services: Services) -> Verdict | None:
     decided = item.decision.decided_points if item.decision else None
     assert item.loaded is not None
     return judge(
@@ -305,6 +305,4 @@ DEFAULT_HOOKS = KindHooks(
     attachments=_no_attachments,
     record=_default_record,
     facts=_no_facts,
-    summary=lambda verdict: "checked",
-    outcome=lambda item: "signed",
 )

@@ -133,8 +133,8 @@ class KkBatch:
 @pytest.fixture(scope="session")
 def kk_batch(world: World) -> KkBatch:
     """The Kazakh batch through the inbox: dropped, claimed, issued, archived."""
+    from docflow.inbox.runner import Runner
     from docflow.workflow.build import build_flow
-    from docflow.workflow.runner import Runner
 
     target = world.home.inbox / "seminar-2025-03.yaml"
     temp = world.home.inbox / ".seminar-2025-03.yaml.part"

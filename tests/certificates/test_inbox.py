@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from docflow.inbox.runner import Runner
 from docflow.verify import verify_pdf
 from docflow.workflow.build import build_flow
-from docflow.workflow.runner import Runner
 
 from .conftest import (
     ISSUE_DAY,

@@ -18,11 +18,11 @@ from pydantic import BaseModel, ConfigDict
 
 from docflow.archive import Archive
 from docflow.config import Clock, Home
+from docflow.inbox.runner import Runner
 from docflow.pki import Pki
 from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, make_test_pki
 from docflow.verify import verify_pdf
 from docflow.workflow.build import build_flow
-from docflow.workflow.runner import Runner
 from docflow.workflow.services import build_services
 
 

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from docflow.config import Clock, Home
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Runner
 from docflow.pki import Pki
 from docflow.pki.testing import make_test_pki, minimal_pdf
 from docflow.roadmap.directions import load_roadmap
 from docflow.roadmap.flow import register_bodies
 from docflow.workflow.build import build_flow
-from docflow.workflow.journal import Entry
-from docflow.workflow.runner import Runner
 from docflow.workflow.services import Services, build_services
 
 #: Valid IINs of the 20 collegia's chairs (birth date, century digit, check digit).

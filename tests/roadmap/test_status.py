@@ -68,3 +68,30 @@ def test_roadmap_letters_writes_one_letter_per_collegium_into_the_inbox(home: Ho
     assert len(letters) == len(load_roadmap().collegia) == 20
     first = json.loads(letters[0].read_text(encoding="utf-8"))
     assert first["kind"] == "roadmap-support-letter" and first["sent_on"] == "2026-04-15"
+
+
+def test_m26q_collegia_are_bodies_their_chairs_enrolled_with_pki_enroll_role_chair(
+    home: Home,
+) -> None:
+    from docflow.bodies import OfficeRegistry
+    from docflow.pki.testing import make_test_pki
+
+    make_test_pki(home)
+    runner = CliRunner()
+    bodies = runner.invoke(main, ["--home", str(home.root), "roadmap", "bodies"])
+    assert bodies.exit_code == 0, bodies.output
+    assert "bar-almaty" in bodies.output and "rba" in bodies.output
+    enrolled = runner.invoke(
+        main,
+        ["--home", str(home.root), "pki", "enroll", "--iin", "750714400152", "--name",
+         "Алматы төрағасы", "--role", "chair", "--chamber", "bar-almaty"],
+    )  # fmt: skip
+    assert enrolled.exit_code == 0, enrolled.output
+    [office] = OfficeRegistry(home).offices(role="chair", body="bar-almaty")
+    assert office.iin == "750714400152"
+    member = runner.invoke(
+        main,
+        ["--home", str(home.root), "pki", "enroll", "--iin", "710314400110", "--name",
+         "Серік Жанұлы Оспанов", "--role", "presidium_member", "--chamber", "rba"],
+    )  # fmt: skip
+    assert member.exit_code == 0, member.output

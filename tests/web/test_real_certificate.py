@@ -53,9 +53,9 @@ class Issued:
 def issue_one(home: Home) -> tuple[dict[str, Any], bytes]:
     from docflow.archive import Archive
     from docflow.config import Clock
+    from docflow.inbox.runner import Runner
     from docflow.workflow.build import build_flow
     from docflow.workflow.services import build_services
-    from docflow.workflow.runner import Runner
 
     batch = {
         "kind": "event-certificates",

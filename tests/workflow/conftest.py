@@ -38,8 +38,8 @@ def workflow(pki_home: Home) -> Iterator[Any]:
     from datetime import date
 
     from docflow.config import Clock
+    from docflow.inbox.runner import Runner
     from docflow.workflow.build import build_flow
-    from docflow.workflow.runner import Runner
     from docflow.workflow.services import build_services
 
     parts = build_services(pki_home, clock=Clock(date(2026, 2, 10)))

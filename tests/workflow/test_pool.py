@@ -34,9 +34,9 @@ from workflow_builders import (
 
 from docflow.config import Clock, Home
 from docflow.errors import ConversionError
-from docflow.workflow.journal import Entry
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Outcome, Runner
 from docflow.workflow.pool import ConverterServer, RemoteConverter, WorkerPool
-from docflow.workflow.runner import Outcome, Runner
 from docflow.workflow.services import Services, build_services
 
 pytestmark = pytest.mark.slow
@@ -176,7 +176,7 @@ import sys
 from docflow.config import Home
 from docflow.workflow.services import build_services
 from docflow.workflow.pool import WorkerPool
-from docflow.workflow.runner import Runner
+from docflow.inbox.runner import Runner
 from test_pool import Sleeper
 
 home = Home.resolve(sys.argv[1])

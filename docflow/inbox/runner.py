@@ -30,13 +30,13 @@ from pathlib import Path
 
 from docflow.atomic import fsync_dir, write_bytes_atomic
 from docflow.config import Home
-from docflow.workflow.inbox import (
+from docflow.inbox.candidates import (
     StabilityTracker,
     list_candidates,
     safe_display_name,
     unique_path,
 )
-from docflow.workflow.journal import Entry, Journal
+from docflow.inbox.journal import Entry, Journal
 
 log = logging.getLogger("docflow.watch")
 

@@ -173,3 +173,13 @@ def test_check_cli_prints_the_roadmap_findings_in_kazakh_and_russian(tmp_path: P
     assert result.exit_code == 1
     assert "аумақтық алқасы белгісіз" in result.output
     assert "территориальная коллегия «bar-atlantis» неизвестна" in result.output
+
+
+def test_m_10_15_counts_with_kazakhstans_days_off_nauryz(tmp_path: Path) -> None:
+    # Friday 13 March 2026: Nauryz (21-23 March) and the days off moved for it are skipped.
+    code, doc = _check(tmp_path, decision(decided_on="2026-03-13"))
+    assert code == 0
+    assert doc["facts"]["accompanying_file_due"] == {
+        "earliest": "2026-04-01",
+        "latest": "2026-04-08",
+    }

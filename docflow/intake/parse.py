@@ -99,9 +99,7 @@ def load_submission(
         raise SubmissionInvalid(
             [_problem(path.name, "unreadable", error=exc.strerror or str(exc))]
         ) from None
-    return load_submission_bytes(
-        path.name, raw, base_dir=path.parent, today=today, models=models
-    )
+    return load_submission_bytes(path.name, raw, base_dir=path.parent, today=today, models=models)
 
 
 def load_submission_bytes(

@@ -147,6 +147,7 @@ def test_mqr_quarterly_two_quarters_and_consolidated_kk_ru_signed_archived_valid
         assert response.status_code == 200
         pages[locale] = response.text
     assert "Жол картасы" in pages["kk"] and "Дорожная карта" in pages["ru"]
+    assert '<a href="/roadmap" class="active">Дорожная карта</a>' in pages["ru"]
     assert 'alt="Тоқсандық көрсеткіштер M-2.6"' in pages["kk"]
     assert 'src="data:image/png;base64,' in pages["ru"]
     m21 = pages["ru"].split('id="dir-M-2.1"')[1].split("</tr>")[0]

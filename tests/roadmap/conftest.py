@@ -52,10 +52,10 @@ def roadmap_home(home: Home) -> Home:
 class Desk:
     """Drops inputs into the inbox and runs the watcher's one pass over them."""
 
-    def __init__(self, home: Home, today: date):
+    def __init__(self, home: Home, today: date, workers: int = 1):
         self.home = home
         self.services: Services = build_services(home, clock=Clock(today))
-        self.runner = Runner(home, build_flow(self.services), workers=1, settle=0)
+        self.runner = Runner(home, build_flow(self.services), workers=workers, settle=0)
         self.count = 0
 
     def drop(self, data: dict[str, Any], name: str | None = None) -> Path:
@@ -88,8 +88,8 @@ class Desk:
 def desk_factory(roadmap_home: Home) -> Iterator[Any]:
     desks: list[Desk] = []
 
-    def make(today: date) -> Desk:
-        desk = Desk(roadmap_home, today)
+    def make(today: date, workers: int = 1) -> Desk:
+        desk = Desk(roadmap_home, today, workers)
         desks.append(desk)
         return desk
 

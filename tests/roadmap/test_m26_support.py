@@ -169,3 +169,30 @@ def test_m26q_package_to_confirmed_support_two_thirds_of_20_chair_signed(
     to_png(conf_pdf, PNG_DIR / "confirmation_kk.png")
     to_png(dec_pdf, PNG_DIR / "decision_ru.png")
     to_png(pkg_pdf, PNG_DIR / "package_kk.png")
+
+
+def test_m26q_decisions_filed_at_once_confirm_exactly_once(
+    roadmap_home: Home, desk_factory: object
+) -> None:
+    """The quorum is seen once: 12 decisions, then three more taken in parallel (the 13th, 14th
+    and 15th) make exactly one confirmation, listing the first 14 that supported."""
+    roadmap = load_roadmap()
+    ids = [c.id for c in roadmap.collegia]
+    chairs = {c.id: {"full_name": f"Төраға {c.id}", "iin": iin}
+              for c, iin in zip(roadmap.collegia, CHAIR_IINS, strict=True)}  # fmt: skip
+    first = desk_factory(date(2026, 5, 25))  # type: ignore[operator]
+    for i, collegium in enumerate(ids[:12]):
+        first.drop(_support(collegium, chairs[collegium], f"{i + 1}", date(2026, 4, 20)))
+    assert {e.state for e in first.run()} == {"archived"}
+    first.close()
+    together = desk_factory(date(2026, 5, 25), workers=3)  # type: ignore[operator]
+    for i, collegium in enumerate(ids[12:15], start=13):
+        together.drop(_support(collegium, chairs[collegium], f"{i}", date(2026, 4, 22)))
+    entries = together.run()
+    assert len(entries) == 3 and {e.state for e in entries} == {"archived"}
+    with Archive(roadmap_home) as archive:
+        confirmations = archive.search(kind="roadmap-support-confirmation")
+        state = support_state(archive, roadmap_home, "M-2.6")
+    assert len(confirmations) == 1
+    assert len(confirmations[0]["data"]["supporting"]) == 14
+    assert (state.count, state.confirmed) == (15, True)

@@ -160,11 +160,20 @@ class DirectionStatus:
         }
 
 
-def _by_direction(archive: Any, kind: str) -> dict[str, list[dict[str, Any]]]:
+def _by_direction(
+    archive: Any, kind: str, *, signed_as: tuple[str, str, str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Archived records of ``kind`` by direction; with ``signed_as`` (field, role, body) only
+    those whose field was signed by a certificate of that office (M-dec: the RBA's chair)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for record in archive.search(kind=kind):
         if record.get("status") == "revoked":
             continue
+        if signed_as is not None:
+            field_name, role, body = signed_as
+            office = (record.get("roadmap") or {}).get("signed_as", {}).get(field_name)
+            if office != [role, body]:
+                continue
         direction = (record.get("data") or {}).get("direction")
         if isinstance(direction, str):
             out.setdefault(direction, []).append(record)
@@ -182,9 +191,10 @@ def roadmap_status(
     """Every direction's status on ``today``, from the archived roadmap records."""
     roadmap = roadmap or load_roadmap()
     packages = _by_direction(archive, "roadmap-package")
-    decisions = _by_direction(archive, "roadmap-decision")
-    letters = _by_direction(archive, "roadmap-support-letter")
-    confirmations = _by_direction(archive, "roadmap-support-confirmation")
+    by_chair = ("chair", "chair", roadmap.presidium.id)
+    decisions = _by_direction(archive, "roadmap-decision", signed_as=by_chair)
+    letters = _by_direction(archive, "roadmap-support-letter", signed_as=by_chair)
+    confirmations = _by_direction(archive, "roadmap-support-confirmation", signed_as=by_chair)
     quarterlies = _by_direction(archive, "roadmap-quarterly")
     out = []
     for d in roadmap.directions:

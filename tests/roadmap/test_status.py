@@ -95,3 +95,38 @@ def test_m26q_collegia_are_bodies_their_chairs_enrolled_with_pki_enroll_role_cha
          "Серік Жанұлы Оспанов", "--role", "presidium_member", "--chamber", "rba"],
     )  # fmt: skip
     assert member.exit_code == 0, member.output
+
+
+class _Archive:
+    """Archived records by kind, as ``Archive.search(kind=...)`` returns them."""
+
+    def __init__(self, records: list[dict[str, object]]):
+        self.records = records
+
+    def search(self, *, kind: str | None = None, **_: object) -> list[dict[str, object]]:
+        return [r for r in self.records if r["kind"] == kind]
+
+
+def _decision(record_id: str, signed_as: list[str]) -> dict[str, object]:
+    return {
+        "id": record_id,
+        "kind": "roadmap-decision",
+        "data": {"direction": "M-2.2", "outcome": "approve", "decided_on": "2026-03-02"},
+        "roadmap": {"signed_as": {"chair": signed_as}, "verdict": {"facts": {}}},
+    }
+
+
+def test_mdec_a_decision_not_signed_by_the_rbas_chair_does_not_move_the_direction(
+    home: Home,
+) -> None:
+    from docflow.roadmap.status import roadmap_status
+
+    forged = _Archive([_decision("D1", ["chair", "bar-almaty"])])
+    [m22] = [s for s in roadmap_status(forged, home, today=date(2026, 3, 10))
+             if s.direction.id == "M-2.2"]  # fmt: skip
+    assert m22.stage == "awaiting_package" and m22.records["decisions"] == []
+    real = _Archive([_decision("D2", ["chair", "rba"])])
+    [m22] = [s for s in roadmap_status(real, home, today=date(2026, 3, 10))
+             if s.direction.id == "M-2.2"]  # fmt: skip
+    assert m22.stage == "approved" and m22.records["decisions"] == ["D2"]
+    assert (m22.deadline_kind, m22.deadline) == ("quarterly_report", date(2026, 3, 31))

@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "certificates",
     "serve",
     "summary",
+    "trust",
 )
 
 

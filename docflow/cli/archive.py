@@ -28,16 +28,17 @@ def _dump(data: Any) -> str:
 
 
 def signature_verifier(home: Home) -> Verifier | None:
-    """``docflow.verify`` as an audit verifier, with the home's CA certificates as trust roots;
+    """``docflow.verify`` as an audit verifier, trusting the home's CA and its trust list;
     ``None`` when the verify subsystem is not installed."""
     try:
-        from docflow.verify import home_trust_anchors, verify_pdf
+        from docflow.cli.verify import trust_anchors_for
+        from docflow.verify import verify_pdf
     except ImportError:
         return None
-    roots = list(home_trust_anchors(home.certs))
+    roots, intermediates = trust_anchors_for(home)  # demo CA + the trust list
 
     def verifier(data: bytes) -> tuple[bool, str]:
-        report = verify_pdf(data, trust_roots=roots)
+        report = verify_pdf(data, trust_roots=roots, other_certs=intermediates)
         why = "; ".join(report.reasons) or ", ".join(
             f"{s.role or s.signer}: {s.verdict}" for s in report.signatures
         )

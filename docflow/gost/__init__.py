@@ -11,6 +11,7 @@ from docflow.gost._oids import (
     register,
     signature_halves,
 )
+from docflow.gost._signer import GostPrivateKey, GostSigner
 from docflow.gost._streebog import Streebog, streebog256, streebog512
 from docflow.gost._validator import (
     SIGNATURE_VALIDATOR,
@@ -25,7 +26,9 @@ __all__ = [
     "SIGNATURE_VALIDATOR",
     "Curve",
     "GostAlgorithm",
+    "GostPrivateKey",
     "GostSignatureValidator",
+    "GostSigner",
     "Streebog",
     "algorithm_label",
     "curve",

@@ -1,0 +1,77 @@
+"""A GOST-2015-signed PDF (detached CMS through pyHanko's interrupted signing path, a GOST TSA,
+GOST-signed OCSP answers and CRLs in the DSS) judged by ``docflow verify`` with the GOST test
+PKI in the home's trust list: VALID, and INVALID once one signed byte changes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from docflow.cli import main
+from docflow.trust import TrustStore
+from tests.gost.gost_pki import SIGNER_IIN, GostPki
+from tests.verify.conftest import blank_pdf
+
+AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def gost_pki() -> GostPki:
+    return GostPki.build(AT)
+
+
+@pytest.fixture(scope="module")
+def gost_pdf(gost_pki: GostPki) -> bytes:
+    return gost_pki.sign_pdf(blank_pdf("GOST report 2026"))
+
+
+@pytest.fixture
+def home(tmp_path: Path, gost_pki: GostPki) -> Path:
+    store = TrustStore(tmp_path / "certs")
+    store.add(gost_pki.root.cert.dump(), name="GOST test root")
+    store.add(gost_pki.ca.cert.dump(), name="GOST test CA")
+    return tmp_path
+
+
+def _verify(home: Path, pdf: bytes, *extra: str) -> tuple[int, dict]:
+    path = home / "report.pdf"
+    path.write_bytes(pdf)
+    result = CliRunner().invoke(main, ["--home", str(home), "verify", "--json", str(path), *extra])
+    return result.exit_code, json.loads(result.output)
+
+
+def test_gost_signed_pdf_is_valid_with_the_gost_pki_in_the_trust_list(
+    home: Path, gost_pdf: bytes
+) -> None:
+    code, report = _verify(home, gost_pdf)
+    assert report["verdict"] == "valid", report
+    assert code == 0
+    (signature,) = report["signatures"]
+    assert signature["algorithm"] == "GOST 34.10-2015 512 / Streebog-512"
+    assert signature["iin"] == SIGNER_IIN
+    assert signature["trusted"] and signature["revocation"] == "good"
+    assert signature["timestamp"].startswith("2026-06-01T12:00")
+
+
+def test_gost_signed_pdf_without_the_trust_list_is_not_valid(
+    tmp_path: Path, gost_pdf: bytes
+) -> None:
+    code, report = _verify(tmp_path, gost_pdf)
+    assert report["verdict"] == "indeterminate"
+    assert code == 1
+
+
+def test_gost_signed_pdf_with_one_signed_byte_changed_is_invalid(
+    home: Path, gost_pdf: bytes
+) -> None:
+    marker = b"GOST report 2026"
+    at = gost_pdf.index(marker)
+    tampered = gost_pdf[:at] + b"G0ST" + gost_pdf[at + 4 :]
+    code, report = _verify(home, tampered)
+    assert report["verdict"] == "invalid", report
+    assert code == 1
+    assert not report["signatures"][0]["intact"]

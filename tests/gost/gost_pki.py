@@ -158,7 +158,11 @@ def crl_of(
             "this_update": _time(at),
             "next_update": _time(at + timedelta(days=7)),
             "revoked_certificates": [
-                {"user_certificate": c.serial_number, "revocation_date": _time(at)} for c in revoked
+                {
+                    "user_certificate": c.serial_number,
+                    "revocation_date": _time(at - timedelta(days=1)),
+                }
+                for c in revoked
             ]
             or None,
             "crl_extensions": [
@@ -269,13 +273,16 @@ class GostPki:
     def timestamper(self) -> GostTimeStamper:
         return GostTimeStamper(self.tsa, [self.ca.cert, self.root.cert], self.at)
 
-    def sign_pdf(self, pdf: bytes, *, with_timestamp: bool = True) -> bytes:
+    def sign_pdf(
+        self, pdf: bytes, *, with_timestamp: bool = True, signer_revoked_by_crl: bool = False
+    ) -> bytes:
         """Sign ``pdf`` as NCALayer would: docflow prepares the document and its digest,
         the signer's side returns a detached GOST CMS, pyHanko embeds it; then the DSS gets
-        GOST-signed OCSP answers and CRLs for the chain."""
-        return run_sync(self._sign_pdf(pdf, with_timestamp))
+        GOST-signed OCSP answers and CRLs for the chain (or, with ``signer_revoked_by_crl``,
+        only a CRL that lists the signer)."""
+        return run_sync(self._sign_pdf(pdf, with_timestamp, signer_revoked_by_crl))
 
-    async def _sign_pdf(self, pdf: bytes, with_timestamp: bool) -> bytes:
+    async def _sign_pdf(self, pdf: bytes, with_timestamp: bool, revoked: bool) -> bytes:
         digest_algorithm = self.signer.key.digest_algorithm
         placeholder = ExternalSigner(
             signing_cert=self.signer.cert,
@@ -305,10 +312,15 @@ class GostPki:
             out,
             None,
             certs=[self.signer.cert, self.ca.cert, self.root.cert, self.tsa.cert],
-            ocsps=[
+            ocsps=[]
+            if revoked
+            else [
                 ocsp_answer(self.signer.cert, self.ca, self.at),
                 ocsp_answer(self.tsa.cert, self.ca, self.at),
             ],
-            crls=[crl_of(self.ca, self.at), crl_of(self.root, self.at)],
+            crls=[
+                crl_of(self.ca, self.at, [self.signer.cert] if revoked else []),
+                crl_of(self.root, self.at),
+            ],
         )
         return out.getvalue()

@@ -126,3 +126,28 @@ def test_nca_responder_certificate_is_signed_by_the_nca_gost2015_ca(kz_pki: Path
         ca.public_key,
         algorithm,
     )
+
+
+def test_gost_2004_ocsp_answer_is_named_as_not_checkable_and_rsa_still_verifies(
+    kz_pki: Path,
+) -> None:
+    from pyhanko_certvalidator.errors import AlgorithmNotSupported
+
+    from docflow.gost import SIGNATURE_VALIDATOR
+
+    rsa = _ocsp(kz_pki, "ocsp_response_individual_sign_2004.bin")  # NCA's RSA responder
+    assert rsa["signature_algorithm"]["algorithm"].native == "sha256_rsa"
+    SIGNATURE_VALIDATOR.validate_signature(
+        rsa["signature"].native,
+        rsa["tbs_response_data"].dump(),
+        rsa["certs"][0].public_key,
+        rsa["signature_algorithm"],
+    )
+    basic = _ocsp(kz_pki, "ocsp_response_ceo_sign_2004_revoked.bin")
+    with pytest.raises(AlgorithmNotSupported, match=r"GOST 34\.310-2004"):
+        SIGNATURE_VALIDATOR.validate_signature(
+            basic["signature"].native,
+            basic["tbs_response_data"].dump(),
+            basic["certs"][0].public_key,
+            basic["signature_algorithm"],
+        )

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from docflow.cli import main
-from docflow.trust import TrustStore
+from docflow.trust import TrustStore, parse_certificate
 from tests.gost.gost_pki import SIGNER_IIN, GostPki
 from tests.verify.conftest import blank_pdf
 
@@ -75,3 +75,48 @@ def test_gost_signed_pdf_with_one_signed_byte_changed_is_invalid(
     assert report["verdict"] == "invalid", report
     assert code == 1
     assert not report["signatures"][0]["intact"]
+
+
+def test_gost_crl_listing_the_signer_makes_the_signature_invalid(
+    home: Path, gost_pki: GostPki
+) -> None:
+    pdf = gost_pki.sign_pdf(blank_pdf("GOST report 2026"), signer_revoked_by_crl=True)
+    code, report = _verify(home, pdf)
+    (signature,) = report["signatures"]
+    assert signature["revocation"] == "revoked", report  # the GOST-signed CRL was checked
+    assert report["verdict"] == "invalid"
+    assert code == 1
+
+
+def test_a_gost_34310_2004_signature_is_indeterminate_with_its_algorithm_named(
+    home: Path, kz_pki: Path
+) -> None:
+    """The old NCA algorithm has no Python implementation: never VALID, never a crash."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.signers.pdf_cms import ExternalSigner
+
+    cert = parse_certificate(
+        (kz_pki / "ncanode-head" / "certs" / "ceo_valid_sign_2004_gost.cer").read_bytes()
+    )
+    assert cert["signature_algorithm"]["algorithm"].dotted == "1.2.398.3.10.1.1.1.2"
+    signer = ExternalSigner(
+        signing_cert=cert,
+        cert_registry=None,
+        signature_value=bytes(64),
+        signature_mechanism=cert["signature_algorithm"],
+    )
+    out = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(blank_pdf("old GOST")), strict=False),
+        signers.PdfSignatureMetadata(field_name="Signature1", md_algorithm="sha256"),
+        signer=signer,
+    )
+    code, report = _verify(home, out.getvalue())
+    (signature,) = report["signatures"]
+    assert signature["verdict"] == "indeterminate"
+    assert signature["algorithm"] == "GOST 34.310-2004 / GOST 34.311-95"
+    assert "GOST 34.310-2004" in signature["reasons"][0]
+    assert report["verdict"] == "indeterminate"
+    assert code == 1

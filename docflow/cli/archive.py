@@ -8,6 +8,7 @@ reports a crashed writer's leftovers instead of silently repairing them.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,8 +205,58 @@ def register(group: click.Group) -> None:
         verifier = None if no_signatures else signature_verifier(home)
         with _open(home) as arch:
             report = arch.audit(verifier)
-        _print_audit(report, as_json, signatures=verifier is not None)
+            due = _renewal_due(home, arch)
+        _print_audit(report, as_json, signatures=verifier is not None, due=due)
         sys.exit(0 if report.ok else 1)
+
+    @archive.command()
+    @click.option(
+        "--before",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Renew records whose newest timestamp ends before this date "
+        "(default: today + [archive] renew_margin, 1 year).",
+    )
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def renew(home: Home, before: datetime | None, as_json: bool) -> None:
+        """Renew timestamps that end soon: revocation data + a new document timestamp."""
+        from docflow.archive import renew_due
+        from docflow.config import Settings
+        from docflow.workflow.adapters import RunningServices
+
+        logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+        logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+        services = RunningServices(home, Settings.load(home.root))
+        try:
+            with Archive(home, clock=_now) as arch:
+                results = renew_due(
+                    arch, services.endpoints, _now().date(),
+                    before=before.date() if before else None,
+                )  # fmt: skip
+        finally:
+            services.close()
+        failed = [r for r in results if r.renewed_as is None]
+        if as_json:
+            click.echo(
+                _dump(
+                    {
+                        "renewed": [r.to_json() for r in results if r.renewed_as],
+                        "failed": [r.to_json() for r in failed],
+                    }
+                )
+            )
+        else:
+            if not results:
+                click.echo(
+                    "Жаңартуды қажет ететін жазба жоқ / Нет записей для продления / "
+                    "no record is due for renewal"
+                )
+            for r in results:
+                if r.renewed_as:
+                    click.echo(f"renewed  {r.record} → {r.renewed_as}  ({r.verdict})")
+                else:
+                    click.echo(f"FAILED   {r.record}: {r.error}")
+        sys.exit(1 if failed else 0)
 
     @archive.command()
     @click.pass_obj
@@ -245,12 +296,30 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _print_audit(report: AuditReport, as_json: bool, *, signatures: bool) -> None:
+def _renewal_due(home: Home, arch: Archive) -> list[Any]:
+    """Records whose newest timestamp ends within ``[archive] renew_margin`` (or already did)."""
+    from docflow.archive import due_records, renew_margin
+
+    today = _now().date()
+    return due_records(arch, today, today + renew_margin(home))
+
+
+def _print_audit(
+    report: AuditReport,
+    as_json: bool,
+    *,
+    signatures: bool,
+    due: list[Any] = (),  # type: ignore[assignment]
+) -> None:
     if as_json:
         data = report.to_json()
         data["signatures_checked"] = signatures
+        data["renewal_due"] = [d.to_json() for d in due]
         click.echo(_dump(data))
         return
+    for item in due:
+        label = "OVERDUE" if item.overdue else "due"
+        click.echo(f"renewal {label}  {item.record}: {item.reason}")
     for problem in report.problems:
         click.echo(f"PROBLEM  {problem}")
     head = f"log head seq {report.head.seq} sha256 {report.head.line_sha256}"

@@ -48,7 +48,7 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from docflow.errors import UnreadablePdf
-from docflow.verify import _gost, _rawscan
+from docflow.verify import _gost, _ltv, _rawscan
 from docflow.verify._aio import run_sync
 from docflow.verify._report import (
     ArchiveMatch,
@@ -153,9 +153,12 @@ def verify_pdf(
         evidence = _Evidence(settings.evidence.certs + dss.certs, dss.crls, dss.ocsps)
         settings = _Settings(settings.roots, evidence, allow_fetching)
         sig_field_names = _signature_field_names(reader)
-        statuses = tuple(
-            _judge_embedded(emb, settings, at, sig_field_names, index)
-            for index, emb in enumerate(embedded, start=1)
+        statuses = _ltv.judge_with_proofs(
+            embedded,
+            at,
+            lambda emb, index, moment: _judge_embedded(
+                emb, settings, moment, sig_field_names, index
+            ),
         )
 
     verdict, reasons = _overall(statuses)

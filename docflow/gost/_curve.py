@@ -186,14 +186,46 @@ class Curve:
                 d = 0
             digits.append(d)
             k >>= 1
-        acc = _INFINITY
+        # The loop below is _double and _add_affine written out: 512 doublings are most of a
+        # verification, and Python pays for every call and tuple.
+        a = self.a
+        a_is_minus_3 = self._a_is_minus_3
+        x1, y1, z1 = _INFINITY
         for d in reversed(digits):
-            acc = self._double(acc)
-            if d > 0:
-                acc = self._add_affine(acc, odd_affine[d >> 1])
-            elif d < 0:
-                acc = self._add_affine(acc, neg[(-d) >> 1])
-        return acc
+            if z1:
+                yy = y1 * y1 % p
+                zz = z1 * z1 % p
+                s = 4 * x1 * yy % p
+                if a_is_minus_3:
+                    m = 3 * (x1 - zz) * (x1 + zz) % p
+                else:
+                    m = (3 * x1 * x1 + a * zz * zz) % p
+                x3 = (m * m - 2 * s) % p
+                z1 = 2 * y1 * z1 % p
+                y1 = (m * (s - x3) - 8 * yy * yy) % p
+                x1 = x3
+                if y1 == 0:
+                    x1, y1, z1 = _INFINITY
+            if d == 0:
+                continue
+            x2, y2 = odd_affine[d >> 1] if d > 0 else neg[(-d) >> 1]
+            if z1 == 0:
+                x1, y1, z1 = x2, y2, 1
+                continue
+            z1z1 = z1 * z1 % p
+            h = (x2 * z1z1 - x1) % p
+            r = (y2 * z1 * z1z1 - y1) % p
+            if h == 0:  # the same point or its negative: rare, let the general code decide
+                x1, y1, z1 = self._add_affine((x1, y1, z1), (x2, y2))
+                continue
+            hh = h * h % p
+            hhh = h * hh % p
+            v = x1 * hh % p
+            x3 = (r * r - hhh - 2 * v) % p
+            y1 = (r * (v - x3) - y1 * hhh) % p
+            z1 = z1 * h % p
+            x1 = x3
+        return x1, y1, z1
 
     # ---------------------------------------------------------------- the scheme
 

@@ -64,24 +64,27 @@ def judge_with_proofs(
     """Every item's status, newest first internally, returned in document order."""
     results: list[SignatureStatus | None] = [None] * len(embedded)
     proven_until: datetime | None = None  # time proven by a later valid document timestamp
+    seen_doc_ts = False
     for i in range(len(embedded) - 1, -1, -1):
         emb = embedded[i]
         index = i + 1
+        doc_ts = _is_doc_timestamp(emb)
         status = judge(emb, index, at)
-        if status.verdict == "indeterminate":
-            mine = own_time(emb)
-            newest_doc_ts = _is_doc_timestamp(emb) and proven_until is None
-            stale_only = status.trusted and status.revocation == "unknown"
-            if mine is not None and (
-                (proven_until is not None and mine <= proven_until)
-                or (newest_doc_ts and stale_only and (at is None or mine <= at))
-            ):
+        mine = own_time(emb)
+        # Nothing made after the validation time can be shown to have existed at it.
+        existed = mine is not None and (at is None or mine <= at)
+        if status.verdict == "indeterminate" and mine is not None and existed:
+            proven = proven_until is not None and mine <= proven_until
+            newest_stale = (
+                doc_ts and not seen_doc_ts and status.trusted and status.revocation == "unknown"
+            )
+            if proven or newest_stale:
                 again = judge(emb, index, mine)
                 if again.verdict == "valid":
                     status = again
-        if _is_doc_timestamp(emb) and status.verdict == "valid":
-            mine = own_time(emb)
-            if mine is not None:
+        if doc_ts:
+            seen_doc_ts = True
+            if status.verdict == "valid" and mine is not None and existed:
                 proven_until = mine if proven_until is None else min(proven_until, mine)
         results[i] = status
     return tuple(s for s in results if s is not None)

@@ -147,8 +147,8 @@ def ocsp_answer(
 
 
 def crl_of(
-    issuer: Issued, at: datetime, revoked: list[x509.Certificate] = ()
-) -> crl.CertificateList:  # type: ignore[assignment]
+    issuer: Issued, at: datetime, revoked: tuple[x509.Certificate, ...] = ()
+) -> crl.CertificateList:
     """A CRL of ``issuer`` (GOST-2015-512), listing ``revoked``."""
     tbs = crl.TbsCertList(
         {
@@ -319,7 +319,7 @@ class GostPki:
                 ocsp_answer(self.tsa.cert, self.ca, self.at),
             ],
             crls=[
-                crl_of(self.ca, self.at, [self.signer.cert] if revoked else []),
+                crl_of(self.ca, self.at, (self.signer.cert,) if revoked else ()),
                 crl_of(self.root, self.at),
             ],
         )

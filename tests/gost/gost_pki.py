@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from asn1crypto import cms, core, crl, ocsp, tsp, x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
-from pyhanko.sign.signers.pdf_cms import ExternalSigner
+from pyhanko.sign.signers.pdf_cms import ExternalSigner, PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import DocumentSecurityStore
@@ -302,6 +302,10 @@ class GostPki:
             prepared.document_digest,
             digest_algorithm,
             timestamper=self.timestamper() if with_timestamp else None,
+            # the test PKI's fixed clock: signed a few seconds before the TSA's time
+            signed_attr_settings=PdfCMSSignedAttributes(
+                signing_time=self.at - timedelta(seconds=5)
+            ),
         )
         # --- back in docflow
         await PdfTBSDocument.async_finish_signing(output, prepared, cms_object)

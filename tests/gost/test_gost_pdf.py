@@ -55,6 +55,7 @@ def test_gost_signed_pdf_is_valid_with_the_gost_pki_in_the_trust_list(
     assert signature["iin"] == SIGNER_IIN
     assert signature["trusted"] and signature["revocation"] == "good"
     assert signature["timestamp"].startswith("2026-06-01T12:00")
+    assert signature["signed_at"].startswith("2026-06-01T11:59:55")
 
 
 def test_gost_signed_pdf_without_the_trust_list_is_not_valid(

@@ -210,6 +210,7 @@ def renew_pdf(
     """``pdf`` with revocation data for its newest timestamp and a new document timestamp
     from ``services``' TSA (pyHanko's archival timestamp chain)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign._session_scope import run_and_release
     from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
@@ -220,12 +221,15 @@ def renew_pdf(
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     stamper = PdfTimeStamper(HTTPTimeStamper(services.tsa_url, timeout=int(services.timeout)))
     output = io.BytesIO()
+    context = _validation_context(services, list(anchors), list(others))
     run_sync(
-        stamper.async_update_archival_timestamp_chain(
-            reader,
-            _validation_context(services, list(anchors), list(others)),
-            in_place=False,
-            output=output,
+        # run_and_release: what pyHanko's synchronous wrapper does, so that the fetchers'
+        # HTTP sessions are closed inside the loop that opened them.
+        run_and_release(
+            stamper.async_update_archival_timestamp_chain(
+                reader, context, in_place=False, output=output
+            ),
+            context,
         )
     )
     return output.getvalue()

@@ -11,21 +11,52 @@ hash chain, and the old PDF and its SHA-256 stay). ``watch`` may call ``renew_du
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from asn1crypto import cms, x509
 
-from docflow.errors import ArchiveError, ConfigError
+from docflow.errors import ArchiveError, ConfigError, UnknownRecord
 
 if TYPE_CHECKING:
-    from docflow.archive._archive import Archive, StoredRecord
     from docflow.config import Home
     from docflow.pki import ServiceEndpoints
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def record(self) -> dict[str, Any]: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+class ArchiveLike(Protocol):
+    """What renewal needs of ``docflow.archive.Archive`` (a protocol: ``_archive`` imports this
+    module, so this module does not import it back)."""
+
+    @property
+    def home(self) -> Home: ...
+    def search(self, *, status: str | None = None) -> list[dict[str, Any]]: ...
+    def pdf_bytes(self, record_id: str) -> bytes: ...
+    def get(self, record_id: str) -> _Stored: ...
+    def store(self, record: Mapping[str, Any], pdf: bytes, *, record_id: str) -> _Stored: ...
+    def set_status(
+        self, record_id: str, status: str, *, reason: str, at: datetime | str
+    ) -> None: ...
+    def renew(
+        self, record_id: str, pdf: bytes, *, at: datetime | None = None, verdict: str | None = None
+    ) -> _Stored: ...
+
 
 #: The default of docflow.toml ``[archive] renew_margin``.
 DEFAULT_MARGIN = timedelta(days=365)
@@ -158,7 +189,7 @@ def _as_moment(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
-def due_records(archive: Archive, today: date, horizon: date) -> list[RenewalDue]:
+def due_records(archive: ArchiveLike, today: date, horizon: date) -> list[RenewalDue]:
     """Active records whose newest timestamp ends before ``horizon`` (today + margin, or the
     date given to ``archive renew --before``), oldest first."""
     due: list[RenewalDue] = []
@@ -186,8 +217,23 @@ def due_records(archive: Archive, today: date, horizon: date) -> list[RenewalDue
 # --------------------------------------------------------------------------- renewing
 
 
+T = TypeVar("T")
+
+
+def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` here, or on a thread of its own when this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _validation_context(
-    services: ServiceEndpoints, anchors: list[x509.Certificate], others: list[x509.Certificate]
+    services: ServiceEndpoints,
+    anchors: Sequence[x509.Certificate],
+    others: Sequence[x509.Certificate],
 ) -> Any:
     from pyhanko_certvalidator import ValidationContext
 
@@ -204,8 +250,8 @@ def _validation_context(
 def renew_pdf(
     pdf: bytes,
     services: ServiceEndpoints,
-    anchors: list[x509.Certificate] = (),  # type: ignore[assignment]
-    others: list[x509.Certificate] = (),  # type: ignore[assignment]
+    anchors: Sequence[x509.Certificate] = (),
+    others: Sequence[x509.Certificate] = (),
 ) -> bytes:
     """``pdf`` with revocation data for its newest timestamp and a new document timestamp
     from ``services``' TSA (pyHanko's archival timestamp chain)."""
@@ -215,14 +261,13 @@ def renew_pdf(
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
     from docflow.gost import install
-    from docflow.verify._aio import run_sync
 
     install()
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     stamper = PdfTimeStamper(HTTPTimeStamper(services.tsa_url, timeout=int(services.timeout)))
     output = io.BytesIO()
     context = _validation_context(services, list(anchors), list(others))
-    run_sync(
+    _run_sync(
         # run_and_release: what pyHanko's synchronous wrapper does, so that the fetchers'
         # HTTP sessions are closed inside the loop that opened them.
         run_and_release(
@@ -253,21 +298,29 @@ class RenewalResult:
         }
 
 
-def renewal_id(archive: Archive, record_id: str) -> str:
+def renewal_id(archive: ArchiveLike, record_id: str) -> str:
     """``<base>.r<n>``: the next free renewal id of a record (``2025-0001.r1``, ``.r2``, …)."""
     base = re.sub(r"\.r\d+$", "", record_id)
     n = 1
     match = re.search(r"\.r(\d+)$", record_id)
     if match:
         n = int(match.group(1)) + 1
-    while archive._row(f"{base}.r{n}", any_state=True) is not None:
+    while _exists(archive, f"{base}.r{n}"):
         n += 1
     return f"{base}.r{n}"
 
 
+def _exists(archive: ArchiveLike, record_id: str) -> bool:
+    try:
+        archive.get(record_id)
+    except UnknownRecord:
+        return False
+    return True
+
+
 def renew_record(
-    archive: Archive, record_id: str, pdf: bytes, *, at: datetime, verdict: str | None = None
-) -> StoredRecord:
+    archive: ArchiveLike, record_id: str, pdf: bytes, *, at: datetime, verdict: str | None = None
+) -> _Stored:
     """Archive ``pdf`` as the renewal of ``record_id`` (see ``Archive.renew``)."""
     old = archive.get(record_id)
     if old.status != "active":
@@ -291,21 +344,23 @@ def renew_record(
 
 
 def renew_due(
-    archive: Archive,
+    archive: ArchiveLike,
     services: ServiceEndpoints,
     today: date,
     *,
+    verify: Callable[[bytes], str],
+    trust: tuple[Sequence[x509.Certificate], Sequence[x509.Certificate]] = ((), ()),
     before: date | None = None,
-    verify: Callable[[bytes], str] | None = None,
 ) -> list[RenewalResult]:
     """Renew every record due by ``before`` (default: today + ``[archive] renew_margin``).
 
-    ``verify(pdf) -> verdict`` re-checks each renewed PDF (default: ``docflow verify`` with
-    the home's demo CA and trust list); a renewal is archived only when it is "valid".
+    ``verify(pdf) -> verdict`` re-checks each renewed PDF (``docflow verify`` with the home's
+    demo CA and trust list: the caller has it, the archive does not import verify); a renewal is
+    archived only when it is "valid". ``trust`` (anchors, intermediates) is added to
+    ``services``' anchors to validate the timestamp being renewed.
     """
     horizon = before or (today + renew_margin(archive.home))
-    anchors, others = _home_trust(archive.home)
-    check = verify or _default_verify(archive.home)
+    anchors, others = trust
     results: list[RenewalResult] = []
     for item in due_records(archive, today, horizon):
         if item.timestamp is None:
@@ -313,7 +368,7 @@ def renew_due(
             continue
         try:
             renewed = renew_pdf(archive.pdf_bytes(item.record), services, anchors, others)
-            verdict = check(renewed)
+            verdict = verify(renewed)
             if verdict != "valid":
                 results.append(
                     RenewalResult(item.record, None, verdict, "the renewed PDF is not valid")
@@ -325,22 +380,3 @@ def renew_due(
             continue
         results.append(RenewalResult(item.record, stored.id, verdict))
     return results
-
-
-def _home_trust(home: Home) -> tuple[list[x509.Certificate], list[x509.Certificate]]:
-    from docflow.verify import home_ca_certificates, trust_store
-
-    anchors, others = home_ca_certificates(home.certs)
-    listed_anchors, listed_others = trust_store(home.certs)
-    return [*anchors, *listed_anchors], [*others, *listed_others]
-
-
-def _default_verify(home: Home) -> Callable[[bytes], str]:
-    from docflow.verify import verify_pdf
-
-    anchors, others = _home_trust(home)
-
-    def check(pdf: bytes) -> str:
-        return verify_pdf(pdf, trust_roots=anchors, other_certs=others).verdict
-
-    return check

@@ -20,6 +20,7 @@ from docflow.archive import Archive, AuditReport, Verifier
 from docflow.atomic import write_bytes_atomic
 from docflow.config import Home
 from docflow.errors import ArchiveError, UnknownRecord
+from docflow.verify import verify_pdf
 
 __all__ = ["register", "signature_verifier"]
 
@@ -28,15 +29,11 @@ def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def signature_verifier(home: Home) -> Verifier | None:
-    """``docflow.verify`` as an audit verifier, trusting the home's CA and its trust list;
-    ``None`` when the verify subsystem is not installed."""
-    try:
-        from docflow.cli.verify import trust_anchors_for
-        from docflow.verify import verify_pdf
-    except ImportError:
-        return None
-    roots, intermediates = trust_anchors_for(home)  # demo CA + the trust list
+def signature_verifier(home: Home) -> Verifier:
+    """``docflow.verify`` as an audit verifier, trusting the home's CA and its trust list."""
+    from docflow.cli.verify import trust_anchors_for
+
+    roots, intermediates = trust_anchors_for(home)  # demo CA + ``docflow trust``
 
     def verifier(data: bytes) -> tuple[bool, str]:
         report = verify_pdf(data, trust_roots=roots, other_certs=intermediates)
@@ -226,12 +223,19 @@ def register(group: click.Group) -> None:
 
         logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
         logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+        from docflow.cli.verify import trust_anchors_for
+
+        anchors, intermediates = trust_anchors_for(home)
+
+        def verdict(pdf: bytes) -> str:
+            return verify_pdf(pdf, trust_roots=anchors, other_certs=intermediates).verdict
+
         services = RunningServices(home, Settings.load(home.root))
         try:
             with Archive(home, clock=_now) as arch:
                 results = renew_due(
-                    arch, services.endpoints, _now().date(),
-                    before=before.date() if before else None,
+                    arch, services.endpoints, _now().date(), verify=verdict,
+                    trust=(anchors, intermediates), before=before.date() if before else None,
                 )  # fmt: skip
         finally:
             services.close()

@@ -132,15 +132,15 @@ def register() -> None:
 
 def public_point(public_key_info: keys.PublicKeyInfo) -> tuple[str, int, int]:
     """(curve name, x, y) of a GOST public key; ValueError when it is not one we can use."""
-    algorithm = public_key_info["algorithm"]
-    params = algorithm["parameters"]
+    params = public_key_info["algorithm"]["parameters"]
     curve_oid = None
-    if isinstance(params, core.Any) or params.__class__ is core.Any:
+    try:
+        # SEQUENCE { curve OID, [digest OID] } (RFC 4491 and NCA RK alike); asn1crypto keeps
+        # the parameters of an algorithm it has no spec for as an opaque value.
         parsed = core.Sequence.load(params.dump())
         curve_oid = core.ObjectIdentifier.load(parsed[0].dump()).dotted
-    elif params is not None and not isinstance(params, core.Null | core.Void):
-        parsed = core.Sequence.load(params.dump())
-        curve_oid = core.ObjectIdentifier.load(parsed[0].dump()).dotted
+    except (ValueError, TypeError, KeyError, IndexError):
+        pass
     if curve_oid not in CURVE_OIDS:
         raise ValueError(f"unknown GOST curve parameters {curve_oid}")
     raw = bytes(public_key_info["public_key"])  # the BIT STRING's content

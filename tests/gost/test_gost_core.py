@@ -151,3 +151,25 @@ def test_gost_2004_ocsp_answer_is_named_as_not_checkable_and_rsa_still_verifies(
             basic["certs"][0].public_key,
             basic["signature_algorithm"],
         )
+
+
+def test_a_gost_key_on_an_unknown_curve_is_refused_not_guessed() -> None:
+    from asn1crypto import core, keys
+
+    from docflow.gost import GostPrivateKey
+
+    key = GostPrivateKey.generate()
+    info = key.public_key_info()
+    unknown = core.Sequence(
+        contents=core.ObjectIdentifier("1.2.398.3.10.1.1.2.2.99").dump()
+        + core.ObjectIdentifier("1.2.398.3.10.1.3.3").dump()
+    )
+    odd = keys.PublicKeyInfo(
+        {
+            "algorithm": {"algorithm": "kz_gost2015", "parameters": core.Any.load(unknown.dump())},
+            "public_key": bytes(info["public_key"]),
+        }
+    )
+    with pytest.raises(ValueError, match="unknown GOST curve"):
+        verify_gost(key.sign(b"x"), b"x", odd, key.signature_algorithm)
+    assert verify_gost(key.sign(b"x"), b"x", info, key.signature_algorithm)

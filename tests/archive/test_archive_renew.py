@@ -74,6 +74,7 @@ def _verdict(world: World, pdf: bytes, at: datetime | None) -> str:
     return verify_pdf(pdf, trust_roots=world.roots(), at=at).verdict
 
 
+@pytest.mark.slow
 def test_a_record_whose_tsa_certificate_ends_within_the_margin_is_due(world: World) -> None:
     newest = newest_timestamp(world.original)
     assert newest is not None and newest.document_timestamp
@@ -93,6 +94,7 @@ def test_a_record_whose_tsa_certificate_ends_within_the_margin_is_due(world: Wor
     assert [d["record"] for d in audit["renewal_due"]] == [RECORD]
 
 
+@pytest.mark.slow
 def test_renewed_record_is_valid_after_the_old_tsa_expired_and_the_unrenewed_is_not(
     world: World,
 ) -> None:

@@ -40,6 +40,7 @@ def test_streebog_agrees_with_gostcrypto(length: int, size: int) -> None:
     assert ours.digest() == bytes(expected)
 
 
+@pytest.mark.slow  # gostcrypto takes up to a second per 512-bit operation
 @pytest.mark.parametrize("name", _NAMES_256 + _NAMES_512)
 def test_fast_signatures_agree_with_gostcrypto(name: str) -> None:
     ec = curve(name)

@@ -16,6 +16,8 @@ from docflow.trust import TrustStore, parse_certificate
 from tests.gost.gost_pki import SIGNER_IIN, GostPki
 from tests.verify.conftest import blank_pdf
 
+pytestmark = pytest.mark.slow  # signs PDFs with pyHanko
+
 AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 

@@ -25,6 +25,8 @@ from docflow.cli import main
 from docflow.trust import TrustStore
 from tests.verify.conftest import blank_pdf
 
+pytestmark = pytest.mark.slow  # signs PDFs with pyHanko
+
 KZ_PKI = Path(__file__).resolve().parents[2].parent / "shared" / "kz-pki"
 OLD = KZ_PKI / "ncanode-2018"
 ROOT_RSA = OLD / "certs" / "root" / "root_rsa.crt"

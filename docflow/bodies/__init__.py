@@ -28,7 +28,6 @@ from docflow.bodies._chambers import (
     unknown_chamber,
 )
 from docflow.bodies._membership import MEMBERSHIP_CODES, MembershipFinding, check_membership
-from docflow.bodies._migrate import MigrationReport, migrate_home
 from docflow.bodies._names import fold_name, same_name
 from docflow.bodies._offices import (
     BODY_ROLES,
@@ -39,7 +38,6 @@ from docflow.bodies._offices import (
     certificate_fingerprint,
     check_office,
 )
-from docflow.bodies._services import admit_filer, enroll_office, home_rosters
 
 __all__ = [
     "BODY_ROLES",
@@ -52,10 +50,8 @@ __all__ = [
     "ChamberRegistry",
     "Holder",
     "MembershipFinding",
-    "MigrationReport",
     "Office",
     "OfficeRegistry",
-    "admit_filer",
     "capacity_mismatch",
     "certificate_fingerprint",
     "certificate_issuer",
@@ -64,12 +60,9 @@ __all__ = [
     "check_membership",
     "check_office",
     "collegium_summary_signer",
-    "enroll_office",
     "fold_name",
     "holders_of",
-    "home_rosters",
     "issuer_allowed",
-    "migrate_home",
     "notice_signer",
     "report_countersigner",
     "resolve_body",

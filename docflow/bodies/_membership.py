@@ -10,12 +10,23 @@ the officer's review (R-4.6: the responsible person checks the report).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from docflow.bodies._names import same_name
 
-if TYPE_CHECKING:
-    from docflow.summaries.roster import Roster
+
+class _Member(Protocol):
+    @property
+    def full_name(self) -> str: ...
+
+
+class Roster(Protocol):
+    """What the membership check reads of a chamber's roster (``docflow.summaries.roster``)."""
+
+    @property
+    def chamber(self) -> str: ...
+
+    def member(self, iin: str) -> _Member | None: ...
 
 __all__ = ["MEMBERSHIP_CODES", "MembershipFinding", "check_membership"]
 

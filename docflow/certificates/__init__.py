@@ -22,13 +22,20 @@ from docflow.certificates._forms import (
     load_register,
     require_approved,
 )
-from docflow.certificates._issue import BatchResult, IssuedCertificate, issue_batch, verify_url
+from docflow.certificates._issue import (
+    Batch,
+    BatchResult,
+    IssuedCertificate,
+    issue_batch,
+    verify_url,
+)
 from docflow.certificates._serial import SERIAL_PREFIX, is_serial, load_secret, serial_for
 
 __all__ = [
     "ATTACHMENT_NAME",
     "SERIAL_PREFIX",
     "ApprovedForm",
+    "Batch",
     "BatchResult",
     "IssuedCertificate",
     "approve_template",

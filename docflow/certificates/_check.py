@@ -16,18 +16,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from docflow.archive import Archive
 from docflow.certificates._data import mask_iin, read_embedded
 from docflow.certificates._serial import is_serial
 from docflow.config import Home
-from docflow.errors import ArchiveError, UnknownRecord
+from docflow.errors import ArchiveError, UnknownRecord, UnreadablePdf
 from docflow.i18n import Msg
 from docflow.model import CpdReport, evidence_key
-
-if TYPE_CHECKING:
-    from docflow.archive import Archive
-    from docflow.verify import VerifyReport
+from docflow.rules import table_for_year
+from docflow.verify import VerifyReport, verify_pdf
 
 __all__ = ["check_evidence", "describe", "find_certificate", "revoke"]
 
@@ -42,8 +41,6 @@ _SERIAL_IN_TEXT = re.compile(rb"KZC-[A-Z2-7]{16}")
 def _archive(home_or_archive: Any) -> Iterator[Archive | None]:
     """Use a given ``Archive``, or open (read-only, no recovery) the one of a home; None when
     there is none (opening would create one, and ``verify`` must not write into a home)."""
-    from docflow.archive import Archive
-
     if home_or_archive is None or isinstance(home_or_archive, Archive):
         yield home_or_archive
         return
@@ -170,9 +167,6 @@ def describe(pdf: bytes, archive: Any) -> dict[str, Any] | None:
 
 
 def _signature_problems(pdf: bytes, trust_roots: Sequence[Any]) -> list[Msg]:
-    from docflow.errors import UnreadablePdf
-    from docflow.verify import verify_pdf
-
     try:
         report: VerifyReport = verify_pdf(pdf, trust_roots=trust_roots)
     except UnreadablePdf as exc:
@@ -210,8 +204,6 @@ def _activities_citing(report: CpdReport, name: str) -> list[tuple[int, Any]]:
 
 
 def _table_points(year: int, form: Any) -> int | None:
-    from docflow.rules import table_for_year
-
     if not isinstance(form, int):
         return None
     try:
@@ -354,8 +346,6 @@ def revoke(
 
 @contextmanager
 def _archive_writable(home_or_archive: Any) -> Iterator[Archive]:
-    from docflow.archive import Archive
-
     if isinstance(home_or_archive, Archive):
         yield home_or_archive
         return

@@ -45,6 +45,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "summary": ("summary", "The chamber's (R-4.7) and the Collegium's (R-5.5) annual summaries."),
     "sanctions": ("summary", "R-9.1: warnings (one month to reach the norm), then suspensions."),
     "reminders": ("summary", "Before 15 February (R-3.2d): members who have not filed yet."),
+    "sign-requests": ("sign_requests", "Requests waiting for a person's own signature (own mode)."),
+    "sign-package": ("sign_package", "Sign an exported request offline with your own key."),
     "trust": ("trust", "The trust list: NCA RK roots and other anchors and intermediates."),
 }
 

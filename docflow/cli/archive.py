@@ -219,7 +219,7 @@ def register(group: click.Group) -> None:
         """Renew timestamps that end soon: revocation data + a new document timestamp."""
         from docflow.archive import renew_due
         from docflow.config import Settings
-        from docflow.workflow.adapters import RunningServices
+        from docflow.workflow.services import RunningTrustServices
 
         logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
         logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
@@ -230,7 +230,7 @@ def register(group: click.Group) -> None:
         def verdict(pdf: bytes) -> str:
             return verify_pdf(pdf, trust_roots=anchors, other_certs=intermediates).verdict
 
-        services = RunningServices(home, Settings.load(home.root))
+        services = RunningTrustServices(home, Settings.load(home.root))
         try:
             with Archive(home, clock=_now) as arch:
                 results = renew_due(

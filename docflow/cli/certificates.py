@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from docflow.config import Home
+from docflow.cli._options import today_option
+from docflow.config import Clock, Home
 from docflow.errors import NotEnrolled, SubmissionInvalid, UnknownRecord
 
 __all__ = ["register"]
@@ -34,12 +35,7 @@ def register(group: click.Group) -> None:
 
     @certificates.command()
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option(
-        "--today",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
-        default=None,
-        help="The date of issue printed on the certificates (default: the real date).",
-    )
+    @today_option("The date of issue printed on the certificates (default: the real date).")
     @click.option(
         "--workers",
         type=int,
@@ -48,9 +44,7 @@ def register(group: click.Group) -> None:
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the serials as JSON.")
     @click.pass_obj
-    def issue(
-        home: Home, file: Path, today: datetime | None, workers: int | None, as_json: bool
-    ) -> None:
+    def issue(home: Home, file: Path, clock: Clock, workers: int | None, as_json: bool) -> None:
         """Issue a certificate to every participant of an event-certificates FILE, sign each by
         the issuer and archive it. Running it again finishes an interrupted batch and issues
         nothing twice."""
@@ -66,9 +60,8 @@ def register(group: click.Group) -> None:
         from docflow.certificates import issue_batch
         from docflow.intake.parse import load_submission
         from docflow.model import EventCertificates
-        from docflow.workflow.parts import Clock, Parts
+        from docflow.workflow.services import build_services
 
-        clock = Clock(today.date() if today is not None else None)
         try:
             loaded = load_submission(file, today=clock.today())
         except SubmissionInvalid as exc:
@@ -82,7 +75,7 @@ def register(group: click.Group) -> None:
                 f"{file.name} is of kind {loaded.data.get('kind')!r}, not 'event-certificates'", 2
             )
             return
-        parts = Parts(home, clock=clock)
+        parts = build_services(home, clock=clock)
         workdir = home.state / "certificates" / loaded.sha256[:16]
         total = len(model.participants)
         progress = Progress(
@@ -148,7 +141,7 @@ def register(group: click.Group) -> None:
         from docflow.certificates import revoke as revoke_certificate
 
         try:
-            record = revoke_certificate(home, serial, reason=reason, at=datetime.now(UTC))
+            record = revoke_certificate(home, serial, reason=reason, at=Clock.from_env().now())
         except UnknownRecord:
             _fail(f"no archived certificate {serial}", 1)
             return

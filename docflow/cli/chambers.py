@@ -86,7 +86,7 @@ def migrate_cmd(
 ) -> None:
     """Turn the free-text chamber names of this home's archive, rosters and enrolments into
     chamber ids. Signed records are not rewritten: `docflow archive audit` still passes."""
-    from docflow.bodies._migrate import load_mapping, migrate_home, parse_alias
+    from docflow.chambers import load_mapping, migrate_home, parse_alias
 
     report = migrate_home(
         home,

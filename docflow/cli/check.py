@@ -9,7 +9,6 @@ the filing day of R-3.2d, whatever date the file itself states. Messages are in 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from docflow.cli._options import today_option
+from docflow.config import Clock
 from docflow.i18n import cli_locale, field_label, format_date, message
 
 if TYPE_CHECKING:
@@ -50,9 +51,10 @@ def run_check(
 
     ``today`` is the day of arrival and so the filing day (R-3.2d)."""
     from docflow.errors import SubmissionInvalid
+    from docflow.intake.judge import judge
     from docflow.intake.parse import load_submission
-    from docflow.model import CpdReport
-    from docflow.rules import evaluate_cpd, filing_day
+    from docflow.kinds import KindRegistry
+    from docflow.rules import CpdVerdict, filing_day
 
     try:
         loaded = load_submission(path, today=today)
@@ -63,21 +65,12 @@ def run_check(
         }
         return EXIT_CODES["invalid"], doc, None
     model = loaded.model
-    if not isinstance(model, CpdReport):
+    kind = KindRegistry.load().find(model.kind)
+    verdict = judge(kind, loaded, today=filing_day(today)) if kind is not None else None
+    if not isinstance(verdict, CpdVerdict):
         # Certificates and rosters have no points to judge: a readable input is all check says.
         return 0, {"verdict": "valid", "kind": model.kind}, None
-    verdict = evaluate_cpd(model, filed_on=filing_day(today), evidence_names=loaded.evidence_names)
     return EXIT_CODES[verdict.verdict], verdict.to_json(locale), verdict
-
-
-def _parse_today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    value = value or os.environ.get("DOCFLOW_TODAY") or None
-    if value is None:
-        return date.today()  # the CLI is the edge where the clock is read
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(message("check.bad_date", cli_locale(), value=value)) from None
 
 
 def problem_lines(problems: list[dict[str, Any]], locale: str) -> list[str]:
@@ -153,12 +146,8 @@ def register(group: click.Group) -> None:
     @group.command("check")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-    @click.option(
-        "--today",
-        callback=_parse_today,
-        metavar="YYYY-MM-DD",
-        help="The day of arrival, which is the filing day (R-3.2d); default: DOCFLOW_TODAY, "
-        "else today.",
+    @today_option(
+        "The day of arrival, which is the filing day (R-3.2d); default: DOCFLOW_TODAY, else today."
     )
     @click.option(
         "--lang",
@@ -167,7 +156,9 @@ def register(group: click.Group) -> None:
         help="Language of the messages (default: DOCFLOW_LANG, else the system locale).",
     )
     @click.pass_context
-    def check(ctx: click.Context, file: Path, as_json: bool, today: date, lang: str | None) -> None:
+    def check(
+        ctx: click.Context, file: Path, as_json: bool, clock: Clock, lang: str | None
+    ) -> None:
         """Apply the rules to FILE (JSON, YAML or ZIP) and render nothing."""
         locale = cli_locale(lang or ctx.meta.get("docflow.lang"))
         if not file.exists():
@@ -185,7 +176,7 @@ def register(group: click.Group) -> None:
             }
             code, verdict = 2, None
         else:
-            code, doc, verdict = run_check(file, today=today, locale=locale)
+            code, doc, verdict = run_check(file, today=clock.today(), locale=locale)
         if as_json:
             click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         else:

@@ -54,18 +54,27 @@ def init_cmd(home: Home, port: int | None) -> None:
     help="The chamber (id or name) the office is held in: required for officer, chair and "
     "issuer; for a consultant, taken from the rosters when not given.",
 )
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Hand the person their key here (PKCS#12); docflow keeps only the certificate.",
+)
 @click.pass_obj
-def enroll_cmd(home: Home, iin: str, name: str, role: str, chamber: str | None) -> None:
+def enroll_cmd(
+    home: Home, iin: str, name: str, role: str, chamber: str | None, out: Path | None
+) -> None:
     """Issue a demo signing key (PKCS#12) for a person's office: one key per role and body.
 
     The passphrase is $DOCFLOW_KEY_PASSPHRASE or the file named by $DOCFLOW_KEY_PASSPHRASE_FILE;
-    without either a generated one is stored beside the key (0600).
+    without either a generated one is stored beside the key (0600). With --out one of them
+    is required, and the key goes only to OUT.
     """
-    from docflow.bodies import enroll_office
+    from docflow.chambers import enroll_office
 
-    e = enroll_office(home, iin=iin, name=name, role=role, chamber=chamber)
+    e = enroll_office(home, iin=iin, name=name, role=role, chamber=chamber, out=out)
     where = f", {e.body}" if e.body else ""
-    click.echo(f"enrolled {e.name} (IIN {e.iin}, {e.role}{where}): {e.p12_path}")
+    click.echo(f"enrolled {e.name} (IIN {e.iin}, {e.role}{where}): {out or e.p12_path}")
 
 
 @pki_group.command(name="offices")

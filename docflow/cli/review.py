@@ -79,15 +79,13 @@ def register(group: click.Group) -> None:
     @click.pass_context
     def list_(ctx: click.Context, as_json: bool, lang: str | None) -> None:
         """Reports waiting for the officer, with each "other" activity's justification."""
-        from docflow.workflow.parts import Parts
+        from docflow.workflow.build import build_flow
         from docflow.workflow.review import ReviewQueue
+        from docflow.workflow.services import build_services
 
         locale = _locale(ctx, lang)
-        parts = Parts(_home(ctx))
-        try:
-            items = ReviewQueue(parts).items()
-        finally:
-            parts.close()
+        with build_services(_home(ctx)) as services:
+            items = ReviewQueue(build_flow(services)).items()
         if as_json:
             click.echo(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2))
             return
@@ -162,12 +160,12 @@ def _decide(
     remarks: str = "",
     comment: str | None = None,
 ) -> None:
-    from docflow.workflow.parts import Parts
+    from docflow.workflow.build import build_flow
     from docflow.workflow.review import NotInReview, ReviewQueue
+    from docflow.workflow.services import build_services
 
-    parts = Parts(home)
-    try:
-        queue = ReviewQueue(parts)
+    with build_services(home) as services:
+        queue = ReviewQueue(build_flow(services))
         try:
             if action == "approve":
                 item = queue.get(item_id)
@@ -186,7 +184,5 @@ def _decide(
                 f"docflow: {message('review.not_in_review', locale, id=repr(item_id))}", err=True
             )
             sys.exit(1)
-    finally:
-        parts.close()
     key = "review.decided_record" if outcome.record else "review.decided"
     click.echo(message(key, locale, id=item_id, state=outcome.state, record=outcome.record))

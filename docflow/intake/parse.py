@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Union, cast, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -100,16 +100,23 @@ def load_submission(path: Path, *, today: date) -> LoadedSubmission:
 
 
 def load_submission_bytes(
-    name: str, raw: bytes, *, base_dir: Path | None, today: date
+    name: str,
+    raw: bytes,
+    *,
+    base_dir: Path | None,
+    today: date,
+    models: Mapping[str, type[BaseModel]] | None = None,
 ) -> LoadedSubmission:
     """Parse ``raw`` (named ``name`` when dropped); ``base_dir`` holds a plain file's evidence.
 
     ``today`` is the day of arrival: the default submission date (R-3.1c, R-3.2d).
+    ``models``: the input model of each kind accepted (the flow's kind registry); default
+    the built-in kinds.
     """
     if _looks_like_zip(name, raw):
         text_name, text, files, prefix = _open_zip(name, raw)
         data = _parse_text(text_name, text)
-        model = _validate(data, today=today)
+        model = _validate(data, today=today, models=models)
         evidence = _zip_evidence(model, files, prefix)
     else:
         if len(raw) > MAX_SUBMISSION_BYTES:
@@ -117,7 +124,7 @@ def load_submission_bytes(
                 [_problem(name, "too_large", "max_size", size=len(raw), limit="5 MB")]
             )
         data = _parse_text(name, raw)
-        model = _validate(data, today=today)
+        model = _validate(data, today=today, models=models)
         evidence = _folder_evidence(model, base_dir) if base_dir is not None else {}
     return LoadedSubmission(
         source_name=name,
@@ -404,14 +411,19 @@ def _evidence_paths(model: Submission) -> Iterable[str]:
 # --------------------------------------------------------------------------- validation
 
 
-def _validate(data: dict[str, Any], *, today: date) -> Submission:
+def _validate(
+    data: dict[str, Any], *, today: date, models: Mapping[str, type[BaseModel]] | None = None
+) -> Submission:
     kind = data.get("kind")
     if kind is None:
         raise SubmissionInvalid([_problem("kind", "missing", "kinds", kinds=_expected_kinds())])
-    model_cls = _MODELS.get(kind) if isinstance(kind, str) else None
+    known: Mapping[str, type[BaseModel]] = (
+        _MODELS if models is None else {**models, "chamber-roster": ChamberRoster}
+    )
+    model_cls = known.get(kind) if isinstance(kind, str) else None
     if model_cls is None:
         raise SubmissionInvalid(
-            [_problem("kind", "unknown_kind", "kinds", kind=repr(kind), kinds=_expected_kinds())]
+            [_problem("kind", "unknown_kind", "kinds", kind=repr(kind), kinds=", ".join(known))]
         )
     problems: list[Problem] = []
     model: BaseModel | None = None
@@ -426,8 +438,9 @@ def _validate(data: dict[str, Any], *, today: date) -> Submission:
         problems.extend(p for p in _report_dates(data, today) if p.field not in seen)
     if problems:
         raise SubmissionInvalid(problems)
-    assert isinstance(model, CpdReport | EventCertificates | ChamberRoster)
-    return model
+    assert model is not None
+    # A kind added through the registry has its own model beside the built-in ones.
+    return cast(Submission, model)
 
 
 def _expected_kinds() -> str:

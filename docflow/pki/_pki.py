@@ -305,6 +305,7 @@ class Pki:
         *,
         chamber: str | None = None,
         now: datetime | None = None,
+        out: Path | None = None,
     ) -> Enrolment:
         """Issue a signing certificate and PKCS#12 for a person's office (idempotent per IIN,
         role and body) and record the office.
@@ -314,7 +315,10 @@ class Pki:
         The certificate's subject carries the role (``title``) and the body (a second
         ``organizationalUnitName``). The passphrase is ``$DOCFLOW_KEY_PASSPHRASE`` (or the
         file named by ``$DOCFLOW_KEY_PASSPHRASE_FILE``) when set — then it is not stored —
-        otherwise a generated one is stored beside the key, 0600 (demo only).
+        otherwise a generated one is stored beside the key, 0600 (demo only). With ``out`` the
+        PKCS#12 is written there for the person to keep (the passphrase must come from the
+        environment) and docflow keeps only the certificate: the person signs with their own
+        key.
         """
         _check_iin(iin)
         body = check_office(role, chamber)
@@ -336,10 +340,13 @@ class Pki:
             passphrase = resolve_passphrase(None)
             pass_rel: str | None = None
         except PkiError:
+            if out is not None:
+                raise
             passphrase = secrets.token_urlsafe(18).encode()
             pass_rel = f"{stem}.pass"
             _write_private(self.certs / pass_rel, passphrase)
-        self._save_key(self.certs / f"{stem}.p12", key, cert, passphrase, [ca.certificate])
+        key_path = out if out is not None else self.certs / f"{stem}.p12"
+        self._save_key(key_path, key, cert, passphrase, [ca.certificate])
         _write_public(self.certs / f"{stem}.pem", _pem(cert))
         with self._editing() as reg:
             reg["people"].append(
@@ -351,6 +358,7 @@ class Pki:
                     "cert": f"{stem}.pem",
                     "p12": f"{stem}.p12",
                     "passphrase": pass_rel,
+                    "own_key": out is not None,
                     "issued": now.isoformat(),
                     "revoked": None,
                     "body": body,
@@ -514,6 +522,10 @@ class Pki:
         once). ``signer_for(iin, "consultant")`` is that person's consultant key even when he
         also holds a chair's key."""
         e = self.find(iin, role, chamber)
+        if not e.p12_path.exists():
+            raise NotEnrolled(
+                f"{e.name} holds their own key (pki enroll --out): docflow keeps none to sign with"
+            )
         handle = load_pkcs12(e.p12_path, resolve_passphrase(e.passphrase_path), chain=self.chain())
         return handle
 

@@ -180,6 +180,10 @@ def create_app(
     app.add_exception_handler(404, not_found)
 
     install(app, ctx)
+    from docflow.web import api, sign_pages  # own-key signing pages and the JSON API
+
+    sign_pages.install(app, ctx)
+    api.install(app, ctx)
     app.add_middleware(SecurityMiddleware)
 
     return app

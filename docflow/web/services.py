@@ -280,7 +280,7 @@ class ReviewDetail:
 
 
 class ReviewService:
-    """The officer's queue; a fresh ``Parts`` per call, closed after (services start lazily)."""
+    """The officer's queue; fresh services per call, closed after (they start lazily)."""
 
     def __init__(self, home: Home) -> None:
         self.home = home
@@ -289,14 +289,12 @@ class ReviewService:
 
     @contextmanager
     def _queue(self) -> Iterator[Any]:
-        from docflow.workflow.parts import Parts
+        from docflow.workflow.build import build_flow
         from docflow.workflow.review import ReviewQueue
+        from docflow.workflow.services import build_services
 
-        parts = Parts(self.home)
-        try:
-            yield ReviewQueue(parts)
-        finally:
-            parts.close()
+        with build_services(self.home) as services:
+            yield ReviewQueue(build_flow(services))
 
     def items(self) -> list[Any]:
         with self._queue() as queue:
@@ -363,7 +361,7 @@ class ReviewService:
 
     def waiting(self) -> list[tuple[str | None, int | None]]:
         """(chamber, year) of every report waiting for review, read from the journal."""
-        from docflow.workflow.journal import Journal
+        from docflow.inbox.journal import Journal
 
         path = self.home.state / "journal.sqlite"
         if not path.exists():

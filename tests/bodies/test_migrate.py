@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from docflow.archive import Archive
-from docflow.bodies import ChamberRegistry, OfficeRegistry, migrate_home
-from docflow.bodies._migrate import plan_chambers, suggest_id
+from docflow.bodies import ChamberRegistry, OfficeRegistry
+from docflow.chambers import migrate_home
+from docflow.chambers._migrate import plan_chambers, suggest_id
 from docflow.cli import main
 from docflow.config import Home
 from docflow.pki import Pki

@@ -185,7 +185,7 @@ def test_signed_by_a_trusted_person_who_is_not_an_issuer_is_caught(
     forged = _resign(
         _unsigned_ru_consultant(ru_batch),
         world.pki.signer_for(iin=CONSULTANT_IIN),
-        world.parts.services,
+        world.parts.trust,
     )
     name = "evidence/talk.pdf"
     reason = judge(world, name, forged, seminar(name, form=4, on="2025-05-22"))[name]

@@ -61,8 +61,9 @@ def test_R_5_4_approve_template_records_the_decision(tmp_path: Path) -> None:
 
 
 def test_R_5_4_issuing_with_an_unapproved_template_is_refused(tmp_path: Path) -> None:
+    from docflow.config import Clock
     from docflow.intake.parse import load_submission
-    from docflow.workflow.parts import Clock, Parts
+    from docflow.workflow.services import build_services
 
     home = Home(tmp_path / "home").ensure()
     make_test_pki(home, issuer=True)
@@ -82,10 +83,7 @@ def test_R_5_4_issuing_with_an_unapproved_template_is_refused(tmp_path: Path) ->
     }  # fmt: skip
     source.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     loaded = load_submission(source, today=ISSUE_DAY)
-    parts = Parts(home, clock=Clock(ISSUE_DAY))
-    try:
+    with build_services(home, clock=Clock(ISSUE_DAY)) as services:
         with pytest.raises(TemplateNotApproved):
-            issue_batch(parts, loaded, loaded.model, workdir=tmp_path / "work")  # type: ignore[arg-type]
-        assert parts.archive.search(kind="certificate") == []
-    finally:
-        parts.close()
+            issue_batch(services, loaded, loaded.model, workdir=tmp_path / "work")  # type: ignore[arg-type]
+        assert services.archive.search(kind="certificate") == []

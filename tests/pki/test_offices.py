@@ -9,7 +9,8 @@ import pytest
 from asn1crypto import x509 as asn1_x509
 from click.testing import CliRunner
 
-from docflow.bodies import ChamberRegistry, OfficeRegistry, enroll_office
+from docflow.bodies import ChamberRegistry, OfficeRegistry
+from docflow.chambers import enroll_office
 from docflow.cli import main
 from docflow.config import Home
 from docflow.errors import AuthorityRefused, NotEnrolled, PkiError, UnknownChamber
@@ -194,7 +195,7 @@ def test_r4_6_rules_of_authority_over_real_enrolments(world: Pki, home: Home) ->
 
 
 def test_impostor_report_is_rejected_naming_the_mismatch(world: Pki, home: Home) -> None:
-    from docflow.bodies import admit_filer
+    from docflow.chambers import admit_filer
 
     roster = Roster(KARAGANDA_KK, (Member(CONSULTANT_NAME, CONSULTANT_IIN, date(2019, 3, 1)),))
     with SummaryStore(home) as store:

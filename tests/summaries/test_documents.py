@@ -34,12 +34,12 @@ from summaries_data import (
 
 from docflow.archive import Archive
 from docflow.cli import main
-from docflow.config import Home
+from docflow.config import Clock, Home
 from docflow.pki.testing import make_test_pki, minimal_pdf
 from docflow.summaries import Member, Roster, SummaryStore, chamber_summary, summary_csv
 from docflow.summaries.service import SummaryService
 from docflow.verify import home_trust_anchors, verify_pdf
-from docflow.workflow.parts import Clock, Parts
+from docflow.workflow.services import build_services
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def chamber_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
 
 @pytest.fixture(scope="module")
 def service(chamber_home: Home) -> Iterator[SummaryService]:
-    parts = Parts(chamber_home, clock=Clock(PRODUCED))
+    parts = build_services(chamber_home, clock=Clock(PRODUCED))
     svc = SummaryService(parts)
     try:
         yield svc

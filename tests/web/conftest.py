@@ -140,9 +140,9 @@ def _seed_review(kit: Kit, home: Home, token: str, comment: bytes = b"") -> str:
     """A report waiting for the officer, as the workflow leaves it: a journal row in state
     ``review`` and its work folder (input, verdict, reasons, the consultant-signed PDF).
     ``comment`` (a ZIP comment) makes another input with the same content."""
+    from docflow.inbox.journal import Journal
     from docflow.intake.parse import load_submission_bytes
     from docflow.rules import evaluate_cpd
-    from docflow.workflow.journal import Journal
 
     source = "04-abenova-2025.zip"
     raw = (REPO / "samples" / "inbox" / source).read_bytes()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from docflow.archive import Archive
-from docflow.workflow.journal import Journal
+from docflow.inbox.journal import Journal
 from tests.support.pdfs import tamper
 
 from .conftest import (

@@ -100,7 +100,7 @@ def test_every_outcome_of_the_contract(
     assert roles[:2] == ["consultant", "officer"]
 
     # The officer approves the "other" activity (R-3.1b): countersigned and archived.
-    queue = ReviewQueue(workflow.parts)
+    queue = ReviewQueue(workflow.process)
     item = next(i for i in queue.items() if i.source == "other.zip")
     assert item.reasons and "R-3.1b" in item.reasons[0]
     # With a comment for the A1 comment section: it is in the form both parties signed.

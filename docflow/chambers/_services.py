@@ -6,6 +6,7 @@ filer of a report (chamber resolved, membership checked against the roster)."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docflow.bodies._chambers import Body, ChamberRegistry
@@ -64,6 +65,7 @@ def enroll_office(
     role: str,
     chamber: str | None = None,
     now: datetime | None = None,
+    out: Path | None = None,
 ) -> Enrolment:
     """Issue the key of one office. ``chamber`` (an id or any of its names) is required for a
     chamber office (officer, chair, issuer); ``collegium_chair`` is of the Collegium; a
@@ -97,7 +99,8 @@ def enroll_office(
                 f"ИИН {iin} в реестре «{body}» записан как «{member.full_name}», не «{name}» / "
                 f"IIN {iin} is «{member.full_name}» on the roster of {body}, not «{name}»"
             )
-    return Pki(home).enroll(iin, name, role, chamber=body, now=now)
+    # out: the key goes to the person only (own mode; ``Pki.enroll``)
+    return Pki(home).enroll(iin, name, role, chamber=body, now=now, out=out)
 
 
 def admit_filer(

@@ -15,6 +15,7 @@ from docflow.gost._signer import GostPrivateKey, GostSigner
 from docflow.gost._streebog import Streebog, streebog256, streebog512
 from docflow.gost._validator import (
     SIGNATURE_VALIDATOR,
+    STREEBOG_DIGESTS,
     GostSignatureValidator,
     algorithm_label,
     install,
@@ -24,6 +25,7 @@ from docflow.gost._validator import (
 __all__ = [
     "SIGNATURE_NAMES",
     "SIGNATURE_VALIDATOR",
+    "STREEBOG_DIGESTS",
     "Curve",
     "GostAlgorithm",
     "GostPrivateKey",

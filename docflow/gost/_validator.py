@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -27,6 +28,7 @@ from pyhanko_certvalidator.sig_validate import (
 
 from docflow.gost._curve import curve
 from docflow.gost._oids import (
+    DIGEST_OIDS,
     SIGNATURE_NAMES,
     STREEBOG_SIZES,
     digest_number,
@@ -236,6 +238,20 @@ def install() -> None:
                 module.hashes = shim  # type: ignore[attr-defined]
         _installed = True
 
+
+def _streebog(size: int) -> Callable[[bytes], bytes]:
+    def digest(data: bytes) -> bytes:
+        return Streebog(size, data).digest()
+
+    return digest
+
+
+#: Streebog by asn1crypto name and by dotted OID, for hooks that take digest functions
+#: (``docflow.sign.check_cms(..., extra_digests=STREEBOG_DIGESTS)``).
+STREEBOG_DIGESTS: dict[str, Callable[[bytes], bytes]] = {
+    **{name: _streebog(size) for name, size in STREEBOG_SIZES.items()},
+    **{oid: _streebog(STREEBOG_SIZES[name]) for oid, name in DIGEST_OIDS.items()},
+}
 
 # --------------------------------------------------------------------------- naming
 

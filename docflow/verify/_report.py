@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from docflow.verify._messages import Finding
+
 Verdict = Literal["valid", "invalid", "indeterminate"]
 Revocation = Literal["good", "revoked", "unknown"]
 ModifiedAfter = Literal["none", "signatures_only", "form_filling", "annotations", "other"]
@@ -38,6 +40,8 @@ class SignatureStatus:
     #: pyHanko's SignatureCoverageLevel name in lower case (entire_file, entire_revision, …).
     coverage: str | None = None
     docmdp_ok: bool | None = None
+    #: The policy, coverage and freshness findings among ``reasons``, as catalogue keys.
+    findings: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +59,7 @@ class SignatureStatus:
             "docmdp_ok": self.docmdp_ok,
             "verdict": self.verdict,
             "reasons": list(self.reasons),
+            "findings": [f.to_json() for f in self.findings],
         }
 
 
@@ -80,6 +85,10 @@ class VerifyReport:
     reasons: tuple[str, ...] = ()
     archive: ArchiveMatch | None = None
     validated_at: datetime | None = field(default=None, compare=False)
+    #: The document-level findings among ``reasons`` (policy, coverage), as catalogue keys.
+    findings: tuple[Finding, ...] = ()
+    #: The docflow kind recognised by the document policy (``cpd-report``, …), or None.
+    kind: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -92,6 +101,8 @@ class VerifyReport:
             "verdict": self.verdict,
             "reasons": list(self.reasons),
             "signatures": [s.to_json() for s in self.signatures],
+            "findings": [f.to_json() for f in self.findings],
+            "kind": self.kind,
         }
         if self.archive is not None:
             data["archive"] = self.archive.to_json()

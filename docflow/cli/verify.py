@@ -18,7 +18,13 @@ import click
 
 from docflow.config import Home
 from docflow.errors import ConfigError, UnreadablePdf
-from docflow.verify import VerifyReport, home_ca_certificates, load_certificates, verify_pdf
+from docflow.verify import (
+    VerifyReport,
+    home_ca_certificates,
+    load_certificates,
+    read_pdf,
+    verify_pdf,
+)
 
 __all__ = ["EXIT_CODES", "archive_lookup_for", "register", "trust_anchors_for"]
 
@@ -152,7 +158,10 @@ def register(group: click.Group) -> None:
         logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
         path = Path(file)
         try:
-            data = path.read_bytes()
+            data = read_pdf(path)  # stat first: a huge or sparse file is refused unread
+        except UnreadablePdf as exc:
+            click.echo(f"docflow: {exc}", err=True)
+            sys.exit(EXIT_UNREADABLE)
         except OSError as exc:
             click.echo(f"docflow: {file}: cannot read: {exc.strerror or exc}", err=True)
             sys.exit(EXIT_UNREADABLE)

@@ -267,9 +267,10 @@ def test_coverage_text_field_filled_with_a_forged_page_after_signing(kit: Signin
     field = next(
         f.get_object() for f in w.root["/AcroForm"]["/Fields"] if f.get_object()["/T"] == "note"
     )
+    page_box = generic.ArrayObject([generic.NumberObject(n) for n in (0, 0, 595, 842)])
     forged = generic.StreamObject(
         {pdf_name("/Type"): pdf_name("/XObject"), pdf_name("/Subtype"): pdf_name("/Form"),
-         pdf_name("/BBox"): generic.ArrayObject([generic.NumberObject(n) for n in (0, 0, 595, 842)])},
+         pdf_name("/BBox"): page_box},
         stream_data=b"1 1 1 rg 0 0 595 842 re f 0 0 0 rg BT /Helv 18 Tf 72 760 Td (FORGED) Tj ET",
     )  # fmt: skip
     field[pdf_name("/V")] = pdf_string("FORGED")
@@ -341,3 +342,85 @@ def test_revocation_crl_from_before_the_revocation_is_not_fresh(kit: SigningKit)
     assert sig.verdict != "valid", sig
     assert sig.revocation != "good"
     assert "revocation.stale" in {f.key for f in sig.findings}
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _damaged_with_signature_objects(signed: bytes, count: int, distinct: bool) -> bytes:
+    """``signed`` with its xref pointer broken (pyHanko cannot read it: the raw scan judges
+    it), followed by ``count`` signature objects that each carry the consultant's real CMS."""
+    import re
+
+    first = re.search(rb"/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", signed)
+    assert first is not None
+    b, c = int(first.group(1)), int(first.group(2))
+    cms_hex = signed[b:c]
+    last = signed.rindex(b"startxref")
+    out = bytearray(signed[:last] + b"startxref\n999999999\n%%EOF\n")
+    for n in range(count):
+        head = b"%d 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /Contents " % (900000 + n)
+        gap_start = len(out) + len(head)
+        gap_end = gap_start + len(cms_hex)
+        tail_len = 10 + (n if distinct else 0)
+        rng = b" /ByteRange [0 %d %d %d] >>\nendobj\n" % (gap_start, gap_end, tail_len)
+        out += head + cms_hex + rng
+    out += b"%%EOF\n"
+    return bytes(out)
+
+
+def test_limit_thousands_of_byteranges_are_refused_before_any_is_hashed(
+    kit: SigningKit, signed_twice: bytes
+) -> None:
+    import time
+
+    from docflow.verify import VerifyLimitExceeded
+
+    data = _damaged_with_signature_objects(signed_twice, 300, distinct=True)
+    started = time.monotonic()
+    with pytest.raises(VerifyLimitExceeded) as raised:
+        verify_pdf(data, trust_roots=kit.pki.trust_roots(), file_name="many.pdf")
+    assert time.monotonic() - started < 5
+    assert raised.value.finding.key == "limit.signatures"
+    assert "қолтаңба" in raised.value.finding.text("kk")
+    assert "подпис" in raised.value.finding.text("ru")
+
+
+def test_limit_byterange_outside_signature_dictionaries_is_not_a_signature(
+    kit: SigningKit, signed_twice: bytes
+) -> None:
+    """3,000 copies of one /ByteRange in a comment-like stream: judged as what they are."""
+    damaged = _damaged_with_signature_objects(signed_twice, 0, distinct=False)
+    noise = b"".join(b"%% /ByteRange [0 10 20 30]\n" for _ in range(3000))
+    report = verify_pdf(damaged[:-6] + noise + b"%%EOF\n", trust_roots=kit.pki.trust_roots())
+    assert len(report.signatures) == 3  # the file's own three, each once
+    assert report.verdict != "valid"
+
+
+def test_limit_pdf_size_is_checked_by_stat_before_reading(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from docflow.verify import MAX_PDF_BYTES, VerifyLimitExceeded, read_pdf
+
+    sparse = tmp_path / "huge.pdf"
+    with sparse.open("wb") as handle:
+        handle.truncate(768 * 1024 * 1024)  # 768 MB, no block written
+    assert sparse.stat().st_size > MAX_PDF_BYTES
+    with pytest.raises(VerifyLimitExceeded) as raised:
+        read_pdf(sparse)
+    assert raised.value.finding.key == "limit.file_size"
+
+
+def test_limit_cli_refuses_a_huge_sparse_file_unread(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    sparse = tmp_path / "huge.pdf"
+    with sparse.open("wb") as handle:
+        handle.truncate(768 * 1024 * 1024)
+    done = subprocess.run(
+        [sys.executable, "-m", "docflow", "--home", str(tmp_path), "verify", str(sparse)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "too large" in done.stderr

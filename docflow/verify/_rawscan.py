@@ -82,11 +82,13 @@ def judge(
         f"the file's structure is damaged ({read_error}); changes after signing cannot be analysed"
     )
 
-    def status(signer: str, intact: bool, reasons: list[str], signed_at: datetime | None = None):
+    def status(
+        signer: str, intact: bool, reasons: list[str], signed_at: datetime | None = None
+    ) -> SignatureStatus:
         return SignatureStatus(
             field=f"ByteRange {a} {b} {c} {d}",
             signer=signer,
-            role="signer",
+            role="unknown",  # a role is read from a validated certificate, never guessed
             intact=intact,
             trusted=False,
             revocation="unknown",

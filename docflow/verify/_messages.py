@@ -76,9 +76,9 @@ _CATALOGUE: dict[str, tuple[str, str, str]] = {
         "the file is too large: {size} bytes, at most {limit} bytes are accepted",
     ),
     "limit.signatures": (
-        "файлда қолтаңба тым көп: {count}, ең көбі {limit} тексеріледі",
-        "в файле слишком много подписей: {count}, проверяется не больше {limit}",
-        "the file holds too many signatures: {count}, at most {limit} are checked",
+        "файлда қолтаңба тым көп: {limit}-ден артық, ең көбі {limit} тексеріледі",
+        "в файле слишком много подписей: больше {limit}, проверяется не больше {limit}",
+        "the file holds too many signatures: more than {limit}, at most {limit} are checked",
     ),
     "limit.time": (
         "тексеру {seconds} секундтан асып кетті және тоқтатылды; файл тым күрделі",

@@ -94,6 +94,22 @@ class VerifyReport:
     def valid(self) -> bool:
         return self.verdict == "valid"
 
+    @property
+    def awaiting(self) -> tuple[str, ...]:
+        """The required signature fields still empty (a docflow kind being signed)."""
+        return tuple(
+            str(f.params.get("field")) for f in self.findings if f.key == "policy.field_empty"
+        )
+
+    @property
+    def valid_so_far(self) -> bool:
+        """Every signature present is valid and nothing is wrong but empty required fields:
+        a document still on its way (a report returned before the officer signed). Never a
+        substitute for ``valid`` when judging a document someone presents as complete."""
+        if not self.signatures or any(s.verdict != "valid" for s in self.signatures):
+            return False
+        return all(f.key == "policy.field_empty" for f in self.findings)
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "file": self.file,

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from asn1crypto import crl as asn1_crl
-from asn1crypto import keys
+from asn1crypto import keys, ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -24,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers, timestamps
 from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -424,3 +426,63 @@ def test_limit_cli_refuses_a_huge_sparse_file_unread(tmp_path) -> None:  # type:
     )
     assert done.returncode == 2, done.stderr
     assert "too large" in done.stderr
+
+
+def _backdated(response: ocsp.OCSPResponse, when: datetime, key: Any) -> ocsp.OCSPResponse:
+    """The same OCSP answer as if the responder had given it at ``when`` (signed again with the
+    responder's own key: a genuine answer, only older)."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    basic = response["response_bytes"]["response"].parsed
+    tbs = basic["tbs_response_data"]
+    tbs["produced_at"] = when
+    single = tbs["responses"][0]
+    single["this_update"] = when
+    single["next_update"] = when + timedelta(days=7)
+    basic["tbs_response_data"] = tbs
+    basic["signature"] = key.sign(tbs.dump(force=True), padding.PKCS1v15(), hashes.SHA256())
+    return ocsp.OCSPResponse(
+        {
+            "response_status": "successful",
+            "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
+        }
+    )
+
+
+def test_revocation_ocsp_good_from_before_the_revocation_is_not_fresh(kit: SigningKit) -> None:
+    """A key revoked before signing, with an OCSP "good" given a day earlier in the DSS."""
+    iin = "870707400011"
+    kit.pki.enroll(iin, "Stale Ocsp Consultant", "consultant")
+    handle = kit.handle(iin)
+    serial = handle.signer.signing_cert.serial_number
+    while_good = kit.sign(with_fields(blank_pdf(), ("consultant",)), "consultant", handle.signer)
+    reader = PdfFileReader(io.BytesIO(while_good))
+    good = next(
+        r
+        for r in (
+            ocsp.OCSPResponse.load(ref.get_object().data)
+            for ref in DocumentSecurityStore.read_dss(reader).ocsps
+        )
+        if r["response_bytes"]["response"]
+        .parsed["tbs_response_data"]["responses"][0]["cert_id"]["serial_number"]
+        .native
+        == serial
+    )
+    _, responder_key = kit.pki.load_service_key("ocsp")
+    day_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    old_good = _backdated(good, day_ago, responder_key)
+    kit.pki.revoke(iin, "key_compromise", at=datetime.now(UTC) - timedelta(hours=1))
+    signed = kit.sign(
+        with_fields(blank_pdf(), ("consultant",)), "consultant", handle.signer, embed_revinfo=False
+    )
+    root_crl = asn1_crl.CertificateList.load(kit.pki.build_crl("root-ca"))
+    out = io.BytesIO(signed)
+    DocumentSecurityStore.add_dss(
+        out, None, certs=kit.pki.chain(), ocsps=[old_good], crls=[root_crl], embed_roots=False
+    )
+
+    report = verify_pdf(out.getvalue(), trust_roots=kit.pki.trust_roots())
+
+    (sig,) = report.signatures
+    assert sig.verdict != "valid", sig
+    assert "revocation.stale" in {f.key for f in sig.findings}

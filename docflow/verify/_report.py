@@ -43,6 +43,12 @@ class SignatureStatus:
     #: The policy, coverage and freshness findings among ``reasons``, as catalogue keys.
     findings: tuple[Finding, ...] = ()
 
+    def localized_reasons(self, locale: str) -> tuple[str, ...]:
+        """``reasons`` with every catalogue finding in ``locale`` (kk, ru, en); the others
+        as they are."""
+        shown = {f.text("en"): f.text(locale) for f in self.findings}
+        return tuple(shown.get(reason, reason) for reason in self.reasons)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "field": self.field,
@@ -93,6 +99,18 @@ class VerifyReport:
     @property
     def valid(self) -> bool:
         return self.verdict == "valid"
+
+    def localized_reasons(self, locale: str) -> tuple[str, ...]:
+        """The overall reasons (as ``reasons``, built the same way by ``verify_pdf``) with
+        every catalogue finding in ``locale``."""
+        if not self.signatures:
+            return self.reasons
+        per_signature = tuple(
+            f"{s.field or s.signer}: {reason}"
+            for s in self.signatures
+            for reason in s.localized_reasons(locale)
+        )
+        return per_signature + tuple(f.text(locale) for f in self.findings)
 
     @property
     def awaiting(self) -> tuple[str, ...]:

@@ -208,22 +208,30 @@ def verify_pdf(
             # Signed PDFs are often encrypted with an empty user password (open freely,
             # restrict editing); anything else cannot be judged without the password.
             reader.decrypt(b"")
-        embedded = _distinct(reader.embedded_signatures)
+        embedded = _keyed(reader.embedded_signatures)
     except UnreadablePdf:
         raise
     except Exception as exc:  # pyHanko raises many kinds on damaged input
         statuses = _judge_unreadable(data, name, exc, settings, at)
     else:
-        check_signature_count(len(embedded), name)
         dss = _read_dss(reader)
         evidence = _Evidence(settings.evidence.certs + dss.certs, dss.crls, dss.ocsps)
         settings = replace(settings, evidence=evidence)
         fields = _signature_fields(reader)
         sig_field_names = frozenset(fields)
-        statuses = tuple(
-            _judge_embedded(emb, settings, at, sig_field_names, index, form_changes)
-            for index, emb in enumerate(embedded, start=1)
-        )
+        judged_once: dict[Any, SignatureStatus] = {}
+        listed: list[SignatureStatus] = []
+        for index, (emb, key) in enumerate(embedded, start=1):
+            first = judged_once.get(key)
+            if first is None:
+                first = judged_once[key] = _judge_embedded(
+                    emb, settings, at, sig_field_names, index, form_changes
+                )
+                listed.append(first)
+            else:  # another field holding the same signature: shown under its own name
+                field = _field_name(emb, index)
+                listed.append(replace(first, field=field))
+        statuses = tuple(listed)
         tail = _unexplained_tail(reader, data)
 
     doc_findings: list[Finding] = []
@@ -300,25 +308,33 @@ def _signature_fields(reader: PdfFileReader) -> dict[str, bool]:
         return {}
 
 
-def _distinct(embedded: Iterable[EmbeddedPdfSignature]) -> list[EmbeddedPdfSignature]:
-    """Each signature once: several fields (or widgets) pointing to one signature dictionary
-    are one signature, and judging it again would only repeat the work. Counted against
-    ``MAX_SIGNATURES`` while being listed, before any is hashed."""
+def _keyed(
+    embedded: Iterable[EmbeddedPdfSignature],
+) -> list[tuple[EmbeddedPdfSignature, Any]]:
+    """Each signature with the key that tells it apart: its ``/ByteRange`` and ``/Contents``
+    (the same signed bytes and the same CMS: one signature, whichever dictionary or field
+    holds it). The distinct keys are counted against ``MAX_SIGNATURES``
+    while being listed, before any is hashed; all entries against a multiple of it."""
     seen: set[Any] = set()
-    found: list[EmbeddedPdfSignature] = []
+    found: list[tuple[EmbeddedPdfSignature, Any]] = []
     for emb in embedded:
-        ref = getattr(emb.sig_object, "container_ref", None)
-        key = (ref.idnum, ref.generation) if ref is not None else id(emb.sig_object)
         try:
-            key = (tuple(int(x) for x in emb.sig_object["/ByteRange"]), key)
+            key: Any = (
+                tuple(int(x) for x in emb.sig_object["/ByteRange"]),
+                hashlib.sha256(bytes(emb.sig_object["/Contents"])).digest(),
+            )
         except Exception:
-            pass
-        if key in seen:
-            continue
+            ref = getattr(emb.sig_object, "container_ref", None)
+            key = (ref.idnum, ref.generation) if ref is not None else id(emb.sig_object)
         seen.add(key)
-        found.append(emb)
-        check_signature_count(len(found))
+        found.append((emb, key))
+        check_signature_count(len(seen))
+        check_signature_count(len(found), limit=_MAX_ENTRIES)
     return found
+
+
+#: Fields pointing to an already judged signature cost a copy each, not a judgement.
+_MAX_ENTRIES = 16 * 64
 
 
 _WHITESPACE = b" \t\r\n\f\0"
@@ -396,6 +412,13 @@ def _judge_embedded(
         return status
     except Exception as exc:  # a signature that cannot be validated is a verdict, not a crash
         return _failed_status(exc, field, signer, "timestamp" if is_doc_ts else role, iin, emb)
+
+
+def _field_name(emb: EmbeddedPdfSignature, index: int) -> str:
+    try:
+        return str(emb.field_name)
+    except Exception:
+        return f"signature {index}"
 
 
 def _failed_status(

@@ -486,3 +486,24 @@ def test_revocation_ocsp_good_from_before_the_revocation_is_not_fresh(kit: Signi
     (sig,) = report.signatures
     assert sig.verdict != "valid", sig
     assert "revocation.stale" in {f.key for f in sig.findings}
+
+
+def test_policy_officer_field_pointing_at_the_consultants_signature_is_invalid(
+    kit: SigningKit,
+) -> None:
+    """One signature dictionary shown in two fields: judged once, and under each field."""
+    base = with_fields(blank_pdf(), ("consultant", "officer"))
+    first = kit.sign(base, "consultant", kit.handle(CONSULTANT_IIN).signer, lta=True)
+    w = IncrementalPdfFileWriter(io.BytesIO(first))
+    fields_by_name = {f.get_object()["/T"]: f.get_object() for f in w.root["/AcroForm"]["/Fields"]}
+    officer = fields_by_name["officer"]
+    officer[pdf_name("/V")] = fields_by_name["consultant"].raw_get("/V")
+    w.update_container(officer)
+    out = io.BytesIO()
+    w.write(out)
+
+    report = verify_pdf(out.getvalue(), trust_roots=kit.pki.trust_roots())
+
+    assert report.verdict == "invalid", report.to_json()
+    shown = {s.field: s for s in report.signatures}
+    assert shown["officer"].role == "consultant" and shown["officer"].verdict == "invalid"

@@ -84,6 +84,11 @@ class SignSpec:
     bytes_reserved: int = DEFAULT_BYTES_RESERVED
 
 
+#: The longest an OCSP/CRL answer is reused for a new signature, whatever docflow.toml says:
+#: below verify's ``FRESHNESS_TOLERANCE`` (120 s) less the time a signature takes, so that
+#: the answers embedded with a signature are never judged stale (docs/VERIFY-POLICY.md).
+MAX_REUSE_SECONDS = 90.0
+
 #: The architecture notes call it a request; same thing.
 SignRequest = SignSpec
 
@@ -230,7 +235,9 @@ class _CachingBackend(AIOHttpFetcherBackend):
             per_request_timeout=int(services.timeout),
         )
         self.scope = _trust_scope(services)
-        self.max_age = services.revocation_max_age
+        # Never longer than verify's freshness tolerance allows for a signature made now: a
+        # document signed without the B-LTA step (a returned report) carries only these.
+        self.max_age = min(services.revocation_max_age, MAX_REUSE_SECONDS)
         self.not_before = not_before
 
     def get_fetchers(self) -> Fetchers:

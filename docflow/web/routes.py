@@ -115,15 +115,15 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         shown_name = (upload.filename or "")[-120:]
         # Judged in a worker process with a time budget (issue 19): a file built to be slow
         # is stopped, not left holding a core.
+        locale = ctx.locale(request)
         outcome = await run_in_threadpool(
-            verify_worker.judge_with_budget, ctx.verify.home, data, shown_name
+            verify_worker.judge_with_budget, ctx.verify.home, data, shown_name, locale
         )
         if outcome.kind == "unreadable":
             return ctx.render(
                 request, "verify.html", 422, result=None, error_key="upload.unreadable"
             )
         if outcome.kind in ("limit", "timeout"):
-            locale = ctx.locale(request)
             finding = outcome.finding or Finding(
                 "limit.time", {"seconds": int(verify_worker.TIME_BUDGET_SECONDS)}
             )

@@ -48,13 +48,13 @@ class Outcome:
     finding: Any = None
 
 
-def _work(conn: Connection, home: Home, data: bytes, file_name: str) -> None:
+def _work(conn: Connection, home: Home, data: bytes, file_name: str, locale: str) -> None:
     from docflow.errors import DocflowError, UnreadablePdf
     from docflow.verify import VerifyLimitExceeded
     from docflow.web.services import VerifyService
 
     try:
-        view = VerifyService(home).judge(data, file_name=file_name)
+        view = VerifyService(home).judge(data, file_name=file_name, locale=locale)
         conn.send(Outcome("ok", view=view))
     except VerifyLimitExceeded as exc:
         conn.send(Outcome("limit", finding=exc.finding))
@@ -71,14 +71,14 @@ def _work(conn: Connection, home: Home, data: bytes, file_name: str) -> None:
 
 
 def judge_with_budget(
-    home: Home, data: bytes, file_name: str, budget: float | None = None
+    home: Home, data: bytes, file_name: str, locale: str = "kk", budget: float | None = None
 ) -> Outcome:
     """Judge ``data`` in a worker process; kill it after ``budget`` seconds (blocking: call it
-    from a thread pool in an async handler)."""
+    from a thread pool in an async handler). Findings come in ``locale``."""
     seconds = TIME_BUDGET_SECONDS if budget is None else budget
     ctx = _mp_context()
     receive, send = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_work, args=(send, home, data, file_name), daemon=True)
+    worker = ctx.Process(target=_work, args=(send, home, data, file_name, locale), daemon=True)
     worker.start()
     send.close()
     try:

@@ -59,3 +59,31 @@ def test_limit_too_many_signatures_are_refused_in_russian(
     r = client.post("/verify", data={"csrf": token}, files={"file": ("many.pdf", data)})
     assert r.status_code == 422
     assert "слишком много подписей" in r.text
+
+
+def test_policy_findings_are_shown_in_the_page_language(
+    client: TestClient,  # noqa: F811
+) -> None:
+    """A report whose consultant field a roleless certificate signed and whose officer field is
+    empty: both findings of the document policy, in Kazakh."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    from tests.verify.conftest import with_fields
+    from tests.verify.test_hardening import _roleless_ca
+
+    signer, _ = _roleless_ca()
+    unsigned = with_fields(blank_pdf("CPD report"), ("consultant", "officer"))
+    signed = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(unsigned)),
+        signers.PdfSignatureMetadata(field_name="consultant"),
+        signer=signer,
+    ).getvalue()
+    token = csrf(client, "/verify")
+    r = client.post("/verify", data={"csrf": token}, files={"file": ("r.pdf", signed)})
+    assert r.status_code == 200
+    assert 'data-verdict="invalid"' in r.text
+    assert "қолтаңба өрісі бос" in r.text  # policy.field_empty, in Kazakh
+    assert "docflow рөлі жоқ" in r.text  # policy.no_role, in Kazakh

@@ -15,7 +15,6 @@ import pytest
 
 from docflow.errors import SubmissionInvalid
 from docflow.intake.parse import (
-    MAX_NESTING,
     input_sha256,
     input_size_problem,
     load_submission,
@@ -81,7 +80,8 @@ def test_limit_deeply_nested_json_is_refused() -> None:
     text = '{"kind": "cpd-report", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
     with pytest.raises(SubmissionInvalid) as raised:
         load_submission_bytes("deep.json", text.encode(), base_dir=None, today=TODAY)
-    assert f"more than {MAX_NESTING} levels" in _problems(raised)
+    assert "nested too deeply" in _problems(raised)
+    assert raised.value.problems[0].key == "intake.too_deep"  # shown in kk/ru by its key
 
 
 def test_limit_brackets_inside_strings_are_not_nesting(report: dict[str, Any]) -> None:

@@ -30,13 +30,13 @@ from pathlib import Path
 
 from docflow.atomic import fsync_dir, write_bytes_atomic
 from docflow.config import Home
-from docflow.workflow.inbox import (
+from docflow.inbox.candidates import (
     StabilityTracker,
     list_candidates,
     safe_display_name,
     unique_path,
 )
-from docflow.workflow.journal import Entry, Journal
+from docflow.inbox.journal import Entry, Journal
 
 log = logging.getLogger("docflow.watch")
 
@@ -45,10 +45,12 @@ log = logging.getLogger("docflow.watch")
 class Outcome:
     """What a pipeline decided for one submission (the journal's final row fields)."""
 
-    state: str  # archived | returned | review | rejected
+    state: str  # archived | returned | review | rejected (| split | part, between processes)
     record: str | None = None
     reason: str | None = None
     error_text: str | None = None  # for rejected: the explanation written beside the file
+    #: For "split" (a kind with ``per``): the parts to run, then collect (docflow.workflow.flow).
+    parts: tuple[int, ...] = ()
 
 
 ProcessFn = Callable[[Entry, Path], Outcome]

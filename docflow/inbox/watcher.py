@@ -15,8 +15,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from docflow.workflow.inbox import is_candidate, list_candidates
-from docflow.workflow.runner import Runner
+from docflow.inbox.candidates import is_candidate, list_candidates
+from docflow.inbox.runner import Runner
 
 log = logging.getLogger("docflow.watch")
 

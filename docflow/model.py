@@ -27,6 +27,9 @@ from docflow.iin import validate_iin
 
 __all__ = [
     "FIRST_REPORTING_YEAR",
+    "MAX_ACTIVITIES",
+    "MAX_EVIDENCE_BYTES",
+    "MAX_EVIDENCE_PER_ACTIVITY",
     "Activity",
     "ChamberRoster",
     "Consultant",
@@ -44,6 +47,31 @@ __all__ = [
 
 #: R-10.1: the rules are in force from 1 January 2022; no report for an earlier year.
 FIRST_REPORTING_YEAR = 2022
+
+#: Bounds of one report (issue 19), generous for a year of professional development and small
+#: enough that rendering, converting and signing stay within minutes: a report with 10,000
+#: activities would otherwise hold LibreOffice for minutes before failing.
+MAX_ACTIVITIES = 300
+MAX_EVIDENCE_PER_ACTIVITY = 20
+#: The evidence files of one report together (they are embedded in the signed PDF, which
+#: verify reads up to 100 MB).
+MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
+
+
+def _at_most(limit: int, what: str) -> Any:
+    """A before-validator refusing a list longer than ``limit`` before its items are read."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, list) and len(value) > limit:
+            raise PydanticCustomError(
+                "too_many",
+                "at most {limit} " + what + " are accepted; this lists {count}",
+                {"limit": limit, "count": len(value)},
+            )
+        return value
+
+    return check
+
 
 _STRICT = ConfigDict(
     extra="forbid", populate_by_name=True, str_strip_whitespace=True, defer_build=True
@@ -160,7 +188,10 @@ class Activity(BaseModel):
     title: NonEmpty
     organizer: NonEmpty
     date: date
-    evidence: list[EvidencePath] = Field(default_factory=list)
+    evidence: Annotated[
+        list[EvidencePath],
+        BeforeValidator(_at_most(MAX_EVIDENCE_PER_ACTIVITY, "evidence files per activity")),
+    ] = Field(default_factory=list)
     justification: str | None = Field(default=None, validate_default=True)
     claimed_points: int | None = Field(default=None, ge=0, le=100)
     #: a points value in the input is checked against Appendix 2, never trusted (R-7.3)
@@ -192,7 +223,9 @@ class CpdReport(BaseModel):
     submitted_on: date | None = None
     consultant: Consultant
     exemption: Exemption | None = None
-    activities: list[Activity] = Field(default_factory=list)
+    activities: Annotated[
+        list[Activity], BeforeValidator(_at_most(MAX_ACTIVITIES, "activities"))
+    ] = Field(default_factory=list)
     #: R-3.2e: in a corrected report, the consultant's disagreement with the officer's remarks;
     #: it puts the A1 form's comment section in play
     disagreement: str | None = Field(default=None, max_length=4000)

@@ -28,6 +28,7 @@ class Roster(Protocol):
 
     def member(self, iin: str) -> _Member | None: ...
 
+
 __all__ = ["MEMBERSHIP_CODES", "MembershipFinding", "check_membership"]
 
 MembershipCode = Literal[

@@ -24,6 +24,7 @@ from docflow.verify import (
     VerifyReport,
     home_ca_certificates,
     load_certificates,
+    read_pdf,
     trust_store,
     verify_pdf,
 )
@@ -124,7 +125,9 @@ def _verify_one(
 ) -> tuple[int, dict[str, Any] | None, str]:
     """One file: its exit code, its ``--json`` document (None if unreadable) and its text."""
     try:
-        data = path.read_bytes()
+        data = read_pdf(path)  # stat first: a huge or sparse file is refused unread
+    except UnreadablePdf as exc:
+        return EXIT_UNREADABLE, None, f"docflow: {exc}"
     except OSError as exc:
         return EXIT_UNREADABLE, None, f"docflow: {path}: cannot read: {exc.strerror or exc}"
     try:

@@ -101,7 +101,9 @@ def is_unsupported(signature_algorithm: algos.SignedDigestAlgorithm) -> bool:
 def _register(oid_class: Any, names: dict[str, str]) -> None:
     for oid, name in names.items():
         oid_class._map.setdefault(oid, name)
-    oid_class._reverse_map = None  # rebuilt by asn1crypto on next use
+    # asn1crypto builds a class's reverse map only once per process (its _setup runs once per
+    # class), so a map set to None after first use is never rebuilt: build it here.
+    oid_class._reverse_map = {name: oid for oid, name in oid_class._map.items()}
 
 
 _registered = False

@@ -29,6 +29,7 @@ from docflow.i18n import Msg, message
 from docflow.iin import iin_issues
 from docflow.model import (
     FIRST_REPORTING_YEAR,
+    MAX_EVIDENCE_BYTES,
     ChamberRoster,
     CpdReport,
     EventCertificates,
@@ -37,10 +38,13 @@ from docflow.model import (
 )
 
 __all__ = [
+    "MAX_NESTING",
     "MAX_SUBMISSION_BYTES",
     "MAX_ZIP_ENTRIES",
     "MAX_ZIP_TOTAL_BYTES",
     "LoadedSubmission",
+    "input_sha256",
+    "input_size_problem",
     "load_submission",
     "load_submission_bytes",
 ]
@@ -53,7 +57,7 @@ MAX_ZIP_ENTRIES = 1000
 #: A dropped file (ZIP included) larger than this is refused before it is read.
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 #: Evidence files read from a plain folder are capped like ZIP contents.
-MAX_EVIDENCE_TOTAL_BYTES = MAX_ZIP_TOTAL_BYTES
+MAX_EVIDENCE_TOTAL_BYTES = MAX_EVIDENCE_BYTES  # docflow.model: embedded in the signed PDF
 
 SUBMISSION_NAMES = ("submission.json", "submission.yaml", "submission.yml")
 
@@ -83,12 +87,102 @@ class LoadedSubmission:
 # --------------------------------------------------------------------------- entry points
 
 
+# --------------------------------------------------------------------------- limits (issue 19)
+#: How deep a submission's data may nest. A report needs five levels; the bound keeps a few
+#: bytes of ``[[[[`` or ``- - - -`` from costing minutes of parsing (checked before parsing).
+MAX_NESTING = 32
+
+
+def input_size_problem(path: Path) -> Problem | None:
+    """Whether ``path`` is too large to be a submission, judged by ``stat`` (and its first
+    four bytes, which tell a ZIP) before the file is read: a huge or sparse file is refused
+    unread. None when it may be read."""
+    info = path.stat()
+    if info.st_size > MAX_INPUT_BYTES:
+        return _problem(path.name, "too_large", "max_size", size=info.st_size, limit="200 MB")
+    if info.st_size > MAX_SUBMISSION_BYTES:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+        if not magic.startswith(b"PK"):
+            return _problem(path.name, "too_large", "max_size", size=info.st_size, limit="5 MB")
+    return None
+
+
+def input_sha256(path: Path, chunk: int = 1024 * 1024) -> str:
+    """The SHA-256 of an input file, streamed: never the whole file in memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of ``[``/``{`` outside quoted strings and comments (JSON and YAML
+    flow style), counted in one pass over the text. A quote opens a string only where a value
+    starts (after ``:[{,-``, a space or a line start), as in YAML; an apostrophe inside a plain
+    word (``O'Brien``) opens nothing."""
+    depth = deepest = 0
+    quote = ""
+    escaped = comment = False
+    prev = "\n"
+    for char in text:
+        if comment:
+            comment = char != "\n"
+        elif quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'" and prev in " \t\n:[{,-":
+            quote = char
+        elif char == "#" and prev in " \t\n":
+            comment = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    break
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        prev = char
+    return deepest
+
+
+def _nesting_problem(name: str, text: str, *, as_json: bool) -> Problem | None:
+    """Too deep a structure, found before it is built (JSON: by its brackets; YAML: by its
+    brackets, then by the parser's events, which stop at the first level too many)."""
+    too_deep = _problem(name, "too_deep")
+    if _flow_depth(text) > MAX_NESTING:
+        return too_deep
+    if as_json:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_DateSafeLoader):
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    return too_deep
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # broken YAML: the parser says where, below
+    return None
+
+
 def load_submission(
     path: Path, *, today: date, models: Mapping[str, type[BaseModel]] | None = None
 ) -> LoadedSubmission:
     """Read the file at ``path``; evidence of a plain JSON/YAML file is looked up beside it.
     ``models``: as for ``load_submission_bytes`` (default: the built-in kinds)."""
     try:
+        problem = input_size_problem(path)
+        if problem is not None:
+            raise SubmissionInvalid([problem])
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
             raise SubmissionInvalid(
@@ -121,6 +215,7 @@ def load_submission_bytes(
         data = _parse_text(text_name, text)
         model = _validate(data, today=today, models=models)
         evidence = _zip_evidence(model, files, prefix)
+        _check_evidence_size(evidence)
     else:
         if len(raw) > MAX_SUBMISSION_BYTES:
             raise SubmissionInvalid(
@@ -168,6 +263,9 @@ def _parse_text(name: str, raw: bytes) -> dict[str, Any]:
     as_json = lower.endswith(".json") or (
         not lower.endswith((".yaml", ".yml")) and text.lstrip().startswith(("{", "["))
     )
+    too_deep = _nesting_problem(name, text, as_json=as_json)
+    if too_deep is not None:
+        raise SubmissionInvalid([too_deep])
     data = _parse_json(name, text) if as_json else _parse_yaml(name, text)
     if not isinstance(data, dict):
         raise SubmissionInvalid([_problem(name, "not_mapping", "a_mapping", found=_kind_of(data))])
@@ -395,12 +493,25 @@ def _folder_evidence(model: Submission, base_dir: Path) -> dict[str, bytes]:
             continue
         total += len(content)
         if total > MAX_EVIDENCE_TOTAL_BYTES:
-            problems.append(_problem("evidence", "evidence_too_large", "max_size", limit="200 MB"))
+            problems.append(
+                _problem("evidence", "evidence_too_large", "max_size", limit=_EVIDENCE_LIMIT)
+            )
             break
         evidence[key] = content
     if problems:
         raise SubmissionInvalid(problems)
     return evidence
+
+
+_EVIDENCE_LIMIT = f"{MAX_EVIDENCE_TOTAL_BYTES // (1024 * 1024)} MB"
+
+
+def _check_evidence_size(evidence: Mapping[str, bytes]) -> None:
+    total = sum(len(content) for content in evidence.values())
+    if total > MAX_EVIDENCE_TOTAL_BYTES:
+        raise SubmissionInvalid(
+            [_problem("evidence", "evidence_too_large", "max_size", limit=_EVIDENCE_LIMIT)]
+        )
 
 
 def _evidence_paths(model: Submission) -> Iterable[str]:

@@ -10,6 +10,10 @@ which is what a signing service reusing OCSP responses within their validity (RF
 
 Entries hold DER bytes: every hit is parsed afresh, because asn1crypto objects parse lazily and
 are not safe to share between threads.
+
+An answer that must speak for a signature already made (the B-LTA step, issue 19) must be
+issued after that signature: ``get(..., not_before=...)`` never hands out an older one, so the
+caller fetches afresh (EU DSS judges revocation data issued before the signing time stale).
 """
 
 from __future__ import annotations
@@ -23,28 +27,43 @@ from datetime import UTC, datetime
 class RevocationCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[Hashable, tuple[bytes, float, datetime | None]] = {}
+        self._entries: dict[Hashable, tuple[bytes, float, datetime | None, datetime | None]] = {}
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, max_age: float) -> bytes | None:
-        """The DER stored under ``key`` if younger than ``max_age`` seconds and not past its
-        nextUpdate; None otherwise."""
+    def get(
+        self, key: Hashable, max_age: float, *, not_before: datetime | None = None
+    ) -> bytes | None:
+        """The DER stored under ``key`` if younger than ``max_age`` seconds, not past its
+        nextUpdate and, given ``not_before``, issued at or after it; None otherwise."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
-                der, stored, next_update = entry
+                der, stored, next_update, issued_at = entry
                 fresh = time.monotonic() - stored < max_age
                 if fresh and (next_update is None or datetime.now(UTC) < next_update):
-                    self.hits += 1
-                    return der
+                    if not_before is None or (issued_at is not None and issued_at >= not_before):
+                        self.hits += 1
+                        return der
+                    # too old for this caller, still good for signatures yet to be made
+                    self.misses += 1
+                    return None
                 del self._entries[key]
             self.misses += 1
             return None
 
-    def put(self, key: Hashable, der: bytes, *, next_update: datetime | None) -> None:
+    def put(
+        self,
+        key: Hashable,
+        der: bytes,
+        *,
+        next_update: datetime | None,
+        issued_at: datetime | None = None,
+    ) -> None:
+        """Keep ``der``; ``issued_at`` is the answer's own time (OCSP producedAt, CRL
+        thisUpdate), which ``get(..., not_before=...)`` compares."""
         with self._lock:
-            self._entries[key] = (der, time.monotonic(), next_update)
+            self._entries[key] = (der, time.monotonic(), next_update, issued_at)
 
     def clear(self) -> None:
         with self._lock:

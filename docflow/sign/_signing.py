@@ -3,11 +3,14 @@
 Every signature is an approval signature added as an incremental update, so earlier ones stay
 valid; the last may lock the document (FieldMDP all + DocMDP "no changes"). ``finish_lta``
 adds a DSS with everything and a document timestamp, which makes the file PAdES B-LTA and
-lets it validate offline.
+lets it validate offline. The revocation data it adds for every signer is fetched after the
+signatures' timestamps (never an older cached answer): data issued before a signature says
+nothing about the moment of signing, and verify ignores it (issue 19).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ssl
 import threading
@@ -25,6 +28,7 @@ from asn1crypto import crl, ocsp
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_signer import (
@@ -33,6 +37,7 @@ from pyhanko.sign.signers.pdf_signer import (
     TimestampDSSContentSettings,
 )
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.validation.dss import collect_validation_info
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import (
     AIOHttpCRLFetcher,
@@ -77,6 +82,11 @@ class SignSpec:
     location: str | None = None
     bytes_reserved: int = DEFAULT_BYTES_RESERVED
 
+
+#: The longest an OCSP/CRL answer is reused for a new signature, whatever docflow.toml says:
+#: below verify's ``FRESHNESS_TOLERANCE`` (120 s) less the time a signature takes, so that
+#: the answers embedded with a signature are never judged stale (docs/VERIFY-POLICY.md).
+MAX_REUSE_SECONDS = 90.0
 
 #: The architecture notes call it a request; same thing.
 SignRequest = SignSpec
@@ -148,9 +158,15 @@ class _CachedFetch(AIOHttpMixin):
     loaded: type[ocsp.OCSPResponse] | type[crl.CertificateList]
     scope: bytes = b""
     max_age: float = 0.0
+    #: Only answers issued at or after this time come from the cache (the B-LTA step).
+    not_before: datetime | None = None
 
     @staticmethod
     def next_update(answer: Any) -> datetime | None:
+        raise NotImplementedError
+
+    @staticmethod
+    def issued_at(answer: Any) -> datetime | None:
         raise NotImplementedError
 
     # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
@@ -158,11 +174,16 @@ class _CachedFetch(AIOHttpMixin):
         key = (self.kind, self.scope, tag)
 
         async def cached() -> Any:
-            der = REVOCATION_CACHE.get(key, self.max_age)
+            der = REVOCATION_CACHE.get(key, self.max_age, not_before=self.not_before)
             if der is not None:
                 return self.loaded.load(der)
             answer = await async_fun()
-            REVOCATION_CACHE.put(key, answer.dump(), next_update=self.next_update(answer))
+            REVOCATION_CACHE.put(
+                key,
+                answer.dump(),
+                next_update=self.next_update(answer),
+                issued_at=self.issued_at(answer),
+            )
             return answer
 
         return await super()._post_fetch_task(tag, cached)  # type: ignore[no-untyped-call]
@@ -181,6 +202,15 @@ class _CachedOCSPFetcher(_CachedFetch, AIOHttpOCSPFetcher):
         except (KeyError, IndexError, TypeError, ValueError):
             return None
 
+    @staticmethod
+    def issued_at(answer: Any) -> datetime | None:
+        try:
+            basic = answer["response_bytes"]["response"].parsed
+            moment: datetime | None = basic["tbs_response_data"]["produced_at"].native
+            return moment
+        except (KeyError, IndexError, TypeError, ValueError):
+            return None
+
 
 class _CachedCRLFetcher(_CachedFetch, AIOHttpCRLFetcher):
     kind, loaded = "crl", crl.CertificateList
@@ -190,18 +220,26 @@ class _CachedCRLFetcher(_CachedFetch, AIOHttpCRLFetcher):
         moment: datetime | None = answer["tbs_cert_list"]["next_update"].native
         return moment
 
+    @staticmethod
+    def issued_at(answer: Any) -> datetime | None:
+        moment: datetime | None = answer["tbs_cert_list"]["this_update"].native
+        return moment
+
 
 class _CachingBackend(AIOHttpFetcherBackend):
     """The aiohttp fetcher backend whose OCSP and CRL answers go through the process cache,
     keyed by the trust anchors too, so two PKIs at the same address never mix."""
 
-    def __init__(self, services: ServiceEndpoints):
+    def __init__(self, services: ServiceEndpoints, not_before: datetime | None = None):
         super().__init__(
             session=_LazySession(),  # type: ignore[arg-type,no-untyped-call]
             per_request_timeout=int(services.timeout),
         )
         self.scope = _trust_scope(services)
-        self.max_age = services.revocation_max_age
+        # Never longer than verify's freshness tolerance allows for a signature made now: a
+        # document signed without the B-LTA step (a returned report) carries only these.
+        self.max_age = min(services.revocation_max_age, MAX_REUSE_SECONDS)
+        self.not_before = not_before
 
     def get_fetchers(self) -> Fetchers:
         plain = super().get_fetchers()
@@ -213,12 +251,15 @@ class _CachingBackend(AIOHttpFetcherBackend):
         crl_fetcher = _CachedCRLFetcher(self.session, per_request_timeout=timeout, budget=budget)
         for fetcher in (ocsp_fetcher, crl_fetcher):
             fetcher.scope, fetcher.max_age = self.scope, self.max_age
+            fetcher.not_before = self.not_before
         return Fetchers(
             ocsp_fetcher=ocsp_fetcher, crl_fetcher=crl_fetcher, cert_fetcher=plain.cert_fetcher
         )
 
 
-def new_validation_context(services: ServiceEndpoints) -> ValidationContext:
+def new_validation_context(
+    services: ServiceEndpoints, *, not_before: datetime | None = None
+) -> ValidationContext:
     """A validation context for signing: trust anchors, hard-fail revocation checking.
 
     Revocation answers come from the responders, or from this process's short-lived cache
@@ -227,8 +268,9 @@ def new_validation_context(services: ServiceEndpoints) -> ValidationContext:
     every OCSP response and CRL it fetched goes into the DSS of each signature made with it,
     so it must never be shared between documents. The backend is "owned": pyHanko closes its
     session at the end of each call, and the context opens a new one for the next.
+    ``not_before``: the cache serves only answers issued at or after it (``finish_lta``).
     """
-    backend = _CachingBackend(services)
+    backend = _CachingBackend(services, not_before)
     return ValidationContext(
         trust_roots=list(services.trust_roots),
         other_certs=list(services.intermediates),
@@ -358,18 +400,26 @@ def sign_pdf(
 def finish_lta(
     pdf: bytes, *, services: ServiceEndpoints, context: ValidationContext | None = None
 ) -> bytes:
-    """Add a DSS holding everything still missing (incl. the TSA's own revocation info) and a
-    document timestamp: PAdES B-LTA, which validates offline afterwards."""
+    """Add a DSS holding everything still missing (incl. the TSA's own revocation info and
+    fresh revocation info for every signer) and a document timestamp: PAdES B-LTA, which
+    validates offline afterwards. ``context`` is accepted for the callers of ``sign_pdf`` and
+    not used: the document's shared context would hand back the answers it already holds."""
     writer = _writer(pdf)
     timestamper = _timestamper(services)
     try:
-        # Each signature's chain and OCSP/CRL went into the DSS when it was made; what is
-        # still missing is the TSA's own, added before the document timestamp.
-        vc = context or new_validation_context(services)
+        # Each signature's chain and OCSP/CRL went into the DSS when it was made, fetched
+        # *before* it was made. Fresh answers for every signer, issued after the newest
+        # signature timestamp (never older cached ones), go in now, with the TSA's own,
+        # before the document timestamp. ``context`` (the document's shared one) is not used
+        # here: it would hand back the answers it already holds.
+        signed = _signatures(pdf)
+        vc = new_validation_context(services, not_before=_newest_timestamp(signed))
+        paths = asyncio.run(_collect_paths(signed, vc))
         out = signers.PdfTimeStamper(timestamper).timestamp_pdf(
             writer,
             "sha256",
             validation_context=vc,
+            validation_paths=paths,
             bytes_reserved=DOC_TIMESTAMP_BYTES_RESERVED,
             dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
         )
@@ -380,3 +430,37 @@ def finish_lta(
             f"cannot add the document timestamp: {type(exc).__name__}: {exc}"
         ) from exc
     return bytes(out.getbuffer())
+
+
+def _signatures(pdf: bytes) -> list[Any]:
+    """The signatures (not document timestamps) already in ``pdf``."""
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    return [emb for emb in reader.embedded_signatures if emb.sig_object_type == "/Sig"]
+
+
+def _newest_timestamp(signed: list[Any]) -> datetime:
+    """The time of the newest signature timestamp (now, when none carries one)."""
+    newest: datetime | None = None
+    for emb in signed:
+        try:
+            for attr in emb.signer_info["unsigned_attrs"] or ():
+                if attr["type"].native == "signature_time_stamp_token":
+                    content = attr["values"][0]["content"]["encap_content_info"]["content"]
+                    moment = content.parsed["gen_time"].native
+                    newest = moment if newest is None or moment > newest else newest
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+    return newest or datetime.now(UTC)
+
+
+async def _collect_paths(signed: list[Any], vc: ValidationContext) -> list[Any]:
+    """Validate every signer's chain against ``vc`` (which fetches its revocation data) and
+    return the paths for the DSS."""
+    paths: list[Any] = []
+    try:
+        for emb in signed:
+            paths.extend(await collect_validation_info(emb, vc, skip_timestamp=True))
+    finally:
+        # one top-level operation: its network session is released before its loop ends
+        await vc.aclose()  # type: ignore[no-untyped-call]
+    return paths

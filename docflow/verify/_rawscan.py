@@ -4,6 +4,11 @@ A PDF whose object structure is broken (bad xref offsets, a damaged dictionary) 
 signatures. They are judged byte-for-byte: the CMS in the gap of each ``/ByteRange`` against the
 bytes that range covers. Nothing after the signature can be analysed in such a file, so the best
 such a signature can get is ``indeterminate``.
+
+Only a ``/ByteRange`` inside a signature dictionary counts (one whose object also holds
+``/Contents <hex>`` and names ``/Sig``, ``/DocTimeStamp`` or a signature handler), each
+distinct range once, and their number is checked against ``MAX_SIGNATURES`` before any is
+hashed: a damaged file with thousands of ranges is refused, not judged thousands of times.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from docflow.verify._aio import run_sync
 from docflow.verify._gost import signature_validator
+from docflow.verify._limits import check_signature_count
 from docflow.verify._report import SignatureStatus
 
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
+_SIG_MARK = re.compile(rb"/Type\s*/(?:Sig|DocTimeStamp)\b|/Filter\s*/Adobe\.PPK|/SubFilter\s*/")
 
 
 @dataclass(frozen=True)
@@ -29,12 +37,37 @@ class RawSignature:
     byte_range: tuple[int, int, int, int]
 
 
+def _in_signature_dictionary(data: bytes, at: int, byte_range: tuple[int, int, int, int]) -> bool:
+    """Whether the ``/ByteRange`` at ``at`` sits in a signature object: the object around it
+    (from its ``N G obj`` to ``endobj``) names a signature and its ``/Contents`` hex string is
+    exactly the gap the range leaves."""
+    start = data.rfind(b" obj", 0, at)
+    end = data.find(b"endobj", at)
+    if start < 0 or end < 0:
+        return False
+    head = data[max(0, start - 24) : start + 4]
+    if not _OBJ.search(head):
+        return False
+    _, b, c, _ = byte_range
+    if not (start < b < c <= end):  # the /Contents gap lies inside this very object
+        return False
+    if not (data[b : b + 1] == b"<" and data[c - 1 : c] == b">"):
+        return False
+    return bool(_SIG_MARK.search(data, start, min(end, b)) or _SIG_MARK.search(data, c, end))
+
+
 def find_signatures(data: bytes) -> list[RawSignature]:
-    found: list[RawSignature] = []
+    """Each distinct signature found by its ``/ByteRange`` in a signature dictionary.
+    Raises ``VerifyLimitExceeded`` past ``MAX_SIGNATURES``, before anything is hashed."""
+    found: dict[tuple[int, int, int, int], RawSignature] = {}
     for match in _BYTE_RANGE.finditer(data):
         a, b, c, d = (int(g) for g in match.groups())
-        found.append(RawSignature((a, b, c, d)))
-    return found
+        key = (a, b, c, d)
+        if key in found or not _in_signature_dictionary(data, match.start(), key):
+            continue
+        found[key] = RawSignature(key)
+        check_signature_count(len(found))
+    return list(found.values())
 
 
 def judge(
@@ -50,11 +83,13 @@ def judge(
         f"the file's structure is damaged ({read_error}); changes after signing cannot be analysed"
     )
 
-    def status(signer: str, intact: bool, reasons: list[str], signed_at: datetime | None = None):
+    def status(
+        signer: str, intact: bool, reasons: list[str], signed_at: datetime | None = None
+    ) -> SignatureStatus:
         return SignatureStatus(
             field=f"ByteRange {a} {b} {c} {d}",
             signer=signer,
-            role="signer",
+            role="unknown",  # a role is read from a validated certificate, never guessed
             intact=intact,
             trusted=False,
             revocation="unknown",

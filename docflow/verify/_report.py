@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from docflow.verify._messages import Finding
+
 Verdict = Literal["valid", "invalid", "indeterminate"]
 Revocation = Literal["good", "revoked", "unknown"]
 ModifiedAfter = Literal["none", "signatures_only", "form_filling", "annotations", "other"]
@@ -38,8 +40,16 @@ class SignatureStatus:
     #: pyHanko's SignatureCoverageLevel name in lower case (entire_file, entire_revision, …).
     coverage: str | None = None
     docmdp_ok: bool | None = None
+    #: The policy, coverage and freshness findings among ``reasons``, as catalogue keys.
+    findings: tuple[Finding, ...] = ()
     #: "RSA / SHA-256", "GOST 34.10-2015 512 / Streebog-512", … (None when unreadable).
     algorithm: str | None = None
+
+    def localized_reasons(self, locale: str) -> tuple[str, ...]:
+        """``reasons`` with every catalogue finding in ``locale`` (kk, ru, en); the others
+        as they are."""
+        shown = {f.text("en"): f.text(locale) for f in self.findings}
+        return tuple(shown.get(reason, reason) for reason in self.reasons)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +68,7 @@ class SignatureStatus:
             "algorithm": self.algorithm,
             "verdict": self.verdict,
             "reasons": list(self.reasons),
+            "findings": [f.to_json() for f in self.findings],
         }
 
 
@@ -83,10 +94,42 @@ class VerifyReport:
     reasons: tuple[str, ...] = ()
     archive: ArchiveMatch | None = None
     validated_at: datetime | None = field(default=None, compare=False)
+    #: The document-level findings among ``reasons`` (policy, coverage), as catalogue keys.
+    findings: tuple[Finding, ...] = ()
+    #: The docflow kind recognised by the document policy (``cpd-report``, …), or None.
+    kind: str | None = None
 
     @property
     def valid(self) -> bool:
         return self.verdict == "valid"
+
+    def localized_reasons(self, locale: str) -> tuple[str, ...]:
+        """The overall reasons (as ``reasons``, built the same way by ``verify_pdf``) with
+        every catalogue finding in ``locale``."""
+        if not self.signatures:
+            return self.reasons
+        per_signature = tuple(
+            f"{s.field or s.signer}: {reason}"
+            for s in self.signatures
+            for reason in s.localized_reasons(locale)
+        )
+        return per_signature + tuple(f.text(locale) for f in self.findings)
+
+    @property
+    def awaiting(self) -> tuple[str, ...]:
+        """The required signature fields still empty (a docflow kind being signed)."""
+        return tuple(
+            str(f.params.get("field")) for f in self.findings if f.key == "policy.field_empty"
+        )
+
+    @property
+    def valid_so_far(self) -> bool:
+        """Every signature present is valid and nothing is wrong but empty required fields:
+        a document still on its way (a report returned before the officer signed). Never a
+        substitute for ``valid`` when judging a document someone presents as complete."""
+        if not self.signatures or any(s.verdict != "valid" for s in self.signatures):
+            return False
+        return all(f.key == "policy.field_empty" for f in self.findings)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -95,6 +138,8 @@ class VerifyReport:
             "verdict": self.verdict,
             "reasons": list(self.reasons),
             "signatures": [s.to_json() for s in self.signatures],
+            "findings": [f.to_json() for f in self.findings],
+            "kind": self.kind,
         }
         if self.archive is not None:
             data["archive"] = self.archive.to_json()

@@ -13,7 +13,12 @@ How a signature is judged (why each step is there):
   about that moment. This is the "past validation" idea of PAdES-LTA, simplified.
 * Revocation is first required for the signer (``good`` when a CRL/OCSP answers); when none is
   available the chain is judged again without revocation, so "not trusted" and "revocation
-  unknown" are told apart.
+  unknown" are told apart. Only revocation data issued after the signature's timestamp (less
+  ``FRESHNESS_TOLERANCE``) speaks for it: an OCSP "good" or a CRL from before a revocation
+  proves nothing about the moment of signing (ETSI EN 319 102-1, as EU DSS applies it).
+* After every signature has been judged alone, the document policy (``_policy``) judges the
+  whole: who signed in which capacity, empty required fields, changes that no signature covers.
+  docs/VERIFY-POLICY.md says it in prose.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from typing import Any
 
@@ -50,6 +55,9 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from docflow.errors import UnreadablePdf
 from docflow.verify import _gost, _ltv, _rawscan
 from docflow.verify._aio import run_sync
+from docflow.verify._limits import check_signature_count, check_size
+from docflow.verify._messages import Finding
+from docflow.verify._policy import DOCFLOW_ROLES, RoleOf, apply_policy, certificate_role
 from docflow.verify._report import (
     ArchiveMatch,
     ModifiedAfter,
@@ -62,10 +70,12 @@ from docflow.verify._trust import to_asn1
 
 logger = logging.getLogger(__name__)
 
-#: Roles docflow writes into a signer certificate's ``title`` (see ARCHITECTURE.md).
-DOCFLOW_ROLES = frozenset(
-    {"consultant", "officer", "issuer", "chair", "presidium_member", "coordinator"}
-)
+__all__ = ["DOCFLOW_ROLES", "FRESHNESS_TOLERANCE", "verify_pdf"]
+
+#: How much older than a signature's timestamp revocation data may be and still speak for it:
+#: clock skew between a TSA and a responder, and CRLs whose thisUpdate their CA backdates by a
+#: minute (docflow's demo CA does). Anything older is not "fresh" and proves nothing.
+FRESHNESS_TOLERANCE = timedelta(minutes=2)
 
 #: A signer's key may be marked for non-repudiation or for digital signatures; national CAs
 #: differ, and pyHanko's default (non-repudiation only) would call ordinary keys untrusted.
@@ -106,12 +116,55 @@ class _Evidence:
     crls: tuple[crl.CertificateList, ...] = ()
     ocsps: tuple[ocsp.OCSPResponse, ...] = ()
 
+    def fresh_for(self, cert: x509.Certificate, moment: datetime) -> _Evidence:
+        """Without the revocation data about ``cert`` issued before ``moment``: CRLs of its
+        issuer, OCSP responses about its serial number. The data about the CAs above it is
+        kept as it is (a CA's CRL is issued rarely, and its key is not the one that signed)."""
+        return _Evidence(
+            self.certs,
+            tuple(c for c in self.crls if _crl_issued(c) >= moment or c.issuer != cert.issuer),
+            tuple(
+                o
+                for o in self.ocsps
+                if _ocsp_issued(o) >= moment or cert.serial_number not in _ocsp_serials(o)
+            ),
+        )
+
+
+_LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _crl_issued(item: crl.CertificateList) -> datetime:
+    try:
+        moment = item["tbs_cert_list"]["this_update"].native
+    except Exception:  # unreadable: never fresh
+        return _LONG_AGO
+    return moment if isinstance(moment, datetime) else _LONG_AGO
+
+
+def _ocsp_issued(item: ocsp.OCSPResponse) -> datetime:
+    try:
+        moment = item["response_bytes"]["response"].parsed["tbs_response_data"]["produced_at"]
+        native = moment.native
+    except Exception:  # an error response or damaged: never fresh
+        return _LONG_AGO
+    return native if isinstance(native, datetime) else _LONG_AGO
+
+
+def _ocsp_serials(item: ocsp.OCSPResponse) -> frozenset[int]:
+    try:
+        data = item["response_bytes"]["response"].parsed["tbs_response_data"]
+        return frozenset(int(r["cert_id"]["serial_number"].native) for r in data["responses"])
+    except Exception:
+        return frozenset()
+
 
 @dataclass(frozen=True)
 class _Settings:
     roots: tuple[x509.Certificate, ...]
     evidence: _Evidence
     allow_fetching: bool
+    role_of: RoleOf = certificate_role
 
 
 def verify_pdf(
@@ -123,47 +176,83 @@ def verify_pdf(
     archive_lookup: Callable[[str], str | None] | None = None,
     allow_fetching: bool = False,
     file_name: str = "",
+    role_of: RoleOf | None = None,
 ) -> VerifyReport:
     """Check every signature in ``data`` and return the verdict as data.
 
     ``trust_roots`` are asn1crypto or cryptography certificates (or DER/PEM bytes);
     ``other_certs`` are intermediates offered to path building, never trusted; ``at`` fixes
     the validation time (default: each signature's timestamp, else now); ``archive_lookup`` maps
-    the file's SHA-256 to an archive record id. Raises ``UnreadablePdf`` only when the bytes are
-    not a PDF that can be judged at all.
+    the file's SHA-256 to an archive record id; ``role_of`` names the docflow role a signer
+    certificate holds (default: its subject ``title``; never the field's name). Raises
+    ``UnreadablePdf`` when the bytes are not a PDF that can be judged at all, and its subclass
+    ``VerifyLimitExceeded`` when they are beyond verify's bounds.
     """
-    sha256 = hashlib.sha256(data).hexdigest()
     name = file_name or "input"
+    check_size(len(data), name)
+    sha256 = hashlib.sha256(data).hexdigest()
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     settings = _Settings(
         roots=tuple(to_asn1(c) for c in trust_roots),
         evidence=_Evidence(certs=tuple(to_asn1(c) for c in other_certs)),
         allow_fetching=allow_fetching,
+        role_of=role_of or certificate_role,
     )
+    fields: dict[str, bool] = {}
+    form_changes: dict[str, frozenset[str]] = {}
+    tail = 0
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
         if reader.encrypted:
             # Signed PDFs are often encrypted with an empty user password (open freely,
             # restrict editing); anything else cannot be judged without the password.
             reader.decrypt(b"")
-        embedded = list(reader.embedded_signatures)
+        embedded = _keyed(reader.embedded_signatures)
+    except UnreadablePdf:
+        raise
     except Exception as exc:  # pyHanko raises many kinds on damaged input
         statuses = _judge_unreadable(data, name, exc, settings, at)
     else:
         dss = _read_dss(reader)
         evidence = _Evidence(settings.evidence.certs + dss.certs, dss.crls, dss.ocsps)
-        settings = _Settings(settings.roots, evidence, allow_fetching)
-        sig_field_names = _signature_field_names(reader)
-        statuses = _ltv.judge_with_proofs(
-            embedded,
+        settings = replace(settings, evidence=evidence)
+        fields = _signature_fields(reader)
+        sig_field_names = frozenset(fields)
+        # One judgement per distinct signature (a signature held by several fields is shown
+        # under each), and past validation through the archival timestamp chain (_ltv).
+        first_of_key: dict[Any, int] = {}
+        distinct: list[tuple[EmbeddedPdfSignature, int]] = []
+        for index, (emb, key) in enumerate(embedded, start=1):
+            if key not in first_of_key:
+                first_of_key[key] = len(distinct)
+                distinct.append((emb, index))
+        proofs = _ltv.judge_with_proofs(
+            [emb for emb, _ in distinct],
             at,
-            lambda emb, index, moment: _judge_embedded(
-                emb, settings, moment, sig_field_names, index
+            lambda emb, i, moment: _judge_embedded(
+                emb, settings, moment, sig_field_names, distinct[i - 1][1], form_changes
             ),
         )
+        listed: list[SignatureStatus] = []
+        for index, (emb, key) in enumerate(embedded, start=1):
+            slot = first_of_key[key]
+            first = proofs[slot]
+            if distinct[slot][1] == index:
+                listed.append(first)
+            else:  # another field holding the same signature: shown under its own name
+                listed.append(replace(first, field=_field_name(emb, index)))
+        statuses = tuple(listed)
+        tail = _unexplained_tail(reader, data)
 
-    verdict, reasons = _overall(statuses)
+    doc_findings: list[Finding] = []
+    if tail:
+        doc_findings.append(Finding("coverage.tail_bytes", {"count": tail}))
+        statuses = tuple(replace(s, modified_after="other") for s in statuses)
+    judged = apply_policy(statuses, fields, form_changes)
+    statuses = judged.statuses
+    doc_findings.extend(judged.findings)
+    verdict, reasons = _overall(statuses, tuple(doc_findings))
     archive = None
     if archive_lookup is not None:
         record = archive_lookup(sha256)
@@ -176,18 +265,23 @@ def verify_pdf(
         reasons=reasons,
         archive=archive,
         validated_at=at,
+        findings=tuple(doc_findings),
+        kind=judged.kind,
     )
 
 
 # --------------------------------------------------------------------------- overall
 
 
-def _overall(statuses: tuple[SignatureStatus, ...]) -> tuple[Verdict, tuple[str, ...]]:
+def _overall(
+    statuses: tuple[SignatureStatus, ...], findings: tuple[Finding, ...] = ()
+) -> tuple[Verdict, tuple[str, ...]]:
     if not statuses:
         return "invalid", ("the document is not signed",)
     reasons = tuple(f"{s.field or s.signer}: {reason}" for s in statuses for reason in s.reasons)
+    reasons += tuple(f.text("en") for f in findings)
     verdicts = {s.verdict for s in statuses}
-    if "invalid" in verdicts:
+    if "invalid" in verdicts or findings:
         return "invalid", reasons
     if "indeterminate" in verdicts:
         return "indeterminate", reasons
@@ -217,11 +311,61 @@ def _read_dss(reader: PdfFileReader) -> _Evidence:
     return _Evidence(tuple(certs), tuple(crls), tuple(ocsps))
 
 
-def _signature_field_names(reader: PdfFileReader) -> frozenset[str]:
+def _signature_fields(reader: PdfFileReader) -> dict[str, bool]:
+    """Every signature field: name -> whether it holds a signature."""
     try:
-        return frozenset(name for name, _, _ in enumerate_sig_fields(reader))
+        return {str(name): value is not None for name, value, _ in enumerate_sig_fields(reader)}
     except Exception:
-        return frozenset()
+        return {}
+
+
+def _keyed(
+    embedded: Iterable[EmbeddedPdfSignature],
+) -> list[tuple[EmbeddedPdfSignature, Any]]:
+    """Each signature with the key that tells it apart: its ``/ByteRange`` and ``/Contents``
+    (the same signed bytes and the same CMS: one signature, whichever dictionary or field
+    holds it). The distinct keys are counted against ``MAX_SIGNATURES``
+    while being listed, before any is hashed; all entries against a multiple of it."""
+    seen: set[Any] = set()
+    found: list[tuple[EmbeddedPdfSignature, Any]] = []
+    for emb in embedded:
+        try:
+            key: Any = (
+                tuple(int(x) for x in emb.sig_object["/ByteRange"]),
+                hashlib.sha256(bytes(emb.sig_object["/Contents"])).digest(),
+            )
+        except Exception:
+            ref = getattr(emb.sig_object, "container_ref", None)
+            key = (ref.idnum, ref.generation) if ref is not None else id(emb.sig_object)
+        seen.add(key)
+        found.append((emb, key))
+        check_signature_count(len(seen))
+        check_signature_count(len(found), limit=_MAX_ENTRIES)
+    return found
+
+
+#: Fields pointing to an already judged signature cost a copy each, not a judgement.
+_MAX_ENTRIES = 16 * 64
+
+
+_WHITESPACE = b" \t\r\n\f\0"
+
+
+def _unexplained_tail(reader: PdfFileReader, data: bytes) -> int:
+    """How many bytes follow the end of the last revision the reader knows (its xref section,
+    ``startxref`` and ``%%EOF``): bytes appended with no xref, or with a stale ``startxref``,
+    belong to no revision, so no signature's change analysis ever looks at them."""
+    try:
+        xrefs = reader.xrefs
+        last = xrefs.total_revisions - 1
+        end = xrefs.get_xref_container_info(last).end_location
+    except Exception:  # nothing to measure against: the signatures' coverage still speaks
+        return 0
+    eof = data.find(b"%%EOF", end)
+    if eof < 0:
+        return 0
+    tail = data[eof + len(b"%%EOF") :]
+    return len(tail) if tail.strip(_WHITESPACE) else 0
 
 
 # --------------------------------------------------------------------------- contexts
@@ -261,6 +405,7 @@ def _judge_embedded(
     at: datetime | None,
     sig_field_names: frozenset[str],
     index: int,
+    form_changes: dict[str, frozenset[str]],
 ) -> SignatureStatus:
     field = _safe(lambda: str(emb.field_name), f"signature {index}")
     is_doc_ts = _safe(lambda: emb.sig_object_type == "/DocTimeStamp", False)
@@ -268,7 +413,7 @@ def _judge_embedded(
         cert = emb.signer_cert
     except Exception:
         cert = None
-    signer, role, iin = _describe_signer(cert, field, is_doc_ts)
+    signer, role, iin = _describe_signer(cert, is_doc_ts, settings.role_of)
     algorithm = _gost.algorithm_of(emb)
     uncheckable = _gost.uncheckable_reason(emb)
     try:
@@ -279,9 +424,19 @@ def _judge_embedded(
             status = _judge_doc_timestamp(emb, settings, at, field, signer, iin, sig_field_names)
         else:
             status = _judge_signature(emb, settings, at, field, signer, role, iin, sig_field_names)
+            filled = _filled_fields(emb, sig_field_names)
+            if filled:
+                form_changes[field] = filled
     except Exception as exc:  # a signature that cannot be validated is a verdict, not a crash
         status = _failed_status(exc, field, signer, "timestamp" if is_doc_ts else role, iin, emb)
     return replace(status, algorithm=algorithm)
+
+
+def _field_name(emb: EmbeddedPdfSignature, index: int) -> str:
+    try:
+        return str(emb.field_name)
+    except Exception:
+        return f"signature {index}"
 
 
 def _failed_status(
@@ -342,6 +497,16 @@ def _judge_signature(
     extra = list(emb.other_embedded_certs)
     ts_time = _signature_timestamp_time(emb)
     moment = at or ts_time or datetime.now(UTC)
+    stale_dropped = False
+    cert = _safe(lambda: emb.signer_cert, None)
+    if ts_time is not None and cert is not None:
+        # Revocation data speaks for a signature only when issued after it was made.
+        fresh = settings.evidence.fresh_for(cert, ts_time - FRESHNESS_TOLERANCE)
+        stale_dropped = (len(fresh.crls), len(fresh.ocsps)) != (
+            len(settings.evidence.crls),
+            len(settings.evidence.ocsps),
+        )
+        settings = replace(settings, evidence=fresh)
 
     def validate(policy: CertRevTrustPolicy, skip_diff: bool) -> Any:
         vc = _context(settings, moment, policy, extra)
@@ -362,7 +527,12 @@ def _judge_signature(
     )
     modified_after = _modified_after(status, sig_field_names)
     reasons: list[str] = []
+    findings: list[Finding] = []
     verdict: Verdict = "valid"
+    if trusted and revocation == "unknown" and stale_dropped and ts_time is not None:
+        stale = Finding("revocation.stale", {"signed_at": ts_time.isoformat()})
+        trust_reasons = [stale.text("en")]
+        findings.append(stale)
 
     mismatch = _algorithm_mismatch(status)
     if not status.intact:
@@ -379,8 +549,6 @@ def _judge_signature(
     if status.docmdp_ok is False:
         reasons.append(_modification_reason(status, modified_after))
         verdict = "invalid"
-    elif modified_after in ("form_filling", "annotations"):
-        reasons.append(f"allowed changes were made after this signature ({modified_after})")
     reasons.extend(trust_reasons)
     if verdict == "valid" and (not trusted or revocation != "good"):
         verdict = "indeterminate"
@@ -417,6 +585,7 @@ def _judge_signature(
         docmdp_ok=status.docmdp_ok,
         verdict=verdict,
         reasons=tuple(reasons),
+        findings=tuple(findings),
     )
 
 
@@ -584,30 +753,30 @@ def _signature_timestamp_time(emb: EmbeddedPdfSignature) -> datetime | None:
 
 
 def _describe_signer(
-    cert: x509.Certificate | None, field: str, is_doc_ts: bool
+    cert: x509.Certificate | None, is_doc_ts: bool, role_of: RoleOf
 ) -> tuple[str, str, str | None]:
-    """Signer's common name, role and IIN, from the certificate subject (docflow conventions)."""
+    """Signer's common name, role and IIN, from the certificate (docflow conventions). The
+    role comes from ``role_of`` alone, never from the field's name: unknown stays unknown."""
     if cert is None:
-        return "unknown signer", "timestamp" if is_doc_ts else _role_from_field(field), None
+        return "unknown signer", "timestamp" if is_doc_ts else "unknown", None
     subject = _safe(lambda: cert.subject.native, {})
     cn = _first(subject.get("common_name")) or _safe(lambda: cert.subject.human_friendly, "")
-    title = (_first(subject.get("title")) or "").strip().lower()
     serial = (_first(subject.get("serial_number")) or "").strip()
     iin = serial[3:] if serial.upper().startswith("IIN") and serial[3:].isdigit() else None
     if is_doc_ts:
         role = "timestamp"
-    elif title in DOCFLOW_ROLES:
-        role = title
     else:
-        role = _role_from_field(field)
+        found = _safe(lambda: role_of(cert), None)
+        role = str(found) if found else "unknown"
     return cn or "unknown signer", role, iin
 
 
-def _role_from_field(field: str) -> str:
-    name = field.strip().lower()
-    if name in DOCFLOW_ROLES or (name.startswith("signer-") and name[7:].isdigit()):
-        return name
-    return "signer"
+def _filled_fields(emb: EmbeddedPdfSignature, sig_field_names: frozenset[str]) -> frozenset[str]:
+    """The form fields other than signature fields changed after ``emb`` (diff analysis)."""
+    diff = getattr(emb, "diff_result", None)
+    if isinstance(diff, DiffResult):
+        return frozenset(str(f) for f in diff.changed_form_fields) - sig_field_names
+    return frozenset()
 
 
 def _first(value: Any) -> str | None:

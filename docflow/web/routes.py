@@ -17,7 +17,8 @@ from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from docflow.errors import ArchiveError, DocflowError, UnreadablePdf
-from docflow.web import i18n
+from docflow.verify import Finding
+from docflow.web import i18n, verify_worker
 from docflow.web.context import SESSION_COOKIE, BodyTooLarge, WebContext, safe_next
 from docflow.web.services import MAX_UPLOAD_BYTES, SEARCH_FIELDS, dashboard_rows
 
@@ -112,16 +113,27 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             )
         # The client's file name is only shown back (escaped), never used as a path.
         shown_name = (upload.filename or "")[-120:]
-        try:
-            result = await run_in_threadpool(ctx.verify.judge, data, file_name=shown_name)
-        except UnreadablePdf:
+        # Judged in a worker process with a time budget (issue 19): a file built to be slow
+        # is stopped, not left holding a core.
+        locale = ctx.locale(request)
+        outcome = await run_in_threadpool(
+            verify_worker.judge_with_budget, ctx.verify.home, data, shown_name, locale
+        )
+        if outcome.kind == "unreadable":
             return ctx.render(
                 request, "verify.html", 422, result=None, error_key="upload.unreadable"
             )
-        except DocflowError:  # e.g. the home's certs/ cannot be read: not the visitor's fault
-            log.exception("verify failed")
+        if outcome.kind in ("limit", "timeout"):
+            finding = outcome.finding or Finding(
+                "limit.time", {"seconds": int(verify_worker.TIME_BUDGET_SECONDS)}
+            )
+            # A catalogue text, not a page key: the translator shows an unknown key as is.
+            return ctx.render(
+                request, "verify.html", 422, result=None, error_key=finding.text(locale)
+            )
+        if outcome.kind == "error":  # e.g. the home's certs/ cannot be read: not the visitor's
             return ctx.render(request, "verify.html", 500, result=None, error_key="error.service")
-        return ctx.render(request, "verify.html", result=result, error_key=None)
+        return ctx.render(request, "verify.html", result=outcome.view, error_key=None)
 
     @app.get("/v/{serial}")
     def certificate_page(request: Request, serial: str) -> Response:

@@ -72,6 +72,9 @@ class VerifyView:
     #: when the PDF is a docflow event certificate: what ``docflow.certificates.describe``
     #: says (serial, participant with a masked IIN, event, revoked or not)
     certificate: dict[str, Any] | None = None
+    #: what the document policy says of the document as a whole (an empty required field, no
+    #: person signed, bytes after the last revision), in the page's language
+    document_reasons: tuple[str, ...] = ()
 
 
 def _short_time(value: str | None) -> str | None:
@@ -90,8 +93,9 @@ class VerifyService:
     def __init__(self, home: Home) -> None:
         self.home = home
 
-    def judge(self, data: bytes, *, file_name: str = "") -> VerifyView:
-        """Raises ``UnreadablePdf`` when the bytes are not a PDF that can be judged."""
+    def judge(self, data: bytes, *, file_name: str = "", locale: str = "en") -> VerifyView:
+        """Raises ``UnreadablePdf`` when the bytes are not a PDF that can be judged. The
+        policy and limit findings among the reasons come in ``locale`` (verify's catalogue)."""
         anchors, intermediates = home_ca_certificates(self.home.certs)
         report = verify_pdf(
             data,
@@ -114,9 +118,9 @@ class VerifyService:
                 timestamp=_short_time(s.get("timestamp")),
                 modified_after=str(s.get("modified_after") or "other"),
                 verdict=str(s.get("verdict") or "invalid"),
-                reasons=tuple(str(r) for r in s.get("reasons") or ()),
+                reasons=status.localized_reasons(locale),
             )
-            for s in doc["signatures"]
+            for s, status in zip(doc["signatures"], report.signatures, strict=True)
         )
         archive = doc.get("archive")
         return VerifyView(
@@ -124,7 +128,8 @@ class VerifyService:
             file_name=file_name,
             sha256=report.sha256,
             verdict=report.verdict,
-            reasons=tuple(report.reasons),
+            reasons=report.localized_reasons(locale),
+            document_reasons=tuple(f.text(locale) for f in report.findings),
             signatures=signatures,
             archive_known=None if archive is None else bool(archive.get("registered")),
             archive_record=None if archive is None else archive.get("record"),

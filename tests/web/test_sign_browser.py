@@ -127,7 +127,8 @@ def test_sign_page_signs_through_ncalayer_standin(browser: Any, site: OwnSite) -
     finally:
         store.close()
     report = verify_pdf(pdf, trust_roots=site.pki.trust_roots())
-    assert report.verdict == "valid", report.to_json()
+    # issue 19: the officer's signature is valid; the empty consultant field is a reason
+    assert report.valid_so_far and report.awaiting == ("consultant",), report.to_json()
     assert report.signatures[0].iin == OFFICER_IIN and report.signatures[0].field == "officer"
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
@@ -47,7 +47,9 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from docflow.bodies import capacity_mismatch
 from docflow.errors import UnreadablePdf
+from docflow.pki import subject_office
 from docflow.verify import _rawscan
 from docflow.verify._aio import run_sync
 from docflow.verify._report import (
@@ -63,7 +65,11 @@ from docflow.verify._trust import to_asn1
 logger = logging.getLogger(__name__)
 
 #: Roles docflow writes into a signer certificate's ``title`` (see ARCHITECTURE.md).
-DOCFLOW_ROLES = frozenset({"consultant", "officer", "issuer", "chair"})
+DOCFLOW_ROLES = frozenset({"consultant", "officer", "issuer", "chair", "collegium_chair"})
+
+#: (role, body id) a certificate signs in, or None when no office is known for it
+#: (``docflow.bodies.OfficeRegistry.role_of``).
+RoleOf = Callable[[Any], "tuple[str, str | None] | None"]
 
 #: A signer's key may be marked for non-repudiation or for digital signatures; national CAs
 #: differ, and pyHanko's default (non-repudiation only) would call ordinary keys untrusted.
@@ -266,7 +272,11 @@ def _judge_embedded(
     try:
         if is_doc_ts:
             return _judge_doc_timestamp(emb, settings, at, field, signer, iin, sig_field_names)
-        return _judge_signature(emb, settings, at, field, signer, role, iin, sig_field_names)
+        judged = _judge_signature(emb, settings, at, field, signer, role, iin, sig_field_names)
+        wrong = capacity_problem(field, cert)
+        if wrong is None:
+            return judged
+        return replace(judged, verdict="invalid", reasons=(*judged.reasons, wrong))
     except Exception as exc:  # a signature that cannot be validated is a verdict, not a crash
         return _failed_status(exc, field, signer, "timestamp" if is_doc_ts else role, iin, emb)
 
@@ -588,6 +598,27 @@ def _describe_signer(
     else:
         role = _role_from_field(field)
     return cn or "unknown signer", role, iin
+
+
+def capacity_problem(field: str, cert: Any, role_of: RoleOf | None = None) -> str | None:
+    """Issue 13: why the signature in a docflow role's field (``consultant``, ``officer``,
+    ``chair``, ``collegium_chair``, ``issuer``) was made in another capacity, or None.
+
+    The capacity is the office recorded for the certificate (``role_of``, e.g.
+    ``OfficeRegistry(home).role_of``), else the certificate's own claim (its ``title`` and
+    body OU). A certificate claiming no docflow role (a national CA's key) is not judged here.
+    A consultant's field signed with his chair key is INVALID with this reason.
+    """
+    field_role = field.strip().lower()
+    if field_role not in DOCFLOW_ROLES or cert is None:
+        return None
+    office = role_of(cert) if role_of is not None else None
+    if office is None:
+        claimed = _safe(lambda: subject_office(cert), (None, None))
+        if claimed[0] is None or str(claimed[0]).strip().lower() not in DOCFLOW_ROLES:
+            return None
+        office = (str(claimed[0]).strip().lower(), claimed[1])
+    return capacity_mismatch(field_role, office)
 
 
 def _role_from_field(field: str) -> str:

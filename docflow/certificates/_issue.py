@@ -32,6 +32,7 @@ from docflow.certificates._forms import load_register, require_approved
 from docflow.certificates._serial import load_secret, serial_for
 from docflow.errors import (
     AuthorityRefused,
+    NotEnrolled,
     Problem,
     SigningError,
     SubmissionInvalid,
@@ -90,7 +91,7 @@ def _issuer_enrolment(parts: DocumentServices, model: EventCertificates) -> Enro
     enrolled as an issuer of the organising chamber (``certificate_issuer``), and the name on
     the face must be that key's holder's. Anything else rejects the batch (``SubmissionInvalid``
     with the reason in Kazakh, Russian and English; ``UnknownChamber`` for a chamber nobody
-    registered)."""
+    registered; ``NotEnrolled`` when the IIN is not an issuer of that chamber)."""
     issuer = model.issuer
     chamber = ChamberRegistry(parts.home).resolve_chamber(issuer.chamber)
     if issuer.iin is None:
@@ -109,9 +110,7 @@ def _issuer_enrolment(parts: DocumentServices, model: EventCertificates) -> Enro
             issuer.iin, chamber.id, parts.directory.pki.live_enrolments()
         )
     except AuthorityRefused as exc:
-        raise SubmissionInvalid(
-            [Problem("issuer.iin", str(exc), f"an issuer enrolled for {chamber.id}")]
-        ) from exc
+        raise NotEnrolled(str(exc)) from exc
     if not same_name(enrolment.name, issuer.full_name):
         raise SubmissionInvalid(
             [
@@ -416,7 +415,8 @@ def issue_batch(
 
     ``workdir`` holds the checkpoints (kept by the caller until the batch is done);
     ``progress`` is called once per participant, in completion order, on this thread.
-    Raises ``SubmissionInvalid`` when the named issuer may not sign, or for an event the
+    Raises ``NotEnrolled`` when the named issuer is not an issuer of the organising chamber,
+    ``SubmissionInvalid`` when the face names another issuer, or for an event the
     rules do not cover, and whatever a stage raised (the checkpoints stay for the next run).
     """
     workdir.mkdir(parents=True, exist_ok=True)

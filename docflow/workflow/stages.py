@@ -119,6 +119,7 @@ def admit(item: WorkItem, services: Services) -> Outcome | None:
             "; ".join(f"{f.code}: {f.en}" for f in refusals),
             [f"{f.field}: {f.message}" for f in refusals],
         )
+    services.journal.update(item.token, chamber=body.id)
     item.facts.update(
         chamber_id=body.id,
         author_iin=c.iin,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from pyhanko.pdf_utils.reader import PdfFileReader
 from workflow_builders import (
     as_zip,
@@ -34,6 +35,7 @@ from workflow_builders import (
 from docflow.archive import Archive
 from docflow.bodies import ChamberRegistry
 from docflow.chambers import enroll_office
+from docflow.cli import main
 from docflow.config import Home
 from docflow.pki import Pki
 from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, OFFICER_IIN
@@ -145,6 +147,19 @@ def test_issue13_r46_every_report_is_countersigned_by_its_own_chambers_officer(
             consultant = pki.find(iin=record["iin"], role="consultant")
             assert signed["consultant"] == consultant.serial
             assert verify_pdf(pdf, trust_roots=trust).verdict == "valid"
+
+    # status and archive search filter by chamber id, the chamber named by any of its names.
+    cli = CliRunner()
+    root = str(pki_home.root)
+    out = cli.invoke(main, ["--home", root, "status", "--chamber", KARAGANDA_RU, "--json"])
+    assert out.exit_code == 0, out.output
+    assert [(e["source"], e["chamber"]) for e in json.loads(out.output)] == [
+        ("karaganda.zip", "karaganda")
+    ]
+    out = cli.invoke(main, ["--home", root, "archive", "search", "--chamber", "almaty", "--json"])
+    assert [r["source"] for r in json.loads(out.output)] == ["almaty.zip"]
+    out = cli.invoke(main, ["--home", root, "--lang", "ru", "status"])
+    assert f"[{KARAGANDA_RU}]" in out.output
 
 
 def test_issue13_without_a_roster_membership_is_not_confirmed_and_the_officer_reviews(

@@ -189,3 +189,25 @@ def test_issue13_without_a_roster_membership_is_not_confirmed_and_the_officer_re
     with Archive(pki_home) as archive:
         [record] = archive.search(kind="cpd-report")
         assert archive.get(record["id"]).record["signers"][1]["iin"] == iin
+
+
+def test_issue13_a_roster_is_imported_under_its_chamber_id_and_an_unknown_one_is_rejected(
+    pki_home: Home, drop: Callable[[str, bytes], Path], workflow: Any
+) -> None:
+    import yaml
+
+    def roster(chamber: str) -> bytes:
+        data = {"kind": "chamber-roster", "chamber": chamber, "members": [
+            {"full_name": CONSULTANT_NAME, "iin": CONSULTANT_IIN, "member_since": "2019-03-01"},
+        ]}  # fmt: skip
+        return yaml.safe_dump(data, allow_unicode=True).encode()
+
+    drop("almaty-ru.yaml", roster("Палата юридических консультантов города Алматы"))
+    drop("atyrau.yaml", roster("Атырау облысының палатасы"))
+    workflow.run_once()
+    entries = {e.source: e for e in workflow.journal.entries()}
+    assert entries["almaty-ru.yaml"].state == "archived"
+    assert entries["almaty-ru.yaml"].chamber == "almaty"
+    assert entries["atyrau.yaml"].state == "rejected"
+    error = (pki_home.inbox / "rejected" / "atyrau.yaml.error.txt").read_text(encoding="utf-8")
+    assert "Атырау облысының палатасы" in error and "almaty" in error

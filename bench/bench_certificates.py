@@ -27,10 +27,11 @@ from typing import Any
 
 import yaml
 
+from docflow.bodies import ChamberRegistry
 from docflow.config import Clock, Home
 from docflow.iin import check_digit
 from docflow.inbox.runner import Runner
-from docflow.pki.testing import make_test_pki
+from docflow.pki.testing import OTHER_IIN, make_test_pki
 from docflow.workflow.pool import WorkerPool
 from docflow.workflow.services import build_services
 
@@ -63,7 +64,12 @@ def batch_file(folder: Path, count: int, tag: int, locale: str = "kk") -> Path:
             "hours": 8,
             "place": "online",
         },
-        "issuer": {"full_name": "Issuer DEMO", "position": "Палата төрағасы", "chamber": CHAMBER},
+        "issuer": {
+            "full_name": "Issuer DEMO",
+            "position": "Палата төрағасы",
+            "chamber": CHAMBER,
+            "iin": OTHER_IIN,
+        },
         "participants": roster(count, tag),
     }
     path = folder / f"batch-{tag}.yaml"
@@ -114,7 +120,10 @@ def run(count: int, workers_list: list[int]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="docflow-bench-cert-") as tmp:
             folder = Path(tmp)
             home = Home(folder / "home").ensure()
-            make_test_pki(home, issuer=True)
+            pki = make_test_pki(home, issuer=True)
+            # Issue 13: the organising chamber, the demo issuer enrolled as its issuer.
+            ChamberRegistry(home).add("almaty", kk=CHAMBER, ru="Палата ЮК города Алматы")
+            pki.assign_body(pki.find(OTHER_IIN, "issuer").serial, "almaty")
             services = build_services(home, clock=Clock(date(2025, 6, 2)))
             pool = WorkerPool(services, workers=workers)
             runner = Runner(home, pool, workers=workers, settle=0)

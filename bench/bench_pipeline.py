@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "tests" / "workflow"))
 
-from workflow_builders import as_zip, report, valid_iin  # noqa: E402
+from workflow_builders import as_zip, report, set_up_chamber, valid_iin  # noqa: E402
 
 from docflow.config import (  # noqa: E402
     Clock,
@@ -224,6 +224,8 @@ def make_burst(home: Home, n: int, people: int) -> list[tuple[str, bytes]]:
         iin = valid_iin(i + 1)
         pki.enroll(iin, f"Тестов Консультант {i}", "consultant")
         iins.append(iin)
+    # Issue 13: the reports' chamber, its roster and officer, as a chamber sets them up.
+    set_up_chamber(home, [(iin, f"Тестов Консультант {i}") for i, iin in enumerate(iins)])
     burst = []
     for i in range(n):
         iin = iins[i % people]

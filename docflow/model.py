@@ -255,11 +255,15 @@ class Event(BaseModel):
 
 
 class Issuer(BaseModel):
+    """Who signs a certificate batch: named by IIN (issue 13: an issuer enrolled for the
+    organising chamber), the name printed on the face, the chamber by id or any of its names."""
+
     model_config = _STRICT
 
     full_name: NonEmpty
     position: NonEmpty
     chamber: NonEmpty
+    iin: Iin | None = None
 
 
 class Participant(BaseModel):

@@ -26,10 +26,18 @@ import segno
 
 from docflow.atomic import write_bytes_atomic
 from docflow.audit import AuditEvent, EventType
+from docflow.bodies import ChamberRegistry, certificate_issuer, same_name
 from docflow.certificates._data import ATTACHMENT_NAME, embedded_data
 from docflow.certificates._forms import load_register, require_approved
 from docflow.certificates._serial import load_secret, serial_for
-from docflow.errors import NotEnrolled, Problem, SigningError, SubmissionInvalid, UnknownRecord
+from docflow.errors import (
+    AuthorityRefused,
+    NotEnrolled,
+    Problem,
+    SigningError,
+    SubmissionInvalid,
+    UnknownRecord,
+)
 from docflow.intake.parse import LoadedSubmission
 from docflow.kinds import load_kind
 from docflow.model import EventCertificates, Participant
@@ -79,16 +87,44 @@ def verify_url(base_url: str, serial: str) -> str:
 
 
 def _issuer_enrolment(parts: DocumentServices, model: EventCertificates) -> Enrolment:
-    """The issuer's signing key: the enrolled issuer of that name, else the newest issuer."""
-    enrolments = parts.directory.pki.enrolments()
-    live = [e for e in enrolments if e.role == SIGNER.role and not e.revoked_at]
-    if not live:
-        raise NotEnrolled(
-            "no issuer has a signing key in this chamber's docflow: "
-            "run `docflow pki enroll --role issuer --iin N --name S` first"
+    """The issuer's signing key (issue 13): the batch names its issuer by IIN, who must be
+    enrolled as an issuer of the organising chamber (``certificate_issuer``), and the name on
+    the face must be that key's holder's. Anything else rejects the batch (``SubmissionInvalid``
+    with the reason in Kazakh, Russian and English; ``UnknownChamber`` for a chamber nobody
+    registered; ``NotEnrolled`` when the IIN is not an issuer of that chamber)."""
+    issuer = model.issuer
+    chamber = ChamberRegistry(parts.home).resolve_chamber(issuer.chamber)
+    if issuer.iin is None:
+        raise SubmissionInvalid(
+            [
+                Problem(
+                    "issuer.iin",
+                    "сертификат берушінің ЖСН-і көрсетілмеген / не указан ИИН выдающего "
+                    "сертификаты / the batch does not name its issuer by IIN",
+                    f"the IIN of an issuer of {chamber.id} (`docflow pki offices`)",
+                )
+            ]
         )
-    named = [e for e in live if e.name.casefold() == model.issuer.full_name.casefold()]
-    return (named or live)[-1]
+    try:
+        enrolment = certificate_issuer(
+            issuer.iin, chamber.id, parts.directory.pki.live_enrolments()
+        )
+    except AuthorityRefused as exc:
+        raise NotEnrolled(str(exc)) from exc
+    if not same_name(enrolment.name, issuer.full_name):
+        raise SubmissionInvalid(
+            [
+                Problem(
+                    "issuer.full_name",
+                    f"бетінде «{issuer.full_name}», ал ЖСН {issuer.iin} кілті «{enrolment.name}» "
+                    f"атына берілген / на лицевой стороне «{issuer.full_name}», а ключ ИИН "
+                    f"{issuer.iin} выдан на «{enrolment.name}» / the face names "
+                    f"«{issuer.full_name}» but the key of IIN {issuer.iin} is «{enrolment.name}»'s",
+                    enrolment.name,
+                )
+            ]
+        )
+    return enrolment
 
 
 def _appendix2(model: EventCertificates) -> tuple[dict[str, str], int, str]:
@@ -223,6 +259,7 @@ class Batch:
             "iin": participant.iin,
             "year": model.event.date.year,
             "chamber": model.issuer.chamber,
+            "chamber_id": self.issuer.body,
             "locale": model.locale,
             "event": self.event,
             "form": model.event.form,
@@ -333,6 +370,7 @@ class Batch:
                 return self.parts.signer.sign(
                     pdf, field=SIGNER.field, role=SIGNER.role, iin=self.issuer.iin,
                     locale=self.model.locale, lock=SIGNER.lock, lta=True,
+                    chamber=self.issuer.body,
                 )  # fmt: skip
             except SigningError as exc:
                 if attempt == 2 or not _xmp_parse_failure(exc):
@@ -377,7 +415,8 @@ def issue_batch(
 
     ``workdir`` holds the checkpoints (kept by the caller until the batch is done);
     ``progress`` is called once per participant, in completion order, on this thread.
-    Raises ``NotEnrolled`` when no issuer can sign, ``SubmissionInvalid`` for an event the
+    Raises ``NotEnrolled`` when the named issuer is not an issuer of the organising chamber,
+    ``SubmissionInvalid`` when the face names another issuer, or for an event the
     rules do not cover, and whatever a stage raised (the checkpoints stay for the next run).
     """
     workdir.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from docflow.archive import Archive, AuditReport, Verifier
 from docflow.atomic import write_bytes_atomic
 from docflow.config import Home
 from docflow.errors import ArchiveError, UnknownRecord
+from docflow.i18n import cli_locale
 from docflow.verify import verify_pdf
 
 __all__ = ["register", "signature_verifier"]
@@ -66,7 +67,10 @@ def register(group: click.Group) -> None:
     @click.option("--name", help="Part of the person's name (any case, Cyrillic too).")
     @click.option("--iin", help="The 12-digit IIN.")
     @click.option("--year", type=int, help="Reporting year.")
-    @click.option("--chamber", help="Part of the chamber's name.")
+    @click.option(
+        "--chamber",
+        help="The chamber: its id or any of its names (else part of the name in the records).",
+    )
     @click.option("--kind", help="cpd-report, certificate, ...")
     @click.option("--outcome", help="compliant, exempt, below_norm, ...")
     @click.option("--text", help="Text anywhere in the record.")
@@ -83,23 +87,35 @@ def register(group: click.Group) -> None:
         text: str | None,
         as_json: bool,
     ) -> None:
-        """Find archived records; every filter given must match."""
+        """Find archived records; every filter given must match. A chamber that is registered
+        matches its records by chamber id, whichever of its names they were filed under."""
+        from docflow.bodies import ChamberRegistry
+
+        registry = ChamberRegistry(home)
+        body = registry.find(chamber) if chamber else None
         with _open(home) as arch:
             found = arch.search(
-                name=name, iin=iin, year=year, chamber=chamber, kind=kind, outcome=outcome,
-                text=text,
+                name=name, iin=iin, year=year, chamber=None if body else chamber, kind=kind,
+                outcome=outcome, text=text,
             )  # fmt: skip
+        if body is not None:
+            linked = registry.linked_records()
+            found = [r for r in found if registry.chamber_of_record(r, linked=linked) == body.id]
         if as_json:
             click.echo(_dump(found))
             return
         if not found:
             click.echo("No archived record matches.")
+        locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
+        linked = registry.linked_records() if found else {}
         for r in found:
             status = "" if r.get("status") == "active" else f"  [{r.get('status')}]"
+            chamber_id = registry.chamber_of_record(r, linked=linked)
+            where = f"  {registry.display_name(chamber_id, locale)}" if chamber_id else ""
             click.echo(
                 f"{r['id']}  {r.get('kind')}  {r.get('year')}  v{r.get('version') or 1}  "
                 f"{r.get('outcome') or '-'}  {r.get('full_name') or '-'} ({r.get('iin') or '-'})"
-                f"{status}"
+                f"{where}{status}"
             )
 
     @archive.command()

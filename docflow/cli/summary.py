@@ -170,7 +170,7 @@ def register(group: click.Group) -> None:
         day = _today(today)
         folder = charts_dir or home.root / "summaries" / str(year)
         with _service(home, day) as service:
-            result = service.collegium_summary(year, compare=compare)
+            result = service.collegium_summary(year, compare=compare, locale=locale)
             issued, pngs = service.issue_collegium_summary(
                 result, locale=locale, today=day, charts_dir=folder
             )

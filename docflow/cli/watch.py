@@ -80,24 +80,35 @@ def register(group: click.Group) -> None:
 
     @group.command()
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-    @click.pass_obj
-    def status(home: Home, as_json: bool) -> None:
-        """Every submission received, with its state."""
+    @click.option("--chamber", help="Only this chamber's submissions (its id or any name).")
+    @click.pass_context
+    def status(ctx: click.Context, as_json: bool, chamber: str | None) -> None:
+        """Every submission received, with its state (and its chamber, once judged)."""
+        from docflow.bodies import ChamberRegistry
+        from docflow.i18n import cli_locale
         from docflow.inbox.journal import Journal
 
+        home: Home = ctx.obj
         journal = Journal(home.state / "journal.sqlite")
         try:
             entries = journal.entries()
         finally:
             journal.close()
+        registry = ChamberRegistry(home)
+        if chamber:
+            chamber_id = registry.resolve(chamber).id
+            entries = [e for e in entries if e.chamber == chamber_id]
         if as_json:
             click.echo(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
             return
         if not entries:
             click.echo("No submissions yet.")
             return
+        locale = cli_locale(ctx.meta.get("docflow.lang"))
         for e in entries:
             line = f"{e.received_at}  {e.state:<10} {e.source}"
+            if e.chamber:
+                line += f"  [{registry.display_name(e.chamber, locale)}]"
             if e.record:
                 line += f"  record {e.record}"
             if e.reason and e.state != "archived":

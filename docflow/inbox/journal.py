@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     full_name   TEXT,
     iin         TEXT,
     year        INTEGER,
-    details     TEXT
+    details     TEXT,
+    chamber     TEXT
 );
 CREATE INDEX IF NOT EXISTS submissions_sha ON submissions(sha256);
 CREATE INDEX IF NOT EXISTS submissions_state ON submissions(state);
@@ -62,6 +63,8 @@ class Entry:
     iin: str | None
     year: int | None
     details: str | None
+    #: The chamber id the submission was admitted to (issue 13), once judged.
+    chamber: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``status --json`` shape of the contract, plus when and what."""
@@ -73,6 +76,7 @@ class Entry:
             "reason": self.reason,
             "token": self.token,
             "kind": self.kind,
+            "chamber": self.chamber,
             "received_at": self.received_at,
             "updated_at": self.updated_at,
         }
@@ -97,6 +101,12 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            columns = {r["name"] for r in self._db.execute("PRAGMA table_info(submissions)")}
+            if "chamber" not in columns:  # a journal made before issue 13
+                try:
+                    self._db.execute("ALTER TABLE submissions ADD COLUMN chamber TEXT")
+                except sqlite3.OperationalError:  # another process added it just now
+                    pass
 
     def close(self) -> None:
         self._db.close()
@@ -144,6 +154,7 @@ class Journal:
             "iin",
             "year",
             "details",
+            "chamber",
         }
         unknown = set(fields) - allowed
         if unknown:

@@ -109,6 +109,8 @@ class ChamberSummary:
     participants_by_form: Mapping[str, int]
     unknown_reports: tuple[str, ...]  # IINs of this chamber's reports not on the roster
     notes: tuple[Note, ...]
+    #: The chamber's id (issue 13), when its roster is keyed by one.
+    chamber_id: str | None = None
 
     def _count(self, state: str) -> int:
         return sum(1 for m in self.members if m.state == state)
@@ -325,11 +327,18 @@ def chamber_summary(
 
     roster_iins = {m.iin for m in roster.members}
     chamber_key = _fold(roster.chamber)
+
+    def of_this_chamber(record: Mapping[str, Any]) -> bool:
+        # Issue 13: the record's chamber id, when both have one; else its free-text name.
+        if roster.chamber_id and record.get("chamber_id"):
+            return bool(record.get("chamber_id") == roster.chamber_id)
+        return _fold(record.get("chamber")) == chamber_key
+
     unknown = tuple(
         sorted(
             iin
             for iin, versions in reports.items()
-            if iin not in roster_iins and _fold(versions[-1].get("chamber")) == chamber_key
+            if iin not in roster_iins and of_this_chamber(versions[-1])
         )
     )
     notes: list[Note] = []
@@ -368,6 +377,7 @@ def chamber_summary(
         participants_by_form={k: participants.get(k, 0) for k in ordered},
         unknown_reports=unknown,
         notes=tuple(notes),
+        chamber_id=roster.chamber_id,
     )
 
 

@@ -20,7 +20,14 @@ from typing import Any
 
 from docflow.archive import slugify
 from docflow.audit import AuditEvent, EventType
-from docflow.errors import DocflowError, NotEnrolled, UnknownRecord
+from docflow.bodies import (
+    COLLEGIUM_ID,
+    ChamberRegistry,
+    chamber_summary_signer,
+    collegium_summary_signer,
+    notice_signer,
+)
+from docflow.errors import DocflowError, UnknownRecord
 from docflow.ports import DocumentServices
 from docflow.render import Attachment, FieldSpec
 from docflow.summaries.chamber import ChamberSummary, chamber_summary, summary_csv
@@ -44,16 +51,26 @@ from docflow.summaries.sanctions import (
 )
 from docflow.summaries.store import SummaryStore
 
-__all__ = ["HEAD_FIELD", "HEAD_ROLE", "Issued", "SummaryService"]
+__all__ = ["HEAD_FIELD", "HEAD_ROLE", "Issued", "Signer", "SummaryService"]
 
 log = logging.getLogger("docflow.summaries")
 
 #: The empty signature field every summary document carries, and who signs it.
 HEAD_FIELD = "head"
-#: The chamber head's (and the Collegium chair's) enrolment role in the PKI.
+#: The chamber head's enrolment role in the PKI (the Collegium's is ``collegium_chair``).
 HEAD_ROLE = "chair"
 #: The templates' bookmark where the field goes (see templates/SUMMARIES.md).
 HEAD_ANCHOR = "SigHead"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a summary or a notice, in which office of which body (issue 13)."""
+
+    name: str
+    iin: str
+    role: str
+    body: str | None
 
 
 class NoRoster(DocflowError):
@@ -101,14 +118,24 @@ class SummaryService:
     # ------------------------------------------------------------------ rosters
 
     def import_roster(self, path: Path, *, today: date, chamber: str | None = None) -> Roster:
-        roster = load_roster(path, today=today, chamber=chamber)
+        """Import a roster, keyed by the chamber's id when chambers are registered (issue 13:
+        the chamber named by id or any of its names; ``UnknownChamber`` lists the known)."""
+        registry = ChamberRegistry(self.parts.home)
+        chambers = registry if registry.chambers() else None
+        roster = load_roster(path, today=today, chamber=chamber, chambers=chambers)
         self.store.save_roster(
             roster, source=path.name, imported_at=self.parts.clock.now().isoformat()
         )
         return roster
 
     def roster(self, chamber: str) -> Roster:
+        """The chamber's roster, the chamber named by id or any of its names (issue 13)."""
         roster = self.store.roster(chamber)
+        body = ChamberRegistry(self.parts.home).find(chamber)
+        if body is not None:
+            for key in (body.id, *body.names):
+                roster = roster or self.store.roster(key)
+            roster = roster.with_chamber_id(body.id) if roster is not None else None
         if roster is None:
             known = ", ".join(self.store.chambers()) or "none"
             raise NoRoster(
@@ -131,29 +158,54 @@ class SummaryService:
             roster, self.report_records([year]), year=year, today=today, suspensions=suspensions
         )
 
-    def collegium_summary(self, year: int, *, compare: int = 2) -> CollegiumSummary:
-        """R-5.5/R-5.6 for ``year`` and up to ``compare`` earlier years (none before 2022)."""
+    def collegium_summary(
+        self, year: int, *, compare: int = 2, locale: str = "kk"
+    ) -> CollegiumSummary:
+        """R-5.5/R-5.6 for ``year`` and up to ``compare`` earlier years (none before 2022).
+
+        Issue 13: reports are grouped by chamber id (the record's own, the migration's link,
+        or its free-text name resolved now), so one chamber filed under its Kazakh and its
+        Russian name is one chamber, shown by its name in ``locale``; a name no registered
+        chamber has stays a group of its own."""
         years = [y for y in range(year - compare, year + 1) if y >= 2022]
+        registry = ChamberRegistry(self.parts.home)
+        linked = registry.linked_records()
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         names: dict[str, str] = {}
         for record in self.report_records(years):
-            key = _chamber_key(record.get("chamber"))
-            names.setdefault(key, " ".join(str(record.get("chamber") or "").split()))
+            chamber_id = registry.chamber_of_record(record, linked=linked)
+            if chamber_id is not None:
+                key = f"id:{chamber_id}"
+                names.setdefault(key, registry.display_name(chamber_id, locale))
+            else:
+                key = _chamber_key(record.get("chamber"))
+                names.setdefault(key, " ".join(str(record.get("chamber") or "").split()))
             grouped[key].append(record)
         return collegium_summary({names[k]: v for k, v in grouped.items()}, years=years)
 
     # ------------------------------------------------------------------ documents
 
-    def head(self) -> tuple[str, str]:
-        """The chamber head's (name, IIN), from the PKI enrolment with role ``chair``."""
-        try:
-            enrolment = self.parts.directory.pki.find(role=HEAD_ROLE)
-        except NotEnrolled as exc:
-            raise DocflowError(
-                "no chamber head can sign: enrol one with "
-                "`docflow pki enroll --iin N --name S --role chair`"
-            ) from exc
-        return str(enrolment.name), str(enrolment.iin)
+    def head(self, chamber: str | None = None) -> Signer:
+        """Who signs a summary (issue 13): the chair of ``chamber`` (id or any name) for its
+        summary (R-4.7), the Collegium's chair for ``chamber=None`` or ``collegium`` (R-5.5).
+        ``AuthorityRefused`` (a ``DocflowError``) says whom to enrol when nobody may."""
+        live = self.parts.directory.pki.live_enrolments()
+        if chamber is None or chamber == COLLEGIUM_ID:
+            e = collegium_summary_signer(live)
+        else:
+            e = chamber_summary_signer(self._chamber_id(chamber), live)
+        return Signer(e.name, e.iin, e.role, e.body)
+
+    def notice_signer(self, case: SanctionCase) -> Signer:
+        """R-9.1: the chair of the member's chamber signs a notice to him, never the member
+        himself (``AuthorityRefused``, code ``self``)."""
+        live = self.parts.directory.pki.live_enrolments()
+        e = notice_signer(case.iin, self._chamber_id(case.chamber), live)
+        return Signer(e.name, e.iin, e.role, e.body)
+
+    def _chamber_id(self, chamber: str) -> str:
+        """The id of a chamber named by id or any name (``UnknownChamber`` otherwise)."""
+        return ChamberRegistry(self.parts.home).resolve_chamber(chamber).id
 
     def _template(self, name: str) -> Path:
         return self.parts.settings.templates / name
@@ -183,13 +235,13 @@ class SummaryService:
             self._template(template), context, attachments=files, signature_fields=fields
         )
 
-    def _sign(self, pdf: bytes, *, locale: str) -> bytes:
-        _, iin = self.head()
+    def _sign(self, pdf: bytes, *, locale: str, signer: Signer) -> bytes:
         return bytes(
             self.parts.signer.sign(
-                pdf, field=HEAD_FIELD, role=HEAD_ROLE, iin=iin, locale=locale, lock=True, lta=True
+                pdf, field=HEAD_FIELD, role=signer.role, iin=signer.iin, locale=locale,
+                lock=True, lta=True, chamber=signer.body,
             )
-        )
+        )  # fmt: skip
 
     def _template_info(self, name: str) -> dict[str, str]:
         data = self._template(name).read_bytes()
@@ -204,20 +256,19 @@ class SummaryService:
         return issued, stored.record
 
     def _archive(
-        self, record: dict[str, Any], pdf: bytes, *, record_id: str, today: date
+        self, record: dict[str, Any], pdf: bytes, *, record_id: str, today: date, signer: Signer
     ) -> Issued:
-        name, iin = self.head()
         now = self.parts.clock.now()
         events = (
             AuditEvent(EventType.RENDERED, "docflow", record["kind"]),
-            AuditEvent.signed(name, HEAD_ROLE),
+            AuditEvent.signed(signer.name, signer.role),
             AuditEvent.archived(record_id),
         )
         record = {
             **record,
             "id": record_id,
             "produced_on": today.isoformat(),
-            "signers": [{"role": HEAD_ROLE, "name": name, "iin": iin}],
+            "signers": [{"role": signer.role, "name": signer.name, "iin": signer.iin}],
             "events": [e.to_json(now) for e in events],
         }
         with self.parts.timings.timed("archive"):
@@ -232,9 +283,11 @@ class SummaryService:
     def issue_chamber_summary(self, summary: ChamberSummary, *, locale: str) -> Issued:
         """Render, sign (chamber head) and archive the summary as ``kind: chamber-summary``.
         Each call makes a new version of the chamber's summary for the year."""
-        name, _ = self.head()
+        signer = self.head(summary.chamber_id or summary.chamber)
         template = f"chamber_summary_{locale}.docx"
-        context = chamber_context(summary, locale=locale, head_name=name, produced_on=summary.today)
+        context = chamber_context(
+            summary, locale=locale, head_name=signer.name, produced_on=summary.today
+        )
         data = summary.to_json()
         attachments = [
             (
@@ -250,7 +303,9 @@ class SummaryService:
                 "One row per roster member",
             ),
         ]
-        pdf = self._sign(self._render(template, context, attachments=attachments), locale=locale)
+        pdf = self._sign(
+            self._render(template, context, attachments=attachments), locale=locale, signer=signer
+        )
         slug = slugify(summary.chamber, fallback="chamber")[:48].strip("-")
         series = f"chamber-summary/{slug}/{summary.year}"
         version, previous = self._next_version(series)
@@ -260,6 +315,7 @@ class SummaryService:
             "full_name": None,
             "iin": None,
             "chamber": summary.chamber,
+            "chamber_id": summary.chamber_id,
             "year": summary.year,
             "locale": locale,
             "series": series,
@@ -278,7 +334,7 @@ class SummaryService:
             "template": self._template_info(template),
         }
         record_id = f"chamber-summary-{summary.year}-{slug}-v{version}"
-        return self._archive(record, pdf, record_id=record_id, today=summary.today)
+        return self._archive(record, pdf, record_id=record_id, today=summary.today, signer=signer)
 
     def issue_collegium_summary(
         self, summary: CollegiumSummary, *, locale: str, today: date, charts_dir: Path | None
@@ -293,10 +349,10 @@ class SummaryService:
                 path = charts_dir / f"collegium-{summary.year}-{chart}-{locale}.png"
                 path.write_bytes(png)
                 written[chart] = path
-        name, _ = self.head()
+        signer = self.head(COLLEGIUM_ID)
         template = f"collegium_summary_{locale}.docx"
         context = collegium_context(
-            summary, charts, locale=locale, head_name=name, produced_on=today
+            summary, charts, locale=locale, head_name=signer.name, produced_on=today
         )
         data = json.dumps(summary.to_json(), ensure_ascii=False, indent=2).encode()
         pdf = self._sign(
@@ -313,6 +369,7 @@ class SummaryService:
                 ],
             ),
             locale=locale,
+            signer=signer,
         )
         series = f"collegium-summary/{summary.year}"
         version, previous = self._next_version(series)
@@ -323,6 +380,7 @@ class SummaryService:
             "full_name": None,
             "iin": None,
             "chamber": COLLEGIUM_NAME["kk"],
+            "chamber_id": COLLEGIUM_ID,
             "year": summary.year,
             "years": list(summary.years),
             "locale": locale,
@@ -339,7 +397,8 @@ class SummaryService:
             "template": self._template_info(template),
         }
         record_id = f"collegium-summary-{summary.year}-v{version}"
-        return self._archive(record, pdf, record_id=record_id, today=today), written
+        issued = self._archive(record, pdf, record_id=record_id, today=today, signer=signer)
+        return issued, written
 
     # ------------------------------------------------------------------ sanctions (R-9.1)
 
@@ -370,13 +429,16 @@ class SummaryService:
                         case,
                         lines.get(case.iin),
                         locale=case.locale,
-                        head_name=self.head()[0],
+                        head_name=self.notice_signer(case).name,
                         required_points=summary.required_points,
                     )
                     issued = self._issue_notice(kind, case, context, record_id, today=today)
                 else:
                     context = suspension_context(
-                        case, locale=case.locale, head_name=self.head()[0], issued_on=today
+                        case,
+                        locale=case.locale,
+                        head_name=self.notice_signer(case).name,
+                        issued_on=today,
                     )
                     issued = self._issue_notice(kind, case, context, record_id, today=today)
                 if kind == "warning":
@@ -398,13 +460,15 @@ class SummaryService:
         today: date,
     ) -> Issued:
         template = f"notice_{kind}_{case.locale}.docx"
-        pdf = self._sign(self._render(template, context), locale=case.locale)
+        signer = self.notice_signer(case)
+        pdf = self._sign(self._render(template, context), locale=case.locale, signer=signer)
         record = {
             "kind": kind,
             "outcome": "issued",
             "full_name": case.full_name,
             "iin": case.iin,
             "chamber": case.chamber,
+            "chamber_id": self._chamber_id(case.chamber),
             "year": case.year,
             "locale": case.locale,
             "series": f"{kind}/{case.iin}/{case.year}",
@@ -418,7 +482,7 @@ class SummaryService:
             "clause": "R-9.1a" if kind == "warning" else "R-9.1b",
             "template": self._template_info(template),
         }
-        return self._archive(record, pdf, record_id=record_id, today=today)
+        return self._archive(record, pdf, record_id=record_id, today=today, signer=signer)
 
     # ------------------------------------------------------------------ reminders
 
@@ -446,7 +510,7 @@ class SummaryService:
             return pending, letters
         out_dir.mkdir(parents=True, exist_ok=True)
         try:
-            head_name = self.head()[0]
+            head_name = self.head(roster.chamber_id or roster.chamber).name
         except DocflowError:
             head_name = "______________________________"
         for line in pending:

@@ -52,7 +52,9 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from docflow.bodies import capacity_mismatch
 from docflow.errors import UnreadablePdf
+from docflow.pki import subject_office
 from docflow.verify import _gost, _ltv, _rawscan
 from docflow.verify._aio import run_sync
 from docflow.verify._limits import check_signature_count, check_size
@@ -76,6 +78,10 @@ __all__ = ["DOCFLOW_ROLES", "FRESHNESS_TOLERANCE", "verify_pdf"]
 #: clock skew between a TSA and a responder, and CRLs whose thisUpdate their CA backdates by a
 #: minute (docflow's demo CA does). Anything older is not "fresh" and proves nothing.
 FRESHNESS_TOLERANCE = timedelta(minutes=2)
+
+#: (role, body id) a certificate signs in, or None when no office is known for it
+#: (``docflow.bodies.OfficeRegistry.role_of``).
+OfficeOf = Callable[[Any], "tuple[str, str | None] | None"]
 
 #: A signer's key may be marked for non-repudiation or for digital signatures; national CAs
 #: differ, and pyHanko's default (non-repudiation only) would call ordinary keys untrusted.
@@ -427,6 +433,10 @@ def _judge_embedded(
             filled = _filled_fields(emb, sig_field_names)
             if filled:
                 form_changes[field] = filled
+            # Issue 13: a docflow role's field signed with a key of another capacity or body.
+            wrong = capacity_problem(field, cert)
+            if wrong is not None:
+                status = replace(status, verdict="invalid", reasons=(*status.reasons, wrong))
     except Exception as exc:  # a signature that cannot be validated is a verdict, not a crash
         status = _failed_status(exc, field, signer, "timestamp" if is_doc_ts else role, iin, emb)
     return replace(status, algorithm=algorithm)
@@ -777,6 +787,27 @@ def _filled_fields(emb: EmbeddedPdfSignature, sig_field_names: frozenset[str]) -
     if isinstance(diff, DiffResult):
         return frozenset(str(f) for f in diff.changed_form_fields) - sig_field_names
     return frozenset()
+
+
+def capacity_problem(field: str, cert: Any, role_of: OfficeOf | None = None) -> str | None:
+    """Issue 13: why the signature in a docflow role's field (``consultant``, ``officer``,
+    ``chair``, ``collegium_chair``, ``issuer``) was made in another capacity, or None.
+
+    The capacity is the office recorded for the certificate (``role_of``, e.g.
+    ``OfficeRegistry(home).role_of``), else the certificate's own claim (its ``title`` and
+    body OU). A certificate claiming no docflow role (a national CA's key) is not judged here.
+    A consultant's field signed with his chair key is INVALID with this reason.
+    """
+    field_role = field.strip().lower()
+    if field_role not in DOCFLOW_ROLES or cert is None:
+        return None
+    office = role_of(cert) if role_of is not None else None
+    if office is None:
+        claimed = _safe(lambda: subject_office(cert), (None, None))
+        if claimed[0] is None or str(claimed[0]).strip().lower() not in DOCFLOW_ROLES:
+            return None
+        office = (str(claimed[0]).strip().lower(), claimed[1])
+    return capacity_mismatch(field_role, office)
 
 
 def _first(value: Any) -> str | None:

@@ -20,7 +20,7 @@ from docflow.errors import ArchiveError, DocflowError, UnreadablePdf
 from docflow.verify import Finding
 from docflow.web import i18n, verify_worker
 from docflow.web.context import SESSION_COOKIE, BodyTooLarge, WebContext, safe_next
-from docflow.web.services import MAX_UPLOAD_BYTES, SEARCH_FIELDS, dashboard_rows
+from docflow.web.services import MAX_UPLOAD_BYTES, SEARCH_FIELDS, chamber_names, dashboard_rows
 
 log = logging.getLogger("docflow.web")
 
@@ -213,6 +213,9 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         results: list[dict[str, Any]] = (
             ctx.archive.search(filters) if searched else ctx.archive.all_records()[-20:][::-1]
         )
+        # Issue 13: each record's chamber by its name in the reader's language.
+        key_of, name_of = chamber_names(ctx.home, ctx.locale(request))
+        results = [{**r, "chamber_shown": name_of(key_of(r))} for r in results]
         choices = ctx.archive.choices()
         return ctx.render(
             request,
@@ -352,5 +355,10 @@ def install(app: FastAPI, ctx: WebContext) -> None:
     def dashboard(request: Request) -> Response:
         ctx.require(request)
         records = ctx.archive.all_records()
-        rows = dashboard_rows(records, ctx.review.waiting())
+        # Issue 13: rows by chamber id, named in the reader's language; ?chamber=ID filters.
+        key_of, name_of = chamber_names(ctx.home, ctx.locale(request))
+        only = str(request.query_params.get("chamber", "")).strip()[:64] or None
+        rows = dashboard_rows(
+            records, ctx.review.waiting(), chamber_of=key_of, name_of=name_of, only=only
+        )
         return ctx.render(request, "dashboard.html", rows=rows)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from docflow.archive import Archive, pdf_lookup
+from docflow.bodies import COLLEGIUM_ID, ChamberRegistry
 from docflow.certificates import describe
 from docflow.config import Home
 from docflow.intake.parse import load_submission_bytes
@@ -207,7 +208,16 @@ class ArchiveService:
                 query[key] = int(value)
             else:
                 query[key] = value
-        return list(self._open().search(**query))
+        # Issue 13: a registered chamber (id or any name) matches its records by chamber id.
+        registry = ChamberRegistry(self.home)
+        body = registry.find(query["chamber"]) if "chamber" in query else None
+        if body is not None:
+            del query["chamber"]
+        found = list(self._open().search(**query))
+        if body is not None:
+            linked = registry.linked_records()
+            found = [r for r in found if registry.chamber_of_record(r, linked=linked) == body.id]
+        return found
 
     def choices(self) -> dict[str, list[str]]:
         """Values seen in the archive, for the search form's drop-downs."""
@@ -395,13 +405,44 @@ class DashRow:
     chamber: str | None
     year: int | None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DASH_COLUMNS, 0))
+    #: The chamber's id (issue 13) when the chamber is registered.
+    chamber_id: str | None = None
+
+
+def chamber_names(home: Home, locale: str) -> tuple[Any, Any]:
+    """(record → chamber id or its free text, chamber id or text → name in ``locale``) over
+    the home's chambers (issue 13): rows and filters go by id, people read names."""
+    registry = ChamberRegistry(home)
+    linked = registry.linked_records()
+    known = {b.id for b in registry.chambers()} | {COLLEGIUM_ID}
+
+    def key_of(record: Mapping[str, Any]) -> str | None:
+        found = registry.chamber_of_record(record, linked=linked)
+        return found or (str(record["chamber"]) if record.get("chamber") else None)
+
+    def name_of(key: str | None) -> str | None:
+        return registry.display_name(key, locale) if key in known else key
+
+    return key_of, name_of
 
 
 def dashboard_rows(
-    records: list[dict[str, Any]], waiting: list[tuple[str | None, int | None]]
+    records: list[dict[str, Any]],
+    waiting: list[tuple[str | None, int | None]],
+    *,
+    chamber_of: Any = None,
+    name_of: Any = None,
+    only: str | None = None,
 ) -> list[DashRow]:
     """Counts per chamber and year. A report counts once, by its newest version (a returned
-    report corrected later counts as what the correction became)."""
+    report corrected later counts as what the correction became).
+
+    Issue 13: ``chamber_of(record)`` gives the row's chamber key (its id) and ``name_of(key)``
+    its name in the reader's language (``chamber_names``); waiting reports give their
+    chamber as filed, resolved through ``chamber_of({"chamber": text})``; ``only``: one
+    chamber's rows."""
+    key_of = chamber_of or (lambda r: r.get("chamber"))
+    shown = name_of or (lambda key: key)
     newest: dict[str, dict[str, Any]] = {}
     for record in records:
         if record.get("kind") != "cpd-report":
@@ -416,11 +457,11 @@ def dashboard_rows(
         year_int = int(year) if isinstance(year, int) or str(year).isdigit() else None
         key = (chamber or None, year_int)
         if key not in rows:
-            rows[key] = DashRow(chamber or None, year_int)
+            rows[key] = DashRow(shown(chamber) if chamber else None, year_int, chamber_id=chamber)
         return rows[key]
 
     for record in newest.values():
-        counts = row(record.get("chamber"), record.get("year")).counts
+        counts = row(key_of(record), record.get("year")).counts
         counts["filed"] += 1
         outcome = record.get("outcome")
         if outcome in counts:
@@ -428,7 +469,8 @@ def dashboard_rows(
         if record.get("late"):
             counts["late"] += 1
     for chamber, year in waiting:
-        counts = row(chamber, year).counts
+        counts = row(key_of({"chamber": chamber}) if chamber else None, year).counts
         counts["waiting"] += 1
         counts["filed"] += 1
-    return sorted(rows.values(), key=lambda r: (-(r.year or 0), r.chamber or ""))
+    found = [r for r in rows.values() if only is None or r.chamber_id == only]
+    return sorted(found, key=lambda r: (-(r.year or 0), r.chamber or ""))

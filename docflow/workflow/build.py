@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docflow.errors import SubmissionInvalid
 from docflow.inbox.runner import Outcome
 from docflow.kinds import DocumentKind, KindRegistry, import_ref
 from docflow.model import ChamberRoster
@@ -17,7 +18,7 @@ from docflow.workflow.certificates import (
     participants,
 )
 from docflow.workflow.cpd import CPD_HOOKS, REMARKS_HOOKS, Decide
-from docflow.workflow.flow import Flow, KindHooks, Stage, StageResult, WorkItem
+from docflow.workflow.flow import Flow, KindHooks, Stage, StageResult, WorkItem, rejected
 from docflow.workflow.services import Services
 from docflow.workflow.stages import (
     DEFAULT_HOOKS,
@@ -61,9 +62,15 @@ class ImportRoster:
         try:
             source = next(iter(sorted(item.workdir.glob("input*"))))
             imported = service.import_roster(source, today=services.clock.today())
+        except SubmissionInvalid as exc:  # issue 13: a chamber nobody registered, listed
+            return rejected(
+                item.entry.source,
+                f"invalid roster: {len(exc.problems)} problem(s)",
+                [str(p) for p in exc.problems],
+            )
         finally:
             service.close()
-        services.journal.update(item.token, kind=item.kind.name)
+        services.journal.update(item.token, kind=item.kind.name, chamber=imported.chamber_id)
         return Outcome(
             "archived",
             reason=f"roster of {roster.chamber}: {len(imported.members)} member(s) imported",

@@ -26,11 +26,13 @@ from docflow.render.service import report_attachments
 from docflow.rules import CpdVerdict
 from docflow.workflow.flow import (
     KindHooks,
+    Signatory,
     Stage,
     StageResult,
     Waiting,
     WorkItem,
     run_stages,
+    signatory,
     write_json,
 )
 from docflow.workflow.services import Services
@@ -53,6 +55,12 @@ def _verdict(item: WorkItem) -> CpdVerdict:
     return item.verdict
 
 
+def _officer(item: WorkItem, services: Services) -> Signatory:
+    """The officer of the report's own chamber who countersigns it (issue 13, R-4.6)."""
+    spec = next(s for s in item.kind.signing.signers if s.role == "officer")
+    return signatory(spec, item, services)
+
+
 # ---------------------------------------------------------------------- the A1 form
 
 
@@ -70,7 +78,7 @@ def _context(item: WorkItem, services: Services) -> dict[str, Any]:
         and services.settings.auto_countersign
     )
     signed_on = services.clock.today() if immediate or comment else None
-    officer = {"full_name": services.directory.officer_name(), "date": signed_on}
+    officer = {"full_name": _officer(item, services).name, "date": signed_on}
     return report_context(
         data, verdict.to_json(), locale=report.locale,
         attachments=_attachments(item, services), officer=officer, officer_comment=comment,
@@ -124,10 +132,8 @@ def report_record(
     signers = [{"role": "consultant", "name": report.consultant.full_name,
                 "iin": report.consultant.iin}]  # fmt: skip
     if outcome != "returned":
-        directory = services.directory
-        signers.append(
-            {"role": "officer", "name": directory.officer_name(), "iin": directory.officer_iin()}
-        )
+        officer = _officer(item, services)
+        signers.append({"role": "officer", "name": officer.name, "iin": officer.iin})
     if events is None:
         events = events_of(item, services, _summary(verdict))
     events = [*events, AuditEvent.archived(record_id)]
@@ -139,6 +145,7 @@ def report_record(
         "iin": report.consultant.iin,
         "year": report.year,
         "chamber": report.consultant.chamber,
+        "chamber_id": item.facts.get("chamber_id"),
         "member_since": report.consultant.member_since.isoformat(),
         "locale": report.locale,
         "series": series,
@@ -188,18 +195,18 @@ def _remarks_context(item: WorkItem, services: Services) -> dict[str, Any]:
         "version": item.facts["version"],
         "remarks": list(item.facts["remarks"]),
         "issued_on": format_date(services.clock.today(), locale),
-        "officer_name": services.directory.officer_name(),
+        "officer_name": _officer(item, services).name,
         "footer": f"{report.consultant.chamber}, {report.year}",
     }
 
 
 def _remarks_record(item: WorkItem, services: Services, record_id: str) -> dict[str, Any]:
     report = _report(item)
-    directory = services.directory
+    officer = _officer(item, services)
     report_id = item.facts["report_id"]
     events = [
         AuditEvent(EventType.RETURNED, item.facts["actor"], report_id),
-        AuditEvent.signed(directory.officer_name(), "officer"),
+        AuditEvent.signed(officer.name, "officer"),
         AuditEvent.archived(record_id),
     ]
     now = services.clock.now()
@@ -210,14 +217,13 @@ def _remarks_record(item: WorkItem, services: Services, record_id: str) -> dict[
         "iin": report.consultant.iin,
         "year": report.year,
         "chamber": report.consultant.chamber,
+        "chamber_id": item.facts.get("chamber_id"),
         "locale": report.locale,
         "series": f"remarks/{report_id}",
         "version": 1,
         "report": report_id,
         "remarks": list(item.facts["remarks"]),
-        "signers": [
-            {"role": "officer", "name": directory.officer_name(), "iin": directory.officer_iin()}
-        ],
+        "signers": [{"role": "officer", "name": officer.name, "iin": officer.iin}],
         "events": [e.to_json(now) for e in events],
     }
 
@@ -249,12 +255,13 @@ class Decide:
         verdict = _verdict(item)
         decision = item.decision
         if decision is not None and decision.action == "return":
-            return self.return_report(item, services, list(decision.remarks), decision.officer)
+            actor = decision.officer or _officer(item, services).name
+            return self.return_report(item, services, list(decision.remarks), actor)
         if decision is None and verdict.returnable:
             remarks = defect_remarks(_report(item), verdict)
             return self.return_report(item, services, remarks, "docflow (rule check)")
         if decision is not None:
-            officer = decision.officer or services.directory.officer_name()
+            officer = decision.officer or _officer(item, services).name
             item.extra_events.append(
                 AuditEvent(EventType.APPROVED, officer, json.dumps(dict(decision.decided_points)))
             )
@@ -265,8 +272,12 @@ class Decide:
                 item.extra_events.append(AuditEvent(EventType.COMMENTED, officer, decision.comment))
                 item.extra_events.append(AuditEvent.signed(consultant, "consultant (with comment)"))
             return None
-        if verdict.verdict == "needs_review" or not services.settings.auto_countersign:
+        membership = item.facts.get("membership") or []
+        by_hand = not services.settings.auto_countersign
+        if membership or verdict.verdict == "needs_review" or by_hand:
             reasons = [f"{f.clause}: {f.message}" for f in verdict.findings if f.clause == "R-3.1b"]
+            # Issue 13: a chamber without a roster cannot confirm membership; the officer does.
+            reasons += [f"{m['clause']}: {m['message']['en']}" for m in membership]
             reason = "; ".join(reasons) or "the chamber reviews every report by hand"
             write_json(item.workdir / "review.json", {"reasons": reasons or [reason]})
             return Waiting(reason)
@@ -300,7 +311,8 @@ class Decide:
             entry=item.entry, workdir=item.workdir, kind=self.remarks_kind, loaded=item.loaded,
             verdict=verdict, prefix="remarks-",
             facts={"report_id": record_id, "version": version, "remarks": remarks,
-                   "actor": actor},
+                   "actor": actor, "chamber_id": item.facts.get("chamber_id"),
+                   "author_iin": item.facts.get("author_iin")},
         )  # fmt: skip
         result = run_stages(self.stages_of(self.remarks_kind), letter, services)
         if not isinstance(result, Outcome):

@@ -47,12 +47,15 @@ __all__ = [
     "Decision",
     "Flow",
     "KindHooks",
+    "Signatory",
     "Stage",
     "Step",
     "Waiting",
     "WorkItem",
     "judge",
     "rejection_text",
+    "signatory",
+    "signer_iin",
 ]
 
 log = logging.getLogger("docflow.workflow")
@@ -423,11 +426,50 @@ def run_stages(
     return None
 
 
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs one signer spec of an item, in which capacity and for which body (issue 13):
+    the key is ``Pki.signer_for(iin, role, chamber=chamber)``, never another key of the same
+    person."""
+
+    iin: str
+    name: str
+    role: str
+    chamber: str | None
+
+
+def signatory(spec: SignerSpec, item: WorkItem, services: Services) -> Signatory:
+    """Whom ``spec.who`` names: a path into the input (``consultant.iin``: that person's key
+    in the spec's role) or ``role:NAME``, an office of the item's chamber
+    (``item.facts["chamber_id"]``, set by the admission in the judge stage): a report's
+    officer is an officer of ITS chamber, never its author (R-4.6); a certificate's issuer is
+    the one the batch names by IIN (``item.facts["issuer_iin"]``). Raises ``NotEnrolled`` or
+    ``AuthorityRefused`` when nobody may sign."""
+    directory = services.directory
+    chamber = item.facts.get("chamber_id")
+    if not spec.who.startswith("role:"):
+        iin = str(dig(item.model, spec.who))
+        found = directory.enrolment(iin, spec.role)
+        return Signatory(iin, found.name, spec.role, found.body)
+    role = spec.who[5:]
+    if chamber is None:
+        # A kind without a chamber (none of the registered kinds since issue 13).
+        holder = directory.holder_of(role)
+    elif role == "officer":
+        preferred = item.decision.officer if item.decision else None
+        holder = directory.countersigner(
+            chamber, author_iin=item.facts.get("author_iin"), preferred_name=preferred or None
+        )
+    elif role == "issuer" and item.facts.get("issuer_iin"):
+        holder = directory.issuer(str(item.facts["issuer_iin"]), chamber)
+    else:
+        holder = directory.holder_of(role, chamber)
+    return Signatory(holder.iin, holder.name, role, holder.body)
+
+
 def signer_iin(spec: SignerSpec, item: WorkItem, services: Services) -> str:
-    """Whom ``spec.who`` names: a path into the input (``consultant.iin``) or ``role:NAME``."""
-    if spec.who.startswith("role:"):
-        return services.directory.holder_of(spec.who[5:]).iin
-    return str(dig(item.model, spec.who))
+    """The IIN of whom ``spec`` names (``signatory``)."""
+    return signatory(spec, item, services).iin
 
 
 def write_json(path: Path, data: Any) -> None:

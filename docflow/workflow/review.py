@@ -122,7 +122,7 @@ class ReviewQueue:
                 decided.setdefault(number, 0)  # R-3.1b: no decision, no points
         decision = Decision(
             "approve",
-            officer or self.services.directory.officer_name(),
+            officer.strip(),  # empty: the chamber's officer who countersigns (cpd.Decide)
             decided_points=decided,
             comment=(comment or "").strip() or None,
         )
@@ -135,7 +135,7 @@ class ReviewQueue:
         entry = self._entry(item_id)
         decision = Decision(
             "return",
-            officer or self.services.directory.officer_name(),
+            officer.strip(),  # empty: the chamber's officer who countersigns (cpd.Decide)
             remarks=(remarks.strip(),),
         )
         return self._decide(entry, decision)

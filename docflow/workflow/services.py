@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from docflow.archive import Archive
+from docflow.bodies import certificate_issuer, holders_of, report_countersigner, same_name
 from docflow.certificates import check_evidence
 from docflow.config import Clock, Home, Settings
 from docflow.errors import NotEnrolled
@@ -96,41 +97,67 @@ class StageTimings:
 
 
 class PkiDirectory:
-    """Who may sign, and their loaded keys (loading an RSA key costs ~45 ms: once a process)."""
+    """Who may sign, in which capacity and for which body (issue 13), and their loaded keys
+    (loading an RSA key costs ~45 ms: once a process per key)."""
 
     def __init__(self, home: Home):
         self._pki = Pki(home)
-        self._signers: dict[str, SignerHandle] = {}
+        self._signers: dict[tuple[str, str | None, str | None], SignerHandle] = {}
         self._lock = threading.Lock()
 
     @property
     def pki(self) -> Pki:
         return self._pki
 
-    def is_enrolled(self, iin: str) -> bool:
+    def is_enrolled(self, iin: str, role: str | None = None) -> bool:
         try:
-            self._pki.find(iin=iin)
+            self._pki.find(iin=iin, role=role)
         except NotEnrolled:
             return False
         return True
 
-    def holder_of(self, role: str) -> Enrolment:
-        return self._pki.find(role=role)
+    def enrolment(self, iin: str, role: str | None = None, chamber: str | None = None) -> Enrolment:
+        """The newest live key of ``iin`` in that capacity (``NotEnrolled`` if none)."""
+        return self._pki.find(iin=iin, role=role, chamber=chamber)
 
-    def officer_iin(self) -> str:
-        return self._pki.find(role="officer").iin
+    def holder_of(self, role: str, chamber: str | None = None) -> Enrolment:
+        """The newest live holder of ``role`` (in ``chamber``, when given)."""
+        return self._pki.find(role=role, chamber=chamber)
 
-    def officer_name(self) -> str:
-        return self._pki.find(role="officer").name
+    def countersigner(
+        self, chamber_id: str, *, author_iin: str | None = None, preferred_name: str | None = None
+    ) -> Enrolment:
+        """The officer of ``chamber_id`` who countersigns a report (R-4.6): the one named
+        ``preferred_name`` (the officer who decided a review) when that is an officer of the
+        chamber, else the newest; never the report's author (``AuthorityRefused``)."""
+        live = self._pki.live_enrolments()
+        preferred = None
+        if preferred_name:
+            named = [
+                e
+                for e in holders_of(live, "officer", chamber_id)
+                if same_name(e.name, preferred_name) and e.iin != author_iin
+            ]
+            preferred = named[-1].iin if named else None
+        return report_countersigner(
+            chamber_id, live, author_iin=author_iin, preferred_iin=preferred
+        )
 
-    def name_of(self, iin: str) -> str:
-        return self._pki.find(iin=iin).name
+    def issuer(self, iin: str, chamber_id: str) -> Enrolment:
+        """The issuer a certificate batch names by IIN, if enrolled for ``chamber_id``."""
+        return certificate_issuer(iin, chamber_id, self._pki.live_enrolments())
 
-    def signer(self, iin: str) -> SignerHandle:
+    def name_of(self, iin: str, role: str | None = None, chamber: str | None = None) -> str:
+        return self._pki.find(iin=iin, role=role, chamber=chamber).name
+
+    def signer(self, iin: str, role: str | None = None, chamber: str | None = None) -> SignerHandle:
+        """The loaded key of ``iin`` in ``role`` (for ``chamber``): never another key of the
+        same person (a consultant's report is not signed with his chair's key)."""
+        key = (iin, role, chamber)
         with self._lock:
-            handle = self._signers.get(iin)
+            handle = self._signers.get(key)
             if handle is None:
-                handle = self._signers[iin] = self._pki.signer_for(iin=iin)
+                handle = self._signers[key] = self._pki.signer_for(iin, role, chamber=chamber)
             return handle
 
 
@@ -242,8 +269,9 @@ class PadesSigner:
         lta: bool,
         lock_later: str | None = None,
         document: str | None = None,
+        chamber: str | None = None,
     ) -> bytes:
-        signer = self._directory.signer(iin)
+        signer = self._directory.signer(iin, role, chamber)
         spec = SignSpec(
             field=field, role=role, locale=locale, lock=lock, lta=lta, lock_later=lock_later
         )

@@ -12,8 +12,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from docflow.audit import AuditEvent
+from docflow.chambers import admit_filer
+from docflow.errors import AuthorityRefused, NotEnrolled, UnknownChamber
 from docflow.inbox.runner import Outcome
-from docflow.kinds import SignerSpec, Verdict
+from docflow.kinds import SignerSpec, Verdict, dig
+from docflow.model import CpdReport
 from docflow.render import Attachment, FieldSpec, format_date
 from docflow.workflow.flow import (
     KindHooks,
@@ -21,7 +24,7 @@ from docflow.workflow.flow import (
     WorkItem,
     judge,
     rejected,
-    signer_iin,
+    signatory,
     write_json,
 )
 from docflow.workflow.services import Services
@@ -68,13 +71,77 @@ class Judge:
         services.journal.update(item.token, kind=item.kind.name, **self.hooks.facts(item.model))
         if from_flow is not None:
             write_json(item.workdir / "verdict.json", from_flow.to_json())
-        for spec in item.kind.signing.signers:
+        signers = item.kind.signing.signers
+        for spec in signers:
             if spec.who.startswith("role:"):
                 continue
-            iin = signer_iin(spec, item, services)
-            if not services.directory.is_enrolled(iin):
+            iin = str(dig(item.model, spec.who))
+            if not services.directory.is_enrolled(iin, spec.role):
                 return _not_enrolled(item, spec, iin)
+        refused = admit(item, services)
+        if refused is not None:
+            return refused
+        return _office_holders(item, services)
+
+
+def admit(item: WorkItem, services: Services) -> Outcome | None:
+    """Issue 13: the filer of a report against its chamber. The chamber the report names (by
+    id or any of its names) must be registered, else the report is rejected listing the known
+    ones; against the chamber's roster an IIN that is not a member, or a name on the form, the
+    roster or the consultant's certificate that differ, reject it naming the mismatch; a
+    chamber without a roster sends it to the officer's review ("membership not confirmed").
+
+    Sets ``item.facts``: ``chamber_id`` (whose officer countersigns), ``author_iin`` (who never
+    countersigns his own report) and ``membership`` (the review findings, for ``decide``)."""
+    model = item.model
+    if not isinstance(model, CpdReport):
         return None
+    c = model.consultant
+    try:
+        certificate_name = services.directory.enrolment(c.iin, "consultant").name
+    except NotEnrolled:
+        certificate_name = None  # rejected below by the judge stage: "enroll first"
+    try:
+        body, findings = admit_filer(
+            services.home, iin=c.iin, full_name=c.full_name, chamber=c.chamber,
+            certificate_name=certificate_name,
+        )  # fmt: skip
+    except UnknownChamber as exc:
+        return rejected(
+            item.entry.source,
+            "unknown chamber / белгісіз палата / неизвестная палата",
+            [str(p) for p in exc.problems],
+        )
+    refusals = [f for f in findings if f.decision == "reject"]
+    if refusals:
+        return rejected(
+            item.entry.source,
+            "; ".join(f"{f.code}: {f.en}" for f in refusals),
+            [f"{f.field}: {f.message}" for f in refusals],
+        )
+    services.journal.update(item.token, chamber=body.id)
+    item.facts.update(
+        chamber_id=body.id,
+        author_iin=c.iin,
+        membership=[f.to_json() for f in findings if f.decision == "review"],
+    )
+    return None
+
+
+def _office_holders(item: WorkItem, services: Services) -> Outcome | None:
+    """Every office the kind's signers name has a holder who may sign this item (an officer
+    of the report's chamber other than its author, ...), else the input is rejected saying
+    whom to enrol."""
+    for spec in item.kind.signing.signers:
+        if not spec.who.startswith("role:"):
+            continue
+        try:
+            signatory(spec, item, services)
+        except (NotEnrolled, AuthorityRefused) as exc:
+            return rejected(
+                item.entry.source, f"no {spec.role} may sign: {exc}", [f"{spec.who}: {exc}"]
+            )
+    return None
 
 
 def _judge(item: WorkItem, services: Services) -> Verdict | None:
@@ -190,11 +257,13 @@ class Sign:
     def run(self, item: WorkItem, services: Services) -> StageResult:
         is_last = self.spec is self.last
         before = item.last_product()
+        who = signatory(self.spec, item, services)
         return services.signer.sign(
             before.read_bytes(),
             field=self.spec.field,
             role=self.spec.role,
-            iin=signer_iin(self.spec, item, services),
+            iin=who.iin,
+            chamber=who.chamber,
             locale=item.locale,
             lock=self.spec.lock,
             lta=is_last,
@@ -247,8 +316,7 @@ def events_of(item: WorkItem, services: Services, summary: str | None) -> list[A
             events.extend(item.extra_events)
         elif name.startswith("sign:"):
             spec = next(s for s in item.kind.signing.signers if s.role == name[5:])
-            iin = signer_iin(spec, item, services)
-            events.append(AuditEvent.signed(services.directory.name_of(iin), spec.role))
+            events.append(AuditEvent.signed(signatory(spec, item, services).name, spec.role))
     return events
 
 
@@ -274,8 +342,8 @@ def _default_record(item: WorkItem, services: Services, record_id: str) -> dict[
     earlier = [r for r in services.archive.versions(series) if r.get("id") != record_id]
     signers = []
     for spec in kind.signing.signers:
-        iin = signer_iin(spec, item, services)
-        signers.append({"role": spec.role, "name": services.directory.name_of(iin), "iin": iin})
+        who = signatory(spec, item, services)
+        signers.append({"role": spec.role, "name": who.name, "iin": who.iin})
     now = services.clock.now()
     events = events_of(item, services, None)
     events.append(AuditEvent.archived(record_id))

@@ -20,16 +20,18 @@ from typing import Any
 import pytest
 import yaml
 
+from docflow.bodies import ChamberRegistry
 from docflow.certificates import BatchResult
 from docflow.config import Home
 from docflow.iin import check_digit
 from docflow.pki import Pki
-from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, make_test_pki
+from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, OTHER_IIN, make_test_pki
 
 BASE_URL = "https://docflow.example.kz"
 #: The day the certificates are issued (the batch's date of issue).
 ISSUE_DAY = date(2025, 6, 2)
 CHAMBER = "Алматы қаласының заң консультанттары палатасы"
+CHAMBER_RU = "Палата юридических консультантов города Алматы"
 
 
 def make_iins(count: int, *, born: str = "850312", century: str = "4") -> list[str]:
@@ -80,6 +82,8 @@ def batch(
             "full_name": "Issuer DEMO",
             "position": "Палата төрағасы" if locale == "kk" else "Председатель палаты",
             "chamber": CHAMBER,
+            # Issue 13: the issuer is named by IIN, enrolled as an issuer of the chamber.
+            "iin": OTHER_IIN,
         },
         "participants": participants,
     }
@@ -107,6 +111,9 @@ def new_home(root: Path) -> tuple[Home, Pki]:
     home = Home(root).ensure()
     (root / "docflow.toml").write_text(f'base_url = "{BASE_URL}/"\n', encoding="utf-8")
     pki = make_test_pki(home, issuer=True)
+    # Issue 13: the organising chamber is registered and the demo issuer is its issuer.
+    ChamberRegistry(home).add("almaty", kk=CHAMBER, ru=CHAMBER_RU)
+    pki.assign_body(pki.find(OTHER_IIN, "issuer").serial, "almaty")
     return home, pki
 
 

@@ -17,12 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 from docflow.archive import Archive
+from docflow.bodies import ChamberRegistry
 from docflow.certificates import load_secret, serial_for
 from docflow.cli import main
 from docflow.pki.testing import make_test_pki
 from docflow.verify import verify_pdf
 
-from .conftest import ISSUE_DAY, World, batch, make_iins, new_home, yaml_bytes
+from .conftest import CHAMBER, CHAMBER_RU, ISSUE_DAY, World, batch, make_iins, new_home, yaml_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -65,6 +66,7 @@ def test_issue_refuses_a_report_and_a_home_without_an_issuer(tmp_path: Path) -> 
 
     bare = tmp_path / "bare"
     make_test_pki(bare)  # officer and consultant only
+    ChamberRegistry(bare).add("almaty", kk=CHAMBER, ru=CHAMBER_RU)  # a chamber with no issuer
     source = tmp_path / "event.yaml"
     source.write_bytes(yaml_bytes(batch("kk", roster(1, "910101"))))
     code, _out = run(bare, "certificates", "issue", str(source), "--today", "2025-06-02")

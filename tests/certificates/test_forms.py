@@ -11,6 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from docflow.bodies import ChamberRegistry
 from docflow.certificates import (
     approved_form,
     issue_batch,
@@ -20,7 +21,7 @@ from docflow.certificates import (
 from docflow.cli import main
 from docflow.config import DEFAULT_TEMPLATES, Home
 from docflow.errors import TemplateNotApproved
-from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, make_test_pki
+from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, OTHER_IIN, make_test_pki
 
 ISSUE_DAY = date(2025, 6, 2)
 
@@ -66,7 +67,12 @@ def test_R_5_4_issuing_with_an_unapproved_template_is_refused(tmp_path: Path) ->
     from docflow.workflow.services import build_services
 
     home = Home(tmp_path / "home").ensure()
-    make_test_pki(home, issuer=True)
+    pki = make_test_pki(home, issuer=True)
+    # Issue 13: the organising chamber (named by its alias ПЮК) with the demo issuer as its own.
+    ChamberRegistry(home).add("almaty", kk="Алматы қаласының заң консультанттары палатасы",
+                              ru="Палата юридических консультантов города Алматы",
+                              aliases=["ПЮК"])  # fmt: skip
+    pki.assign_body(pki.find(OTHER_IIN, "issuer").serial, "almaty")
     own = tmp_path / "home" / "my-templates"
     shutil.copytree(DEFAULT_TEMPLATES, own)
     with (own / "certificate_ru.docx").open("ab") as f:
@@ -78,7 +84,8 @@ def test_R_5_4_issuing_with_an_unapproved_template_is_refused(tmp_path: Path) ->
         "locale": "ru",
         "event": {"title": "Семинар", "form": 2, "organizer": "ПЮК", "date": "2025-03-14",
                   "hours": 8, "place": "online"},
-        "issuer": {"full_name": "Issuer DEMO", "position": "Председатель", "chamber": "ПЮК"},
+        "issuer": {"full_name": "Issuer DEMO", "position": "Председатель", "chamber": "ПЮК",
+                   "iin": OTHER_IIN},
         "participants": [{"full_name": CONSULTANT_NAME, "iin": CONSULTANT_IIN}],
     }  # fmt: skip
     source.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

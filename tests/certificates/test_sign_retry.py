@@ -24,7 +24,7 @@ def _failing_with(*errors: BaseException) -> tuple[Any, list[int]]:
 
     fake = SimpleNamespace(
         parts=SimpleNamespace(signer=SimpleNamespace(sign=sign)),
-        issuer=SimpleNamespace(iin="750505400007"),
+        issuer=SimpleNamespace(iin="750505400007", body="almaty"),
         model=SimpleNamespace(locale="kk"),
     )
     return fake, calls

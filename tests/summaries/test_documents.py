@@ -33,6 +33,7 @@ from summaries_data import (
 )
 
 from docflow.archive import Archive
+from docflow.bodies import ChamberRegistry
 from docflow.cli import main
 from docflow.config import Clock, Home
 from docflow.pki.testing import make_test_pki, minimal_pdf
@@ -48,10 +49,19 @@ CHAIR_NAME = "Төрағаев Бауыржан Сейітұлы"
 PRODUCED = date(2026, 3, 5)  # after 1 March: the R-4.7 warning shows
 
 
+COLLEGIUM_CHAIR_IIN = make_iin(date(1960, 6, 6))
+COLLEGIUM_CHAIR_NAME = "Әлиев Қайрат"
+
+
 def _home(root: Path) -> Home:
+    """Issue 13: the chambers registered, the Almaty chair and the Collegium's chair."""
     home = Home(root).ensure()
     pki = make_test_pki(home, consultant=False)
-    pki.enroll(CHAIR_IIN, CHAIR_NAME, "chair")
+    chambers = ChamberRegistry(home)
+    chambers.add("almaty", kk=CHAMBER, ru="Палата юридических консультантов города Алматы")
+    chambers.add("astana", kk=OTHER_CHAMBER, ru="Палата юридических консультантов города Астаны")
+    pki.enroll(CHAIR_IIN, CHAIR_NAME, "chair", chamber="almaty")
+    pki.enroll(COLLEGIUM_CHAIR_IIN, COLLEGIUM_CHAIR_NAME, "collegium_chair", chamber="collegium")
     return home
 
 
@@ -64,11 +74,11 @@ def _store_records(home: Home, records: list[dict[str, Any]]) -> None:
         archive.close()
 
 
-def _verified(home: Home, pdf: bytes) -> Any:
+def _verified(home: Home, pdf: bytes, role: str = "chair") -> Any:
     report = verify_pdf(pdf, trust_roots=list(home_trust_anchors(home.certs)))
     assert report.verdict == "valid", report.to_json()
-    # The chamber head's signature, then the document timestamp of B-LTA.
-    assert [s.role for s in report.signatures] == ["chair", "timestamp"]
+    # The chamber head's (or the Collegium chair's) signature, then the B-LTA timestamp.
+    assert [s.role for s in report.signatures] == [role, "timestamp"]
     return report
 
 
@@ -179,7 +189,8 @@ def test_collegium_summary_with_charts_R_5_5_R_5_6(
         stored = service.parts.archive.get(issued.record_id)
         assert stored.record["kind"] == "collegium-summary"
         pdf = stored.pdf_path.read_bytes()
-        _verified(chamber_home, pdf)
+        _verified(chamber_home, pdf, role="collegium_chair")
+        assert stored.record["signers"][0]["iin"] == COLLEGIUM_CHAIR_IIN
         # LibreOffice shares one resource dictionary between pages: count distinct images.
         images = {im.name for page in PdfReader(io.BytesIO(pdf)).pages for im in page.images}
         assert len(images) == 3

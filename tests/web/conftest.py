@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from docflow.archive import Archive
+from docflow.bodies import ChamberRegistry
 from docflow.config import Home
 from docflow.pki import TrustServices
 from docflow.pki.testing import (
@@ -182,6 +183,12 @@ def _seed_review(kit: Kit, home: Home, token: str, comment: bytes = b"") -> str:
 def web_home(tmp_path_factory: pytest.TempPathFactory, demo_pki: DemoPki) -> Iterator[WebHome]:
     home, pki = demo_pki.copy_to(tmp_path_factory.mktemp("web-home") / "home")
     pki.enroll(REVIEW_IIN, REVIEW_NAME, "consultant")
+    # Issue 13: the chambers registered (the reports waiting for review are Shymkent's), the
+    # demo officer the Shymkent officer (no roster: membership is the officer's call).
+    chambers = json.loads((REPO / "samples/chambers/chambers.json").read_text(encoding="utf-8"))
+    for chamber_id, names in chambers.items():
+        ChamberRegistry(home).add(chamber_id, kk=names["kk"], ru=names["ru"], en=names["en"])
+    pki.assign_body(pki.find(OFFICER_IIN, "officer").serial, "shymkent")
     with TrustServices(home) as services:
         kit = Kit(pki, services)
         base = with_fields(blank_pdf("CPD report 2025 Seitkali"), ("consultant", "officer"))

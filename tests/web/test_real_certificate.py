@@ -13,8 +13,16 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 
+from docflow.bodies import ChamberRegistry
 from docflow.config import Home
-from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, free_port, make_test_pki
+from docflow.pki import Pki
+from docflow.pki.testing import (
+    CONSULTANT_IIN,
+    CONSULTANT_NAME,
+    OTHER_IIN,
+    free_port,
+    make_test_pki,
+)
 
 from .conftest import set_language, shot, start_server
 
@@ -62,7 +70,8 @@ def issue_one(home: Home) -> tuple[dict[str, Any], bytes]:
         "locale": "kk",
         "event": {"title": "Азаматтық процестегі соңғы өзгерістер", "form": 2,
                   "organizer": CHAMBER, "date": "2025-03-14", "hours": 8, "place": "online"},
-        "issuer": {"full_name": "Issuer DEMO", "position": "Палата төрағасы", "chamber": CHAMBER},
+        "issuer": {"full_name": "Issuer DEMO", "position": "Палата төрағасы", "chamber": CHAMBER,
+                   "iin": OTHER_IIN},
         "participants": [{"full_name": CONSULTANT_NAME, "iin": CONSULTANT_IIN}],
     }  # fmt: skip
     target = home.inbox / "seminar.yaml"
@@ -93,6 +102,12 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issued]:
     # The QR code encodes <base_url>/v/<serial>: point it at the server started below.
     (root / "docflow.toml").write_text(f'base_url = "http://127.0.0.1:{port}"\n')
     in_thread(lambda: make_test_pki(home, issuer=True))
+    # Issue 13: the organising chamber, with the demo issuer enrolled as its issuer.
+    ChamberRegistry(home).add(
+        "almaty", kk=CHAMBER, ru="Палата юридических консультантов города Алматы"
+    )
+    pki = Pki(home)
+    pki.assign_body(pki.find(OTHER_IIN, "issuer").serial, "almaty")
     record, pdf = in_thread(lambda: issue_one(home))
     server, thread, url = start_server(create_app(home), port=port)
     try:

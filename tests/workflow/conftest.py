@@ -8,14 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from workflow_builders import set_up_chamber
 
 from docflow.config import Home
-from docflow.pki.testing import make_test_pki
+from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, make_test_pki
 
 
 @pytest.fixture
 def pki_home(home: Home) -> Home:
+    """A demo PKI, and the Almaty chamber set up (issue 13): its names, a roster with the
+    test consultant, the demo officer as its officer."""
     make_test_pki(home)
+    set_up_chamber(home, [(CONSULTANT_IIN, CONSULTANT_NAME)])
     return home
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from workflow_builders import activity, as_zip, report, valid_iin
+from workflow_builders import activity, as_zip, join_roster, report, valid_iin
 
 from docflow.archive import Archive
 from docflow.config import Home
@@ -48,6 +48,7 @@ def test_every_outcome_of_the_contract(
     drop("other.zip", as_zip(other))
     # A second consultant, so that this report's version chain is its own (R-3.2e).
     Pki(pki_home).enroll(valid_iin(7), "Екінші Консультант", "consultant")
+    join_roster(pki_home, "almaty", [(valid_iin(7), "Екінші Консультант")])
     missing = report(iin=valid_iin(7), full_name="Екінші Консультант")
     drop("missing.zip", as_zip(missing, omit=(missing["activities"][1]["evidence"][0],)))
     exempt = report([], exemption={"reason": "maternity_leave", "from": "2025-03-01", "to": None})

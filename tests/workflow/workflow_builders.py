@@ -31,6 +31,46 @@ samples = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(samples)
 
 CHAMBER = "Алматы қаласының заң консультанттары палатасы"
+CHAMBER_RU = "Палата юридических консультантов города Алматы"
+
+
+# ---------------------------------------------------------------------- chambers (issue 13)
+
+
+def set_up_chamber(
+    home: Home,
+    members: list[tuple[str, str]],
+    *,
+    chamber_id: str = "almaty",
+    kk: str = CHAMBER,
+    ru: str = CHAMBER_RU,
+) -> None:
+    """What a chamber does first: registered with its kk/ru names, its roster of ``members``
+    (IIN, full name) imported, and the demo PKI's officer (enrolled before chambers) given
+    this chamber when it has none yet."""
+    from docflow.bodies import ChamberRegistry
+
+    ChamberRegistry(home).add(chamber_id, kk=kk, ru=ru)
+    join_roster(home, chamber_id, members)
+    pki = Pki(home)
+    for e in pki.live_enrolments():
+        if e.role == "officer" and e.body is None:
+            pki.assign_body(e.serial, chamber_id)
+
+
+def join_roster(home: Home, chamber_id: str, members: list[tuple[str, str]]) -> None:
+    """Add ``members`` (IIN, full name) to the chamber's imported roster."""
+    from docflow.summaries.roster import parse_roster_csv
+    from docflow.summaries.store import SummaryStore
+
+    with SummaryStore(home) as store:
+        kept = store.roster(chamber_id)
+        rows = [(m.iin, m.full_name) for m in kept.members] if kept is not None else []
+        rows += [m for m in members if m[0] not in {iin for iin, _ in rows}]
+        lines = ["full_name,iin,member_since,status,status_from,status_to"]
+        lines += [f"{name},{iin},2019-03-01,active,," for iin, name in rows]
+        roster = parse_roster_csv("\n".join(lines) + "\n", chamber=chamber_id)
+        store.save_roster(roster, source="roster.csv", imported_at="2026-01-10T09:00:00+05:00")
 
 
 def report(
@@ -116,10 +156,13 @@ def enrolled_burst(home: Home, n: int) -> list[tuple[str, bytes]]:
     """``n`` report ZIPs of ``n`` enrolled consultants (a demo PKI is made in ``home``)."""
     pki = make_test_pki(home, consultant=False)
     files = []
+    members = []
     for i in range(n):
-        iin = valid_iin(i + 1)
-        pki.enroll(iin, f"Тестов Консультант {i}", "consultant")
-        files.append((f"report-{i:02d}.zip", as_zip(report(iin=iin, full_name=f"Тестов {i}"))))
+        iin, name = valid_iin(i + 1), f"Тестов Консультант {i}"
+        pki.enroll(iin, name, "consultant")
+        members.append((iin, name))
+        files.append((f"report-{i:02d}.zip", as_zip(report(iin=iin, full_name=name))))
+    set_up_chamber(home, members)
     return files
 
 

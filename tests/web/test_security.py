@@ -76,7 +76,7 @@ def test_every_page_carries_the_security_headers(client: TestClient) -> None:
 
 
 def test_passwords_are_stored_as_argon2id(home: Home, store: AuthStore) -> None:
-    db = sqlite3.connect(home.outbox / ".index" / "archive.sqlite")
+    db = sqlite3.connect(home.state / "web.sqlite")
     hashed = db.execute("SELECT password_hash FROM web_users WHERE name='anna'").fetchone()[0]
     db.close()
     assert hashed.startswith("$argon2id$")

@@ -202,7 +202,8 @@ def register(group: click.Group) -> None:
         """Re-check the log chain, every record's files and index, and every signature."""
         verifier = None if no_signatures else signature_verifier(home)
         with _open(home) as arch:
-            report = arch.audit(verifier)
+            _say_quarantined(arch)
+            report = arch.audit(verifier, expected=_journal_archived(home))
         _print_audit(report, as_json, signatures=verifier is not None)
         sys.exit(0 if report.ok else 1)
 
@@ -211,6 +212,7 @@ def register(group: click.Group) -> None:
     def recover(home: Home) -> None:
         """Finish or undo stores interrupted by a crash (the watcher does this on start)."""
         with Archive(home, recover=False) as arch:
+            _say_quarantined(arch)
             report = arch.recover()
         if report.clean:
             click.echo("Nothing to recover.")
@@ -242,6 +244,33 @@ def register(group: click.Group) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _say_quarantined(arch: Archive) -> None:
+    if arch.quarantined is not None:
+        click.echo(
+            f"docflow: the archive index was damaged; moved aside to {arch.quarantined.name} "
+            "and rebuilt from the log and the records",
+            err=True,
+        )
+
+
+def _journal_archived(home: Home) -> dict[str, str]:
+    """Reports the work journal says were archived: record id -> which submission says so."""
+    path = home.state / "journal.sqlite"
+    if not path.exists():
+        return {}
+    from docflow.inbox.journal import Journal
+
+    journal = Journal(path)
+    try:
+        return {
+            e.record: f"journal: {e.source} ({e.token})"
+            for e in journal.entries("archived")
+            if e.record and e.kind in (None, "cpd-report")
+        }
+    finally:
+        journal.close()
 
 
 def _print_audit(report: AuditReport, as_json: bool, *, signatures: bool) -> None:

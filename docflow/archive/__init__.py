@@ -1,7 +1,13 @@
 """The tamper-evident archive in ``outbox/``: record files, SQLite index, hash-chained log,
 audit and BagIt export. ``Archive(home)`` is the entry point."""
 
-from docflow.archive._archive import CONTRACT_KEYS, Archive, RecoveryReport, StoredRecord
+from docflow.archive._archive import (
+    CONTRACT_KEYS,
+    Archive,
+    RecoveryReport,
+    StoredRecord,
+    pdf_lookup,
+)
 from docflow.archive._audit import AuditProblem, AuditReport, Verifier
 from docflow.archive._layout import default_series_key, slugify
 from docflow.archive._log import Head
@@ -16,5 +22,6 @@ __all__ = [
     "StoredRecord",
     "Verifier",
     "default_series_key",
+    "pdf_lookup",
     "slugify",
 ]

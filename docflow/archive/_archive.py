@@ -30,6 +30,7 @@ from typing import Any
 
 from docflow.archive import _index, _log
 from docflow.archive._audit import AuditReport, Verifier, check_integrity, check_signatures
+from docflow.archive._bag import export_bag
 from docflow.archive._layout import (
     check_record_id,
     check_status,
@@ -646,7 +647,7 @@ class Archive:
             row = self._row(record_id)
         if row is None:
             raise UnknownRecord(f"no archived record {record_id!r}")
-        path = self.root / row["pdf_path"]
+        path: Path = self.root / row["pdf_path"]
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -765,8 +766,6 @@ class Archive:
         self, dest: Path, *, ids: list[str] | None = None, organization: str | None = None
     ) -> Path:
         """Write a BagIt bag (sha256 + sha512) of the chosen records (default all) and the log."""
-        from docflow.archive._bag import export_bag
-
         chosen = self.all_records() if ids is None else [self._result_of(i) for i in ids]
         return export_bag(
             self,
@@ -790,6 +789,19 @@ class Archive:
             raw = {}
         value = raw.get("organization") or raw.get("chamber")
         return str(value) if value else "docflow"
+
+
+def pdf_lookup(home: Home) -> Callable[[str], str | None] | None:
+    """``verify``'s question to the archive: which record, if any, holds a PDF with this SHA-256.
+    ``None`` when the home keeps no archive; never creates one, never recovers one."""
+    if not (home.outbox / ".index" / "archive.sqlite").exists():
+        return None
+
+    def lookup(sha256: str) -> str | None:
+        with Archive(home, recover=False) as archive:
+            return archive.find_by_pdf_sha256(sha256)
+
+    return lookup
 
 
 def _file_sha(path: Path) -> str | None:

@@ -27,6 +27,7 @@ import segno
 from docflow.atomic import write_bytes_atomic
 from docflow.audit import AuditEvent, EventType
 from docflow.certificates._data import ATTACHMENT_NAME, embedded_data
+from docflow.certificates._forms import load_register, require_approved
 from docflow.certificates._serial import load_secret, serial_for
 from docflow.errors import NotEnrolled, Problem, SigningError, SubmissionInvalid, UnknownRecord
 from docflow.intake.parse import LoadedSubmission
@@ -170,7 +171,12 @@ class Batch:
         self.template_name = KIND.template("document", model.locale)
         template = parts.settings.templates / self.template_name
         self.template = template
-        self.template_sha = hashlib.sha256(template.read_bytes()).hexdigest()
+        template_bytes = template.read_bytes()
+        self.template_sha = hashlib.sha256(template_bytes).hexdigest()
+        # only a form the Collegium approved is issued; the record names the approval.
+        self.form = require_approved(
+            template_bytes, load_register(parts.home), name=self.template_name
+        )
         self.batch_info = self._batch_info()
         self.issued_on = date.fromisoformat(self.batch_info["issued_on"])
         self.event = model.event.model_dump(mode="json")
@@ -235,7 +241,15 @@ class Batch:
             "series": f"certificate/{serial}",
             "version": 1,
             "previous": None,
-            "template": {"name": self.template_name, "sha256": self.template_sha},
+            "template": {
+                "name": self.template_name,
+                "sha256": self.template_sha,
+                "approved": {
+                    "decision": self.form.decision,
+                    "date": self.form.date.isoformat(),
+                    "sample": self.form.sample,
+                },
+            },
             "signers": [{"role": SIGNER.role, "name": self.issuer.name, "iin": self.issuer.iin}],
             "events": [
                 e.to_json(moment)

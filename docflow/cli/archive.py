@@ -19,6 +19,7 @@ from docflow.archive import Archive, AuditReport, Verifier
 from docflow.atomic import write_bytes_atomic
 from docflow.config import Home
 from docflow.errors import ArchiveError, UnknownRecord
+from docflow.verify import home_trust_anchors, verify_pdf
 
 __all__ = ["register", "signature_verifier"]
 
@@ -27,13 +28,8 @@ def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def signature_verifier(home: Home) -> Verifier | None:
-    """``docflow.verify`` as an audit verifier, with the home's CA certificates as trust roots;
-    ``None`` when the verify subsystem is not installed."""
-    try:
-        from docflow.verify import home_trust_anchors, verify_pdf
-    except ImportError:
-        return None
+def signature_verifier(home: Home) -> Verifier:
+    """``docflow.verify`` as an audit verifier, with the home's CA certificates as trust roots."""
     roots = list(home_trust_anchors(home.certs))
 
     def verifier(data: bytes) -> tuple[bool, str]:

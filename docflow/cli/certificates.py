@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,8 @@ def register(group: click.Group) -> None:
             f"{len(result.issued)} certificates ({result.new_count} new) for {model.event.title}"
         )
 
+    _register_forms(certificates)
+
     @certificates.command()
     @click.argument("serial")
     @click.option("--reason", required=True, help="Why the certificate is withdrawn.")
@@ -177,6 +180,38 @@ def register(group: click.Group) -> None:
         ]
         for key, value in lines:
             click.echo(f"{key:>14}: {value}")
+
+
+def _register_forms(certificates: click.Group) -> None:
+    @certificates.command("approve-template")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--decision", required=True, help="The Collegium's decision number.")
+    @click.option(
+        "--date",
+        "on",
+        required=True,
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="The date of the decision (YYYY-MM-DD).",
+    )
+    @click.pass_obj
+    def approve_template_(home: Home, file: Path, decision: str, on: datetime) -> None:
+        """Record that the Collegium approved the certificate template FILE (R-5.4)."""
+        from docflow.certificates import approve_template
+
+        form = approve_template(home, file, decision=decision, on=on.date())
+        click.echo(
+            f"{form.name}: approved, decision {form.decision} of {form.date} ({form.sha256})"
+        )
+
+    @certificates.command("forms")
+    @click.pass_obj
+    def forms(home: Home) -> None:
+        """The register of approved certificate forms (R-5.4)."""
+        from docflow.certificates import load_register
+
+        for form in load_register(home):
+            sample = " (docflow sample form)" if form.sample else ""
+            click.echo(f"{form.sha256}  {form.name}  {form.decision} of {form.date}{sample}")
 
 
 def _stderr_console() -> Any:

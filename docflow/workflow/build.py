@@ -126,7 +126,6 @@ def build_flow(services: Services, kinds: KindRegistry | None = None) -> Flow:
         services,
         kinds=kinds,
         stage_for=table,
-        hooks_for=hooks_for,
         parts_of=participants,
         collect=_collect,
     )

@@ -169,8 +169,6 @@ CPD_HOOKS = KindHooks(
     attachments=_attachments,
     record=report_record,
     facts=_facts,
-    summary=_summary,
-    outcome=_outcome,
 )
 
 
@@ -229,8 +227,6 @@ REMARKS_HOOKS = KindHooks(
     attachments=lambda item, services: (),
     record=_remarks_record,
     facts=_facts,
-    summary=_summary,
-    outcome=lambda item: "returned",
 )
 
 

@@ -36,6 +36,7 @@ from docflow.audit import AuditEvent
 from docflow.errors import SubmissionInvalid
 from docflow.inbox.journal import Entry
 from docflow.inbox.runner import Outcome
+from docflow.intake.judge import judge as judge_input
 from docflow.intake.parse import LoadedSubmission, load_submission_bytes
 from docflow.kinds import DocumentKind, KindRegistry, SignerSpec, Verdict, dig
 from docflow.model import CpdReport
@@ -181,10 +182,6 @@ class KindHooks:
     attachments: Callable[[WorkItem, Services], Sequence[Attachment]]
     record: Callable[[WorkItem, Services, str], dict[str, Any]]
     facts: Callable[[BaseModel], dict[str, Any]]
-    #: The "checked" event's detail for a verdict.
-    summary: Callable[[Verdict | None], str]
-    #: The outcome of the archived document ("archived" unless the kind says).
-    outcome: Callable[[WorkItem], str]
 
 
 def judge(
@@ -195,22 +192,14 @@ def judge(
     services: Services | None = None,
     decided_points: Mapping[int, int] | None = None,
 ) -> Verdict | None:
-    """The kind's rules hook applied to ``loaded``: the one way docflow judges an input (the
-    inbox, ``docflow check``, the officer's review). ``services`` adds the R-7.5 check of
-    attached docflow certificates (``check`` has no archive to check them against)."""
-    hook = kind.rules_hook()
-    if hook is None:
-        return None
+    """``docflow.intake.judge`` with the R-7.5 check of attached docflow certificates, which
+    needs the archive (``check`` has none to check them against)."""
     model = loaded.model
     problems: dict[str, str] = {}
     if services is not None and isinstance(model, CpdReport):
         problems = services.evidence.problems(model, loaded.evidence)
-    return hook(
-        model,
-        today=today,
-        evidence_names=loaded.evidence_names,
-        evidence_problems=problems,
-        decided_points=decided_points,
+    return judge_input(
+        kind, loaded, today=today, evidence_problems=problems, decided_points=decided_points
     )
 
 
@@ -248,14 +237,12 @@ class Flow:
         *,
         kinds: KindRegistry,
         stage_for: StageTable,
-        hooks_for: Callable[[DocumentKind], KindHooks],
         parts_of: Callable[[WorkItem], int],
         collect: Callable[[WorkItem, Services], Outcome],
     ):
         self.services = services
         self.kinds = kinds
         self.stage_for = stage_for
-        self.hooks_for = hooks_for
         self._parts_of = parts_of
         self._collect = collect
         self._prepared: OrderedDict[str, WorkItem] = OrderedDict()

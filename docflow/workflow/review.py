@@ -19,6 +19,7 @@ from docflow.inbox.journal import Entry
 from docflow.inbox.runner import Outcome
 from docflow.intake.parse import LoadedSubmission, load_submission_bytes
 from docflow.model import CpdReport
+from docflow.rules import decided_points_problems
 from docflow.workflow.flow import WHOLE, Decision, Flow
 
 
@@ -104,17 +105,21 @@ class ReviewQueue:
         officer: str = "",
         comment: str | None = None,
     ) -> Outcome:
-        """Countersign and archive. ``decided_points`` maps activity index → points the
-        officer grants an "other" activity (R-3.1b); without it the claimed points stand.
+        """Countersign and archive. ``decided_points`` maps the activity's number as the
+        officer sees it (from 1) → points granted to an "other" activity (R-3.1b); an "other"
+        activity without a decision gets 0, never the claim. Unknown numbers are refused.
         ``comment``: the officer's comment for the A1 comment section (when the consultant
         disagreed with remarks); it goes into the form before the officer signs."""
         entry = self._entry(item_id)
         report = self._load(entry).model
         assert isinstance(report, CpdReport)
         decided = dict(decided_points or {})
-        for index, activity in enumerate(report.activities):
-            if activity.form == "other" and index not in decided:
-                decided[index] = activity.claimed_points or 0
+        problems = decided_points_problems(report, decided)
+        if problems:
+            raise DocflowError("; ".join(p.message for p in problems))
+        for number, activity in enumerate(report.activities, start=1):
+            if activity.form == "other":
+                decided.setdefault(number, 0)  # R-3.1b: no decision, no points
         decision = Decision(
             "approve",
             officer or self.services.directory.officer_name(),

@@ -304,9 +304,9 @@ def test_sanctions_warning_cure_and_suspension_with_moving_today(
     finally:
         archive.close()
 
-    # suspended during 2026, so exempt for 2026; the duty is back for 2027.
+    # R-9.1b: suspended "with the duty to reach the norm": 2026 is owed like 2027.
     args = ["summary", "chamber", "--chamber", CHAMBER, "--no-sign", "--json"]
-    for year, state in ((2026, "exempt"), (2027, "not_filed")):
+    for year, state in ((2026, "not_filed"), (2027, "not_filed")):
         data = json.loads(_cli(home, *args, "--year", str(year), "--today", f"{year + 1}-02-20")
                           .output)  # fmt: skip
         line = next(m for m in data["members"] if m["iin"] == silent)

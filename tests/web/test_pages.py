@@ -13,6 +13,7 @@ import pytest
 
 from docflow.archive import Archive
 from docflow.inbox.journal import Journal
+from tests.support.pdfs import tamper
 
 from .conftest import (
     CERT_SERIAL,
@@ -23,7 +24,6 @@ from .conftest import (
     login,
     set_language,
     shot,
-    tamper,
 )
 
 pytestmark = pytest.mark.slow

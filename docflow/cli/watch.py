@@ -98,6 +98,10 @@ def _watch(
     count = workers or services.settings.workers
     pool = None
     try:
+        # Started now, not at the first signature: a listener on the home's service port that
+        # is not this home's PKI is named here once, instead of failing every report.
+        services.trust.endpoints  # noqa: B018 - started for its check
+
         if services.settings.worker_processes:
             # Both cores: the submissions run in worker processes; LibreOffice and the
             # trust services stay here, one of each for all of them.

@@ -123,7 +123,7 @@ def test_session_expires_when_idle(client: TestClient, clock: FakeClock) -> None
 
 
 def _session_rows(home: Home) -> set[str]:
-    db = sqlite3.connect(home.outbox / ".index" / "archive.sqlite")
+    db = sqlite3.connect(home.state / "web.sqlite")
     try:
         return {r[0] for r in db.execute("SELECT token_sha256 FROM web_sessions")}
     finally:

@@ -441,6 +441,22 @@ class TrustServices:
         except OSError as exc:
             raise PkiError(f"cannot listen on {self.base_url}: {exc.strerror}") from exc
 
+    def ping(self) -> bool:
+        """Whether an HTTP server answers on the recorded address (any answer counts). Unlike a
+        bare connection, a request keeps a shared services process from ending as idle for
+        the next ``SHARED_IDLE_SECONDS``: what follows a ping is always served."""
+        from urllib.error import HTTPError, URLError
+        from urllib.request import urlopen
+
+        try:
+            with urlopen(f"{self.base_url}/alive", timeout=3) as answer:
+                answer.read(1024)
+        except HTTPError:
+            return True
+        except (URLError, OSError):
+            return False
+        return True
+
     def foreign(self) -> str | None:
         """None when what answers on the recorded address is this home's PKI (it serves this
         home's issuing CA certificate); otherwise what answers instead, for a person."""
@@ -556,7 +572,7 @@ async def _serve_until_cancelled(http: _HttpServer, sock: socket.socket) -> None
 
 
 #: A home's shared services process exits after this long without a request (seconds).
-SHARED_IDLE_SECONDS = float(os.environ.get("DOCFLOW_SERVICES_IDLE", "300"))
+SHARED_IDLE_SECONDS = float(os.environ.get("DOCFLOW_SERVICES_IDLE", "120"))
 
 
 def shared_services(home: Home | Path | str, *, timeout: float = 30.0) -> TrustServices:

@@ -160,8 +160,9 @@ class RunningTrustServices:
 
     @property
     def endpoints(self) -> ServiceEndpoints:
-        if self._shared is not None and not self._shared.is_serving():
-            # The shared process ended (idle for long): start it again before signing.
+        if self._shared is not None and not self._shared.ping():
+            # The shared process ended (idle for long): start it again before signing. (The
+            # ping itself is a request: the process then serves at least SHARED_IDLE_SECONDS.)
             self._shared = shared_services(self._home)
         return self._endpoints
 

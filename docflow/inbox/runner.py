@@ -40,7 +40,7 @@ from pathlib import Path
 
 from docflow.atomic import fsync_dir, write_bytes_atomic
 from docflow.config import Home
-from docflow.errors import ConversionError
+from docflow.errors import ConversionError, DocflowError
 from docflow.inbox.candidates import (
     StabilityTracker,
     list_candidates,
@@ -281,11 +281,15 @@ class Runner:
                 return
             log.exception("submission %s (%s) failed", token, entry.source)
             # The exception's text is logged, never written for the sender: it could quote
-            # what was read.
+            # what was read (a parser's ValueError quotes the line). docflow's own errors are
+            # worded by docflow (a worker process died: how) and are shown.
+            error = type(exc).__name__
+            if isinstance(exc, DocflowError):
+                error = f"{error}: {exc}"
             outcome = Outcome(
                 "rejected",
-                reason=f"internal error: {type(exc).__name__}",
-                error_text=internal_error_text(entry.source, type(exc).__name__),
+                reason=f"internal error: {error}",
+                error_text=internal_error_text(entry.source, error),
             )
         with self._retry_lock:
             self._retries.pop(token, None)

@@ -603,13 +603,24 @@ def shared_services(home: Home | Path | str, *, timeout: float = 30.0) -> TrustS
 
 
 def _spawn_shared(services: TrustServices, log_path: Path) -> None:
+    """Start the shared process detached: through a launcher that exits at once, so it is no
+    child of this process (a watcher killed with -9 leaves no child of its own behind, and the
+    shared process serves the other commands on)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    serve = [
+        sys.executable, "-c",
+        "from docflow.pki._services import _serve_shared_main; _serve_shared_main()",
+        str(services.pki.root), str(SHARED_IDLE_SECONDS),
+    ]  # fmt: skip
+    launcher = (
+        "import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True, "
+        "stdin=subprocess.DEVNULL)"
+    )
     with open(log_path, "ab") as log_file:
-        subprocess.Popen(
-            [sys.executable, "-c", "from docflow.pki._services import _serve_shared_main; "
-             "_serve_shared_main()", str(services.pki.root), str(SHARED_IDLE_SECONDS)],
-            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
-            start_new_session=True, close_fds=True,
+        subprocess.run(
+            [sys.executable, "-c", launcher, *serve],
+            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, close_fds=True,
+            check=False, timeout=30,
         )  # fmt: skip
 
 

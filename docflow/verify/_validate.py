@@ -63,7 +63,9 @@ from docflow.verify._trust import to_asn1
 logger = logging.getLogger(__name__)
 
 #: Roles docflow writes into a signer certificate's ``title`` (see ARCHITECTURE.md).
-DOCFLOW_ROLES = frozenset({"consultant", "officer", "issuer", "chair"})
+DOCFLOW_ROLES = frozenset(
+    {"consultant", "officer", "issuer", "chair", "presidium_member", "coordinator"}
+)
 
 #: A signer's key may be marked for non-repudiation or for digital signatures; national CAs
 #: differ, and pyHanko's default (non-repudiation only) would call ordinary keys untrusted.

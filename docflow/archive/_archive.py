@@ -38,6 +38,7 @@ from docflow.archive._layout import (
     fold,
     record_paths,
 )
+from docflow.archive._witness import KEY_NAME, Witness, check_witness, quarantine_index
 from docflow.atomic import fsync_dir, is_temp_name, write_bytes_atomic
 from docflow.config import Home
 from docflow.errors import ArchiveError, UnknownRecord
@@ -156,12 +157,25 @@ class Archive:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self._mutex = threading.RLock()
         self._lock_fd = os.open(self.index_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        #: The log's heads, witnessed outside the index under a key (issue 19).
+        self.witness = Witness(self.index_dir / "witness.jsonl", home.certs / KEY_NAME)
+        #: Where a damaged index was moved aside on opening, if it was.
+        self.quarantined: Path | None = None
         try:
             with self._locked():
                 # Under the lock: a brand-new index turns to WAL mode here, and two processes
                 # doing that at once fail with "database is locked" (busy_timeout or not).
-                self._db = _index.connect(self.db_path)
-                _index.ensure_schema(self._db)
+                try:
+                    self._db = _index.connect(self.db_path)
+                    _index.ensure_schema(self._db)
+                    self._db.execute("SELECT 1 FROM records LIMIT 1").fetchall()
+                except sqlite3.DatabaseError:
+                    # Not a database (overwritten with garbage): moved aside with a timestamp
+                    # and rebuilt from the log and the record files, which it only indexes.
+                    self.quarantined = quarantine_index(self.db_path)
+                    self._db = _index.connect(self.db_path)
+                    _index.ensure_schema(self._db)
+                    self._replay_after(_log.EMPTY_HEAD, RecoveryReport())
                 if recover:
                     self._recover_locked()
         except BaseException:
@@ -261,6 +275,7 @@ class Archive:
                 self.log_path, self._stored_fields(record_id, archived_at, sha, record_sha,
                                                    paths.pdf, paths.json), head
             )  # fmt: skip
+            self.witness.note(entry, head)
             self._step("log")
             self._commit_stored(record_id, entry["seq"], head)
             self._step("commit")
@@ -293,6 +308,7 @@ class Archive:
                 },
                 head,
             )
+            self.witness.note(entry, head)
             with self._transaction(durable=False):
                 self._apply_status(entry)
                 self._set_head(head)
@@ -433,6 +449,7 @@ class Archive:
                 f"archive log ends at seq {actual.seq} but the index anchored seq "
                 f"{anchored.seq}: log lines were removed; run `docflow archive audit`"
             )
+        self._check_witnessed_head(actual)
         if actual.seq > anchored.seq:
             self._replay_after(anchored, report)
         elif actual != anchored:
@@ -447,6 +464,21 @@ class Archive:
         for row in pending:
             self._finish_intent(row, report)
         return report
+
+    def _check_witnessed_head(self, actual: _log.Head) -> None:
+        """Recovery never lowers a witnessed head: refuse a log that ends before the last
+        witnessed line, or whose line there is not the witnessed one (issue 19)."""
+        last = self.witness.last_head()
+        if last is None:
+            return
+        if actual.seq < last.seq or (
+            actual.seq == last.seq and actual.line_sha256 != last.line_sha256
+        ):
+            raise ArchiveError(
+                f"the archive log ends at seq {actual.seq} but seq {last.seq} (record "
+                f"{last.record}) was witnessed: newest records were deleted or the log "
+                "rewritten; nothing is rebuilt over it. Run `docflow archive audit`"
+            )
 
     def _remove_temp_files(self) -> list[str]:
         removed: list[str] = []
@@ -556,6 +588,7 @@ class Archive:
                                     row["record_sha256"], row["pdf_path"], row["json_path"]),
                 head,
             )  # fmt: skip
+            self.witness.note(entry, head)
             self._commit_stored(record_id, entry["seq"], head)
             report.completed.append(record_id)
             return
@@ -722,8 +755,12 @@ class Archive:
 
     # -- integrity and transfer --------------------------------------------------------------
 
-    def audit(self, verifier: Verifier | None = None) -> AuditReport:
-        """Check log chain, files, index and (with ``verifier``) every PDF's signatures.
+    def audit(
+        self, verifier: Verifier | None = None, *, expected: Mapping[str, str] | None = None
+    ) -> AuditReport:
+        """Check log chain, files, index, the witness and (with ``verifier``) every PDF's
+        signatures. ``expected``: record id -> where it is said to be archived (the work
+        journal's archived rows); each must be in the log.
 
         The integrity part holds the archive lock, so a store in progress in another process is
         never mistaken for tampering; the slow signature checks run after it is released.
@@ -732,6 +769,7 @@ class Archive:
             rows = [dict(r) for r in self._db.execute("SELECT * FROM records ORDER BY rowid")]
             anchored = self._anchored_head()
             report, intact = check_integrity(self.root, self.log_path, rows, anchored)
+            check_witness(self.witness, self.log_path, report, expected or {})
         if verifier is not None:
             check_signatures(self.root, intact, report, verifier)
         return report

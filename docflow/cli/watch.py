@@ -37,46 +37,26 @@ def register(group: click.Group) -> None:
     ) -> None:
         """Watch inbox/ and take every submission to its outcome (archived, review, returned or
         rejected with an explanation in inbox/rejected/)."""
-        from docflow.inbox.runner import ProcessFn, Runner
-        from docflow.inbox.watcher import watch_forever
-        from docflow.workflow.build import build_flow
-        from docflow.workflow.pool import WorkerPool
-        from docflow.workflow.services import build_services
+        from docflow.errors import ConfigError
+        from docflow.i18n import cli_locale, message
+        from docflow.inbox.lock import WatchLock
 
         logging.basicConfig(
             level=logging.INFO if verbose or not once else logging.WARNING,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
-        services = build_services(home, clock=clock)
-        count = workers or services.settings.workers
-        pool = None
+        # One watcher per home (issue 19): a second one would run the first one's work again.
+        lock = WatchLock(home.ensure().state)
         try:
-            if services.settings.worker_processes:
-                # Both cores: the submissions run in worker processes; LibreOffice and the
-                # trust services stay here, one of each for all of them.
-                pool = WorkerPool(services, workers=count)
-                process: ProcessFn = pool
-            else:
-                process = build_flow(services)
-            runner = Runner(home, process, workers=count, settle=settle)
-            try:
-                if once:
-                    runner.run_once()
-                else:
-                    stop = threading.Event()
-                    for sig in (signal.SIGINT, signal.SIGTERM):
-                        signal.signal(sig, lambda *_: stop.set())
-                    click.echo(f"docflow: watching {home.inbox} (Ctrl-C to stop)")
-                    watch_forever(runner, stop)
-            finally:
-                runner.close()
+            lock.acquire()
+        except ConfigError:
+            raise click.ClickException(
+                message("watch.locked", cli_locale(None), pid=lock.holder)
+            ) from None
+        try:
+            _watch(home, once, workers, settle, clock, verbose)
         finally:
-            if pool is not None:
-                pool.close()
-            services.close()
-        if verbose:
-            _log_stage_timings(services.timings.snapshot())
-        _print_summary(home)
+            lock.release()
 
     @group.command()
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -114,6 +94,51 @@ def register(group: click.Group) -> None:
             if e.reason and e.state != "archived":
                 line += f"  ({e.reason})"
             click.echo(line)
+
+
+def _watch(
+    home: Home, once: bool, workers: int | None, settle: float, clock: Clock, verbose: bool
+) -> None:
+    from docflow.inbox.runner import ProcessFn, Runner
+    from docflow.inbox.watcher import watch_forever
+    from docflow.workflow.build import build_flow
+    from docflow.workflow.pool import WorkerPool
+    from docflow.workflow.services import build_services
+
+    services = build_services(home, clock=clock)
+    count = workers or services.settings.workers
+    pool = None
+    try:
+        # Started now, not at the first signature: a listener on the home's service port that
+        # is not this home's PKI is named here once, instead of failing every report.
+        services.trust.endpoints  # noqa: B018 - started for its check
+
+        if services.settings.worker_processes:
+            # Both cores: the submissions run in worker processes; LibreOffice and the
+            # trust services stay here, one of each for all of them.
+            pool = WorkerPool(services, workers=count)
+            process: ProcessFn = pool
+        else:
+            process = build_flow(services)
+        runner = Runner(home, process, workers=count, settle=settle)
+        try:
+            if once:
+                runner.run_once()
+            else:
+                stop = threading.Event()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(sig, lambda *_: stop.set())
+                click.echo(f"docflow: watching {home.inbox} (Ctrl-C to stop)")
+                watch_forever(runner, stop)
+        finally:
+            runner.close()
+    finally:
+        if pool is not None:
+            pool.close()
+        services.close()
+    if verbose:
+        _log_stage_timings(services.timings.snapshot())
+    _print_summary(home)
 
 
 def _log_stage_timings(timings: tuple[dict[str, float], dict[str, int]]) -> None:

@@ -9,6 +9,7 @@ crash never leaves a file half-taken.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,12 +51,70 @@ def list_candidates(inbox: Path) -> list[Path]:
     return [p for _, _, p in sorted(found)]
 
 
+#: What an inbox entry that is not a regular file is (its explanation names it).
+StrayKind = str  # "symlink" | "fifo" | "device" | "socket" | "directory" | "other"
+
+
+def stray_kind(mode: int) -> StrayKind | None:
+    """None for a regular file; else what the entry is (from ``lstat``, never followed)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    return "other"
+
+
+def _is_ours_or_hidden(name: str) -> bool:
+    return (
+        name == "rejected"
+        or name.startswith((".", "~"))
+        or name.lower().endswith(_PARTIAL_SUFFIXES)
+    )
+
+
+def list_strays(inbox: Path) -> list[tuple[Path, StrayKind]]:
+    """Entries dropped directly in the inbox that are not regular files (a symlink, a FIFO, a
+    device, a socket, a folder), never followed: docflow reads none of them; each moves to
+    ``rejected/`` with an explanation. ``rejected/`` itself, hidden and partial names are not
+    strays."""
+    found: list[tuple[Path, StrayKind]] = []
+    try:
+        entries = list(os.scandir(inbox))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        if _is_ours_or_hidden(entry.name):
+            continue
+        try:
+            kind = stray_kind(entry.stat(follow_symlinks=False).st_mode)
+        except FileNotFoundError:
+            continue
+        if kind is not None:
+            found.append((Path(entry.path), kind))
+    return sorted(found)
+
+
+#: An empty file is taken (and rejected as empty) only after this long unchanged, whatever the
+#: settle time: a copy tool may create a file and write it a moment later.
+EMPTY_SETTLE = 1.0
+
+
 @dataclass
 class StabilityTracker:
     """Decides when a file has stopped changing.
 
     A file is stable when ``settle`` seconds passed since the last event about it and since we
-    first saw its current (size, mtime), and a second look finds the same (size, mtime).
+    first saw its current (size, mtime), and a second look finds the same (size, mtime). An
+    empty file needs a second look and ``EMPTY_SETTLE`` seconds at least; it is then taken (and
+    rejected as empty) instead of waiting forever.
     """
 
     settle: float = 1.0
@@ -70,7 +129,7 @@ class StabilityTracker:
         """Look at ``path`` now; True when it is stable and may be claimed."""
         now = time.monotonic() if now is None else now
         try:
-            st = path.stat()
+            st = path.lstat()
         except FileNotFoundError:
             self._seen.pop(path, None)
             return False
@@ -79,7 +138,9 @@ class StabilityTracker:
         if previous is None or previous[0] != signature:
             self._seen[path] = (signature, now)
             return self.settle <= 0 and st.st_size > 0
-        return now - previous[1] >= self.settle and st.st_size > 0
+        if st.st_size == 0:
+            return now - previous[1] >= max(self.settle, EMPTY_SETTLE)
+        return now - previous[1] >= self.settle
 
     def forget(self, path: Path) -> None:
         self._seen.pop(path, None)

@@ -7,8 +7,11 @@ next start can resume from (see ``Workflow.recover``).
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,8 +46,39 @@ CREATE TABLE IF NOT EXISTS submissions (
     chamber     TEXT
 );
 CREATE INDEX IF NOT EXISTS submissions_sha ON submissions(sha256);
+-- owner and lease_until are added by _migrate for journals made before leases
 CREATE INDEX IF NOT EXISTS submissions_state ON submissions(state);
 """
+
+
+#: How long a row stays leased to its owner without a renewal (the runner renews every
+#: ``LEASE_SECONDS / 4``): a watcher killed with -9 leaves its rows to the next start after it.
+LEASE_SECONDS = 60.0
+
+
+def new_owner() -> str:
+    """This process's owner name for leases: ``host:pid:nonce``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the process named by ``owner`` still runs (on this host; another host's owner is
+    trusted to be alive until its lease ends)."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname():
+        return True
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -65,6 +99,8 @@ class Entry:
     details: str | None
     #: The chamber id the submission was admitted to (issue 13), once judged.
     chamber: str | None = None
+    owner: str | None = None
+    lease_until: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``status --json`` shape of the contract, plus when and what."""
@@ -101,12 +137,17 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
-            columns = {r["name"] for r in self._db.execute("PRAGMA table_info(submissions)")}
-            if "chamber" not in columns:  # a journal made before issue 13
+            self._migrate()
+
+    def _migrate(self) -> None:
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(submissions)")}
+        for name, kind in (("chamber", "TEXT"), ("owner", "TEXT"), ("lease_until", "REAL")):
+            if name not in columns:
                 try:
-                    self._db.execute("ALTER TABLE submissions ADD COLUMN chamber TEXT")
-                except sqlite3.OperationalError:  # another process added it just now
-                    pass
+                    self._db.execute(f"ALTER TABLE submissions ADD COLUMN {name} {kind}")
+                except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                    if "duplicate column" not in str(exc):
+                        raise
 
     def close(self) -> None:
         self._db.close()
@@ -122,15 +163,47 @@ class Journal:
                 raise
             self._db.execute("COMMIT")
 
-    def add(self, token: str, source: str, sha256: str) -> Entry:
+    def add(self, token: str, source: str, sha256: str, *, owner: str | None = None) -> Entry:
         now = _now()
+        lease = time.time() + LEASE_SECONDS if owner else None
         with self._tx() as db:
             db.execute(
-                "INSERT INTO submissions (token, source, sha256, received_at, updated_at, state)"
-                " VALUES (?, ?, ?, ?, ?, 'processing')",
-                (token, source, sha256, now, now),
+                "INSERT INTO submissions (token, source, sha256, received_at, updated_at, state,"
+                " owner, lease_until) VALUES (?, ?, ?, ?, ?, 'processing', ?, ?)",
+                (token, source, sha256, now, now, owner, lease),
             )
         return self.get(token)
+
+    def renew(self, owner: str) -> int:
+        """Extend the lease of every row ``owner`` still processes; returns how many."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE submissions SET lease_until = ? WHERE owner = ? AND state = 'processing'",
+                (time.time() + LEASE_SECONDS, owner),
+            )
+        return cursor.rowcount
+
+    def take_over(self, token: str, owner: str) -> bool:
+        """Lease a ``processing`` row to ``owner`` unless a live owner holds it: its lease has
+        not ended and its process runs. Start-up recovery takes only what this returns True
+        for, so it never takes a live watcher's work."""
+        now = time.time()
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT owner, lease_until FROM submissions"
+                " WHERE token = ? AND state = 'processing'",
+                (token,),
+            ).fetchone()
+            if row is None:
+                return False
+            held_by, until = row["owner"], row["lease_until"]
+            if held_by and held_by != owner and until and until > now and owner_alive(held_by):
+                return False
+            db.execute(
+                "UPDATE submissions SET owner = ?, lease_until = ? WHERE token = ?",
+                (owner, now + LEASE_SECONDS, token),
+            )
+        return True
 
     def holder_of(self, sha256: str, *, exclude: str | None = None) -> Entry | None:
         """The earlier submission holding these exact bytes, if any."""

@@ -25,9 +25,12 @@ class _InboxEvents(FileSystemEventHandler):
     def __init__(self, inbox: Path):
         self.inbox = inbox
         self.touched: set[Path] = set()
+        self.other = False  # something not a candidate changed (a symlink, a FIFO, a folder)
         self.lock = threading.Lock()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        with self.lock:
+            self.other = True
         if event.is_directory:
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
@@ -42,6 +45,11 @@ class _InboxEvents(FileSystemEventHandler):
         with self.lock:
             touched, self.touched = self.touched, set()
         return touched
+
+    def take_other(self) -> bool:
+        with self.lock:
+            other, self.other = self.other, False
+        return other
 
 
 def watch_forever(
@@ -58,15 +66,20 @@ def watch_forever(
         resumed = runner.recover()
         if resumed:
             log.info("resumed %d interrupted submission(s)", resumed)
+        runner.sweep_strays()
         watched: set[Path] = set(list_candidates(inbox))
         last_scan = time.monotonic()
         while not stop.is_set():
             for path in handler.take():
                 runner.tracker.touch(path)
                 watched.add(path)
+            if handler.take_other():
+                runner.sweep_strays()
             if time.monotonic() - last_scan >= rescan:
+                runner.sweep_strays()
                 watched.update(list_candidates(inbox))
                 last_scan = time.monotonic()
+            runner.retry_due()
             for path in sorted(watched):
                 if not path.exists():
                     watched.discard(path)

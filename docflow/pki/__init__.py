@@ -26,7 +26,7 @@ from docflow.pki._pki import (
     Pki,
     ServiceEndpoints,
 )
-from docflow.pki._services import TrustApp, TrustServices
+from docflow.pki._services import TrustApp, TrustServices, shared_services
 from docflow.pki._x509 import DEMO_ORGANIZATION
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "TrustServices",
     "load_pkcs11",
     "load_pkcs12",
+    "shared_services",
     "subject_identity",
     "subject_office",
 ]

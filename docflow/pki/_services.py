@@ -13,9 +13,13 @@ import asyncio
 import base64
 import hashlib
 import logging
+import os
 import secrets
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +37,7 @@ from werkzeug.wrappers import Request, Response
 
 from docflow.config import Home
 from docflow.errors import PkiError
+from docflow.i18n import cli_locale, message
 from docflow.pki import _der as der
 from docflow.pki._pki import Pki, ServiceEndpoints
 
@@ -333,6 +338,7 @@ class _HttpServer:
         self.app = app
         self._access_log = access_log
         self._runner: web.ServerRunner | None = None
+        self.last_request = time.monotonic()
 
     async def start(self, sock: socket.socket) -> None:
         # aiohttp (~45 ms to import, several MB per process) only where a server starts: every
@@ -356,6 +362,7 @@ class _HttpServer:
     async def _handle(self, request: web.BaseRequest) -> web.Response:
         from aiohttp import web  # loaded by start() already; see there why not at the top
 
+        self.last_request = time.monotonic()
         if (request.content_length or 0) > _MAX_BODY:
             return web.Response(status=413, text="too large")
         body = await request.read()
@@ -390,7 +397,10 @@ class TrustServices:
             signed = sign_pdf(pdf, spec, signer=..., services=services.endpoints)
 
     It listens on the address recorded in ``certs/pki.json`` (the certificates name it), in a
-    background thread running its own event loop.
+    background thread running its own event loop. A listener already there is first asked for
+    its issuing CA: one that is not this home's PKI (another home's, another program) is named
+    in a plain error instead of failing every signature later (issue 19). The flow's commands
+    use ``shared_services`` instead: one process serving the home for all of them.
     """
 
     def __init__(self, home: Home | Path | str, *, reuse_running: bool = True) -> None:
@@ -431,6 +441,52 @@ class TrustServices:
         except OSError as exc:
             raise PkiError(f"cannot listen on {self.base_url}: {exc.strerror}") from exc
 
+    def ping(self) -> bool:
+        """Whether an HTTP server answers on the recorded address (any answer counts). Unlike a
+        bare connection, a request keeps a shared services process from ending as idle for
+        the next ``SHARED_IDLE_SECONDS``: what follows a ping is always served."""
+        from urllib.error import HTTPError, URLError
+        from urllib.request import urlopen
+
+        try:
+            with urlopen(f"{self.base_url}/alive", timeout=3) as answer:
+                answer.read(1024)
+        except HTTPError:
+            return True
+        except (URLError, OSError):
+            return False
+        return True
+
+    def foreign(self) -> str | None:
+        """None when what answers on the recorded address is this home's PKI (it serves this
+        home's issuing CA certificate); otherwise what answers instead, for a person."""
+        from urllib.error import HTTPError, URLError
+        from urllib.request import urlopen
+
+        mine = x509.load_pem_x509_certificate(self.pki.issuing_cert_path.read_bytes())
+        url = f"{self.base_url}/certs/issuing-ca.crt"
+        try:
+            with urlopen(url, timeout=3) as answer:
+                body = answer.read(64 * 1024)
+        except HTTPError as exc:
+            return f"HTTP {exc.code} for /certs/issuing-ca.crt"
+        except (URLError, OSError) as exc:
+            return f"no HTTP answer ({getattr(exc, 'reason', exc)})"
+        try:
+            theirs = x509.load_der_x509_certificate(body)
+        except ValueError:
+            return "not a docflow PKI: /certs/issuing-ca.crt is not a certificate"
+        if theirs.public_bytes(serialization.Encoding.DER) == mine.public_bytes(
+            serialization.Encoding.DER
+        ):
+            return None
+        return f"another PKI: issuing CA {theirs.subject.rfc4514_string()}"
+
+    def _refuse_foreign(self, detail: str) -> PkiError:
+        return PkiError(
+            message("services.foreign_listener", cli_locale(None), url=self.base_url, detail=detail)
+        )
+
     def is_serving(self) -> bool:
         """Whether something accepts connections on the recorded address right now."""
         with socket.socket() as probe:
@@ -439,11 +495,23 @@ class TrustServices:
 
     def start(self) -> TrustServices:
         if self._running is None and not self.reused:
-            if self.reuse_running and self.is_serving():
+            if self.is_serving():
+                detail = self.foreign()
+                if detail is not None:
+                    raise self._refuse_foreign(detail)
+            try:
+                sock = self._bind()
+            except PkiError:
+                # Taken by a listener without SO_REUSEPORT (an older docflow, `pki serve`):
+                # used when it is this home's PKI, named when it is not.
+                if not (self.reuse_running and self.is_serving()):
+                    raise
+                detail = self.foreign()
+                if detail is not None:
+                    raise self._refuse_foreign(detail) from None
                 self.reused = True
                 return self
             http = _HttpServer(TrustApp(self.pki))
-            sock = self._bind()
             loop = asyncio.new_event_loop()
             try:
                 loop.run_until_complete(http.start(sock))
@@ -468,6 +536,10 @@ class TrustServices:
 
     def serve_forever(self) -> None:
         """Run in the foreground until interrupted (``docflow pki serve``)."""
+        if self.is_serving():
+            detail = self.foreign()
+            if detail is not None:
+                raise self._refuse_foreign(detail)
         http = _HttpServer(TrustApp(self.pki), access_log=_access_log())
         asyncio.run(_serve_until_cancelled(http, self._bind()))
 
@@ -495,5 +567,80 @@ async def _serve_until_cancelled(http: _HttpServer, sock: socket.socket) -> None
     await http.start(sock)
     try:
         await asyncio.Event().wait()  # until Ctrl-C cancels this task
+    finally:
+        await http.close()
+
+
+#: A home's shared services process exits after this long without a request (seconds).
+SHARED_IDLE_SECONDS = float(os.environ.get("DOCFLOW_SERVICES_IDLE", "120"))
+
+
+def shared_services(home: Home | Path | str, *, timeout: float = 30.0) -> TrustServices:
+    """This home's trust services, served by one background process for every docflow command
+    of the home (started here when none answers; it ends after ``SHARED_IDLE_SECONDS`` without
+    a request, or when the home's PKI is gone). Concurrent commands no longer race for the port
+    ("Address already in use"), and no command loses the services when another one ends (as
+    when one used the services another had started in-process). A listener that is not this
+    home's PKI is named in a ``PkiError``. The returned object only names the address
+    (``reused``); stopping it stops nothing."""
+    services = TrustServices(home)
+    if not services.is_serving():
+        log_path = Home(services.pki.root).state / "trust-services.log"
+        _spawn_shared(services, log_path)
+        deadline = time.monotonic() + timeout
+        while not services.is_serving():
+            if time.monotonic() > deadline:
+                raise PkiError(
+                    f"the trust services of this home did not start at {services.base_url}; "
+                    f"see {log_path}"
+                )
+            time.sleep(0.05)
+    detail = services.foreign()
+    if detail is not None:
+        raise services._refuse_foreign(detail)
+    services.reused = True
+    return services
+
+
+def _spawn_shared(services: TrustServices, log_path: Path) -> None:
+    """Start the shared process detached: through a launcher that exits at once, so it is no
+    child of this process (a watcher killed with -9 leaves no child of its own behind, and the
+    shared process serves the other commands on)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    serve = [
+        sys.executable, "-c",
+        "from docflow.pki._services import _serve_shared_main; _serve_shared_main()",
+        str(services.pki.root), str(SHARED_IDLE_SECONDS),
+    ]  # fmt: skip
+    launcher = (
+        "import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True, "
+        "stdin=subprocess.DEVNULL)"
+    )
+    with open(log_path, "ab") as log_file:
+        subprocess.run(
+            [sys.executable, "-c", launcher, *serve],
+            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, close_fds=True,
+            check=False, timeout=30,
+        )  # fmt: skip
+
+
+def _serve_shared_main() -> None:
+    """The shared services process (``shared_services``): argv is the home and the idle time.
+    A second one started at the same moment finds the port taken by the first and exits."""
+    root, idle = sys.argv[1], float(sys.argv[2])
+    services = TrustServices(root)
+    try:
+        sock = services._bind()
+    except PkiError:
+        sys.exit(0 if services.is_serving() else 1)
+    http = _HttpServer(TrustApp(services.pki))
+    asyncio.run(_serve_while_used(http, sock, services.pki, idle))
+
+
+async def _serve_while_used(http: _HttpServer, sock: socket.socket, pki: Pki, idle: float) -> None:
+    await http.start(sock)
+    try:
+        while time.monotonic() - http.last_request < idle and pki.registry_path.exists():
+            await asyncio.sleep(min(5.0, idle / 4))
     finally:
         await http.close()

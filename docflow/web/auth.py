@@ -1,9 +1,12 @@
 """Who may use the web page: users and roles, sessions, CSRF tokens and login throttling.
 
-Users and sessions live in the archive's SQLite database (``outbox/.index/archive.sqlite``), in
-tables of our own (``web_users``, ``web_sessions``) beside the archive's index. Passwords are
-hashed with argon2id; a session is a random token in an HttpOnly cookie, stored only as its
-SHA-256, with an idle and an absolute expiry.
+Users and sessions live in a database of their own, ``.docflow/web.sqlite`` (``web_users``,
+``web_sessions``), apart from the archive's index: the index is derived data that a rebuild
+replaces, and every account would go with it. Users kept in the index by an older docflow are
+moved once (``_move_from_archive_index``). Passwords are hashed with argon2id; a session is a
+random token in an HttpOnly cookie, stored only as its SHA-256, with an idle and an absolute
+expiry. Login attempts are counted *before* the password is checked, atomically
+(``LoginThrottle.admit``), so simultaneous guesses cannot all slip past the limit.
 """
 
 from __future__ import annotations
@@ -56,6 +59,11 @@ class User:
 
 
 def database_path(home: Home) -> Path:
+    return home.state / "web.sqlite"
+
+
+def _old_database_path(home: Home) -> Path:
+    """Where an older docflow kept the users: in the archive's index."""
     return home.outbox / ".index" / "archive.sqlite"
 
 
@@ -96,7 +104,58 @@ class AuthStore:
 
     @classmethod
     def for_home(cls, home: Home, **kwargs: object) -> AuthStore:
-        return cls(database_path(home), **kwargs)  # type: ignore[arg-type]
+        store = cls(database_path(home), **kwargs)  # type: ignore[arg-type]
+        store._move_from_archive_index(_old_database_path(home))
+        return store
+
+    def _move_from_archive_index(self, old: Path) -> int:
+        """Once: copy the users (and live sessions) an older docflow kept in the archive's
+        index into this database, then drop them there. Returns how many users moved."""
+        if not old.exists():
+            return 0
+        with opening(old):
+            source = sqlite3.connect(old, isolation_level=None, timeout=30)
+        try:
+            source.execute("PRAGMA busy_timeout = 30000")
+            tables = {
+                r[0] for r in source.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if "web_users" not in tables:
+                return 0
+            users = source.execute(
+                "SELECT name, role, password_hash, created_at, disabled FROM web_users"
+            ).fetchall()
+            sessions = (
+                source.execute(
+                    "SELECT token_sha256, user_name, created_at, last_seen, expires_at"
+                    " FROM web_sessions"
+                ).fetchall()
+                if "web_sessions" in tables
+                else []
+            )
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany(
+                        "INSERT OR IGNORE INTO web_users"
+                        " (name, role, password_hash, created_at, disabled) VALUES (?, ?, ?, ?, ?)",
+                        users,
+                    )
+                    self._db.executemany(
+                        "INSERT OR IGNORE INTO web_sessions (token_sha256, user_name, created_at,"
+                        " last_seen, expires_at) VALUES (?, ?, ?, ?, ?)",
+                        sessions,
+                    )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            # Only after the copy is committed here: a crash in between copies again, harmlessly.
+            source.execute("DROP TABLE IF EXISTS web_sessions")
+            source.execute("DROP TABLE web_users")
+            return len(users)
+        finally:
+            source.close()
 
     def close(self) -> None:
         with self._lock:
@@ -238,7 +297,12 @@ class CsrfTokens:
 
 
 class LoginThrottle:
-    """At most ``limit`` failed logins per user name and per client in ``window`` seconds."""
+    """At most ``limit`` login attempts per user name and per client in ``window`` seconds
+    reach the password check; a successful login clears its keys.
+
+    ``admit`` counts the attempt before the check, under one lock: forty simultaneous wrong
+    passwords let at most ``limit`` through (counting failures after the check let all forty
+    through, each having seen the counter still low)."""
 
     def __init__(
         self, *, limit: int = 5, window: float = 300.0, clock: Callable[[], float] = time.monotonic
@@ -254,6 +318,18 @@ class LoginThrottle:
         while times and now - times[0] > self.window:
             times.popleft()
         return times
+
+    def admit(self, *keys: str) -> bool:
+        """Whether one more attempt for ``keys`` may reach the password check; if so, it is
+        counted now, atomically with the decision."""
+        now = self._clock()
+        with self._lock:
+            recent = [self._recent(k, now) for k in keys]
+            if any(len(times) >= self.limit for times in recent):
+                return False
+            for times in recent:
+                times.append(now)
+            return True
 
     def blocked(self, *keys: str) -> bool:
         now = self._clock()

@@ -174,13 +174,12 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         next_path = safe_next(str(form.get("next") or ""), "")
         client = request.client.host if request.client else "?"
         keys = (f"user:{name.casefold()}", f"client:{client}")
-        if ctx.throttle.blocked(*keys):
+        if not ctx.throttle.admit(*keys):  # counted before the check (issue 19)
             return ctx.render(
                 request, "login.html", 429, next=next_path, error_key="login.throttled", name=name
             )
         user = await run_in_threadpool(ctx.auth.authenticate, name, password)
         if user is None:
-            ctx.throttle.failed(*keys)
             log.info("login refused for %r from %s", name, client)
             return ctx.render(
                 request, "login.html", 401, next=next_path, error_key="login.failed", name=name

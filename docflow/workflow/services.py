@@ -10,7 +10,6 @@ is built on first use and closed once, so ``docflow check`` never starts LibreOf
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,7 +26,14 @@ from docflow.config import Clock, Home, Settings
 from docflow.errors import NotEnrolled
 from docflow.inbox.journal import Journal
 from docflow.model import CpdReport
-from docflow.pki import Enrolment, Pki, ServiceEndpoints, SignerHandle, TrustServices
+from docflow.pki import (
+    Enrolment,
+    Pki,
+    ServiceEndpoints,
+    SignerHandle,
+    TrustServices,
+    shared_services,
+)
 from docflow.ports import Converter, Directory, Renderer, Signer, TrustEndpoints
 from docflow.render import Attachment, FieldSpec, finalize_pdf, render_docx
 from docflow.render import Converter as LibreOfficeConverter
@@ -166,36 +172,29 @@ class RunningTrustServices:
     here, or already served by another docflow process), or production ones from docflow.toml."""
 
     def __init__(self, home: Home, settings: Settings):
-        self._server: TrustServices | None = None
+        self._shared: TrustServices | None = None
         pki = Pki(home)
         reuse = settings.revocation_cache_seconds
         if settings.tsa_url:
             self._endpoints = replace(pki.endpoints(settings.tsa_url), revocation_max_age=reuse)
             return
-        server = TrustServices(home)
-        if _listening(server.host, server.port):
-            # Another docflow process of this home (a watcher, `pki serve`) already serves
-            # the same PKI at the address its certificates name; use it.
-            log.info("trust services already running at %s", server.base_url)
-        else:
-            server.start()
-            self._server = server
-        self._endpoints = replace(server.endpoints, revocation_max_age=reuse)
+        # One services process per home, shared by every command (issue 19): none races
+        # another for the port or loses the services when another ends; a listener there that
+        # is not this home's PKI is named (shared_services).
+        self._home = home
+        self._shared = shared_services(home)
+        self._endpoints = replace(self._shared.endpoints, revocation_max_age=reuse)
 
     @property
     def endpoints(self) -> ServiceEndpoints:
+        if self._shared is not None and not self._shared.ping():
+            # The shared process ended (idle for long): start it again before signing. (The
+            # ping itself is a request: the process then serves at least SHARED_IDLE_SECONDS.)
+            self._shared = shared_services(self._home)
         return self._endpoints
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-
-def _listening(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex((host, port)) == 0
+        """Nothing to stop: the shared services process ends by itself when idle."""
 
 
 # ------------------------------------------------------------------ rendering and signing

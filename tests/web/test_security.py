@@ -77,7 +77,7 @@ def test_every_page_carries_the_security_headers(client: TestClient) -> None:
 
 
 def test_passwords_are_stored_as_argon2id(home: Home, store: AuthStore) -> None:
-    db = sqlite3.connect(home.outbox / ".index" / "archive.sqlite")
+    db = sqlite3.connect(home.state / "web.sqlite")
     hashed = db.execute("SELECT password_hash FROM web_users WHERE name='anna'").fetchone()[0]
     db.close()
     assert hashed.startswith("$argon2id$")
@@ -123,7 +123,7 @@ def test_session_expires_when_idle(client: TestClient, clock: FakeClock) -> None
 
 
 def _session_rows(home: Home) -> set[str]:
-    db = sqlite3.connect(home.outbox / ".index" / "archive.sqlite")
+    db = sqlite3.connect(home.state / "web.sqlite")
     try:
         return {r[0] for r in db.execute("SELECT token_sha256 FROM web_sessions")}
     finally:

@@ -86,7 +86,7 @@ REPORT = {
         "title1": "ОТЧЁТ",
         "title2": "о повышении квалификации юридического консультанта за {{ year }} год",
         "name": "Ф.И.О.",
-        "member": "Член палаты с {{ member_since }}: {{ chamber }}",
+        "member": "Член {{ member_of }} с {{ member_since }}",
         "table_intro": (
             "Мероприятия по повышению квалификации, пройденные юридическим консультантом:"
         ),
@@ -413,6 +413,10 @@ def build_report(locale: str) -> Document:  # type: ignore[valid-type]
     )
     _set_widths(table, widths)
 
+    # an exempt report states its ground and period, never a bare 0 points.
+    _para(doc, "{%p if exemption %}")
+    _para(doc, "{{ exemption }}", bold=True, size=11, before=4)
+    _para(doc, "{%p endif %}")
     _para(doc, "", after=6)
     _signature_table(doc, w["consultant_sig"], "SigConsultant")
     _para(doc, f"{w['filled']} {{{{ filled_on }}}}", before=6, after=14)

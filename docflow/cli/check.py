@@ -66,7 +66,7 @@ def run_check(
         return EXIT_CODES["invalid"], doc, None
     model = loaded.model
     kind = KindRegistry.load().find(model.kind)
-    verdict = judge(kind, loaded, today=filing_day(today)) if kind is not None else None
+    verdict = judge(kind, loaded, filed_on=filing_day(today)) if kind is not None else None
     if not isinstance(verdict, CpdVerdict):
         # Certificates and rosters have no points to judge: a readable input is all check says.
         return 0, {"verdict": "valid", "kind": model.kind}, None

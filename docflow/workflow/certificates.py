@@ -15,10 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from docflow.certificates import Batch
-from docflow.errors import NotEnrolled, SubmissionInvalid
+from docflow.errors import NotEnrolled, Problem, SubmissionInvalid
 from docflow.inbox.runner import Outcome
+from docflow.intake.messages import rejection_text
 from docflow.model import EventCertificates, Participant
-from docflow.workflow.flow import StageResult, WorkItem, rejected
+from docflow.workflow.flow import StageResult, WorkItem, invalid, rejected
 from docflow.workflow.services import Services, signing_warmed
 
 __all__ = ["IssueCertificate", "JudgeBatch", "collect_batch", "participants"]
@@ -55,15 +56,14 @@ class JudgeBatch:
                 services, item.loaded, model, item.workdir / "certificates", item.entry.received_at
             )
         except NotEnrolled as exc:
-            return rejected(
-                item.entry.source, "issuer not enrolled: enroll first", [f"issuer: {exc}"]
-            )
-        except SubmissionInvalid as exc:
+            problem = Problem("issuer", f"{exc}", None)
             return rejected(
                 item.entry.source,
-                f"invalid input: {len(exc.problems)} problem(s)",
-                [str(p) for p in exc.problems],
+                "issuer not enrolled: enroll first",
+                rejection_text(item.entry.source, [problem], item.locale),
             )
+        except SubmissionInvalid as exc:
+            return invalid(item.entry.source, exc.problems, item.loaded.data)
         item.facts["archived"] = item.state.archived_serials()
         return None
 

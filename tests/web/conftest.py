@@ -154,7 +154,7 @@ def _seed_review(kit: Kit, home: Home, token: str, comment: bytes = b"") -> str:
     today = date(2026, 2, 10)
     loaded = load_submission_bytes(source, raw, base_dir=None, today=today)
     report: Any = loaded.model
-    verdict = evaluate_cpd(report, today=today, evidence_names=loaded.evidence_names)
+    verdict = evaluate_cpd(report, filed_on=today, evidence_names=loaded.evidence_names)
     assert verdict.verdict == "needs_review", verdict.verdict
     sha = hashlib.sha256(raw).hexdigest()
     workdir = home.state / "work" / token

@@ -11,8 +11,7 @@ import pytest
 from workflow_builders import report
 
 from docflow.model import CpdReport
-from docflow.rules import evaluate_cpd
-from docflow.workflow.cpd import defect_remarks
+from docflow.rules import defect_remarks, evaluate_cpd
 
 
 @pytest.mark.parametrize(
@@ -25,7 +24,7 @@ def test_missing_evidence_is_worded_from_the_finding_fields_R_7_5_R_3_2e(
     model = CpdReport.model_validate(report(locale=locale))
     present = {e for a in model.activities for e in a.evidence}
     missing = model.activities[1].evidence[0]
-    verdict = evaluate_cpd(model, today=date(2026, 2, 10), evidence_names=present - {missing})
+    verdict = evaluate_cpd(model, filed_on=date(2026, 2, 10), evidence_names=present - {missing})
     [defect] = verdict.defects
     assert (defect.clause, defect.activity, defect.evidence) == ("R-7.5", 2, (missing,))
 

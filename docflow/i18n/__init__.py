@@ -157,6 +157,11 @@ def field_label(path: str, locale: str) -> str:
     if not path or not re.fullmatch(r"[A-Za-z_]+(\[\d+\])*(\.[A-Za-z_]+(\[\d+\])*)*", path):
         return path
     cat = catalogue(locale if locale in LOCALES else _FALLBACK)
+    head = _SEGMENT.match(path)
+    if head is None or not any(
+        k in cat for k in (f"field.{head.group(1)}", f"field.{head.group(1)}[]")
+    ):
+        return path  # not a field of a document (a file name such as ``report.json``)
     parts: list[str] = []
     for segment in path.split("."):
         match = _SEGMENT.fullmatch(segment)

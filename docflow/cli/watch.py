@@ -6,11 +6,60 @@ import json
 import logging
 import signal
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from docflow.cli._options import today_option
 from docflow.config import Clock, Home
+from docflow.i18n import cli_locale, message
+
+if TYPE_CHECKING:
+    from docflow.inbox.journal import Entry
+    from docflow.inbox.runner import Outcome, ProcessFn
+
+
+class Progress:
+    """``watch --once``: one line per submission done, "[n/N] name: outcome", on stderr in the
+    CLI's language. N is what the inbox (and the journal's unfinished rows) held at the start,
+    raised if more arrives meanwhile."""
+
+    def __init__(self, process: ProcessFn, total: int, locale: str):
+        self._process = process
+        self._total = total
+        self._done = 0
+        self._locale = locale
+        self._lock = threading.Lock()
+
+    def __call__(self, entry: Entry, workdir: Path) -> Outcome:
+        outcome = self._process(entry, workdir)
+        with self._lock:
+            self._done += 1
+            self._total = max(self._total, self._done)
+            state = message(f"param.state.{outcome.state}", self._locale)
+            click.echo(
+                message("watch.progress", self._locale, n=self._done, total=self._total,
+                        source=entry.source, state=state),
+                err=True,
+            )  # fmt: skip
+        return outcome
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._process, name)
+
+
+def _waiting(home: Home) -> int:
+    """Files in the inbox now plus submissions a crash left unfinished (run again first)."""
+    from docflow.inbox.candidates import list_candidates
+    from docflow.inbox.journal import Journal
+
+    journal = Journal(home.state / "journal.sqlite")
+    try:
+        unfinished = len(journal.entries("processing"))
+    finally:
+        journal.close()
+    return len(list_candidates(home.inbox)) + unfinished
 
 
 def register(group: click.Group) -> None:
@@ -37,12 +86,13 @@ def register(group: click.Group) -> None:
     ) -> None:
         """Watch inbox/ and take every submission to its outcome (archived, review, returned or
         rejected with an explanation in inbox/rejected/)."""
-        from docflow.inbox.runner import ProcessFn, Runner
+        from docflow.inbox.runner import Runner
         from docflow.inbox.watcher import watch_forever
         from docflow.workflow.build import build_flow
         from docflow.workflow.pool import WorkerPool
         from docflow.workflow.services import build_services
 
+        locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
         logging.basicConfig(
             level=logging.INFO if verbose or not once else logging.WARNING,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -58,6 +108,8 @@ def register(group: click.Group) -> None:
                 process: ProcessFn = pool
             else:
                 process = build_flow(services)
+            if once:
+                process = Progress(process, _waiting(home), locale)
             runner = Runner(home, process, workers=count, settle=settle)
             try:
                 if once:
@@ -66,7 +118,7 @@ def register(group: click.Group) -> None:
                     stop = threading.Event()
                     for sig in (signal.SIGINT, signal.SIGTERM):
                         signal.signal(sig, lambda *_: stop.set())
-                    click.echo(f"docflow: watching {home.inbox} (Ctrl-C to stop)")
+                    click.echo(message("watch.watching", locale, inbox=home.inbox))
                     watch_forever(runner, stop)
             finally:
                 runner.close()
@@ -76,7 +128,7 @@ def register(group: click.Group) -> None:
             services.close()
         if verbose:
             _log_stage_timings(services.timings.snapshot())
-        _print_summary(home)
+        _print_summary(home, locale)
 
     @group.command()
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -93,14 +145,19 @@ def register(group: click.Group) -> None:
         if as_json:
             click.echo(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
             return
+        locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
         if not entries:
-            click.echo("No submissions yet.")
+            click.echo(message("status.none", locale))
             return
         for e in entries:
-            line = f"{e.received_at}  {e.state:<10} {e.source}"
+            state = message(f"param.state.{e.state}", locale)
+            line = message("status.line", locale, received=e.received_at[:19].replace("T", " "),
+                           state=state, source=e.source)  # fmt: skip
             if e.record:
-                line += f"  record {e.record}"
-            if e.reason and e.state != "archived":
+                line += "  " + message("status.record", locale, record=e.record)
+            if e.reason and e.state not in ("archived", "review"):
+                # The journal's reason is the log's (English); the person's explanation is
+                # the NAME.error.txt beside a rejected file, in the submission's language.
                 line += f"  ({e.reason})"
             click.echo(line)
 
@@ -115,7 +172,7 @@ def _log_stage_timings(timings: tuple[dict[str, float], dict[str, int]]) -> None
         logging.getLogger("docflow.watch").info("stage timings (total s/runs): %s", stages)
 
 
-def _print_summary(home: Home) -> None:
+def _print_summary(home: Home, locale: str) -> None:
     from docflow.inbox.journal import Journal
 
     journal = Journal(home.state / "journal.sqlite")
@@ -126,8 +183,11 @@ def _print_summary(home: Home) -> None:
     finally:
         journal.close()
     if counts:
-        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        click.echo(f"docflow: {summary}. Signed PDFs: {home.outbox}")
+        summary = ", ".join(
+            message("watch.count", locale, count=n, state=message(f"param.state.{state}", locale))
+            for state, n in sorted(counts.items())
+        )
+        click.echo(message("watch.summary", locale, summary=summary, outbox=home.outbox))
 
 
 __all__ = ["register"]

@@ -11,10 +11,11 @@ after ``kill -9`` finishes the batch without issuing anything twice.
 from __future__ import annotations
 
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from docflow.certificates import Batch
+from docflow.certificates import Batch, points_here
 from docflow.errors import NotEnrolled, Problem, SubmissionInvalid
 from docflow.inbox.runner import Outcome
 from docflow.intake.messages import rejection_text
@@ -65,8 +66,16 @@ class JudgeBatch:
         except SubmissionInvalid as exc:
             return invalid(item.entry.source, exc.problems, item.loaded.data)
         item.facts["archived"] = item.state.archived_serials()
+        if points_here(services.settings.base_url):
+            log.warning(
+                "%s: base_url is %s: the QR codes of these certificates point at this machine",
+                item.entry.source,
+                services.settings.base_url,
+            )
         return None
 
+
+log = logging.getLogger("docflow.workflow")
 
 #: Participants per part: a worker issues them on two threads, so one certificate's
 #: conversion (in the parent's LibreOffice) overlaps another's rendering and signing.

@@ -109,3 +109,54 @@ def test_R_3_1b_the_points_of_an_other_activity_start_at_zero_not_at_the_claim(
     inputs = re.findall(r'<input class="points"[^>]*>', text)
     assert len(inputs) == len(other)
     assert all('value="0"' in i for i in inputs), inputs
+
+
+def test_R_7_4_the_page_asks_the_officer_to_decide_a_claimed_exemption(home: Home) -> None:
+    """A report whose exemption the roster does not confirm: the approve form carries the
+    decision (accept / refuse), required, with the ground in the reader's language."""
+    import yaml
+
+    data = {
+        "kind": "cpd-report", "year": 2025, "locale": "kk",
+        "consultant": {"full_name": "Әбенова Гүлнар Серікқызы", "iin": "820130409335",
+                       "chamber": "Алматы қаласының заң консультанттары палатасы",
+                       "member_since": "2019-03-01"},
+        "exemption": {"reason": "childcare_leave", "from": "2024-06-01", "to": "2027-06-01"},
+        "activities": [],
+    }  # fmt: skip
+    raw = yaml.safe_dump(data, allow_unicode=True).encode("utf-8")
+    loaded = load_submission_bytes("claim.yaml", raw, base_dir=None, today=date(2026, 2, 10))
+    verdict = evaluate_cpd(
+        loaded.model,  # type: ignore[arg-type]
+        filed_on=date(2026, 2, 10),
+        evidence_names=set(),
+    )
+    assert verdict.verdict == "needs_review"
+    token = "S20260210093000-page0002"
+    workdir = home.state / "work" / token
+    workdir.mkdir(parents=True)
+    (workdir / "input.yaml").write_bytes(raw)
+    (workdir / "verdict.json").write_text(json.dumps(verdict.to_json()), encoding="utf-8")
+    reasons = [f.to_json() for f in verdict.findings if f.clause == "R-7.4"]
+    (workdir / "review.json").write_text(json.dumps({"reasons": reasons}), encoding="utf-8")
+    journal = Journal(home.state / "journal.sqlite")
+    try:
+        journal.add(token, "claim.yaml", hashlib.sha256(raw).hexdigest())
+        journal.update(token, state="review", kind="cpd-report", year=2025)
+    finally:
+        journal.close()
+    store = AuthStore.for_home(home)
+    store.add_user("oleg", "officer", PASSWORD)
+    with TestClient(create_app(home, auth=store)) as client:
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+        assert csrf
+        client.post("/login", data={"csrf": csrf.group(1), "name": "oleg", "password": PASSWORD})
+        client.cookies.set("docflow_lang", "ru")
+        text = html.unescape(client.get(f"/review/{token}").text)
+    store.close()
+    fieldset = text.split('id="exemption-decision"', 1)[1].split("</fieldset>", 1)[0]
+    assert "отпуск по уходу за ребёнком" in fieldset
+    assert 'value="accept" required' in fieldset and 'value="refuse" required' in fieldset
+    reasons_shown = text.split('id="reasons"', 1)[1].split("</ul>", 1)[0]
+    assert "реестр" in reasons_shown.casefold(), reasons_shown

@@ -161,8 +161,11 @@ def _seed_review(kit: Kit, home: Home, token: str, comment: bytes = b"") -> str:
     workdir.mkdir(parents=True)
     (workdir / "input.zip").write_bytes(raw)
     (workdir / "verdict.json").write_text(json.dumps(verdict.to_json(), ensure_ascii=False))
-    reasons = [f"{f.clause}: {f.message}" for f in verdict.findings if f.clause == "R-3.1b"]
-    (workdir / "review.json").write_text(json.dumps({"reasons": reasons}, ensure_ascii=False))
+    # As the flow stores them: findings (key and parameters), shown in the reader's language.
+    findings = [f for f in verdict.findings if f.clause == "R-3.1b"]
+    reasons = [f"{f.clause}: {f.message}" for f in findings]
+    stored = [f.to_json() for f in findings]
+    (workdir / "review.json").write_text(json.dumps({"reasons": stored}, ensure_ascii=False))
     unsigned = with_fields(
         blank_pdf("CPD report 2025 Abenova"), ("consultant", "officer"), locking="officer"
     )

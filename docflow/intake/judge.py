@@ -34,12 +34,18 @@ def judge(
     hook = kind.rules_hook()
     if hook is None:
         return None
+    # The facts go only to a hook that has them to judge (the CPD report's): every
+    # other kind's hook takes the common arguments.
+    extra: dict[str, object] = {}
+    if roster_exemption is not None:
+        extra["roster_exemption"] = roster_exemption
+    if exemption_accepted is not None:
+        extra["exemption_accepted"] = exemption_accepted
     return hook(
         loaded.model,
         filed_on=filed_on,
         evidence_names=loaded.evidence_names,
         evidence_problems=dict(evidence_problems or {}),
         decided_points=decided_points,
-        roster_exemption=roster_exemption,
-        exemption_accepted=exemption_accepted,
+        **extra,
     )

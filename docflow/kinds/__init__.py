@@ -4,8 +4,8 @@ of one role), an optional rules hook and its stages.
 
 The flow (``docflow.workflow.flow``) asks a ``DocumentKind`` what to do; adding a document
 family is a TOML file, a model and templates, not new flow code (docs/ARCHITECTURE.md, "How to
-add a kind"). ``planned/`` holds the Bar's roadmap kinds (Part M): not loaded until their models
-and templates exist.
+add a kind"). The Bar's roadmap kinds (Part M, ``roadmap-*.toml``) name their hooks and two
+stages of their own (``module:OBJECT`` references, docs/ROADMAP.md).
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ class Verdict(Protocol):
     def to_json(self) -> dict[str, Any]: ...
 
 
-#: A rules hook: ``hook(model, *, filed_on, evidence_names, evidence_problems, decided_points,
-#: roster_exemption, exemption_accepted)``
+#: A rules hook: ``hook(model, *, filed_on, evidence_names, evidence_problems, decided_points)``
+#: (the CPD report's also gets ``roster_exemption`` and ``exemption_accepted`` when known)
 #: returning the kind's verdict (``docflow.rules:evaluate_cpd`` for the CPD report).
 RulesHook = Callable[..., Verdict]
 
@@ -116,6 +116,9 @@ class DocumentKind:
     per: str | None = None
     #: Whether files of this kind are taken from the inbox (a remarks letter is not).
     inbox: bool = True
+    #: ``module:OBJECT``, the kind's ``KindHooks`` (context, attachments, record) when its
+    #: documents say more than the model's fields; None: the defaults or ``workflow/build.py``.
+    hooks: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def template(self, purpose: str, locale: str) -> str:
@@ -167,6 +170,11 @@ def _dig(data: Any, path: str) -> Any:
     return data
 
 
+def import_ref(ref: str) -> Any:
+    """The object a ``module:attribute`` reference of a kind's TOML names."""
+    return _import(ref)
+
+
 def dig(data: Any, path: str) -> Any:
     """The value at a dotted ``path`` of a mapping or model (``consultant.iin``)."""
     return _dig(data, path)
@@ -201,7 +209,7 @@ def _parse_signing(name: str, raw: dict[str, Any]) -> SigningSpec:
 
 _KEYS = {
     "name", "record_kind", "title", "model", "templates", "signing", "stages", "rules",
-    "series", "numbering", "per", "inbox",
+    "series", "numbering", "per", "inbox", "hooks",
 }  # fmt: skip
 
 
@@ -229,6 +237,7 @@ def load_kind_file(path: Path) -> DocumentKind:
             numbering=str(raw.get("numbering", "{kind}-{sha12}")),
             per=raw.get("per"),
             inbox=bool(raw.get("inbox", True)),
+            hooks=raw.get("hooks"),
             raw=raw,
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
@@ -236,8 +245,8 @@ def load_kind_file(path: Path) -> DocumentKind:
 
 
 class KindRegistry:
-    """The document kinds one docflow knows: the packaged ones (``docflow/kinds/*.toml``,
-    not ``planned/``) and a chamber's own (``kinds = "folder"`` in docflow.toml)."""
+    """The document kinds one docflow knows: the packaged ones (``docflow/kinds/*.toml``)
+    and a chamber's own (``kinds = "folder"`` in docflow.toml)."""
 
     def __init__(self, kinds: Iterable[DocumentKind]):
         self._kinds: dict[str, DocumentKind] = {}
@@ -298,6 +307,7 @@ __all__ = [
     "SigningSpec",
     "Verdict",
     "dig",
+    "import_ref",
     "kind_names",
     "load_kind",
     "load_kind_file",

@@ -11,7 +11,8 @@ import pytest
 from workflow_builders import report
 
 from docflow.model import CpdReport
-from docflow.rules import defect_remarks, evaluate_cpd
+from docflow.rules import evaluate_cpd
+from docflow.workflow.cpd import defect_remarks
 
 
 @pytest.mark.parametrize(
@@ -32,6 +33,6 @@ def test_missing_evidence_is_worded_from_the_finding_fields_R_7_5_R_3_2e(
     assert words in remark and missing in remark
 
     # The wording follows the fields, not the message: a message in other words changes nothing.
-    reworded_finding = replace(defect, params={**defect.params, "names": "(reworded)"})
-    reworded = replace(verdict, defects=[reworded_finding])
+    reworded_params = {**defect.params, "title": "(reworded)", "names": "(reworded)"}
+    reworded = replace(verdict, defects=[replace(defect, params=reworded_params)])
     assert defect_remarks(model, reworded) == [remark]

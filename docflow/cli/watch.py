@@ -155,10 +155,12 @@ def register(group: click.Group) -> None:
                            state=state, source=e.source)  # fmt: skip
             if e.record:
                 line += "  " + message("status.record", locale, record=e.record)
-            if e.reason and e.state not in ("archived", "review"):
+            if e.state == "rejected":
                 # The journal's reason is the log's (English); the person's explanation is
-                # the NAME.error.txt beside a rejected file, in the submission's language.
-                line += f"  ({e.reason})"
+                # the NAME.error.txt beside the file, in the submission's language.
+                line += "  " + message("status.see_error", locale, name=e.source)
+            elif e.state == "returned" and e.reason:
+                line += f"  ({e.reason})"  # the remarks, in the report's language
             click.echo(line)
 
 

@@ -49,8 +49,10 @@ def test_watch_once_shows_progress_in_the_cli_language(tmp_path: Path) -> None:
 
     kk = _docflow(home, "status", lang="kk")
     assert kk.returncode == 0 and kk.stdout.count("қабылданбады") == 2, kk.stdout
+    assert "себебі: inbox/rejected/a-broken.json.error.txt" in kk.stdout
+    assert "invalid input" not in kk.stdout  # the log's English reason stays in the log
     en = _docflow(home, "status", lang="en")
-    assert en.stdout.count("rejected") == 2, en.stdout
+    assert en.stdout.count("  rejected  ") == 2, en.stdout
 
 
 def test_status_with_nothing_received_speaks_the_cli_language(tmp_path: Path) -> None:

@@ -316,7 +316,7 @@ def run_naive(count: int) -> dict[str, object]:
                 loaded = load_submission_bytes(name, content, base_dir=None, today=TODAY)
                 verdict = evaluate_cpd(
                     loaded.model,  # type: ignore[arg-type]
-                    today=TODAY,
+                    filed_on=TODAY,
                     evidence_names=loaded.evidence_names,
                 )
                 check = verdict.to_json()

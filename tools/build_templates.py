@@ -20,6 +20,8 @@ tag sits inside one run (docxtpl needs that). Signature boxes carry a bookmark (
 from __future__ import annotations
 
 import argparse
+import functools
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -86,7 +88,7 @@ REPORT = {
         "title1": "ОТЧЁТ",
         "title2": "о повышении квалификации юридического консультанта за {{ year }} год",
         "name": "Ф.И.О.",
-        "member": "Член палаты с {{ member_since }}: {{ chamber }}",
+        "member": "Член {{ member_of }} с {{ member_since }}",
         "table_intro": (
             "Мероприятия по повышению квалификации, пройденные юридическим консультантом:"
         ),
@@ -413,6 +415,10 @@ def build_report(locale: str) -> Document:  # type: ignore[valid-type]
     )
     _set_widths(table, widths)
 
+    # R-7.4: an exempt report states its ground and period, never a bare 0 points.
+    _para(doc, "{%p if exemption %}")
+    _para(doc, "{{ exemption }}", bold=True, size=11, before=4)
+    _para(doc, "{%p endif %}")
     _para(doc, "", after=6)
     _signature_table(doc, w["consultant_sig"], "SigConsultant")
     _para(doc, f"{w['filled']} {{{{ filled_on }}}}", before=6, after=14)
@@ -800,6 +806,51 @@ def _shade(cell: _Cell, fill: str = "E8EEF5") -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
+#: A table cell's left and right padding in LibreOffice's "Table Grid" (0.19 cm each), plus a
+#: little room for rounding: what a header word needs beyond its own width.
+_CELL_PADDING_MM = 4.4
+
+
+@functools.cache
+def _bold_font(size: float) -> Any:
+    """The bold face of ``FONT`` at ``size`` pt (Pillow measures in pt at 72 dpi), or None."""
+    try:
+        from PIL import ImageFont
+
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}", f"{FONT}:bold"], capture_output=True, text=True
+        ).stdout
+        return ImageFont.truetype(found, size=size) if found else None
+    except (ImportError, OSError):
+        return None
+
+
+def _word_mm(word: str, size: float) -> float:
+    font = _bold_font(size)
+    points = font.getlength(word) if font is not None else 0.62 * size * len(word)
+    return float(points) * 25.4 / 72
+
+
+def fit_header_widths(
+    headers: Sequence[str], widths: Sequence[float], size: float, *, flexible: int = 0
+) -> list[float]:
+    """Column widths (mm) in which no header word is broken (issue 14: the Collegium's summary
+    split "Қайтарылған" after its tenth letter): each column at least as wide as its longest
+    header word at ``size`` pt bold; the ``flexible`` column (a name column) gives the room
+    back, so the table keeps its total width."""
+    out = list(widths)
+    for i, text in enumerate(headers):
+        words = [w for w in text.split() if "{" not in w]
+        need = max((_word_mm(w, size) for w in words), default=0.0) + _CELL_PADDING_MM
+        out[i] = max(out[i], round(need + 0.49))
+    out[flexible] -= sum(out) - sum(widths)
+    flex_words = [w for w in headers[flexible].split() if "{" not in w]
+    floor = max((_word_mm(w, size) for w in flex_words), default=0.0) + _CELL_PADDING_MM
+    if out[flexible] < floor:
+        raise ValueError(f"the headers {list(headers)} do not fit in {sum(widths)} mm")
+    return out
+
+
 def _grid_table(
     doc: Any, headers: list[str], widths: Sequence[float], rows: int, *, size: float = 10
 ) -> Table:
@@ -947,7 +998,7 @@ def build_collegium(locale: str) -> Any:
     _para(doc, f"{w['produced']}: {{{{ produced_on }}}}", after=4)
 
     _heading(doc, w["section1"])
-    widths = [37, 15, 20, 16, 22, 21, 19, 15]
+    widths = fit_header_widths(w["cols1"], [37, 15, 20, 16, 22, 21, 19, 15], 8)
     table = _grid_table(doc, w["cols1"], widths, 4, size=8)
     values = [
         "{{ r.chamber }}",
@@ -969,7 +1020,7 @@ def build_collegium(locale: str) -> Any:
     _set_widths(table, widths)
 
     _heading(doc, w["section2"])
-    widths = [8, 58, 22, 15, 15, 20, 27]
+    widths = fit_header_widths(w["cols2"], [8, 58, 22, 15, 15, 20, 27], 8, flexible=1)
     table = _grid_table(doc, w["cols2"], widths, 3, size=8)
     _loop_rows(
         table,

@@ -27,6 +27,7 @@ from docflow.certificates._issue import (
     BatchResult,
     IssuedCertificate,
     issue_batch,
+    points_here,
     verify_url,
 )
 from docflow.certificates._serial import SERIAL_PREFIX, is_serial, load_secret, serial_for
@@ -49,6 +50,7 @@ __all__ = [
     "load_register",
     "load_secret",
     "mask_iin",
+    "points_here",
     "read_embedded",
     "require_approved",
     "revoke",

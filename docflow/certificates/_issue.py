@@ -81,6 +81,21 @@ class BatchResult:
         return sum(1 for c in self.issued if c.new)
 
 
+def points_here(base_url: str) -> bool:
+    """Whether QR codes made for ``base_url`` point at this machine only (``localhost``, a
+    loopback address): nobody who scans a printed certificate can reach it."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base_url).hostname or "").strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def verify_url(base_url: str, serial: str) -> str:
     """What the QR code carries (CONTRACT.md): ``<base_url>/v/<serial>``."""
     return f"{base_url.rstrip('/')}/v/{serial}"

@@ -9,7 +9,7 @@ from docflow.chambers._migrate import (
     migrate_home,
     parse_alias,
 )
-from docflow.chambers._services import admit_filer, enroll_office, home_rosters
+from docflow.chambers._services import admit_filer, enroll_office, home_rosters, roster_of
 
 __all__ = [
     "MigrationReport",
@@ -19,4 +19,5 @@ __all__ = [
     "load_mapping",
     "migrate_home",
     "parse_alias",
+    "roster_of",
 ]

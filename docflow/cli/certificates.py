@@ -48,6 +48,13 @@ def register(group: click.Group) -> None:
         """Issue a certificate to every participant of an event-certificates FILE, sign each by
         the issuer and archive it. Running it again finishes an interrupted batch and issues
         nothing twice."""
+        from docflow.certificates import points_here
+        from docflow.i18n import cli_locale, message
+
+        base_url = home.settings().base_url
+        if points_here(base_url):
+            locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
+            click.echo(message("certificates.loopback", locale, url=base_url), err=True)
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,

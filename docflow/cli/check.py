@@ -69,7 +69,7 @@ def run_check(
         return EXIT_CODES["invalid"], doc, None
     model = loaded.model
     kind = kinds.find(model.kind)
-    verdict = judge(kind, loaded, today=filing_day(today)) if kind is not None else None
+    verdict = judge(kind, loaded, filed_on=filing_day(today)) if kind is not None else None
     if verdict is not None and not isinstance(verdict, CpdVerdict):
         # A kind's own verdict (the roadmap's): ``verdict`` is valid or non_compliant.
         own: dict[str, Any] = verdict.to_json()

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from docflow.config import Home
-from docflow.i18n import cli_locale, message
+from docflow.i18n import cli_locale, finding_text, message
 
 __all__ = ["parse_points", "points_problems", "register"]
 
@@ -96,7 +96,7 @@ def register(group: click.Group) -> None:
                 message("review.item", locale, id=i.id, name=i.full_name, iin=i.iin, year=i.year)
             )
             for reason in i.reasons:
-                click.echo(message("review.reason", locale, text=reason))
+                click.echo(message("review.reason", locale, text=finding_text(reason, locale)))
             for number, act in enumerate(i.verdict.get("activities", []), start=1):
                 if act.get("form") != "other":
                     continue
@@ -125,6 +125,13 @@ def register(group: click.Group) -> None:
         default=None,
         help="The officer's comment for the form's comment section (A1).",
     )
+    @click.option(
+        "--exemption",
+        type=click.Choice(["accept", "refuse"]),
+        default=None,
+        help="The officer's decision on a claimed exemption the roster does not confirm "
+        "(R-7.4): accept (exempt, stated on the form) or refuse (the duty stands).",
+    )
     @_LANG
     @click.pass_context
     def approve(
@@ -132,12 +139,17 @@ def register(group: click.Group) -> None:
         item_id: str,
         points: tuple[str, ...],
         comment: str | None,
+        exemption: str | None,
         lang: str | None,
     ) -> None:
         """Approve: the officer countersigns and the report is archived."""
         locale = _locale(ctx, lang)
         decided = parse_points(points, locale)
-        _decide(_home(ctx), item_id, "approve", locale, decided=decided, comment=comment)
+        accepted = None if exemption is None else exemption == "accept"
+        _decide(
+            _home(ctx), item_id, "approve", locale, decided=decided, comment=comment,
+            exemption_accepted=accepted,
+        )  # fmt: skip
 
     @review.command("return")
     @click.argument("item_id", metavar="ID")
@@ -150,6 +162,12 @@ def register(group: click.Group) -> None:
         _decide(_home(ctx), item_id, "return", locale, remarks=remarks)
 
 
+def _exemption_waits(verdict: Mapping[str, Any]) -> bool:
+    from docflow.workflow.review import exemption_waits
+
+    return exemption_waits(verdict)
+
+
 def _decide(
     home: Home,
     item_id: str,
@@ -159,6 +177,7 @@ def _decide(
     decided: dict[int, int] | None = None,
     remarks: str = "",
     comment: str | None = None,
+    exemption_accepted: bool | None = None,
 ) -> None:
     from docflow.workflow.build import build_flow
     from docflow.workflow.review import NotInReview, ReviewQueue
@@ -176,7 +195,17 @@ def _decide(
                     for problem in problems:
                         click.echo(f"docflow: {problem}", err=True)
                     sys.exit(2)
-                outcome = queue.approve(item_id, decided_points=decided, comment=comment)
+                if exemption_accepted is None and _exemption_waits(item.verdict):
+                    click.echo(
+                        f"docflow: {message('review.exemption_undecided', locale)}", err=True
+                    )
+                    sys.exit(2)
+                outcome = queue.approve(
+                    item_id,
+                    decided_points=decided,
+                    comment=comment,
+                    exemption_accepted=exemption_accepted,
+                )
             else:
                 outcome = queue.return_(item_id, remarks=remarks)
         except NotInReview:

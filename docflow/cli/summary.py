@@ -71,16 +71,24 @@ def register(group: click.Group) -> None:
         """Import FILE (YAML/JSON kind: chamber-roster, or CSV with the header
         full_name,iin,member_since,status,status_from,status_to), replacing the chamber's
         roster. Every problem is listed at once; exit 2 if there is any."""
+        from docflow.cli.check import problem_json, problem_lines
+        from docflow.i18n import cli_locale, message
+
+        locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
         day = _today(today)
         with _service(home, day) as service:
             try:
                 imported = service.import_roster(file, today=day, chamber=chamber)
             except SubmissionInvalid as exc:
-                click.echo(f"docflow: {file.name}: {len(exc.problems)} problem(s):", err=True)
-                for problem in exc.problems:
-                    click.echo(f"  - {problem}", err=True)
+                head = message("roster.import_problems", locale, source=file.name,
+                               count=len(exc.problems))  # fmt: skip
+                click.echo(head, err=True)
+                docs = [problem_json(p, locale) for p in exc.problems]
+                for line in problem_lines(docs, locale):
+                    click.echo(line, err=True)
                 sys.exit(2)
-        click.echo(f"{imported.chamber}: {len(imported.members)} member(s) imported")
+        click.echo(message("roster.imported", locale, chamber=imported.chamber,
+                           count=len(imported.members)))  # fmt: skip
 
     @roster.command("show")
     @click.option("--chamber", required=True)

@@ -6,11 +6,60 @@ import json
 import logging
 import signal
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from docflow.cli._options import today_option
 from docflow.config import Clock, Home
+from docflow.i18n import cli_locale, message
+
+if TYPE_CHECKING:
+    from docflow.inbox.journal import Entry
+    from docflow.inbox.runner import Outcome, ProcessFn
+
+
+class Progress:
+    """``watch --once``: one line per submission done, "[n/N] name: outcome", on stderr in the
+    CLI's language. N is what the inbox (and the journal's unfinished rows) held at the start,
+    raised if more arrives meanwhile."""
+
+    def __init__(self, process: ProcessFn, total: int, locale: str):
+        self._process = process
+        self._total = total
+        self._done = 0
+        self._locale = locale
+        self._lock = threading.Lock()
+
+    def __call__(self, entry: Entry, workdir: Path) -> Outcome:
+        outcome = self._process(entry, workdir)
+        with self._lock:
+            self._done += 1
+            self._total = max(self._total, self._done)
+            state = message(f"param.state.{outcome.state}", self._locale)
+            click.echo(
+                message("watch.progress", self._locale, n=self._done, total=self._total,
+                        source=entry.source, state=state),
+                err=True,
+            )  # fmt: skip
+        return outcome
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._process, name)
+
+
+def _waiting(home: Home) -> int:
+    """Files in the inbox now plus submissions a crash left unfinished (run again first)."""
+    from docflow.inbox.candidates import list_candidates
+    from docflow.inbox.journal import Journal
+
+    journal = Journal(home.state / "journal.sqlite")
+    try:
+        unfinished = len(journal.entries("processing"))
+    finally:
+        journal.close()
+    return len(list_candidates(home.inbox)) + unfinished
 
 
 def register(group: click.Group) -> None:
@@ -38,8 +87,9 @@ def register(group: click.Group) -> None:
         """Watch inbox/ and take every submission to its outcome (archived, review, returned or
         rejected with an explanation in inbox/rejected/)."""
         from docflow.errors import ConfigError
-        from docflow.i18n import cli_locale, message
         from docflow.inbox.lock import WatchLock
+
+        locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
 
         logging.basicConfig(
             level=logging.INFO if verbose or not once else logging.WARNING,
@@ -50,11 +100,9 @@ def register(group: click.Group) -> None:
         try:
             lock.acquire()
         except ConfigError:
-            raise click.ClickException(
-                message("watch.locked", cli_locale(None), pid=lock.holder)
-            ) from None
+            raise click.ClickException(message("watch.locked", locale, pid=lock.holder)) from None
         try:
-            _watch(home, once, workers, settle, clock, verbose)
+            _watch(home, once, workers, settle, clock, verbose, locale)
         finally:
             lock.release()
 
@@ -65,7 +113,6 @@ def register(group: click.Group) -> None:
     def status(ctx: click.Context, as_json: bool, chamber: str | None) -> None:
         """Every submission received, with its state (and its chamber, once judged)."""
         from docflow.bodies import ChamberRegistry
-        from docflow.i18n import cli_locale
         from docflow.inbox.journal import Journal
 
         home: Home = ctx.obj
@@ -81,25 +128,37 @@ def register(group: click.Group) -> None:
         if as_json:
             click.echo(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
             return
-        if not entries:
-            click.echo("No submissions yet.")
-            return
         locale = cli_locale(ctx.meta.get("docflow.lang"))
+        if not entries:
+            click.echo(message("status.none", locale))
+            return
         for e in entries:
-            line = f"{e.received_at}  {e.state:<10} {e.source}"
+            state = message(f"param.state.{e.state}", locale)
+            line = message("status.line", locale, received=e.received_at[:19].replace("T", " "),
+                           state=state, source=e.source)  # fmt: skip
             if e.chamber:
                 line += f"  [{registry.display_name(e.chamber, locale)}]"
             if e.record:
-                line += f"  record {e.record}"
-            if e.reason and e.state != "archived":
-                line += f"  ({e.reason})"
+                line += "  " + message("status.record", locale, record=e.record)
+            if e.state == "rejected":
+                # The journal's reason is the log's (English); the person's explanation is
+                # the NAME.error.txt beside the file, in the submission's language.
+                line += "  " + message("status.see_error", locale, name=e.source)
+            elif e.state in ("returned", "processing") and e.reason:
+                line += f"  ({e.reason})"  # the remarks, or why it waits to be retried
             click.echo(line)
 
 
 def _watch(
-    home: Home, once: bool, workers: int | None, settle: float, clock: Clock, verbose: bool
+    home: Home,
+    once: bool,
+    workers: int | None,
+    settle: float,
+    clock: Clock,
+    verbose: bool,
+    locale: str,
 ) -> None:
-    from docflow.inbox.runner import ProcessFn, Runner
+    from docflow.inbox.runner import Runner
     from docflow.inbox.watcher import watch_forever
     from docflow.workflow.build import build_flow
     from docflow.workflow.pool import WorkerPool
@@ -120,6 +179,8 @@ def _watch(
             process: ProcessFn = pool
         else:
             process = build_flow(services)
+        if once:
+            process = Progress(process, _waiting(home), locale)
         runner = Runner(home, process, workers=count, settle=settle)
         try:
             if once:
@@ -128,7 +189,7 @@ def _watch(
                 stop = threading.Event()
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(sig, lambda *_: stop.set())
-                click.echo(f"docflow: watching {home.inbox} (Ctrl-C to stop)")
+                click.echo(message("watch.watching", locale, inbox=home.inbox))
                 watch_forever(runner, stop)
         finally:
             runner.close()
@@ -138,7 +199,7 @@ def _watch(
         services.close()
     if verbose:
         _log_stage_timings(services.timings.snapshot())
-    _print_summary(home)
+    _print_summary(home, locale)
 
 
 def _log_stage_timings(timings: tuple[dict[str, float], dict[str, int]]) -> None:
@@ -151,7 +212,7 @@ def _log_stage_timings(timings: tuple[dict[str, float], dict[str, int]]) -> None
         logging.getLogger("docflow.watch").info("stage timings (total s/runs): %s", stages)
 
 
-def _print_summary(home: Home) -> None:
+def _print_summary(home: Home, locale: str) -> None:
     from docflow.inbox.journal import Journal
 
     journal = Journal(home.state / "journal.sqlite")
@@ -162,8 +223,11 @@ def _print_summary(home: Home) -> None:
     finally:
         journal.close()
     if counts:
-        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        click.echo(f"docflow: {summary}. Signed PDFs: {home.outbox}")
+        summary = ", ".join(
+            message("watch.count", locale, count=n, state=message(f"param.state.{state}", locale))
+            for state, n in sorted(counts.items())
+        )
+        click.echo(message("watch.summary", locale, summary=summary, outbox=home.outbox))
 
 
 __all__ = ["register"]

@@ -157,6 +157,11 @@ def field_label(path: str, locale: str) -> str:
     if not path or not re.fullmatch(r"[A-Za-z_]+(\[\d+\])*(\.[A-Za-z_]+(\[\d+\])*)*", path):
         return path
     cat = catalogue(locale if locale in LOCALES else _FALLBACK)
+    head = _SEGMENT.match(path)
+    if head is None or not any(
+        k in cat for k in (f"field.{head.group(1)}", f"field.{head.group(1)}[]")
+    ):
+        return path  # not a field of a document (a file name such as ``report.json``)
     parts: list[str] = []
     for segment in path.split("."):
         match = _SEGMENT.fullmatch(segment)
@@ -195,6 +200,9 @@ def finding_text(finding: Mapping[str, Any], locale: str) -> str:
     finding stored before messages had keys keeps its English ``message``."""
     key = finding.get("key")
     if not key:
-        return str(finding.get("message", ""))
+        text = finding.get("message", "")
+        if isinstance(text, Mapping):  # a finding worded in every language (kk, ru, en)
+            return str(text.get(locale) or text.get("en") or "")
+        return str(text)
     params = {k: _from_json(v) for k, v in (finding.get("params") or {}).items()}
     return message(str(key), locale, **params)

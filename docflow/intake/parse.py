@@ -47,6 +47,7 @@ __all__ = [
     "input_size_problem",
     "load_submission",
     "load_submission_bytes",
+    "readable_data",
 ]
 
 #: A submission text larger than this is not a report but an accident (or an attack).
@@ -232,6 +233,22 @@ def load_submission_bytes(
         model=model,
         evidence=evidence,
     )
+
+
+def readable_data(name: str, raw: bytes) -> dict[str, Any] | None:
+    """The mapping of an input that may be invalid, if it can be read that far (None for a
+    ZIP or text that cannot be opened): what a rejection needs to know its language."""
+    try:
+        if _looks_like_zip(name, raw):
+            text_name, text, _files, _prefix = _open_zip(name, raw)
+            data = _parse_text(text_name, text)
+        else:
+            if len(raw) > MAX_SUBMISSION_BYTES:
+                return None
+            data = _parse_text(name, raw)
+    except SubmissionInvalid:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 # --------------------------------------------------------------------------- text formats

@@ -83,7 +83,8 @@ class Verdict(Protocol):
     def to_json(self) -> dict[str, Any]: ...
 
 
-#: A rules hook: ``hook(model, *, today, evidence_names, evidence_problems, decided_points)``
+#: A rules hook: ``hook(model, *, filed_on, evidence_names, evidence_problems, decided_points)``
+#: (the CPD report's also gets ``roster_exemption`` and ``exemption_accepted`` when known)
 #: returning the kind's verdict (``docflow.rules:evaluate_cpd`` for the CPD report).
 RulesHook = Callable[..., Verdict]
 

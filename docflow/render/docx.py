@@ -202,6 +202,7 @@ def report_context(
     officer: Mapping[str, Any] | None = None,
     officer_comment: str | None = None,
     filled_on: date | None = None,
+    exemption: str | None = None,
 ) -> dict[str, Any]:
     """Variables of ``appendix1_<locale>.docx`` (the A1 form).
 
@@ -210,7 +211,9 @@ def report_context(
     what the PDF embeds (R-7.6), anything with a ``name`` attribute or key, listed in order;
     ``officer``: ``{"full_name": ..., "date": ...}`` once known (blank lines otherwise);
     ``officer_comment``: the comment section appears only when this is non-empty (A1);
-    ``filled_on``: the date of filling, default ``submission["submitted_on"]``.
+    ``filled_on``: the date of filling, default ``submission["submitted_on"]``;
+    ``exemption``: the statement of an R-7.4 exemption (its ground and period), shown below
+    the total so an exempt report never reads as a failed 0-point one.
     """
     _check_locale(locale)
     consultant = submission["consultant"]
@@ -232,24 +235,75 @@ def report_context(
     filled = filled_on or submission.get("submitted_on")
     officer_name = _text((officer or {}).get("full_name")) or BLANK_NAME
     officer_date = (officer or {}).get("date")
-    names = []
-    for number, att in enumerate(attachments, start=1):
-        name = att["name"] if isinstance(att, Mapping) else att.name
-        names.append({"no": number, "name": _text(name)})
+    names = [
+        {"no": number, "name": _text(name)}
+        for number, name in enumerate(attachment_names(submission, attachments, locale), start=1)
+    ]
     return {
         "locale": locale,
         "year": int(submission["year"]),
         "full_name": _text(consultant["full_name"]),
         "chamber": _text(consultant["chamber"]),
+        "member_of": _member_of(_text(consultant["chamber"]), locale),
         "member_since": format_date(consultant["member_since"], locale, since=True),
         "activities": activities,
         "total_points": int(verdict["total_points"]),
+        "exemption": _text(exemption).strip(),
         "filled_on": format_date(filled, locale) if filled else BLANK_DATE[locale],
         "officer_name": officer_name,
         "officer_date": format_date(officer_date, locale) if officer_date else BLANK_DATE[locale],
         "officer_comment": _text(officer_comment).strip(),
         "attachments": names,
     }
+
+
+def _member_of(chamber: str, locale: str) -> str:
+    """Whose member the consultant is, as the Russian sentence needs it ("Член Палаты … с …"):
+    a name starting with "Палата" in the genitive, any other name quoted after "палаты"."""
+    if locale != "ru":
+        return chamber
+    head, _, rest = chamber.partition(" ")
+    if head.casefold() == "палата" and rest:
+        return f"Палаты {rest}"
+    return f"палаты «{chamber}»"
+
+
+def attachment_names(
+    submission: Mapping[str, Any], attachments: Sequence[Any], locale: str
+) -> list[str]:
+    """The A1 form's list of attachments (R-7.6): each evidence document named by the activity
+    it proves, in the activities' order (then the exemption's documents), and the
+    machine-readable submission last; an attachment no activity cites keeps its name."""
+    from docflow.i18n import message
+    from docflow.model import evidence_key
+
+    present = [att["name"] if isinstance(att, Mapping) else att.name for att in attachments]
+    by_key = {evidence_key(name) or name: name for name in present}
+    listed: list[str] = []
+    used: set[str] = set()
+
+    def add(path: str, text: str) -> None:
+        name = by_key.get(evidence_key(path) or path)
+        if name is not None and name not in used:
+            used.add(name)
+            listed.append(text)
+
+    for number, act in enumerate(submission.get("activities") or [], start=1):
+        for path in act.get("evidence") or []:
+            base = str(path).rsplit("/", 1)[-1]
+            text = message(
+                "form.attachment_activity", locale, number=number,
+                title=_text(act.get("title")), name=base,
+            )  # fmt: skip
+            add(str(path), text)
+    for path in (submission.get("exemption") or {}).get("evidence") or []:
+        base = str(path).rsplit("/", 1)[-1]
+        add(str(path), message("form.attachment_exemption", locale, name=base))
+    rest = [n for n in present if n not in used]
+    for name in rest:
+        key = "form.attachment_data" if name == "submission.json" else "form.attachment_other"
+        listed.append(message(key, locale, name=name.rsplit("/", 1)[-1]))
+    return listed
 
 
 def qr_png(data: str) -> bytes:

@@ -39,8 +39,8 @@ def report_attachments(
     """The report's associated files: every evidence file (``Supplement``) and the
     machine-readable submission with its rule check (``Data``), listed in this order (R-7.6)."""
     files = [
-        Attachment.evidence(name, data, modified=modified)
-        for name, data in sorted(loaded.evidence.items())
+        Attachment.evidence(name, loaded.evidence[name], modified=modified)
+        for name in _cited_order(loaded)
     ]
     document = {
         "submission": loaded.model.model_dump(mode="json"),
@@ -50,6 +50,23 @@ def report_attachments(
     payload = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     files.append(Attachment.submission(payload, modified=modified))
     return files
+
+
+def _cited_order(loaded: LoadedSubmission) -> list[str]:
+    """The evidence files in the order the report cites them (activity 1's first, then the
+    exemption's), then any other file by name: the order the A1 form lists them in."""
+    from docflow.model import evidence_key
+
+    order: list[str] = []
+    model = loaded.model
+    cited = [p for a in getattr(model, "activities", None) or [] for p in a.evidence]
+    exemption = getattr(model, "exemption", None)
+    cited += list(getattr(exemption, "evidence", None) or [])
+    for path in cited:
+        key = evidence_key(path)
+        if key in loaded.evidence and key not in order:
+            order.append(key)
+    return order + sorted(k for k in loaded.evidence if k not in order)
 
 
 def render_submission(
@@ -71,7 +88,7 @@ def render_submission(
     jobs: list[tuple[str, Path, dict[str, Any], list[Attachment], list[Any]]] = []
     if isinstance(model, CpdReport):
         lang = locale or model.locale
-        verdict = evaluate_cpd(model, today=today, evidence_names=loaded.evidence_names)
+        verdict = evaluate_cpd(model, filed_on=today, evidence_names=loaded.evidence_names)
         check = verdict.to_json()
         attachments = report_attachments(loaded, check, modified=moment)
         data = model.model_dump(mode="python")

@@ -24,7 +24,9 @@ from pydantic import BaseModel
 
 from docflow.bodies import ChamberRegistry, OfficeRegistry
 from docflow.config import Home
+from docflow.errors import Problem
 from docflow.inbox.runner import Outcome
+from docflow.intake.messages import rejection_text
 from docflow.intake.parse import LoadedSubmission
 from docflow.kinds import DocumentKind
 from docflow.render import Attachment, format_date
@@ -246,11 +248,15 @@ class Gate:
         if not isinstance(verdict, RoadmapVerdict) or verdict.verdict == "valid":
             return None
         problems = [
-            f"{f.field or item.kind.name}: [{f.clause}] {f.message}"
+            Problem(f.field or item.kind.name, f"[{f.clause}] {f.message}")
             for f in verdict.findings
             if f.severity == "error"
         ]
-        return rejected(item.entry.source, f"{len(problems)} roadmap problem(s)", problems)
+        return rejected(
+            item.entry.source,
+            f"{len(problems)} roadmap problem(s)",
+            rejection_text(item.entry.source, problems, item.locale),
+        )
 
 
 def gate(kind: DocumentKind, table: Any) -> Gate:

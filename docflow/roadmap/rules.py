@@ -166,12 +166,18 @@ def _unknown_collegium(value: str, roadmap: Roadmap) -> list[RoadmapFinding]:
 def judge_roadmap(
     model: BaseModel,
     *,
-    today: date,
+    today: date | None = None,
+    filed_on: date | None = None,
     evidence_names: set[str] | frozenset[str] = frozenset(),
-    evidence_problems: Mapping[str, str] | None = None,
+    evidence_problems: Mapping[str, object] | None = None,
     decided_points: Any = None,
 ) -> RoadmapVerdict:
-    """The rules hook of every roadmap kind (``rules = "docflow.roadmap.rules:judge_roadmap"``)."""
+    """The rules hook of every roadmap kind (``rules = "docflow.roadmap.rules:judge_roadmap"``).
+    ``filed_on``: the day the input was received, as the flow's judge passes it (``today`` is
+    the same day for direct callers)."""
+    today = filed_on or today
+    if today is None:
+        raise TypeError("judge_roadmap needs filed_on (or today)")
     roadmap = load_roadmap()
     kind = str(getattr(model, "kind", ""))
     direction_id = getattr(model, "direction", None)

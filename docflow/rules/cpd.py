@@ -268,20 +268,19 @@ def evaluate_cpd(
     roster_exemption: RosterExemption | None = None,
     exemption_accepted: bool | None = None,
     calendar: WorkdayCalendar | None = None,
-    today: date | None = None,
 ) -> CpdVerdict:
     """Judge ``report`` under the Appendix 2 version in force in its year (R-7.3, R-10.2).
 
     ``filed_on``: the filing day (``filing_day``: the day docflow received the report), which
-    alone decides lateness (R-3.2d); ``today`` is its older name, kept for callers not yet
-    moved. ``evidence_names``: normalised paths of the evidence files present;
+    alone decides lateness (R-3.2d). ``evidence_names``: normalised paths of the evidence files
+    present;
     ``decided_points``: activity number (from 1) -> points the officer decided for an "other"
     activity (R-3.1b); ``evidence_problems``: normalised path -> why an attached file is not
     valid evidence (``EvidenceIssue``s, or a plain reason): it documents nothing;
     ``roster_exemption``: what the chamber's roster records for the consultant (R-7.4);
     ``exemption_accepted``: the officer's decision on a claimed exemption (None: not decided).
     """
-    filed = filed_on or today
+    filed = filed_on
     if filed is None:
         raise TypeError("evaluate_cpd needs filed_on, the day the report was filed (R-3.2d)")
     decided = dict(decided_points or {})

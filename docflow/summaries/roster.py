@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from docflow.errors import Problem, SubmissionInvalid
-from docflow.iin import validate_iin
+from docflow.i18n import message
+from docflow.iin import iin_issues
 from docflow.intake.parse import load_submission
 from docflow.model import ChamberRoster
 
@@ -159,16 +160,33 @@ class Roster:
         return roster_exemption(member.status, member.status_from, member.status_to)
 
 
+_HEADER = ",".join(CSV_HEADER)
+
+
+def _problem(field: str, key: str, hint: str, /, **params: Any) -> Problem:
+    """A roster problem worded by the message catalogue (``roster.<key>``, ``roster.hint.<hint>``)
+    so ``import-roster`` and a roster's ``.error.txt`` speak the reader's language; the English
+    text stays in ``message``/``expected`` for logs."""
+    return Problem(
+        field,
+        message(f"roster.{key}", "en", **params),
+        message(f"roster.hint.{hint}", "en", **params),
+        key=f"roster.{key}",
+        params=params,
+        hint=f"roster.hint.{hint}",
+    )
+
+
 def _parse_day(value: str, where: str, problems: list[Problem], *, required: bool) -> date | None:
     text = value.strip()
     if not text:
         if required:
-            problems.append(Problem(where, "is empty", "a date YYYY-MM-DD"))
+            problems.append(_problem(where, "empty", "date"))
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        problems.append(Problem(where, f"{text!r} is not a date", "a date YYYY-MM-DD"))
+        problems.append(_problem(where, "not_date", "date", value=text))
         return None
 
 
@@ -176,17 +194,9 @@ def _check_status_dates(
     where: str, status: str, start: date | None, end: date | None, problems: list[Problem]
 ) -> None:
     if start and end and end < start:
-        problems.append(
-            Problem(f"{where}.status_to", "ends before status_from", "a date on or after it")
-        )
+        problems.append(_problem(f"{where}.status_to", "ends_before", "on_or_after"))
     if status == "active" and (start or end):
-        problems.append(
-            Problem(
-                f"{where}.status_from",
-                "an active member has no status dates",
-                "empty status_from and status_to, or status suspended/on_leave",
-            )
-        )
+        problems.append(_problem(f"{where}.status_from", "active_dates", "active_dates"))
 
 
 def _check_duplicates(iins: Iterable[tuple[str, str]], problems: list[Problem]) -> None:
@@ -194,11 +204,7 @@ def _check_duplicates(iins: Iterable[tuple[str, str]], problems: list[Problem]) 
     for where, iin in iins:
         if iin in seen:
             problems.append(
-                Problem(
-                    f"{where}.iin",
-                    f"IIN {iin} already appears at {seen[iin]}",
-                    "each member once",
-                )
+                _problem(f"{where}.iin", "duplicate", "each_once", iin=iin, first=seen[iin])
             )
         else:
             seen[iin] = where
@@ -212,24 +218,24 @@ def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> 
     """
     problems: list[Problem] = []
     if not chamber.strip():
-        problems.append(Problem("chamber", "no chamber given for a CSV roster", "--chamber NAME"))
+        problems.append(_problem("chamber", "no_chamber", "chamber_option"))
     text = text.lstrip("\ufeff")  # Excel writes a BOM
     reader = csv.reader(io.StringIO(text))
     rows = list(reader)
     if not rows:
-        raise SubmissionInvalid([Problem(source, "the file is empty", ",".join(CSV_HEADER))])
+        raise SubmissionInvalid([_problem(source, "file_empty", "header", header=_HEADER)])
     header = [h.strip().lower() for h in rows[0]]
     missing = [h for h in CSV_HEADER if h not in header]
     unknown = [h for h in header if h not in CSV_HEADER]
     if missing or unknown:
-        detail = []
+        found = []
         if missing:
-            detail.append(f"missing columns {', '.join(missing)}")
+            found.append(_problem(f"{source}:1", "missing_columns", "header",
+                                  columns=", ".join(missing), header=_HEADER))  # fmt: skip
         if unknown:
-            detail.append(f"unknown columns {', '.join(unknown)}")
-        raise SubmissionInvalid(
-            [Problem(f"{source}:1", "; ".join(detail), "header " + ",".join(CSV_HEADER))]
-        )
+            found.append(_problem(f"{source}:1", "unknown_columns", "header",
+                                  columns=", ".join(unknown), header=_HEADER))  # fmt: skip
+        raise SubmissionInvalid(found)
     index = {name: header.index(name) for name in CSV_HEADER}
     parsed: list[Member] = []
     iins: list[tuple[str, str]] = []
@@ -239,28 +245,28 @@ def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> 
         where = f"{source}:{line_no}"
         if len(row) != len(header):
             problems.append(
-                Problem(
-                    where,
-                    f"has {len(row)} values, the header has {len(header)}",
-                    f"{len(header)} comma-separated values",
-                )
+                _problem(where, "row_length", "row_length", count=len(row), columns=len(header))
             )
             continue
         value = {name: row[i].strip() for name, i in index.items()}
         before = len(problems)
         if not value["full_name"]:
-            problems.append(Problem(f"{where}.full_name", "is empty", "the member's full name"))
-        iin_problems = validate_iin(value["iin"])
-        for message in iin_problems:
-            problems.append(Problem(f"{where}.iin", message, "a valid 12-digit IIN"))
+            problems.append(_problem(f"{where}.full_name", "empty", "full_name"))
+        iin_problems = iin_issues(value["iin"])
+        for issue in iin_problems:
+            problems.append(
+                Problem(f"{where}.iin", issue.text("en"), message("roster.hint.iin", "en"),
+                        key=issue.key, params=issue.params, hint="roster.hint.iin")
+            )  # fmt: skip
         if not iin_problems:
             iins.append((where, value["iin"]))
         since = _parse_day(value["member_since"], f"{where}.member_since", problems, required=True)
         status = value["status"] or "active"
         if status not in STATUSES:
             problems.append(
-                Problem(f"{where}.status", f"{status!r} is not a status", " | ".join(STATUSES))
-            )
+                _problem(f"{where}.status", "not_status", "statuses", value=status,
+                         statuses=" | ".join(STATUSES))
+            )  # fmt: skip
         start = _parse_day(value["status_from"], f"{where}.status_from", problems, required=False)
         end = _parse_day(value["status_to"], f"{where}.status_to", problems, required=False)
         _check_status_dates(where, status, start, end, problems)
@@ -320,23 +326,25 @@ def _load_roster(
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SubmissionInvalid(
-                [Problem(path.name, f"not UTF-8 text ({exc.reason})", "a UTF-8 CSV file")]
+                [_problem(path.name, "not_utf8", "utf8", reason=exc.reason)]
             ) from exc
         return parse_roster_csv(text, chamber=chamber or "", source=path.name)
     loaded = load_submission(path, today=today)
     if not isinstance(loaded.model, ChamberRoster):
-        raise SubmissionInvalid(
-            [Problem("kind", f"{path.name} is not a roster", "kind: chamber-roster")]
-        )
+        raise SubmissionInvalid([_problem("kind", "not_roster", "kind", name=path.name)])
     roster = Roster.from_model(loaded.model)
     if chamber and chambers is not None:
         if chambers.resolve_chamber(chamber).id != chambers.resolve_chamber(roster.chamber).id:
             raise SubmissionInvalid(
-                [Problem("chamber", f"the file names {roster.chamber!r}, not {chamber!r}", chamber)]
+                [
+                    _problem(
+                        "chamber", "other_chamber", "chamber", named=roster.chamber, chamber=chamber
+                    )
+                ]
             )
     elif chamber and chamber.strip() != roster.chamber:
         raise SubmissionInvalid(
-            [Problem("chamber", f"the file names {roster.chamber!r}, not {chamber!r}", chamber)]
+            [_problem("chamber", "other_chamber", "chamber", named=roster.chamber, chamber=chamber)]
         )
     problems: list[Problem] = []
     members = [(f"members[{i}]", m) for i, m in enumerate(roster.members)]

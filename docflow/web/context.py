@@ -17,6 +17,7 @@ from jinja2 import Environment
 from starlette.responses import HTMLResponse, Response
 
 from docflow.config import Home
+from docflow.i18n import finding_text
 from docflow.web import i18n
 from docflow.web.auth import AuthStore, CsrfTokens, LoginThrottle, User
 from docflow.web.services import ArchiveService, ReviewService, VerifyService, mask_iin
@@ -127,6 +128,8 @@ class WebContext:
             label=lambda prefix, value: i18n.label(locale, prefix, value),
             when=short_time,
             reason=lambda text: i18n.reason(locale, str(text)),
+            # A stored finding (key and parameters) in the reader's language.
+            finding=lambda f: finding_text(f, locale),
             **context,
         )
         response = HTMLResponse(page, status_code=status_code)

@@ -250,6 +250,21 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "userrole.admin": ("әкімші", "администратор", "administrator"),
     "form.other": ("басқа", "другое", "other"),
     "review.justification": ("Негіздеме", "Обоснование", "Justification"),
+    "review.exemption": (
+        "Мәлімделген босату (7.4-тармақ)",
+        "Заявленное освобождение (п. 7.4)",
+        "Claimed exemption (R-7.4)",
+    ),
+    "review.exemption_accept": (
+        "Босатуды қабылдау: есеп босатылған деп қол қойылады",
+        "Принять освобождение: отчёт подписывается как освобождённый",
+        "Accept: the report is signed as exempt",
+    ),
+    "review.exemption_refuse": (
+        "Бас тарту: міндет сақталады",
+        "Отказать: обязанность сохраняется",
+        "Refuse: the duty stands",
+    ),
     "kind.cpd-report": ("КБД есебі", "Отчёт о ПП", "CPD report"),
     "kind.certificate": ("Сертификат", "Сертификат", "Certificate"),
     "outcome.compliant": ("нормаға сай", "норма выполнена", "compliant"),

@@ -298,10 +298,13 @@ def install(app: FastAPI, ctx: WebContext) -> None:
                 return await _review_error(request, item_id, "review.points_invalid")
             decided[int(index) + 1] = int(text)  # R-3.1b: the rules count activities from 1
         comment = str(form.get("comment") or "").strip()[:4000] or None
+        # the officer's decision on a claimed exemption the roster does not confirm.
+        choice = str(form.get("exemption") or "")
+        exemption = {"accept": True, "refuse": False}.get(choice)
         try:
             outcome = await run_in_threadpool(
                 ctx.review.approve, item_id, decided_points=decided, officer=user.name,
-                comment=comment,
+                comment=comment, exemption_accepted=exemption,
             )  # fmt: skip
         except Exception as exc:  # shown to the officer; the item stays in the queue
             log.exception("approve %s failed", item_id)

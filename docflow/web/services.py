@@ -364,10 +364,15 @@ class ReviewService:
         decided_points: dict[int, int],
         officer: str,
         comment: str | None = None,
+        exemption_accepted: bool | None = None,
     ) -> Any:
         with self._decide_lock, self._queue() as queue:
             return queue.approve(
-                item_id, decided_points=decided_points, officer=officer, comment=comment
+                item_id,
+                decided_points=decided_points,
+                officer=officer,
+                comment=comment,
+                exemption_accepted=exemption_accepted,
             )
 
     def return_(self, item_id: str, *, remarks: str, officer: str) -> Any:

@@ -18,7 +18,7 @@ from docflow.workflow.certificates import (
     participants,
 )
 from docflow.workflow.cpd import CPD_HOOKS, REMARKS_HOOKS, Decide
-from docflow.workflow.flow import Flow, KindHooks, Stage, StageResult, WorkItem, rejected
+from docflow.workflow.flow import Flow, KindHooks, Stage, StageResult, WorkItem, invalid
 from docflow.workflow.services import Services
 from docflow.workflow.stages import (
     DEFAULT_HOOKS,
@@ -63,10 +63,8 @@ class ImportRoster:
             source = next(iter(sorted(item.workdir.glob("input*"))))
             imported = service.import_roster(source, today=services.clock.today())
         except SubmissionInvalid as exc:  # issue 13: a chamber nobody registered, listed
-            return rejected(
-                item.entry.source,
-                f"invalid roster: {len(exc.problems)} problem(s)",
-                [str(p) for p in exc.problems],
+            return invalid(
+                item.entry.source, exc.problems, item.loaded.data if item.loaded else None
             )
         finally:
             service.close()

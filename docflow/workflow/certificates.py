@@ -11,14 +11,16 @@ after ``kill -9`` finishes the batch without issuing anything twice.
 from __future__ import annotations
 
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from docflow.certificates import Batch
-from docflow.errors import NotEnrolled, SubmissionInvalid
+from docflow.certificates import Batch, points_here
+from docflow.errors import NotEnrolled, Problem, SubmissionInvalid
 from docflow.inbox.runner import Outcome
+from docflow.intake.messages import rejection_text
 from docflow.model import EventCertificates, Participant
-from docflow.workflow.flow import StageResult, WorkItem, rejected
+from docflow.workflow.flow import StageResult, WorkItem, invalid, rejected
 from docflow.workflow.services import Services, signing_warmed
 
 __all__ = ["IssueCertificate", "JudgeBatch", "collect_batch", "participants"]
@@ -55,18 +57,25 @@ class JudgeBatch:
                 services, item.loaded, model, item.workdir / "certificates", item.entry.received_at
             )
         except NotEnrolled as exc:
-            return rejected(
-                item.entry.source, "issuer not enrolled: enroll first", [f"issuer: {exc}"]
-            )
-        except SubmissionInvalid as exc:
+            problem = Problem("issuer", f"{exc}", None)
             return rejected(
                 item.entry.source,
-                f"invalid input: {len(exc.problems)} problem(s)",
-                [str(p) for p in exc.problems],
+                "issuer not enrolled: enroll first",
+                rejection_text(item.entry.source, [problem], item.locale),
             )
+        except SubmissionInvalid as exc:
+            return invalid(item.entry.source, exc.problems, item.loaded.data)
         item.facts["archived"] = item.state.archived_serials()
+        if points_here(services.settings.base_url):
+            log.warning(
+                "%s: base_url is %s: the QR codes of these certificates point at this machine",
+                item.entry.source,
+                services.settings.base_url,
+            )
         return None
 
+
+log = logging.getLogger("docflow.workflow")
 
 #: Participants per part: a worker issues them on two threads, so one certificate's
 #: conversion (in the parent's LibreOffice) overlaps another's rendering and signing.

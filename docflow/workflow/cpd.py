@@ -13,17 +13,19 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
 from docflow.audit import AuditEvent, EventType
+from docflow.i18n import finding_text
 from docflow.inbox.runner import Outcome
 from docflow.kinds import DocumentKind, Verdict
 from docflow.model import CpdReport
 from docflow.render import Attachment, format_date, report_context
 from docflow.render.service import report_attachments
-from docflow.rules import CpdVerdict
+from docflow.rules import CpdVerdict, comment_section, defect_remarks, exemption_statement
 from docflow.workflow.flow import (
     KindHooks,
     Signatory,
@@ -36,9 +38,13 @@ from docflow.workflow.flow import (
     write_json,
 )
 from docflow.workflow.services import Services
-from docflow.workflow.stages import events_of, template_info
+from docflow.workflow.stages import events_of, filed_on, template_info
 
-__all__ = ["CPD_HOOKS", "OUTCOME_OF_VERDICT", "REMARKS_HOOKS", "Decide", "defect_remarks"]
+__all__ = ["CPD_HOOKS", "OUTCOME_OF_VERDICT", "REMARKS_HOOKS", "Decide"]
+
+#: The clauses whose findings send a report to the officer (R-3.1b "other" activities, R-7.4
+#: a claimed exemption the roster does not confirm).
+_REVIEW_CLAUSES = ("R-3.1b", "R-7.4")
 
 #: Report outcomes recorded in the archive (CONTRACT.md: compliant | exempt | below_norm).
 OUTCOME_OF_VERDICT = {"compliant": "compliant", "exempt": "exempt", "non_compliant": "below_norm"}
@@ -68,7 +74,8 @@ def _context(item: WorkItem, services: Services) -> dict[str, Any]:
     report = _report(item)
     verdict = _verdict(item)
     data = report.model_dump(mode="python")
-    data["submitted_on"] = report.submitted_on or services.clock.today()
+    # R-3.2d: the form's date of filling is the filing day, never a typed ``submitted_on``.
+    data["submitted_on"] = _filed_on(item, services)
     comment = item.decision.comment if item.decision else None
     # The officer's block names the chamber's responsible person; its date is known now only
     # when the officer countersigns at once (no human decision needed), or signs with a comment.
@@ -79,10 +86,18 @@ def _context(item: WorkItem, services: Services) -> dict[str, Any]:
     )
     signed_on = services.clock.today() if immediate or comment else None
     officer = {"full_name": _officer(item, services).name, "date": signed_on}
+    locale = report.locale
     return report_context(
-        data, verdict.to_json(), locale=report.locale,
-        attachments=_attachments(item, services), officer=officer, officer_comment=comment,
+        data, verdict.to_json(locale), locale=locale,
+        attachments=_attachments(item, services), officer=officer,
+        officer_comment=comment_section(report.disagreement, comment, locale),
+        exemption=exemption_statement(verdict.exemption, report.year, locale),
     )  # fmt: skip
+
+
+def _filed_on(item: WorkItem, services: Services) -> date:
+    verdict = _verdict(item)
+    return verdict.filed_on or filed_on(item, services)
 
 
 def _attachments(item: WorkItem, services: Services) -> Sequence[Attachment]:
@@ -153,7 +168,8 @@ def report_record(
         "previous": previous.get("id") if previous else None,
         "source": item.loaded.source_name,
         "input_sha256": item.loaded.sha256,
-        "submitted_on": (report.submitted_on or services.clock.today()).isoformat(),
+        # R-3.2d: the filing day (a date typed into the report stays in its embedded copy).
+        "submitted_on": _filed_on(item, services).isoformat(),
         "deadline": verdict.deadline.isoformat(),
         "late": verdict.late,
         "total_points": verdict.total_points,
@@ -275,11 +291,22 @@ class Decide:
         membership = item.facts.get("membership") or []
         by_hand = not services.settings.auto_countersign
         if membership or verdict.verdict == "needs_review" or by_hand:
-            reasons = [f"{f.clause}: {f.message}" for f in verdict.findings if f.clause == "R-3.1b"]
-            # Issue 13: a chamber without a roster cannot confirm membership; the officer does.
-            reasons += [f"{m['clause']}: {m['message']['en']}" for m in membership]
-            reason = "; ".join(reasons) or "the chamber reviews every report by hand"
-            write_json(item.workdir / "review.json", {"reasons": reasons or [reason]})
+            # Why a person must look (R-3.1b, R-7.4), stored as findings (key and parameters)
+            # so the review page and `review list` show them in their reader's language.
+            why = [
+                f for f in verdict.findings if f.clause in _REVIEW_CLAUSES and f.severity != "info"
+            ]
+            reasons = [f.to_json() for f in why]
+            # Issue 13: a chamber without a roster cannot confirm membership; the officer does
+            # (these findings carry their message in kk, ru and en).
+            reasons += list(membership)
+            if not reasons:
+                reasons = [
+                    {"clause": "R-4.6", "key": "review.every_report", "params": {},
+                     "message": "the chamber reviews every report by hand"}
+                ]  # fmt: skip
+            reason = "; ".join(f"{r['clause']}: {finding_text(r, 'en')}" for r in reasons)
+            write_json(item.workdir / "review.json", {"reasons": reasons})
             return Waiting(reason)
         return None
 
@@ -318,33 +345,3 @@ class Decide:
         if not isinstance(result, Outcome):
             raise RuntimeError("the remarks letter's stages ended without an outcome")
         return Outcome("returned", record=record_id, reason="; ".join(remarks))
-
-
-#: R-7.5 in the document's language: the remarks document is an official letter.
-_NO_EVIDENCE = {
-    "kk": "{n}-іс-шара («{title}»): растайтын құжат қоса берілмеген{names}. Қағидалардың "
-    "7.5-тармағы бойынша іс-шараға қатысу қағаз немесе электрондық құжатпен расталуы тиіс.",
-    "ru": "Мероприятие {n} («{title}»): не приложен подтверждающий документ{names}. По пункту "
-    "7.5 Правил участие должно быть подтверждено документом на бумаге или в электронном виде.",
-}
-_NAMED = {"kk": " (аталған: {0})", "ru": " (указан: {0})"}
-
-
-def defect_remarks(report: CpdReport, verdict: CpdVerdict) -> list[str]:
-    """The remarks of a returnable report (R-3.2e), one per defect, in the report's language,
-    from the finding's structured fields (activity number, evidence names); a defect without
-    them keeps its clause and message."""
-    remarks = []
-    for defect in verdict.defects:
-        if defect.clause == "R-7.5" and defect.activity is not None:
-            activity = report.activities[defect.activity - 1]
-            names = ", ".join(defect.evidence)
-            named = _NAMED[report.locale].format(names) if names else ""
-            remarks.append(
-                _NO_EVIDENCE[report.locale].format(
-                    n=defect.activity, title=activity.title, names=named
-                )
-            )
-        else:
-            remarks.append(f"{defect.clause}: {defect.message}")
-    return remarks

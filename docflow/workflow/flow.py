@@ -33,14 +33,17 @@ from pydantic import BaseModel
 
 from docflow.atomic import write_bytes_atomic
 from docflow.audit import AuditEvent
-from docflow.errors import SubmissionInvalid
+from docflow.errors import Problem, SubmissionInvalid
+from docflow.i18n import Msg
 from docflow.inbox.journal import Entry
 from docflow.inbox.runner import Outcome
+from docflow.intake import messages
 from docflow.intake.judge import judge as judge_input
-from docflow.intake.parse import LoadedSubmission, load_submission_bytes
+from docflow.intake.parse import LoadedSubmission, load_submission_bytes, readable_data
 from docflow.kinds import DocumentKind, KindRegistry, SignerSpec, Verdict, dig
 from docflow.model import CpdReport
 from docflow.render import Attachment
+from docflow.rules import RosterExemption
 from docflow.workflow.services import Services
 
 __all__ = [
@@ -52,8 +55,9 @@ __all__ = [
     "Step",
     "Waiting",
     "WorkItem",
+    "invalid",
     "judge",
-    "rejection_text",
+    "rejected",
     "signatory",
     "signer_iin",
 ]
@@ -61,21 +65,20 @@ __all__ = [
 log = logging.getLogger("docflow.workflow")
 
 
-def rejection_text(source: str, problems: list[str]) -> str:
-    lines = [
-        f"docflow could not accept {source}.",
-        "",
-        "Every problem found (field: what is wrong, and what would be right):",
-        *[f"  - {p}" for p in problems],
-        "",
-        "Correct the file and drop it into the inbox again.",
-        "",
-    ]
-    return "\n".join(lines)
+def rejected(source: str, reason: str, error_text: str) -> Outcome:
+    """A rejection: ``reason`` for the journal (English, for the log), ``error_text`` for the
+    person (``NAME.error.txt``, in the submission's language: ``docflow.intake.messages``)."""
+    return Outcome("rejected", reason=reason, error_text=error_text)
 
 
-def rejected(source: str, reason: str, problems: list[str]) -> Outcome:
-    return Outcome("rejected", reason=reason, error_text=rejection_text(source, problems))
+def invalid(source: str, problems: Sequence[Problem], data: object) -> Outcome:
+    """The rejection of an input with ``problems``, in the language ``data`` asks for (Kazakh
+    and Russian when it could not be read that far)."""
+    return rejected(
+        source,
+        f"invalid input: {len(problems)} problem(s)",
+        messages.rejection_text(source, problems, messages.locale_of(data)),
+    )
 
 
 # ---------------------------------------------------------------------- the work item
@@ -90,6 +93,8 @@ class Decision:
     decided_points: Mapping[int, int] = field(default_factory=dict)
     comment: str | None = None
     remarks: tuple[str, ...] = ()
+    #: R-7.4: the officer's decision on a claimed exemption (None: not decided).
+    exemption_accepted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -191,18 +196,26 @@ def judge(
     kind: DocumentKind,
     loaded: LoadedSubmission,
     *,
-    today: date,
+    filed_on: date,
     services: Services | None = None,
     decided_points: Mapping[int, int] | None = None,
+    roster_exemption: RosterExemption | None = None,
+    exemption_accepted: bool | None = None,
 ) -> Verdict | None:
     """``docflow.intake.judge`` with the R-7.5 check of attached docflow certificates, which
     needs the archive (``check`` has none to check them against)."""
     model = loaded.model
-    problems: dict[str, str] = {}
+    problems: dict[str, tuple[Msg, ...]] = {}
     if services is not None and isinstance(model, CpdReport):
         problems = services.evidence.problems(model, loaded.evidence)
     return judge_input(
-        kind, loaded, today=today, evidence_problems=problems, decided_points=decided_points
+        kind,
+        loaded,
+        filed_on=filed_on,
+        evidence_problems=problems,
+        decided_points=decided_points,
+        roster_exemption=roster_exemption,
+        exemption_accepted=exemption_accepted,
     )
 
 
@@ -332,19 +345,20 @@ class Flow:
                     models=self._models,
                 )
         except SubmissionInvalid as exc:
-            return rejected(
-                entry.source,
-                f"invalid input: {len(exc.problems)} problem(s)",
-                [str(p) for p in exc.problems],
-            )
+            return invalid(entry.source, exc.problems, readable_data(entry.source, raw))
         name = loaded.data.get("kind")
         kind = self.kinds.find(name)
         if kind is None or not kind.inbox:
-            return rejected(
-                entry.source,
+            inbox_kinds = ", ".join(k for k in sorted(self._models))
+            problem = Problem(
+                "kind",
                 f"kind {name!r} is not processed from the inbox",
-                [f"kind: {name!r} cannot be filed through the inbox"],
+                inbox_kinds,
+                key="intake.unknown_kind",
+                params={"kind": name, "kinds": inbox_kinds},
+                hint="hint.kinds",
             )
+            return invalid(entry.source, [problem], loaded.data)
         item = WorkItem(entry=entry, workdir=workdir, kind=kind, loaded=loaded, decision=decision)
         if decision is not None and decision.comment:
             # The form with the officer's comment is a new rendering, in files of its own.

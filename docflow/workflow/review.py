@@ -33,7 +33,9 @@ class ReviewItem:
     full_name: str | None
     iin: str | None
     year: int | None
-    reasons: list[str]
+    #: Why a person must look, as findings (``clause``, ``key``, ``params``, English
+    #: ``message``): shown in each reader's language with ``docflow.i18n.finding_text``.
+    reasons: list[dict[str, Any]]
     source: str
     received_at: str
     verdict: dict[str, Any]
@@ -78,7 +80,7 @@ class ReviewQueue:
             full_name=e.full_name,
             iin=e.iin,
             year=e.year,
-            reasons=list(review.get("reasons", [e.reason] if e.reason else [])),
+            reasons=_reasons(review.get("reasons"), e.reason),
             source=e.source,
             received_at=e.received_at,
             verdict=verdict,
@@ -104,12 +106,16 @@ class ReviewQueue:
         decided_points: Mapping[int, int] | None = None,
         officer: str = "",
         comment: str | None = None,
+        exemption_accepted: bool | None = None,
     ) -> Outcome:
         """Countersign and archive. ``decided_points`` maps the activity's number as the
         officer sees it (from 1) → points granted to an "other" activity (R-3.1b); an "other"
         activity without a decision gets 0, never the claim. Unknown numbers are refused.
         ``comment``: the officer's comment for the A1 comment section (when the consultant
-        disagreed with remarks); it goes into the form before the officer signs."""
+        disagreed with remarks); it goes into the form before the officer signs.
+        ``exemption_accepted``: the officer's decision on a claimed R-7.4 exemption the roster
+        does not confirm (True: exempt, stated on the form; False: the duty stands; None: not
+        decided, and the report cannot be approved while its exemption waits)."""
         entry = self._entry(item_id)
         report = self._load(entry).model
         assert isinstance(report, CpdReport)
@@ -120,11 +126,17 @@ class ReviewQueue:
         for number, activity in enumerate(report.activities, start=1):
             if activity.form == "other":
                 decided.setdefault(number, 0)  # R-3.1b: no decision, no points
+        if exemption_accepted is None and exemption_waits(self._item(entry).verdict):
+            raise DocflowError(
+                "R-7.4: the claimed exemption waits for the officer's decision: "
+                "approve with --exemption accept or --exemption refuse"
+            )
         decision = Decision(
             "approve",
             officer.strip(),  # empty: the chamber's officer who countersigns (cpd.Decide)
             decided_points=decided,
             comment=(comment or "").strip() or None,
+            exemption_accepted=exemption_accepted,
         )
         return self._decide(entry, decision)
 
@@ -150,6 +162,24 @@ class ReviewQueue:
         )
         shutil.rmtree(workdir, ignore_errors=True)
         return outcome
+
+
+def exemption_waits(verdict: Mapping[str, Any]) -> bool:
+    """Whether the judged report claims an exemption nobody has confirmed yet (R-7.4)."""
+    exemption = verdict.get("exemption")
+    return (
+        verdict.get("verdict") == "needs_review"
+        and isinstance(exemption, Mapping)
+        and exemption.get("confirmed_by") is None
+    )
+
+
+def _reasons(stored: object, reason: str | None) -> list[dict[str, Any]]:
+    """The stored reasons as findings; a plain text (a queue written before they were
+    findings) becomes a finding with only its English ``message``."""
+    if not isinstance(stored, list):
+        return [{"message": reason}] if reason else []
+    return [r if isinstance(r, dict) else {"message": str(r)} for r in stored]
 
 
 def _read_json(path: Path) -> dict[str, Any]:

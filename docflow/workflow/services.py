@@ -17,13 +17,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from docflow.archive import Archive
 from docflow.bodies import certificate_issuer, holders_of, report_countersigner, same_name
-from docflow.certificates import check_evidence
+from docflow.certificates import check_evidence_issues
 from docflow.config import Clock, Home, Settings
-from docflow.errors import NotEnrolled
+from docflow.errors import DocflowError, NotEnrolled
+from docflow.i18n import Msg
 from docflow.inbox.journal import Journal
 from docflow.model import CpdReport
 from docflow.pki import (
@@ -37,10 +38,15 @@ from docflow.pki import (
 from docflow.ports import Converter, Directory, Renderer, Signer, TrustEndpoints
 from docflow.render import Attachment, FieldSpec, finalize_pdf, render_docx
 from docflow.render import Converter as LibreOfficeConverter
+from docflow.rules import RosterExemption
 from docflow.sign import SignSpec, new_validation_context, sign_pdf
+
+if TYPE_CHECKING:
+    from docflow.summaries.roster import Roster
 
 __all__ = [
     "EvidenceJudge",
+    "HomeRosters",
     "PadesSigner",
     "PkiDirectory",
     "RunningTrustServices",
@@ -314,18 +320,56 @@ class EvidenceJudge:
         self._directory = directory
         self._timings = timings
 
-    def problems(self, report: CpdReport, evidence: Mapping[str, bytes]) -> dict[str, str]:
+    def problems(
+        self, report: CpdReport, evidence: Mapping[str, bytes]
+    ) -> dict[str, tuple[Msg, ...]]:
+        """Evidence name -> why it proves nothing, as messages (the remarks say the real
+        reason in the report's language, R-3.2e)."""
         if not any(data.startswith(b"%PDF") for data in evidence.values()):
             return {}
         with self._timings.timed("evidence"):
-            return dict(
-                check_evidence(
-                    self._archive,
-                    report,
-                    evidence,
-                    trust_roots=self._directory.pki.trust_roots(),
-                )
+            return check_evidence_issues(
+                self._archive,
+                report,
+                evidence,
+                trust_roots=self._directory.pki.trust_roots(),
             )
+
+
+class HomeRosters:
+    """The chambers' rosters imported into this home (``docflow summary import-roster`` or a
+    roster dropped into the inbox), read afresh for every report: an import between two
+    reports counts for the second."""
+
+    def __init__(self, home: Home):
+        self._home = home
+
+    def roster(self, chamber: str) -> Roster | None:
+        """The roster of the chamber a report names: by the registered chamber (id or any of
+        its names, ``docflow.bodies``), else stored under the name as written."""
+        home = self._home
+        if not (home.state / "summaries.sqlite").exists():
+            return None
+        from docflow.bodies import ChamberRegistry
+        from docflow.chambers import roster_of
+        from docflow.summaries.store import SummaryStore
+
+        try:
+            body = ChamberRegistry(home).resolve_chamber(chamber)
+        except DocflowError:
+            body = None
+        if body is not None:
+            found = roster_of(home, body)
+            if found is not None:
+                return found
+        with SummaryStore(home) as store:
+            return store.roster(chamber)
+
+    def r74_exemption(self, chamber: str, iin: str) -> RosterExemption | None:
+        """What the chamber's roster records for ``iin`` as an R-7.4 ground (None: no roster,
+        not on it, or no R-7.4 ground)."""
+        roster = self.roster(chamber)
+        return roster.r74_exemption(iin) if roster is not None else None
 
 
 # ------------------------------------------------------------------ the container
@@ -389,6 +433,10 @@ class Services:
     @cached_property
     def evidence(self) -> EvidenceJudge:
         return EvidenceJudge(self.archive, self.directory, self.timings)
+
+    @cached_property
+    def rosters(self) -> HomeRosters:
+        return HomeRosters(self.home)
 
     def close(self) -> None:
         for part in reversed(self._closers):

@@ -6,18 +6,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import BaseModel
 
 from docflow.audit import AuditEvent
 from docflow.chambers import admit_filer
-from docflow.errors import AuthorityRefused, NotEnrolled, UnknownChamber
+from docflow.errors import AuthorityRefused, NotEnrolled, Problem, UnknownChamber
 from docflow.inbox.runner import Outcome
+from docflow.intake.messages import not_enrolled_text, rejection_text
 from docflow.kinds import SignerSpec, Verdict, dig
 from docflow.model import CpdReport
 from docflow.render import Attachment, FieldSpec, format_date
+from docflow.rules import RosterExemption, filing_day
 from docflow.workflow.flow import (
     KindHooks,
     StageResult,
@@ -39,6 +41,7 @@ __all__ = [
     "Render",
     "Sign",
     "events_of",
+    "filed_on",
     "template_info",
 ]
 
@@ -109,15 +112,17 @@ def admit(item: WorkItem, services: Services) -> Outcome | None:
     except UnknownChamber as exc:
         return rejected(
             item.entry.source,
-            "unknown chamber / белгісіз палата / неизвестная палата",
-            [str(p) for p in exc.problems],
+            "unknown chamber",
+            rejection_text(item.entry.source, exc.problems, item.locale),
         )
     refusals = [f for f in findings if f.decision == "reject"]
     if refusals:
+        # Membership findings carry their wording in kk, ru and en: the file gets the report's.
+        problems = [Problem(f.field, getattr(f, item.locale, f.en)) for f in refusals]
         return rejected(
             item.entry.source,
             "; ".join(f"{f.code}: {f.en}" for f in refusals),
-            [f"{f.field}: {f.message}" for f in refusals],
+            rejection_text(item.entry.source, problems, item.locale),
         )
     services.journal.update(item.token, chamber=body.id)
     item.facts.update(
@@ -139,43 +144,63 @@ def _office_holders(item: WorkItem, services: Services) -> Outcome | None:
             signatory(spec, item, services)
         except (NotEnrolled, AuthorityRefused) as exc:
             return rejected(
-                item.entry.source, f"no {spec.role} may sign: {exc}", [f"{spec.who}: {exc}"]
+                item.entry.source,
+                f"no {spec.role} may sign: {exc}",
+                rejection_text(item.entry.source, [Problem(spec.who, str(exc))], item.locale),
             )
     return None
 
 
 def _judge(item: WorkItem, services: Services) -> Verdict | None:
-    decided = item.decision.decided_points if item.decision else None
+    decision = item.decision
     assert item.loaded is not None
     return judge(
         item.kind,
         item.loaded,
-        today=submitted_on(item),
+        filed_on=filed_on(item, services),
         services=services,
-        decided_points=decided,
+        decided_points=decision.decided_points if decision else None,
+        roster_exemption=_roster_exemption(item, services),
+        exemption_accepted=decision.exemption_accepted if decision else None,
     )
 
 
-def submitted_on(item: WorkItem) -> date:
-    """The day the input counts as submitted: its own ``submitted_on`` or the day it arrived."""
-    given = getattr(item.model, "submitted_on", None)
-    return given if isinstance(given, date) else date.fromisoformat(item.entry.received_at[:10])
+#: Kazakhstan's time (one zone, UTC+5, since 1 March 2024): the day a report arrives is the
+#: chamber's calendar day, not UTC's.
+KZ_TIME = timezone(timedelta(hours=5), "UTC+5")
+
+
+def filed_on(item: WorkItem, services: Services) -> date:
+    """R-3.2d: the filing day is the day docflow received the input (Kazakhstan's date of the
+    journal's ``received_at``), or the replayed day of ``--today``/``DOCFLOW_TODAY``. A
+    ``submitted_on`` typed into the input is never trusted (it is at most shown)."""
+    replayed = services.clock.fixed_today
+    if replayed is not None:
+        return filing_day(replayed)
+    received = datetime.fromisoformat(item.entry.received_at)
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=UTC)
+    return filing_day(received.astimezone(KZ_TIME).date())
+
+
+def _roster_exemption(item: WorkItem, services: Services) -> RosterExemption | None:
+    """R-7.4: what the chamber's roster records for the consultant (None: no roster)."""
+    model = item.model
+    if not isinstance(model, CpdReport):
+        return None
+    return services.rosters.r74_exemption(model.consultant.chamber, model.consultant.iin)
 
 
 def _not_enrolled(item: WorkItem, spec: SignerSpec, iin: str) -> Outcome:
+    """ "Enroll first" is no mistake of the filer's: the text says the file is fine and asks
+    nobody to correct it (issue 14)."""
     owner = spec.who.rpartition(".")[0]
     try:
         name = str(getattr(_dig_model(item.model, owner), "full_name", "")) if owner else ""
     except (AttributeError, KeyError):
         name = ""
-    who = f"{spec.role} {name}".strip()
-    text = (
-        f"The {who} (IIN {iin}) has no signing key in this chamber's docflow yet: enroll first "
-        f"(docflow pki enroll --iin {iin} --name '...'), then drop the file again."
-    )
-    return rejected(
-        item.entry.source, f"{spec.role} not enrolled: enroll first", [f"{spec.who}: {text}"]
-    )
+    text = not_enrolled_text(item.entry.source, full_name=name, iin=iin, locale=item.locale)
+    return rejected(item.entry.source, f"{spec.role} not enrolled: enroll first", text)
 
 
 def _dig_model(model: BaseModel, path: str) -> Any:

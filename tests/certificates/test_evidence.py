@@ -261,7 +261,7 @@ def test_the_rules_turn_a_refused_certificate_into_an_r75_finding(
     evidence = {name: genuine_kk(world, kk_batch, 1)}
     problems = check_evidence_issues(world.archive, cpd, evidence, trust_roots=world.trust_roots())
     verdict = evaluate_cpd(
-        cpd, today=date(2026, 2, 10), evidence_names=set(evidence), evidence_problems=problems
+        cpd, filed_on=date(2026, 2, 10), evidence_names=set(evidence), evidence_problems=problems
     )
     r75 = [f for f in verdict.findings if f.clause == "R-7.5"]
     assert r75 and "issued to another person" in r75[0].message

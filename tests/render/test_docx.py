@@ -76,9 +76,12 @@ def test_officer_comment_section_only_when_commented(locale: str) -> None:
 
 
 def test_attachments_are_numbered_in_order() -> None:
-    text = docx_text(render_report("kk"))
-    assert "1. evidence/e1.pdf" in text
-    assert "2. submission.json" in text
+    # Named by the activity each proves (issue 14), the machine-readable data last.
+    lines = docx_text(render_report("kk")).splitlines()
+    first = next(line for line in lines if line.startswith("1. "))
+    second = next(line for line in lines if line.startswith("2. "))
+    assert "іс-шараға" in first and first.endswith(": e1.pdf"), first
+    assert second.endswith("(submission.json)"), second
 
 
 def test_date_wording() -> None:

@@ -32,7 +32,7 @@ def activity(form: int | str = 2, date: str = "2025-03-14", **extra: Any) -> dic
 def judge(report: CpdReport, *, today: date = TODAY, **kwargs: Any) -> CpdVerdict:
     """Evaluate with every named evidence file present unless told otherwise."""
     kwargs.setdefault("evidence_names", {p for a in report.activities for p in a.evidence})
-    return evaluate_cpd(report, today=today, **kwargs)
+    return evaluate_cpd(report, filed_on=today, **kwargs)
 
 
 def clauses(verdict: CpdVerdict) -> list[str]:
@@ -176,7 +176,7 @@ def test_R_7_5_activity_without_evidence_counts_zero_and_is_a_defect(
 
 def test_R_7_5_evidence_named_but_absent_is_a_defect(make_report: ReportFactory) -> None:
     report = make_report(ten_points())
-    verdict = evaluate_cpd(report, today=TODAY, evidence_names=set())
+    verdict = evaluate_cpd(report, filed_on=TODAY, evidence_names=set())
     assert len(verdict.defects) == 4
     assert verdict.total_points == 0
     assert "evidence/4-2025-02-01.pdf" in verdict.defects[0].message
@@ -184,12 +184,12 @@ def test_R_7_5_evidence_named_but_absent_is_a_defect(make_report: ReportFactory)
 
 def test_R_7_5_evidence_paths_are_compared_normalised(make_report: ReportFactory) -> None:
     report = make_report([activity(2, evidence=["./evidence/../evidence/a.pdf"])])
-    verdict = evaluate_cpd(report, today=TODAY, evidence_names={"evidence/a.pdf"})
+    verdict = evaluate_cpd(report, filed_on=TODAY, evidence_names={"evidence/a.pdf"})
     assert verdict.activities[0].counted and not verdict.defects
 
 
 def test_R_3_2e_defects_make_the_report_returnable(make_report: ReportFactory) -> None:
-    verdict = evaluate_cpd(make_report(ten_points()), today=TODAY, evidence_names=set())
+    verdict = evaluate_cpd(make_report(ten_points()), filed_on=TODAY, evidence_names=set())
     assert verdict.returnable
     assert not judge(make_report(ten_points())).returnable
 
@@ -416,11 +416,11 @@ def test_R_7_5_an_attached_file_that_is_not_valid_evidence_documents_nothing(
     }  # fmt: skip
     report = CpdReport.model_validate(data)
     names = {"evidence/cert.pdf", "evidence/diploma.pdf", "evidence/other.pdf"}
-    clean = evaluate_cpd(report, today=today, evidence_names=names)
+    clean = evaluate_cpd(report, filed_on=today, evidence_names=names)
     assert clean.total_points == 12 and not clean.defects
     judged = evaluate_cpd(
         report,
-        today=today,
+        filed_on=today,
         evidence_names=names,
         evidence_problems={"evidence/cert.pdf": "certificate revoked by the issuer"},
     )

@@ -155,15 +155,18 @@ def _seed_review(kit: Kit, home: Home, token: str, comment: bytes = b"") -> str:
     today = date(2026, 2, 10)
     loaded = load_submission_bytes(source, raw, base_dir=None, today=today)
     report: Any = loaded.model
-    verdict = evaluate_cpd(report, today=today, evidence_names=loaded.evidence_names)
+    verdict = evaluate_cpd(report, filed_on=today, evidence_names=loaded.evidence_names)
     assert verdict.verdict == "needs_review", verdict.verdict
     sha = hashlib.sha256(raw).hexdigest()
     workdir = home.state / "work" / token
     workdir.mkdir(parents=True)
     (workdir / "input.zip").write_bytes(raw)
     (workdir / "verdict.json").write_text(json.dumps(verdict.to_json(), ensure_ascii=False))
-    reasons = [f"{f.clause}: {f.message}" for f in verdict.findings if f.clause == "R-3.1b"]
-    (workdir / "review.json").write_text(json.dumps({"reasons": reasons}, ensure_ascii=False))
+    # As the flow stores them: findings (key and parameters), shown in the reader's language.
+    findings = [f for f in verdict.findings if f.clause == "R-3.1b"]
+    reasons = [f"{f.clause}: {f.message}" for f in findings]
+    stored = [f.to_json() for f in findings]
+    (workdir / "review.json").write_text(json.dumps({"reasons": stored}, ensure_ascii=False))
     unsigned = with_fields(
         blank_pdf("CPD report 2025 Abenova"), ("consultant", "officer"), locking="officer"
     )

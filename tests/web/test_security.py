@@ -364,8 +364,8 @@ def test_a_failing_approval_is_shown_and_the_server_lives_on(
     from docflow.workflow.review import ReviewItem
 
     item = ReviewItem(
-        id="S1", full_name="Тест", iin="900415400127", year=2025, reasons=["R-3.1b: x"],
-        source="a.zip", received_at="2026-02-10T09:00:00+00:00",
+        id="S1", full_name="Тест", iin="900415400127", year=2025,
+        reasons=[{"message": "R-3.1b: x"}], source="a.zip", received_at="2026-02-10T09:00:00+00:00",
         verdict={"total_points": 7, "required_points": 10, "activities": [], "findings": []},
     )  # fmt: skip
 

@@ -25,7 +25,7 @@ def test_missing_evidence_is_worded_from_the_finding_fields_R_7_5_R_3_2e(
     model = CpdReport.model_validate(report(locale=locale))
     present = {e for a in model.activities for e in a.evidence}
     missing = model.activities[1].evidence[0]
-    verdict = evaluate_cpd(model, today=date(2026, 2, 10), evidence_names=present - {missing})
+    verdict = evaluate_cpd(model, filed_on=date(2026, 2, 10), evidence_names=present - {missing})
     [defect] = verdict.defects
     assert (defect.clause, defect.activity, defect.evidence) == ("R-7.5", 2, (missing,))
 

@@ -85,11 +85,12 @@ def test_every_outcome_of_the_contract(
         "missing.zip": "returned",
     }
 
-    # Rejections are explained beside the file, every problem named (IIN and date).
+    # Rejections are explained beside the file in the submission's language (kk), every problem
+    # named as a person sees the field (IIN and date).
     error = (pki_home.inbox / "rejected" / "bad.yaml.error.txt").read_text(encoding="utf-8")
-    assert "consultant.iin" in error and "activities[0].date" in error
+    assert "консультант, ЖСН" in error and "1-іс-шара, күні" in error, error
     enroll = (pki_home.inbox / "rejected" / "stranger.zip.error.txt").read_text(encoding="utf-8")
-    assert "enroll first" in enroll
+    assert "pki enroll" in enroll and "түзетіп" not in enroll, enroll
     assert sorted(p.name for p in pki_home.inbox.iterdir()) == ["rejected"]
 
     # The archived report is signed by consultant and officer and verifies.
@@ -103,7 +104,7 @@ def test_every_outcome_of_the_contract(
     # The officer approves the "other" activity (R-3.1b): countersigned and archived.
     queue = ReviewQueue(workflow.process)
     item = next(i for i in queue.items() if i.source == "other.zip")
-    assert item.reasons and "R-3.1b" in item.reasons[0]
+    assert item.reasons and item.reasons[0]["clause"] == "R-3.1b"
     # With a comment for the A1 comment section: it is in the form both parties signed.
     comment = "Тегін кеңес беру 2 балл ретінде есептелді; <b>&"
     outcome = queue.approve(item.id, decided_points={5: 2}, comment=comment)  # activity 5

@@ -40,6 +40,7 @@ def register(group: click.Group) -> None:
         from docflow.inbox.runner import ProcessFn, Runner
         from docflow.inbox.watcher import watch_forever
         from docflow.workflow.build import build_flow
+        from docflow.workflow.own import SignatureArrivals
         from docflow.workflow.pool import WorkerPool
         from docflow.workflow.services import build_services
 
@@ -58,7 +59,9 @@ def register(group: click.Group) -> None:
                 process: ProcessFn = pool
             else:
                 process = build_flow(services)
-            runner = Runner(home, process, workers=count, settle=settle)
+            # Documents awaiting a person's own signature (issue 15) go on when it arrives.
+            arrivals = SignatureArrivals(services.sign_requests)
+            runner = Runner(home, process, workers=count, settle=settle, ready=arrivals)
             try:
                 if once:
                     runner.run_once()

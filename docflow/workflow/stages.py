@@ -24,6 +24,7 @@ from docflow.workflow.flow import (
     signer_iin,
     write_json,
 )
+from docflow.workflow.own import sign_own
 from docflow.workflow.services import Services
 
 __all__ = [
@@ -189,6 +190,12 @@ class Sign:
 
     def run(self, item: WorkItem, services: Services) -> StageResult:
         is_last = self.spec is self.last
+        lock_later = self.last.field if self.first and not is_last and self.last.lock else None
+        if services.signing_modes.own(self.spec.role):
+            assert self.product is not None
+            return sign_own(
+                item, services, spec=self.spec, product=self.product, lock_later=lock_later
+            )
         before = item.last_product()
         return services.signer.sign(
             before.read_bytes(),
@@ -198,7 +205,7 @@ class Sign:
             locale=item.locale,
             lock=self.spec.lock,
             lta=is_last,
-            lock_later=self.last.field if self.first and not is_last and self.last.lock else None,
+            lock_later=lock_later,
             document=item.token,
         )
 

@@ -1,0 +1,203 @@
+"""Signatures that are the signers' own, inside the flow (issue 15).
+
+A ``sign:ROLE`` stage whose role is ``own`` in ``[signing]`` (``docflow.signreq.signing_modes``)
+never signs: it prepares the PDF and records a signing request for the person the kind names
+(``signer_iin``, the one signer-resolution function), writes ``request-ROLE.json`` into the
+work folder and returns ``Waiting(state="awaiting_signature")``. The document's state is then
+the journal row plus that file plus the store's row: no thread waits.
+
+The signature comes back by the web page, the JSON API, ``docflow sign-requests complete`` or
+a signed package dropped into the inbox; each ends in ``SignRequests.submit``, which checks
+and completes the PDF (B-LTA). The runner's ``resume_waiting`` asks ``SignatureArrivals``
+whether a waiting document's request is no longer open and runs it again: the stage then
+finds the request signed and hands on the completed PDF as its product (next signer's
+request, or the archive).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from docflow.errors import DocflowError
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Outcome
+from docflow.kinds import SignerSpec
+from docflow.sign import SignSpec
+from docflow.signreq import (
+    SignRequestRecord,
+    SignRequests,
+    home_trust,
+    read_signed,
+)
+from docflow.workflow.flow import StageResult, Waiting, WorkItem, rejected, signer_iin, write_json
+from docflow.workflow.services import Services
+
+__all__ = [
+    "AWAITING",
+    "SignatureArrivals",
+    "accept_dropped_signature",
+    "awaiting_reason",
+    "is_signed_answer",
+    "sign_own",
+]
+
+AWAITING = "awaiting_signature"
+
+
+def _request_file(item: WorkItem, role: str) -> Path:
+    return item.path(f"request-{role}.json")
+
+
+def awaiting_reason(record: SignRequestRecord) -> str:
+    """What ``docflow status`` shows for a document waiting on a person (kk / ru / en)."""
+    who = f"{record.role or record.field}: {record.signer_name} (IIN {record.expected_iin})"
+    return (
+        f"қолды күтуде / ожидает подписи / awaiting signature — {who}, "
+        f"request {record.id}, until {record.expires:%Y-%m-%d}"
+    )
+
+
+def sign_own(
+    item: WorkItem,
+    services: Services,
+    *,
+    spec: SignerSpec,
+    product: str,
+    lock_later: str | None,
+) -> StageResult:
+    """The own-key ``sign:ROLE``: the completed PDF if the person signed, else a request (made
+    once) and ``Waiting``. docflow holds and uses no key of that person."""
+    store = services.sign_requests
+    path = _request_file(item, spec.role)
+    record: SignRequestRecord | None = None
+    if path.exists():
+        record = store.get(json.loads(path.read_text(encoding="utf-8"))["id"])
+        if record.state == "signed":
+            return store.signed_pdf(record.id)
+        if record.state != "open":  # cancelled: ask again
+            record = None
+    if record is None:
+        iin = signer_iin(spec, item, services)
+        document = item.token + item.variant
+        # A crash between the store's row and request-ROLE.json leaves an open request for
+        # this document and field: take it rather than ask the person twice.
+        same = [
+            r
+            for r in store.list(iin=iin)
+            if r.document == document and r.field == spec.field and r.role == spec.role
+        ]
+        record = same[-1] if same else None
+        if record is None:
+            record = store.create(
+                item.last_product().read_bytes(),
+                SignSpec(
+                    spec.field,
+                    role=spec.role,
+                    locale=item.locale,
+                    lock=spec.lock,
+                    lock_later=lock_later,
+                ),
+                document=document,
+                expected_iin=iin,
+                signer_name=_name_of(iin, item, services, spec),
+                days=services.signing_modes.request_days,
+            )
+        write_json(
+            path,
+            {
+                "id": record.id,
+                "role": spec.role,
+                "field": spec.field,
+                "iin": iin,
+                "product": item.path(product).name,
+            },
+        )
+    if not item.prefix and item.part is None:
+        services.journal.update(item.token, stage=f"awaiting:{spec.role}")
+    return Waiting(awaiting_reason(record), state=AWAITING)
+
+
+def _name_of(iin: str, item: WorkItem, services: Services, spec: SignerSpec) -> str:
+    """The expected signer's name: the directory's (their certificate), else the input's."""
+    try:
+        return services.directory.name_of(iin)
+    except DocflowError:
+        owner = spec.who.rpartition(".")[0]
+        value: Any = item.model
+        for part in owner.split(".") if owner else ():
+            value = getattr(value, part, None)
+        return str(getattr(value, "full_name", "") or iin)
+
+
+class SignatureArrivals:
+    """The runner's ``ready`` check: a document ``awaiting_signature`` goes on once one of its
+    requests is no longer open (signed; or cancelled, to be asked again)."""
+
+    def __init__(self, store: SignRequests):
+        self.store = store
+
+    def __call__(self, entry: Entry, workdir: Path) -> bool:
+        for path in sorted(workdir.glob("*request-*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if (workdir / str(data["product"])).exists():
+                continue  # that signature is in; the document waits on a later one
+            if self.store.get(str(data["id"])).state != "open":
+                return True
+        return False
+
+
+# ---------------------------------------------------------------------- the inbox
+
+
+def is_signed_answer(raw: bytes) -> bool:
+    """A signed package (ZIP with ``signature.p7s``) or a JSON ``docflow-signature/1``."""
+    if raw[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                names = set(zf.namelist())
+        except zipfile.BadZipFile:
+            return False
+        return {"request.json", "signature.p7s"} <= names
+    head = raw.lstrip()[:4096]
+    return head[:1] == b"{" and b'"docflow-signature/1"' in head
+
+
+def accept_dropped_signature(entry: Entry, raw: bytes, services: Services) -> Outcome:
+    """A signed package dropped into the inbox: submitted to the request it names. Accepted,
+    its row is ``signed`` (the waiting document goes on); refused, it is rejected with every
+    reason beside it, and the request stays open."""
+    try:
+        request_id, _ = read_signed(raw)
+        if request_id is None:
+            raise DocflowError("the signed file names no signing request")
+        endpoints = services.trust.endpoints
+        trust = home_trust(services.home)
+        endpoints = replace(endpoints, trust_roots=trust.roots, intermediates=trust.intermediates)
+        result = services.sign_requests.submit(
+            request_id, raw, trust=trust, services=endpoints, now=datetime.now(UTC)
+        )
+    except DocflowError as exc:
+        return rejected(entry.source, f"signature not accepted: {exc}", [str(exc)])
+    if not result.accepted:
+        problems = [
+            f"{r.message('kk')} / {r.message('ru')} / {r.message('en')}"
+            for r in result.check.refusals
+        ]
+        return rejected(
+            entry.source,
+            f"signature for request {request_id} refused: "
+            + ", ".join(r.code for r in result.check.refusals),
+            problems,
+        )
+    record = result.request
+    return Outcome(
+        "signed",
+        reason=f"signature for request {record.id} ({record.role}, document {record.document})"
+        " accepted",
+    )

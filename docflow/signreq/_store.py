@@ -129,13 +129,16 @@ class SignRequestRecord:
 @dataclass(frozen=True)
 class WaitingOn:
     """How many open requests wait on one person, since when, and how many are overdue
-    (older than ``request_days``: remind them, then flag them to the officer)."""
+    (older than ``request_days``: the person is reminded) and flagged (older than twice
+    that: the officer is told, and may renew the request)."""
 
     iin: str
     signer_name: str
     count: int
     oldest: datetime
     overdue: int
+    flagged: int = 0
+    roles: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,7 +147,22 @@ class WaitingOn:
             "count": self.count,
             "oldest": self.oldest.isoformat(),
             "overdue": self.overdue,
+            "flagged": self.flagged,
+            "roles": list(self.roles),
         }
+
+
+def due(record: SignRequestRecord, *, request_days: float, now: datetime) -> str | None:
+    """What an open request's age calls for: ``remind`` (older than ``request_days``: remind
+    the person), ``flag`` (older than twice that: flag it to the officer), else None."""
+    if record.state != "open":
+        return None
+    age = now - record.created
+    if age > timedelta(days=2 * request_days):
+        return "flag"
+    if age > timedelta(days=request_days):
+        return "remind"
+    return None
 
 
 @dataclass(frozen=True)
@@ -299,6 +317,7 @@ class SignRequests:
         groups: dict[str, builtins.list[SignRequestRecord]] = {}
         for record in self.list(state="open"):
             groups.setdefault(record.expected_iin, []).append(record)
+        flag_limit = now - timedelta(days=2 * request_days)
         out = [
             WaitingOn(
                 iin=iin,
@@ -306,6 +325,8 @@ class SignRequests:
                 count=len(records),
                 oldest=min(r.created for r in records),
                 overdue=sum(1 for r in records if r.created < limit),
+                flagged=sum(1 for r in records if r.created < flag_limit),
+                roles=tuple(sorted({r.role or r.field for r in records})),
             )
             for iin, records in groups.items()
         ]

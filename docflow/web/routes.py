@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +21,8 @@ from docflow.errors import ArchiveError, DocflowError, UnreadablePdf
 from docflow.web import i18n
 from docflow.web.context import SESSION_COOKIE, BodyTooLarge, WebContext, safe_next
 from docflow.web.services import MAX_UPLOAD_BYTES, SEARCH_FIELDS, dashboard_rows
+from docflow.web.sign_pages import signature_waits
+from docflow.web.sign_pages import texts as sign_texts
 
 log = logging.getLogger("docflow.web")
 
@@ -341,4 +344,13 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         ctx.require(request)
         records = ctx.archive.all_records()
         rows = dashboard_rows(records, ctx.review.waiting())
-        return ctx.render(request, "dashboard.html", rows=rows)
+        waits = signature_waits(ctx)
+        now = datetime.now(UTC)
+        return ctx.render(
+            request,
+            "dashboard.html",
+            rows=rows,
+            waits=waits,
+            wait_days={w.iin: (now - w.oldest).days for w in waits},
+            s=sign_texts(ctx.locale(request)),
+        )

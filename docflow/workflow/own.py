@@ -106,7 +106,9 @@ def sign_own(
                 document=document,
                 expected_iin=iin,
                 signer_name=_name_of(iin, item, services, spec),
-                days=services.signing_modes.request_days,
+                # Reminded after request_days, flagged to the officer after twice that;
+                # signable until then (docflow.signreq.due).
+                days=2 * services.signing_modes.request_days,
             )
         write_json(
             path,

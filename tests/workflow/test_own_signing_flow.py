@@ -170,3 +170,51 @@ def test_own_mode_waits_for_each_signer_and_a_comment_asks_the_consultant_again(
     assert sum(1 for s in verdict.signatures if s.role == "timestamp") >= 2
     assert_no_held_keys(home)
     assert not list((home.state / "work").iterdir())
+
+
+@pytest.mark.slow
+def test_a_signed_package_dropped_into_the_inbox_completes_the_request(
+    own: OwnHome, watch: Watch
+) -> None:
+    """Way 2 back through the inbox; a renewed (closed) request is asked again; another
+    person's signature is rejected with its reason and the request stays open."""
+    from docflow.signreq import export_package, read_package, sign_package
+
+    home = own.home
+    (home.inbox / "own.zip").write_bytes(as_zip(report()))
+    watch.step()
+    first = _one_open(home, CONSULTANT_IIN)
+
+    store = SignRequests(home)
+    store.cancel(first)  # `sign-requests renew`
+    store.close()
+    watch.step()
+    assert watch.entry("own.zip").state == "awaiting_signature"  # type: ignore[attr-defined]
+    second = _one_open(home, CONSULTANT_IIN)
+    assert second != first
+
+    store = SignRequests(home)
+    try:
+        package = read_package(export_package(store.get(second), store.prepared(second)))
+    finally:
+        store.close()
+    (home.inbox / "wrong.zip").write_bytes(sign_package(package, own.officer.signer))
+    watch.step()
+    assert watch.entry("wrong.zip").state == "rejected"  # type: ignore[attr-defined]
+    explanation = (home.inbox / "rejected" / "wrong.zip.error.txt").read_text(encoding="utf-8")
+    assert "wrong_person" in watch.entry("wrong.zip").reason  # type: ignore[attr-defined]
+    assert "Қол қойған адам күтілген адам емес" in explanation
+    assert _one_open(home, CONSULTANT_IIN) == second
+
+    (home.inbox / "signed.zip").write_bytes(sign_package(package, own.consultant.signer))
+    watch.step()
+    signed = watch.entry("signed.zip")
+    assert signed.state == "signed" and second in signed.reason  # type: ignore[attr-defined]
+    # this chamber reviews every report: after her signature, the officer's queue
+    assert watch.entry("own.zip").state == "review"  # type: ignore[attr-defined]
+    store = SignRequests(home)
+    try:
+        assert store.get(second).state == "signed"
+        assert store.list(iin=OFFICER_IIN) == []
+    finally:
+        store.close()

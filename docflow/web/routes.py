@@ -30,9 +30,15 @@ log = logging.getLogger("docflow.web")
 FLASH_KEYS = frozenset({"review.approved", "review.returned"})
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-ARCHIVE_ROLES = ("archivist", "admin")
+ARCHIVE_ROLES = ("archivist", "admin", "consultant")  # a consultant: her own records only
+STAFF_ROLES = ("archivist", "officer", "admin")
 REVIEW_ROLES = ("officer",)
-HOME_OF_ROLE = {"archivist": "/archive", "officer": "/review", "admin": "/dashboard"}
+HOME_OF_ROLE = {
+    "archivist": "/archive",
+    "officer": "/review",
+    "admin": "/dashboard",
+    "consultant": "/sign",
+}
 
 
 def _download(data: bytes, name: str, media_type: str) -> Response:
@@ -197,14 +203,21 @@ def install(app: FastAPI, ctx: WebContext) -> None:
 
     @app.get("/archive")
     def archive_search(request: Request) -> Response:
-        ctx.require(request, *ARCHIVE_ROLES)
+        user = ctx.require(request, *ARCHIVE_ROLES)
         filters = {k: str(request.query_params.get(k, "")).strip()[:200] for k in SEARCH_FIELDS}
         searched = any(filters.values())
-        # Without a query, the newest records: what an archivist most often looks for.
-        results: list[dict[str, Any]] = (
-            ctx.archive.search(filters) if searched else ctx.archive.all_records()[-20:][::-1]
-        )
-        choices = ctx.archive.choices()
+        own_iin = _own_iin(user)
+        if user.role == "consultant":
+            # Her own records only, whatever the query says (no IIN linked: none).
+            filters["iin"] = own_iin or "-"
+            results: list[dict[str, Any]] = ctx.archive.search(filters)[::-1]
+            choices: dict[str, list[str]] = {"kind": [], "outcome": [], "year": []}
+        else:
+            # Without a query, the newest records: what an archivist most often looks for.
+            results = (
+                ctx.archive.search(filters) if searched else ctx.archive.all_records()[-20:][::-1]
+            )
+            choices = ctx.archive.choices()
         return ctx.render(
             request,
             "archive.html",
@@ -216,21 +229,39 @@ def install(app: FastAPI, ctx: WebContext) -> None:
 
     @app.get("/archive/{record_id}")
     def archive_record(request: Request, record_id: str) -> Response:
-        ctx.require(request, *ARCHIVE_ROLES)
+        user = ctx.require(request, *ARCHIVE_ROLES)
         try:
             view = ctx.archive.record(record_id)
         except ArchiveError:
+            return not_found(request)
+        if not _may_see(user, view.record):
             return not_found(request)
         return ctx.render(request, "record.html", view=view, record=view.record)
 
     @app.get("/archive/{record_id}/pdf")
     def archive_pdf(request: Request, record_id: str) -> Response:
-        ctx.require(request, *ARCHIVE_ROLES)
+        user = ctx.require(request, *ARCHIVE_ROLES)
         try:
+            if not _may_see(user, ctx.archive.record(record_id).record):
+                return not_found(request)
             _name, data = ctx.archive.pdf(record_id)
         except ArchiveError:
             return not_found(request)
         return _download(data, f"{record_id}.pdf", "application/pdf")
+
+    def _own_iin(user: Any) -> str | None:
+        if user.role != "consultant":
+            return None
+        from docflow.web.sign_pages import store_of
+
+        return store_of(ctx).user_iin(user.name)
+
+    def _may_see(user: Any, record: dict[str, Any]) -> bool:
+        """A consultant sees the records of her own IIN only; staff see every record."""
+        if user.role != "consultant":
+            return True
+        own = _own_iin(user)
+        return own is not None and str(record.get("iin")) == own
 
     # -- review (officer) --------------------------------------------------------------------
 
@@ -341,7 +372,7 @@ def install(app: FastAPI, ctx: WebContext) -> None:
 
     @app.get("/dashboard")
     def dashboard(request: Request) -> Response:
-        ctx.require(request)
+        ctx.require(request, *STAFF_ROLES)  # every chamber's numbers: not for a consultant
         records = ctx.archive.all_records()
         rows = dashboard_rows(records, ctx.review.waiting())
         waits = signature_waits(ctx)

@@ -35,6 +35,7 @@ from docflow.signreq import (
     signing_modes,
 )
 from docflow.web.context import SESSION_COOKIE, WebContext, safe_next
+from docflow.web.people import person_for_iin, web_user_for
 
 log = logging.getLogger("docflow.web.sign")
 
@@ -192,6 +193,11 @@ def login_with_key(ctx: WebContext, nonce: str, cms_text: str) -> tuple[str | No
     if not status.accepted:
         return None, [r.to_json() for r in status.refusals]
     name = store.user_for_iin(status.signer_iin)
+    if name is None and status.signer_iin:
+        # Not linked yet: an enrolled officer, or a consultant of a roster (issue 15).
+        person = person_for_iin(ctx.home, status.signer_iin)
+        if person is not None:
+            name = web_user_for(person, ctx.auth, store)
     if name is None or name not in {u.name for u in ctx.auth.users()}:
         return None, [_plain_refusal("login.unknown")]
     return name, []

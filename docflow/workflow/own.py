@@ -20,7 +20,7 @@ import io
 import json
 import zipfile
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,13 @@ __all__ = [
     "SignatureArrivals",
     "accept_dropped_signature",
     "awaiting_reason",
+    "consultant_signed_on",
     "is_signed_answer",
     "sign_own",
 ]
 
 AWAITING = "awaiting_signature"
+_KZ_TIME = timezone(timedelta(hours=5), "UTC+5")
 
 
 def _request_file(item: WorkItem, role: str) -> Path:
@@ -135,6 +137,20 @@ def _name_of(iin: str, item: WorkItem, services: Services, spec: SignerSpec) -> 
         for part in owner.split(".") if owner else ():
             value = getattr(value, part, None)
         return str(getattr(value, "full_name", "") or iin)
+
+
+def consultant_signed_on(item: WorkItem, services: Services) -> date | None:
+    """R-3.2d: the day (Kazakhstan time, UTC+5) the consultant's own signature of this
+    report arrived, once it has; None before, or when she does not sign with her own key.
+    For the judge stage: ``filing_day(received_on, consultant_signed_on=…)``. The first
+    signature counts (not the one on the form with the officer's comment)."""
+    path = item.workdir / "request-consultant.json"
+    if not path.exists():
+        return None
+    record = services.sign_requests.get(json.loads(path.read_text(encoding="utf-8"))["id"])
+    if record.state != "signed" or record.completed is None:
+        return None
+    return record.completed.astimezone(_KZ_TIME).date()
 
 
 class SignatureArrivals:

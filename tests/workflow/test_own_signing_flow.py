@@ -6,7 +6,7 @@ consultant (docflow never signs as a person in own mode)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,8 @@ from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, OFFICER_IIN
 from docflow.signreq import SignRequests
 from docflow.verify import verify_pdf
 from docflow.workflow.build import build_flow
-from docflow.workflow.own import SignatureArrivals
+from docflow.workflow.flow import WorkItem
+from docflow.workflow.own import SignatureArrivals, consultant_signed_on
 from docflow.workflow.review import ReviewQueue
 from docflow.workflow.services import Services, build_services
 from tests.workflow.own_signing_support import (
@@ -134,7 +135,20 @@ def test_own_mode_waits_for_each_signer_and_a_comment_asks_the_consultant_again(
     token = entry.token  # type: ignore[attr-defined]
 
     assert watch.services is not None
-    queue = ReviewQueue(build_flow(watch.services))
+    flow = build_flow(watch.services)
+    # R-3.2d: the day of her own signature, for the filing day (UTC+5)
+    item = WorkItem(
+        entry=entry,  # type: ignore[arg-type]
+        workdir=home.state / "work" / token,
+        kind=flow.kinds.get("cpd-report"),
+    )
+    store = SignRequests(home)
+    completed = store.get(first).completed
+    store.close()
+    assert completed is not None
+    signed_on = consultant_signed_on(item, watch.services)
+    assert signed_on == (completed + timedelta(hours=5)).date()
+    queue = ReviewQueue(flow)
     outcome = queue.approve(token, comment="Ескертпелермен келіспеймін: 3-іс-шара расталған.")
     assert outcome.state == "awaiting_signature"
     # A1 in own mode: the updated form goes back to the consultant; docflow signs as nobody.

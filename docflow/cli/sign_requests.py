@@ -167,9 +167,15 @@ def add_user_commands(users: click.Group) -> None:
 
     @users.command("token")
     @click.argument("name")
+    @click.option(
+        "--days", type=click.FloatRange(min=0, min_open=True), default=90.0, show_default=True,
+        help="Days the token is valid.",
+    )  # fmt: skip
+    @click.option("--revoke", is_flag=True, help="Revoke every token of NAME instead.")
     @click.pass_obj
-    def users_token(home: Home, name: str) -> None:
-        """Make an API token for NAME (shown once; send it as `Authorization: Bearer …`)."""
+    def users_token(home: Home, name: str, days: float, revoke: bool) -> None:
+        """Make an API token for NAME (shown once; send it as `Authorization: Bearer …`),
+        valid --days; or, with --revoke, revoke every token of NAME."""
         from docflow.signreq import SignRequests
         from docflow.web.auth import AuthStore
 
@@ -181,7 +187,13 @@ def add_user_commands(users: click.Group) -> None:
             auth.close()
         store = SignRequests(home)
         try:
-            token = store.new_token(name)
+            if revoke:
+                count = store.revoke_tokens(name)
+                click.echo(
+                    f"{name}: {count} — токен кері қайтарылды / токенов отозвано / token(s) revoked"
+                )
+                return
+            token = store.new_token(name, days=days)
         finally:
             store.close()
         click.echo(token)

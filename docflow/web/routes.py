@@ -328,6 +328,10 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             return await _review_error(request, item_id, "error.service", str(exc))
         log.info("%s approved %s -> %s", user.name, item_id, outcome.record)
         target = "/review?msg=review.approved"
+        if outcome.state == "awaiting_signature":
+            # Own keys (issue 15): the officer's request (or the consultant's, after a
+            # comment) is made; the officer's own ones are on /sign.
+            return RedirectResponse("/sign", status_code=303)
         if outcome.record:
             target += "&record=" + quote(outcome.record, safe="")
         return RedirectResponse(target, status_code=303)

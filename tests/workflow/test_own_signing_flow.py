@@ -232,3 +232,32 @@ def test_a_signed_package_dropped_into_the_inbox_completes_the_request(
         assert store.list(iin=OFFICER_IIN) == []
     finally:
         store.close()
+
+
+@pytest.mark.slow
+def test_the_remarks_letter_waits_for_the_officers_own_signature_R_3_2e(
+    own: OwnHome, watch: Watch
+) -> None:
+    """A returnable report (R-7.5 evidence missing) in own mode: the consultant signs, the
+    report is returned, and the remarks letter waits for the officer's own signature."""
+    home = own.home
+    data = report()
+    missing = data["activities"][1]["evidence"][0]
+    (home.inbox / "defective.zip").write_bytes(as_zip(data, omit=(missing,)))
+    watch.step()
+    assert sign_request(home, _one_open(home, CONSULTANT_IIN), own.consultant).accepted
+    watch.step()
+    entry = watch.entry("defective.zip")
+    assert entry.state == "awaiting_signature", entry  # type: ignore[attr-defined]
+    letter_request = _one_open(home, OFFICER_IIN)
+    assert sign_request(home, letter_request, own.officer).accepted
+    watch.step()
+    entry = watch.entry("defective.zip")
+    assert entry.state == "returned", entry  # type: ignore[attr-defined]
+    with Archive(home) as archive:
+        (letter,) = archive.search(kind="remarks")
+        pdf = archive.get(letter["id"]).pdf_path.read_bytes()
+    verdict = verify_pdf(pdf, trust_roots=own.pki.trust_roots())
+    assert verdict.verdict == "valid", verdict.to_json()
+    assert [(s.field, s.iin) for s in verdict.signatures if s.iin] == [("officer", OFFICER_IIN)]
+    assert_no_held_keys(home)

@@ -60,7 +60,9 @@ def register(group: click.Group) -> None:
             else:
                 process = build_flow(services)
             # Documents awaiting a person's own signature (issue 15) go on when it arrives.
-            arrivals = SignatureArrivals(services.sign_requests)
+            arrivals = SignatureArrivals(
+                services.sign_requests, request_days=services.signing_modes.request_days
+            )
             runner = Runner(home, process, workers=count, settle=settle, ready=arrivals)
             try:
                 if once:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import zipfile
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -32,6 +33,7 @@ from docflow.sign import SignSpec
 from docflow.signreq import (
     SignRequestRecord,
     SignRequests,
+    due,
     home_trust,
     read_signed,
 )
@@ -49,6 +51,7 @@ __all__ = [
 ]
 
 AWAITING = "awaiting_signature"
+log = logging.getLogger("docflow.watch")
 _KZ_TIME = timezone(timedelta(hours=5), "UTC+5")
 
 
@@ -155,19 +158,39 @@ def consultant_signed_on(item: WorkItem, services: Services) -> date | None:
 
 class SignatureArrivals:
     """The runner's ``ready`` check: a document ``awaiting_signature`` goes on once one of its
-    requests is no longer open (signed; or cancelled, to be asked again)."""
+    requests is no longer open (signed; or cancelled, to be asked again). On the way it logs,
+    once per process and step, a request that became due (``docflow.signreq.due``: remind the
+    person after ``request_days``, flag it to the officer after twice that)."""
 
-    def __init__(self, store: SignRequests):
+    def __init__(self, store: SignRequests, *, request_days: float | None = None):
         self.store = store
+        self.request_days = request_days
+        self._noted: set[tuple[str, str]] = set()
 
     def __call__(self, entry: Entry, workdir: Path) -> bool:
         for path in sorted(workdir.glob("*request-*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
             if (workdir / str(data["product"])).exists():
                 continue  # that signature is in; the document waits on a later one
-            if self.store.get(str(data["id"])).state != "open":
+            record = self.store.get(str(data["id"]))
+            if record.state != "open":
                 return True
+            self._note_due(entry, record)
         return False
+
+    def _note_due(self, entry: Entry, record: SignRequestRecord) -> None:
+        if self.request_days is None:
+            return
+        step = due(record, request_days=self.request_days, now=datetime.now(UTC))
+        if step is None or (record.id, step) in self._noted:
+            return
+        self._noted.add((record.id, step))
+        whom = "remind the signer" if step == "remind" else "flagged to the officer"
+        log.warning(
+            "%s (%s): request %s for %s (IIN %s) open since %s: %s",
+            entry.token, entry.source, record.id, record.signer_name, record.expected_iin,
+            f"{record.created:%Y-%m-%d}", whom,
+        )  # fmt: skip
 
 
 # ---------------------------------------------------------------------- the inbox

@@ -261,3 +261,48 @@ def test_the_remarks_letter_waits_for_the_officers_own_signature_R_3_2e(
     assert verdict.verdict == "valid", verdict.to_json()
     assert [(s.field, s.iin) for s in verdict.signatures if s.iin] == [("officer", OFFICER_IIN)]
     assert_no_held_keys(home)
+
+
+def test_the_watch_notes_a_request_that_became_due_once(
+    home: Home, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Older than request_days: remind the signer; older than twice that: flag it to the
+    officer; each said once, and an open request never makes the document go on."""
+    import json
+    import logging
+    from datetime import UTC, datetime
+
+    from docflow.inbox.journal import Journal
+    from docflow.pki.testing import make_test_pki, pdf_with_fields
+    from docflow.sign import SignSpec
+
+    make_test_pki(home)
+    store = SignRequests(home)
+    journal = Journal(home.state / "journal.sqlite")
+    try:
+        entry = journal.add("S20260101000000-00000001", "late.zip", "0" * 64)
+        workdir = tmp_path / "work"
+        workdir.mkdir()
+        record = store.create(
+            pdf_with_fields(), SignSpec("consultant", role="consultant"), document=entry.token,
+            expected_iin=CONSULTANT_IIN, signer_name=CONSULTANT_NAME, days=60,
+            now=datetime.now(UTC) - timedelta(days=15),
+        )  # fmt: skip
+        (workdir / "request-consultant.json").write_text(
+            json.dumps({"id": record.id, "product": "signed-consultant.pdf"})
+        )
+        arrivals = SignatureArrivals(store, request_days=14)
+        with caplog.at_level(logging.WARNING, logger="docflow.watch"):
+            assert arrivals(entry, workdir) is False
+            assert arrivals(entry, workdir) is False
+        notes = [r.getMessage() for r in caplog.records]
+        assert len(notes) == 1 and "remind the signer" in notes[0] and record.id in notes[0]
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="docflow.watch"):
+            assert SignatureArrivals(store, request_days=7)(entry, workdir) is False
+        assert ["flagged to the officer" in r.getMessage() for r in caplog.records] == [True]
+        store.cancel(record.id)
+        assert arrivals(entry, workdir) is True  # renewed: the flow asks again
+    finally:
+        journal.close()
+        store.close()

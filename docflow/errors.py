@@ -15,6 +15,8 @@ means the work could not proceed::
     ├── PkiError                 keys/certificates missing or unusable
     │   └── NotEnrolled          a person has no signing key yet ("enroll first")
     ├── SigningError             a signature could not be applied
+    │   ├── UnknownSignRequest   no signing request with that id
+    │   └── RequestClosed        the signing request is signed or cancelled already
     ├── UnreadablePdf            a file given to verify is not a readable PDF
     ├── ArchiveError             the archive cannot store or find something
     │   └── UnknownRecord        no record with that id
@@ -120,6 +122,14 @@ class NotEnrolled(PkiError):
 
 class SigningError(DocflowError):
     pass
+
+
+class UnknownSignRequest(SigningError):
+    """No signing request with that id (or the id is not one docflow makes)."""
+
+
+class RequestClosed(SigningError):
+    """The signing request is signed or cancelled already."""
 
 
 class UnreadablePdf(DocflowError):

@@ -297,6 +297,18 @@ class Archive:
                 self._apply_status(entry)
                 self._set_head(head)
 
+    def renew(
+        self, record_id: str, pdf: bytes, *, at: datetime | None = None, verdict: str | None = None
+    ) -> StoredRecord:
+        """Archive ``pdf`` (``record_id``'s PDF with renewed timestamps) as a new record
+        ``<id>.r<n>`` naming the old one (``renewal_of``, ``renewal_of_sha256``), then mark the
+        old record ``renewed``: two lines of the log's hash chain; the old PDF stays as it is.
+        See ``docflow.archive._renew``."""
+        from docflow.archive._renew import renew_record
+
+        stored = renew_record(self, record_id, pdf, at=at or self._clock(), verdict=verdict)
+        return self.get(stored.id)
+
     @staticmethod
     def _stored_fields(
         record_id: str, at: str, sha: str, record_sha: str, pdf: str, json_path: str

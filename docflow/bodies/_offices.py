@@ -31,9 +31,14 @@ __all__ = [
 ]
 
 #: Every capacity a docflow signature is made in.
-ROLES = ("consultant", "officer", "issuer", "chair", "collegium_chair")
-#: Offices held in a chamber (``--chamber ID`` required).
-CHAMBER_ROLES = ("officer", "issuer", "chair")
+ROLES = (
+    "consultant", "officer", "issuer", "chair", "collegium_chair", "presidium_member",
+    "coordinator",
+)  # fmt: skip
+#: Offices held in a chamber (``--chamber ID`` required). A territorial bar collegium and the
+#: Bar Association (``rba``) are registered as bodies the same way (docflow.roadmap): their
+#: ``chair``; the RBA's ``presidium_member`` and staff ``coordinator`` (M-org).
+CHAMBER_ROLES = ("officer", "issuer", "chair", "presidium_member", "coordinator")
 #: Offices held in a body other than a chamber.
 BODY_ROLES = {"collegium_chair": COLLEGIUM_ID}
 

@@ -47,6 +47,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "reminders": ("summary", "Before 15 February (R-3.2d): members who have not filed yet."),
     "sign-requests": ("sign_requests", "Requests waiting for a person's own signature (own mode)."),
     "sign-package": ("sign_package", "Sign an exported request offline with your own key."),
+    "trust": ("trust", "The trust list: NCA RK roots and other anchors and intermediates."),
+    "roadmap": ("roadmap", "The Bar's roadmap (Part M): directions, collegia's support, reports."),
 }
 
 

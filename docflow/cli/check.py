@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["EXIT_CODES", "check_text", "problem_lines", "register", "run_check"]
 
-EXIT_CODES = {"compliant": 0, "exempt": 0, "non_compliant": 1, "needs_review": 1, "invalid": 2}
+EXIT_CODES = {
+    "compliant": 0, "exempt": 0, "valid": 0, "non_compliant": 1, "needs_review": 1, "invalid": 2,
+}  # fmt: skip
 
 
 def problem_json(problem: Problem, locale: str) -> dict[str, Any]:
@@ -56,8 +58,9 @@ def run_check(
     from docflow.kinds import KindRegistry
     from docflow.rules import CpdVerdict, filing_day
 
+    kinds = KindRegistry.load()
     try:
-        loaded = load_submission(path, today=today)
+        loaded = load_submission(path, today=today, models=kinds.inbox_models())
     except SubmissionInvalid as exc:
         doc = {
             "verdict": "invalid",
@@ -65,8 +68,12 @@ def run_check(
         }
         return EXIT_CODES["invalid"], doc, None
     model = loaded.model
-    kind = KindRegistry.load().find(model.kind)
+    kind = kinds.find(model.kind)
     verdict = judge(kind, loaded, today=filing_day(today)) if kind is not None else None
+    if verdict is not None and not isinstance(verdict, CpdVerdict):
+        # A kind's own verdict (the roadmap's): ``verdict`` is valid or non_compliant.
+        own: dict[str, Any] = verdict.to_json()
+        return EXIT_CODES.get(str(own["verdict"]), 1), own, None
     if not isinstance(verdict, CpdVerdict):
         # Certificates and rosters have no points to judge: a readable input is all check says.
         return 0, {"verdict": "valid", "kind": model.kind}, None
@@ -94,6 +101,14 @@ def check_text(doc: dict[str, Any], verdict: CpdVerdict | None, source: str, loc
     if doc["verdict"] == "invalid":
         lines = [message("check.invalid", locale, source=source, count=len(doc["problems"]))]
         lines += problem_lines(doc["problems"], locale)
+        return "\n".join(lines)
+    if verdict is None and "findings" in doc:
+        # A kind's own verdict: its findings (Kazakh / Russian / English), one a line.
+        late = ", LATE" if doc.get("late") else ""
+        lines = [f"{source}: {doc['verdict'].upper()} {doc['kind']}{late}"]
+        for f in doc["findings"]:
+            where = f" {f['field']}:" if f.get("field") else ""
+            lines.append(f"  {f['clause']} [{f['severity']}]{where} {f['message']}")
         return "\n".join(lines)
     if verdict is None:
         return message("check.valid_kind", locale, source=source, kind=doc["kind"])

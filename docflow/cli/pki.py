@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from docflow.bodies import ROLES
 from docflow.config import Home
 from docflow.errors import DocflowError, SigningError
 
@@ -44,7 +45,7 @@ def init_cmd(home: Home, port: int | None) -> None:
 @click.option("--name", required=True, help="Full name as it will appear in the certificate.")
 @click.option(
     "--role",
-    type=click.Choice(["consultant", "officer", "issuer", "chair", "collegium_chair"]),
+    type=click.Choice(ROLES),
     default="consultant",
     show_default=True,
 )

@@ -20,7 +20,13 @@ from docflow.archive import pdf_lookup
 from docflow.certificates import describe
 from docflow.config import Home
 from docflow.errors import ConfigError, UnreadablePdf
-from docflow.verify import VerifyReport, home_ca_certificates, load_certificates, verify_pdf
+from docflow.verify import (
+    VerifyReport,
+    home_ca_certificates,
+    load_certificates,
+    trust_store,
+    verify_pdf,
+)
 
 __all__ = ["EXIT_CODES", "register", "trust_anchors_for"]
 
@@ -29,9 +35,11 @@ EXIT_UNREADABLE = 2
 
 
 def trust_anchors_for(home: Home, extra: tuple[str, ...] = ()) -> tuple[list[Any], list[Any]]:
-    """(anchors, intermediates): the home's own CA certificates plus the PEM/DER files named
-    on the command line, which are trusted as given."""
+    """(anchors, intermediates): the home's own CA certificates, its trust list
+    (``docflow trust``) and the PEM/DER files named on the command line, trusted as given."""
     anchors, intermediates = home_ca_certificates(home.certs)
+    listed_anchors, listed_intermediates = trust_store(home.certs)  # ``docflow trust``
+    anchors, intermediates = anchors + listed_anchors, intermediates + listed_intermediates
     result: list[Any] = list(anchors)
     for name in extra:
         result.extend(load_certificates(Path(name)))
@@ -92,6 +100,7 @@ def render_human(report: VerifyReport) -> str:
             ("signed at", s.signed_at.isoformat() if s.signed_at else "-"),
             ("timestamp", s.timestamp.isoformat() if s.timestamp else "-"),
             ("changed after", s.modified_after),
+            ("algorithm", s.algorithm or "-"),
             ("verdict", s.verdict.upper()),
         ]
         lines.append(f"  signature {i}")

@@ -83,8 +83,11 @@ class LoadedSubmission:
 # --------------------------------------------------------------------------- entry points
 
 
-def load_submission(path: Path, *, today: date) -> LoadedSubmission:
-    """Read the file at ``path``; evidence of a plain JSON/YAML file is looked up beside it."""
+def load_submission(
+    path: Path, *, today: date, models: Mapping[str, type[BaseModel]] | None = None
+) -> LoadedSubmission:
+    """Read the file at ``path``; evidence of a plain JSON/YAML file is looked up beside it.
+    ``models``: as for ``load_submission_bytes`` (default: the built-in kinds)."""
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
@@ -96,7 +99,7 @@ def load_submission(path: Path, *, today: date) -> LoadedSubmission:
         raise SubmissionInvalid(
             [_problem(path.name, "unreadable", error=exc.strerror or str(exc))]
         ) from None
-    return load_submission_bytes(path.name, raw, base_dir=path.parent, today=today)
+    return load_submission_bytes(path.name, raw, base_dir=path.parent, today=today, models=models)
 
 
 def load_submission_bytes(
@@ -406,6 +409,11 @@ def _evidence_paths(model: Submission) -> Iterable[str]:
             yield from activity.evidence
         if model.exemption is not None:
             yield from model.exemption.evidence  # R-7.4: the exemption's supporting document
+        return
+    # A kind added through the registry names its files itself (a roadmap package's materials).
+    paths = getattr(model, "evidence_paths", None)
+    if callable(paths):
+        yield from paths()
 
 
 # --------------------------------------------------------------------------- validation

@@ -4,8 +4,8 @@ of one role), an optional rules hook and its stages.
 
 The flow (``docflow.workflow.flow``) asks a ``DocumentKind`` what to do; adding a document
 family is a TOML file, a model and templates, not new flow code (docs/ARCHITECTURE.md, "How to
-add a kind"). ``planned/`` holds the Bar's roadmap kinds (Part M): not loaded until their models
-and templates exist.
+add a kind"). The Bar's roadmap kinds (Part M, ``roadmap-*.toml``) name their hooks and two
+stages of their own (``module:OBJECT`` references, docs/ROADMAP.md).
 """
 
 from __future__ import annotations
@@ -115,6 +115,9 @@ class DocumentKind:
     per: str | None = None
     #: Whether files of this kind are taken from the inbox (a remarks letter is not).
     inbox: bool = True
+    #: ``module:OBJECT``, the kind's ``KindHooks`` (context, attachments, record) when its
+    #: documents say more than the model's fields; None: the defaults or ``workflow/build.py``.
+    hooks: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def template(self, purpose: str, locale: str) -> str:
@@ -166,6 +169,11 @@ def _dig(data: Any, path: str) -> Any:
     return data
 
 
+def import_ref(ref: str) -> Any:
+    """The object a ``module:attribute`` reference of a kind's TOML names."""
+    return _import(ref)
+
+
 def dig(data: Any, path: str) -> Any:
     """The value at a dotted ``path`` of a mapping or model (``consultant.iin``)."""
     return _dig(data, path)
@@ -200,7 +208,7 @@ def _parse_signing(name: str, raw: dict[str, Any]) -> SigningSpec:
 
 _KEYS = {
     "name", "record_kind", "title", "model", "templates", "signing", "stages", "rules",
-    "series", "numbering", "per", "inbox",
+    "series", "numbering", "per", "inbox", "hooks",
 }  # fmt: skip
 
 
@@ -228,6 +236,7 @@ def load_kind_file(path: Path) -> DocumentKind:
             numbering=str(raw.get("numbering", "{kind}-{sha12}")),
             per=raw.get("per"),
             inbox=bool(raw.get("inbox", True)),
+            hooks=raw.get("hooks"),
             raw=raw,
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
@@ -235,8 +244,8 @@ def load_kind_file(path: Path) -> DocumentKind:
 
 
 class KindRegistry:
-    """The document kinds one docflow knows: the packaged ones (``docflow/kinds/*.toml``,
-    not ``planned/``) and a chamber's own (``kinds = "folder"`` in docflow.toml)."""
+    """The document kinds one docflow knows: the packaged ones (``docflow/kinds/*.toml``)
+    and a chamber's own (``kinds = "folder"`` in docflow.toml)."""
 
     def __init__(self, kinds: Iterable[DocumentKind]):
         self._kinds: dict[str, DocumentKind] = {}
@@ -297,6 +306,7 @@ __all__ = [
     "SigningSpec",
     "Verdict",
     "dig",
+    "import_ref",
     "kind_names",
     "load_kind",
     "load_kind_file",

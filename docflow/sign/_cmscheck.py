@@ -50,6 +50,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.sig_validate import SignatureValidator
 
+from docflow.gost import STREEBOG_DIGESTS
 from docflow.pki import ServiceEndpoints, subject_identity
 from docflow.sign._twophase import PreparedSignature
 
@@ -279,7 +280,7 @@ def check_cms(
     accepts any person (the caller maps the certificate's IIN to a user).
     """
     now = now or datetime.now(UTC)
-    extra = dict(extra_digests or {})
+    extra = {**STREEBOG_DIGESTS, **(extra_digests or {})}  # GOST (NCA RK) digests by default
     refusals: list[Refusal] = []
     if expires is not None and now > expires:
         refusals.append(Refusal("request_expired", f"expired at {expires.isoformat()}"))

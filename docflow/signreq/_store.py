@@ -28,7 +28,7 @@ from typing import Any
 
 from docflow.atomic import write_bytes_atomic
 from docflow.config import Home
-from docflow.errors import DocflowError, SigningError
+from docflow.errors import RequestClosed, SigningError, UnknownSignRequest
 from docflow.pki import ServiceEndpoints
 from docflow.sign import (
     CmsCheckStatus,
@@ -82,14 +82,6 @@ _SCHEMA = (
 DEFAULT_TOKEN_DAYS = 90
 #: Seconds a login nonce may wait for its signature.
 NONCE_SECONDS = 300
-
-
-class UnknownSignRequest(DocflowError):
-    """No signing request with that id (or the id is not one docflow makes)."""
-
-
-class RequestClosed(DocflowError):
-    """The request is signed or cancelled already."""
 
 
 @dataclass(frozen=True)

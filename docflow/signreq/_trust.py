@@ -1,8 +1,8 @@
 """Where the CLI and the web page get trust anchors and a TSA for completing a request.
 
 ``home_trust`` reads the CA certificates of the home's ``certs/`` (the demo PKI's root and
-issuing CA, and any other self-signed CA certificate put there, e.g. NCA RK's roots). When a
-trust list of its own arrives (``docflow trust add``), this is the one function to point at it.
+issuing CA, and any other self-signed CA certificate put there) and the home's trust list
+(``docflow trust add``: NCA RK's roots), and checks GOST 34.10-2015 signatures too.
 """
 
 from __future__ import annotations
@@ -12,16 +12,19 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from docflow.config import Home
+from docflow.gost import SIGNATURE_VALIDATOR
 from docflow.pki import Pki, ServiceEndpoints, TrustServices
 from docflow.sign import TrustAnchors
-from docflow.verify import home_ca_certificates, to_asn1
+from docflow.verify import home_ca_certificates, to_asn1, trust_store
 
 
 def home_trust(home: Home) -> TrustAnchors:
     roots, intermediates = home_ca_certificates(home.certs)
+    listed_roots, listed_intermediates = trust_store(home.certs)  # ``docflow trust``
     return TrustAnchors(
-        roots=tuple(to_asn1(c) for c in roots),
-        intermediates=tuple(to_asn1(c) for c in intermediates),
+        roots=tuple(to_asn1(c) for c in [*roots, *listed_roots]),
+        intermediates=tuple(to_asn1(c) for c in [*intermediates, *listed_intermediates]),
+        signature_validator=SIGNATURE_VALIDATOR,  # GOST 34.10-2015 (NCA RK) besides RSA/ECDSA
     )
 
 

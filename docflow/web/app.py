@@ -184,6 +184,9 @@ def create_app(
 
     sign_pages.install(app, ctx)
     api.install(app, ctx)
+    from docflow.web import roadmap  # the Bar's roadmap page (Part M)
+
+    roadmap.install(app, ctx)
     app.add_middleware(SecurityMiddleware)
 
     return app

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from docflow.inbox.journal import Entry
 from docflow.inbox.runner import Outcome
-from docflow.kinds import DocumentKind, KindRegistry
+from docflow.kinds import DocumentKind, KindRegistry, import_ref
 from docflow.model import ChamberRoster
 from docflow.summaries.service import SummaryService
 from docflow.workflow.certificates import (
@@ -39,6 +39,12 @@ _HOOKS: dict[str, KindHooks] = {"cpd-report": CPD_HOOKS, "remarks": REMARKS_HOOK
 
 
 def hooks_for(kind: DocumentKind) -> KindHooks:
+    if kind.hooks is not None:
+        # A kind that names its hooks in its TOML (``hooks = "module:OBJECT"``).
+        hooks = import_ref(kind.hooks)
+        if not isinstance(hooks, KindHooks):
+            raise ValueError(f"kind {kind.name}: hooks {kind.hooks} is not a KindHooks")
+        return hooks
     return _HOOKS.get(kind.name, DEFAULT_HOOKS)
 
 
@@ -108,6 +114,12 @@ class StageTable:
                 return ImportRoster()
         if name.startswith("sign:"):
             return Sign.of(kind.signing.signers, name[5:])
+        if "." in name.partition(":")[0]:
+            # A kind's own stage, named ``module:factory`` in its TOML: the factory is called
+            # with the kind and this table (to run another kind's stages, as the roadmap's
+            # support tally makes its confirmation) and returns the stage.
+            stage: Stage = import_ref(name)(kind, self)
+            return stage
         raise ValueError(f"kind {kind.name}: unknown stage {name!r}")
 
 

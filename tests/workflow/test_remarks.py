@@ -33,5 +33,6 @@ def test_missing_evidence_is_worded_from_the_finding_fields_R_7_5_R_3_2e(
     assert words in remark and missing in remark
 
     # The wording follows the fields, not the message: a message in other words changes nothing.
-    reworded = replace(verdict, defects=[replace(defect, message="(reworded)")])
+    reworded_params = {**defect.params, "title": "(reworded)", "names": "(reworded)"}
+    reworded = replace(verdict, defects=[replace(defect, params=reworded_params)])
     assert defect_remarks(model, reworded) == [remark]

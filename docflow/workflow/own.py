@@ -89,7 +89,9 @@ def sign_own(
             record = None
     if record is None:
         iin = signer_iin(spec, item, services)
-        document = item.token + item.variant
+        # The remarks letter ("remarks-" prefix) and the form with the officer's comment
+        # ("-commented") are documents of their own.
+        document = f"{item.prefix}{item.token}{item.variant}"
         # A crash between the store's row and request-ROLE.json leaves an open request for
         # this document and field: take it rather than ask the person twice.
         same = [

@@ -131,11 +131,13 @@ def _issuer_enrolment(parts: DocumentServices, model: EventCertificates) -> Enro
             [
                 Problem(
                     "issuer.full_name",
-                    f"бетінде «{issuer.full_name}», ал ЖСН {issuer.iin} кілті «{enrolment.name}» "
-                    f"атына берілген / на лицевой стороне «{issuer.full_name}», а ключ ИИН "
-                    f"{issuer.iin} выдан на «{enrolment.name}» / the face names "
-                    f"«{issuer.full_name}» but the key of IIN {issuer.iin} is «{enrolment.name}»'s",
+                    f"the face names «{issuer.full_name}» but the key of IIN {issuer.iin} is "
+                    f"«{enrolment.name}»'s",
                     enrolment.name,
+                    key="certificates.issuer_face_mismatch",
+                    params={"face": issuer.full_name, "iin": issuer.iin, "holder": enrolment.name},
+                    hint="certificates.issuer_face_hint",
+                )
                 )
             ]
         )

@@ -42,7 +42,11 @@ def register(group: click.Group) -> None:
 
     @users.command("add")
     @click.option("--name", required=True, help="Login name (no spaces).")
-    @click.option("--role", required=True, type=click.Choice(["archivist", "officer", "admin"]))
+    @click.option(
+        "--role",
+        required=True,
+        type=click.Choice(["archivist", "officer", "admin", "consultant"]),
+    )
     @click.option(
         "--replace", is_flag=True, help="Set a new password and role for an existing user."
     )

@@ -29,24 +29,36 @@ def sign_requests_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def list_cmd(home: Home, iin: str | None, every: bool, as_json: bool) -> None:
-    """Open signing requests, oldest first."""
-    from docflow.signreq import SignRequests
+    """Open signing requests, oldest first: the flow's (``document`` is the submission's
+    token, with ``-commented`` for the form with the officer's comment) and any other.
+    ``due``: ``remind`` after [signing] request_days, ``flag`` (to the officer) after twice."""
+    from datetime import UTC, datetime
 
+    from docflow.signreq import SignRequests, due, signing_modes
+
+    days = signing_modes(home).request_days
+    now = datetime.now(UTC)
     store = SignRequests(home.ensure())
     try:
         records = store.list(iin=iin, state=None if every else "open")
     finally:
         store.close()
     if as_json:
-        click.echo(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=2))
+        rows = [{**r.to_json(), "due": due(r, request_days=days, now=now)} for r in records]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not records:
         click.echo("қол қоюды күтетін сұрау жоқ / нет запросов на подпись / no signing requests")
         return
+    marks = {
+        "remind": "  ЕСКЕРТУ / НАПОМНИТЬ / REMIND",
+        "flag": "  ОФИЦЕРГЕ / ОФИЦЕРУ / FLAGGED TO THE OFFICER",
+    }
     for r in records:
+        mark = marks.get(due(r, request_days=days, now=now) or "", "")
         click.echo(
             f"{r.id}  {r.state:9}  {r.field:11}  IIN {r.expected_iin}  {r.signer_name}  "
-            f"{r.document}  until {r.expires:%Y-%m-%d %H:%M}"
+            f"{r.document}  until {r.expires:%Y-%m-%d %H:%M}{mark}"
         )
 
 
@@ -68,9 +80,31 @@ def waiting_cmd(home: Home, as_json: bool) -> None:
         return
     for w in rows:
         flag = f"  OVERDUE {w.overdue}" if w.overdue else ""
+        if w.flagged:
+            flag += f"  FLAGGED TO THE OFFICER {w.flagged}"
         click.echo(
             f"IIN {w.iin}  {w.signer_name}  {w.count} waiting since {w.oldest:%Y-%m-%d}{flag}"
         )
+
+
+@sign_requests_group.command(name="renew")
+@click.argument("request_id")
+@click.pass_obj
+def renew_cmd(home: Home, request_id: str) -> None:
+    """Close an open request (expired, flagged, lost) so that the flow asks the same person
+    again with a new one (kk: сұрауды жаңарту; ru: обновить запрос)."""
+    from docflow.signreq import SignRequests
+
+    store = SignRequests(home.ensure())
+    try:
+        record = store.get(request_id)
+        store.cancel(request_id)
+    finally:
+        store.close()
+    click.echo(
+        f"{record.id}: жабылды, жаңа сұрау жасалады / закрыт, будет создан новый запрос / "
+        f"closed, a new request follows ({record.signer_name}, IIN {record.expected_iin})"
+    )
 
 
 @sign_requests_group.command(name="export")
@@ -133,9 +167,15 @@ def add_user_commands(users: click.Group) -> None:
 
     @users.command("token")
     @click.argument("name")
+    @click.option(
+        "--days", type=click.FloatRange(min=0, min_open=True), default=90.0, show_default=True,
+        help="Days the token is valid.",
+    )  # fmt: skip
+    @click.option("--revoke", is_flag=True, help="Revoke every token of NAME instead.")
     @click.pass_obj
-    def users_token(home: Home, name: str) -> None:
-        """Make an API token for NAME (shown once; send it as `Authorization: Bearer …`)."""
+    def users_token(home: Home, name: str, days: float, revoke: bool) -> None:
+        """Make an API token for NAME (shown once; send it as `Authorization: Bearer …`),
+        valid --days; or, with --revoke, revoke every token of NAME."""
         from docflow.signreq import SignRequests
         from docflow.web.auth import AuthStore
 
@@ -147,7 +187,13 @@ def add_user_commands(users: click.Group) -> None:
             auth.close()
         store = SignRequests(home)
         try:
-            token = store.new_token(name)
+            if revoke:
+                count = store.revoke_tokens(name)
+                click.echo(
+                    f"{name}: {count} — токен кері қайтарылды / токенов отозвано / token(s) revoked"
+                )
+                return
+            token = store.new_token(name, days=days)
         finally:
             store.close()
         click.echo(token)

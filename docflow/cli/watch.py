@@ -161,6 +161,7 @@ def _watch(
     from docflow.inbox.runner import Runner
     from docflow.inbox.watcher import watch_forever
     from docflow.workflow.build import build_flow
+    from docflow.workflow.own import SignatureArrivals
     from docflow.workflow.pool import WorkerPool
     from docflow.workflow.services import build_services
 
@@ -181,7 +182,11 @@ def _watch(
             process = build_flow(services)
         if once:
             process = Progress(process, _waiting(home), locale)
-        runner = Runner(home, process, workers=count, settle=settle)
+        # Documents awaiting a person's own signature (issue 15) go on when it arrives.
+        arrivals = SignatureArrivals(
+            services.sign_requests, request_days=services.signing_modes.request_days
+        )
+        runner = Runner(home, process, workers=count, settle=settle, ready=arrivals)
         try:
             if once:
                 runner.run_once()

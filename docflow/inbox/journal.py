@@ -21,11 +21,31 @@ from typing import Any, Literal
 
 from docflow.sqlite_open import opening
 
-State = Literal["processing", "archived", "returned", "review", "rejected", "duplicate"]
+State = Literal[
+    "processing",
+    "archived",
+    "returned",
+    "review",
+    "awaiting_signature",
+    "signed",
+    "rejected",
+    "duplicate",
+]
 #: States that own the input's bytes: the same bytes dropped again are a duplicate of them.
 #: A rejected input is not among them: after fixing the cause (say, enrolling), the same file
 #: may be dropped again and is processed anew.
-HOLDING_STATES: tuple[State, ...] = ("processing", "archived", "returned", "review")
+#: ``awaiting_signature``: a person signs with their own key (issue 15); ``signed``: a signed
+#: package dropped into the inbox, accepted for the request it names.
+HOLDING_STATES: tuple[State, ...] = (
+    "processing",
+    "archived",
+    "returned",
+    "review",
+    "awaiting_signature",
+    "signed",
+)
+#: States that keep their work folder: the document waits for a person.
+WAITING_STATES: tuple[State, ...] = ("review", "awaiting_signature")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (

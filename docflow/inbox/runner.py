@@ -49,7 +49,7 @@ from docflow.inbox.candidates import (
     stray_kind,
     unique_path,
 )
-from docflow.inbox.journal import LEASE_SECONDS, Entry, Journal, new_owner
+from docflow.inbox.journal import LEASE_SECONDS, WAITING_STATES, Entry, Journal, new_owner
 from docflow.inbox.messages import empty_text, internal_error_text, stray_text
 
 log = logging.getLogger("docflow.watch")
@@ -68,6 +68,8 @@ class Outcome:
 
 
 ProcessFn = Callable[[Entry, Path], Outcome]
+#: Whether a submission waiting for a person (``awaiting_signature``) can go on now.
+ReadyFn = Callable[[Entry, Path], bool]
 
 
 #: errno values of a failing machine, not of a bad submission.
@@ -153,9 +155,18 @@ def new_token(now: datetime | None = None) -> str:
 class Runner:
     """Claims stable inbox files and runs ``process`` on each, on a pool of worker threads."""
 
-    def __init__(self, home: Home, process: ProcessFn, *, workers: int = 2, settle: float = 1.0):
+    def __init__(
+        self,
+        home: Home,
+        process: ProcessFn,
+        *,
+        workers: int = 2,
+        settle: float = 1.0,
+        ready: ReadyFn | None = None,
+    ):
         self.home = home.ensure()
         self.process = process
+        self.ready = ready
         self.journal = Journal(home.state / "journal.sqlite")
         self.work_root = home.state / "work"
         self.work_root.mkdir(parents=True, exist_ok=True)
@@ -333,7 +344,7 @@ class Runner:
         self.journal.update(
             entry.token, state=outcome.state, record=outcome.record, reason=outcome.reason
         )
-        if outcome.state != "review":  # review keeps its work folder until the officer decides
+        if outcome.state not in WAITING_STATES:  # a waiting one keeps its work folder
             shutil.rmtree(workdir, ignore_errors=True)
         log.info("%s %s -> %s %s", entry.token, entry.source, outcome.state, outcome.record or "")
 
@@ -366,6 +377,26 @@ class Runner:
             resumed += 1
         return resumed
 
+    def resume_waiting(self) -> int:
+        """Run again every submission ``awaiting_signature`` whose signature arrived (the
+        ``ready`` check: by the web page, the API, ``sign-requests complete`` or the inbox).
+        The state lives in the journal and the work folder, so this survives any restart:
+        the row goes back to ``processing`` first, which ``recover`` resumes after a crash."""
+        if self.ready is None:
+            return 0
+        resumed = 0
+        for entry in self.journal.entries("awaiting_signature"):
+            workdir = self.work_root / entry.token
+            try:
+                ready = workdir.is_dir() and self.ready(entry, workdir)
+            except Exception:  # a broken request must not stop the watcher
+                log.exception("checking the signature of %s failed", entry.token)
+                continue
+            if ready:
+                self.submit(self.journal.update(entry.token, state="processing"))
+                resumed += 1
+        return resumed
+
     def scan(self) -> int:
         """Claim every stable candidate in the inbox now. Returns how many were claimed."""
         claimed = 0
@@ -386,6 +417,7 @@ class Runner:
     def run_once(self, *, settle_timeout: float = 30.0) -> None:
         """Process what is in the inbox now (waiting for files still being written)."""
         self.recover()
+        self.resume_waiting()
         deadline = time.monotonic() + settle_timeout
         while True:
             self.scan()

@@ -53,7 +53,12 @@ class _InboxEvents(FileSystemEventHandler):
 
 
 def watch_forever(
-    runner: Runner, stop: threading.Event, *, rescan: float = 30.0, tick: float = 0.25
+    runner: Runner,
+    stop: threading.Event,
+    *,
+    rescan: float = 30.0,
+    tick: float = 0.25,
+    resume_every: float = 1.0,
 ) -> None:
     """Run until ``stop`` is set; in-flight submissions finish before returning."""
     inbox = runner.home.inbox
@@ -63,13 +68,17 @@ def watch_forever(
     observer.start()
     log.info("watching %s", inbox)
     try:
-        resumed = runner.recover()
+        resumed = runner.recover() + runner.resume_waiting()
         if resumed:
             log.info("resumed %d interrupted submission(s)", resumed)
         runner.sweep_strays()
         watched: set[Path] = set(list_candidates(inbox))
-        last_scan = time.monotonic()
+        last_scan = last_resume = time.monotonic()
         while not stop.is_set():
+            if time.monotonic() - last_resume >= resume_every:
+                # Documents awaiting a person's own signature go on once it arrived.
+                runner.resume_waiting()
+                last_resume = time.monotonic()
             for path in handler.take():
                 runner.tracker.touch(path)
                 watched.add(path)

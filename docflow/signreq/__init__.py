@@ -18,6 +18,7 @@ from docflow.signreq._store import (
     UnknownSignRequest,
     WaitingOn,
     check_id,
+    due,
 )
 from docflow.signreq._trust import home_services, home_trust
 
@@ -33,6 +34,7 @@ __all__ = [
     "UnknownSignRequest",
     "WaitingOn",
     "check_id",
+    "due",
     "export_package",
     "home_services",
     "home_trust",

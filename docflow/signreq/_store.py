@@ -78,6 +78,8 @@ _SCHEMA = (
         used         INTEGER NOT NULL DEFAULT 0
     )""",
 )
+#: Days an API token is valid by default (``docflow users token NAME --days N``).
+DEFAULT_TOKEN_DAYS = 90
 #: Seconds a login nonce may wait for its signature.
 NONCE_SECONDS = 300
 
@@ -121,13 +123,16 @@ class SignRequestRecord:
 @dataclass(frozen=True)
 class WaitingOn:
     """How many open requests wait on one person, since when, and how many are overdue
-    (older than ``request_days``: remind them, then flag them to the officer)."""
+    (older than ``request_days``: the person is reminded) and flagged (older than twice
+    that: the officer is told, and may renew the request)."""
 
     iin: str
     signer_name: str
     count: int
     oldest: datetime
     overdue: int
+    flagged: int = 0
+    roles: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -136,7 +141,22 @@ class WaitingOn:
             "count": self.count,
             "oldest": self.oldest.isoformat(),
             "overdue": self.overdue,
+            "flagged": self.flagged,
+            "roles": list(self.roles),
         }
+
+
+def due(record: SignRequestRecord, *, request_days: float, now: datetime) -> str | None:
+    """What an open request's age calls for: ``remind`` (older than ``request_days``: remind
+    the person), ``flag`` (older than twice that: flag it to the officer), else None."""
+    if record.state != "open":
+        return None
+    age = now - record.created
+    if age > timedelta(days=2 * request_days):
+        return "flag"
+    if age > timedelta(days=request_days):
+        return "remind"
+    return None
 
 
 @dataclass(frozen=True)
@@ -179,6 +199,10 @@ class SignRequests:
             self._db.execute("PRAGMA journal_mode = WAL")
             for statement in _SCHEMA:
                 self._db.execute(statement)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(api_tokens)")}
+            for column in ("expires TEXT", "revoked TEXT"):  # tokens made before they existed
+                if column.split()[0] not in columns:
+                    self._db.execute(f"ALTER TABLE api_tokens ADD COLUMN {column}")
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -291,6 +315,7 @@ class SignRequests:
         groups: dict[str, builtins.list[SignRequestRecord]] = {}
         for record in self.list(state="open"):
             groups.setdefault(record.expected_iin, []).append(record)
+        flag_limit = now - timedelta(days=2 * request_days)
         out = [
             WaitingOn(
                 iin=iin,
@@ -298,6 +323,8 @@ class SignRequests:
                 count=len(records),
                 oldest=min(r.created for r in records),
                 overdue=sum(1 for r in records if r.created < limit),
+                flagged=sum(1 for r in records if r.created < flag_limit),
+                roles=tuple(sorted({r.role or r.field for r in records})),
             )
             for iin, records in groups.items()
         ]
@@ -381,24 +408,48 @@ class SignRequests:
 
     # -- API tokens and people's IINs (for the web page and the JSON API) ----------------------
 
-    def new_token(self, user_name: str) -> str:
-        """A new API token for ``user_name``; only its SHA-256 is kept."""
+    def new_token(
+        self, user_name: str, *, days: float = DEFAULT_TOKEN_DAYS, now: datetime | None = None
+    ) -> str:
+        """A new API token for ``user_name``, valid ``days``; only its SHA-256 is kept."""
         token = "dft_" + secrets.token_urlsafe(32)
+        now = now or datetime.now(UTC)
         with self._lock:
             self._db.execute(
-                "INSERT INTO api_tokens (token_sha256, user_name, created) VALUES (?, ?, ?)",
-                (_sha(token), user_name, datetime.now(UTC).isoformat()),
+                "INSERT INTO api_tokens (token_sha256, user_name, created, expires) "
+                "VALUES (?, ?, ?, ?)",
+                (_sha(token), user_name, now.isoformat(), (now + timedelta(days=days)).isoformat()),
             )
         return token
 
-    def token_user(self, token: str | None) -> str | None:
+    def token_user(self, token: str | None, *, now: datetime | None = None) -> str | None:
+        """The user of a live token: not revoked, not expired (a token made before tokens
+        expired counts from its creation, ``DEFAULT_TOKEN_DAYS``)."""
         if not token:
             return None
         with self._lock:
             row = self._db.execute(
-                "SELECT user_name FROM api_tokens WHERE token_sha256 = ?", (_sha(token),)
+                "SELECT user_name, created, expires, revoked FROM api_tokens "
+                "WHERE token_sha256 = ?",
+                (_sha(token),),
             ).fetchone()
-        return None if row is None else str(row[0])
+        if row is None or row[3] is not None:
+            return None
+        expires = _time(row[2]) or (_time(row[1]) or datetime.now(UTC)) + timedelta(
+            days=DEFAULT_TOKEN_DAYS
+        )
+        if (now or datetime.now(UTC)) >= expires:
+            return None
+        return str(row[0])
+
+    def revoke_tokens(self, user_name: str, *, now: datetime | None = None) -> int:
+        """Revoke every live token of ``user_name``; how many."""
+        with self._lock:
+            cursor = self._db.execute(
+                "UPDATE api_tokens SET revoked = ? WHERE user_name = ? AND revoked IS NULL",
+                ((now or datetime.now(UTC)).isoformat(), user_name),
+            )
+        return cursor.rowcount
 
     def set_user_iin(self, user_name: str, iin: str) -> None:
         if not (len(iin) == 12 and iin.isdigit()):

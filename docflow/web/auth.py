@@ -29,7 +29,8 @@ from docflow.config import Home
 from docflow.errors import UserError
 from docflow.sqlite_open import opening
 
-ROLES = ("archivist", "officer", "admin")
+#: ``consultant``: sees her own reports and signing requests only (issue 15).
+ROLES = ("archivist", "officer", "admin", "consultant")
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS web_users (

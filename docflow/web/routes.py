@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,8 @@ from docflow.verify import Finding
 from docflow.web import i18n, verify_worker
 from docflow.web.context import SESSION_COOKIE, BodyTooLarge, WebContext, safe_next
 from docflow.web.services import MAX_UPLOAD_BYTES, SEARCH_FIELDS, chamber_names, dashboard_rows
+from docflow.web.sign_pages import signature_waits
+from docflow.web.sign_pages import texts as sign_texts
 
 log = logging.getLogger("docflow.web")
 
@@ -28,9 +31,15 @@ log = logging.getLogger("docflow.web")
 FLASH_KEYS = frozenset({"review.approved", "review.returned"})
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-ARCHIVE_ROLES = ("archivist", "admin")
+ARCHIVE_ROLES = ("archivist", "admin", "consultant")  # a consultant: her own records only
+STAFF_ROLES = ("archivist", "officer", "admin")
 REVIEW_ROLES = ("officer",)
-HOME_OF_ROLE = {"archivist": "/archive", "officer": "/review", "admin": "/dashboard"}
+HOME_OF_ROLE = {
+    "archivist": "/archive",
+    "officer": "/review",
+    "admin": "/dashboard",
+    "consultant": "/sign",
+}
 
 
 def _download(data: bytes, name: str, media_type: str) -> Response:
@@ -205,17 +214,24 @@ def install(app: FastAPI, ctx: WebContext) -> None:
 
     @app.get("/archive")
     def archive_search(request: Request) -> Response:
-        ctx.require(request, *ARCHIVE_ROLES)
+        user = ctx.require(request, *ARCHIVE_ROLES)
         filters = {k: str(request.query_params.get(k, "")).strip()[:200] for k in SEARCH_FIELDS}
         searched = any(filters.values())
-        # Without a query, the newest records: what an archivist most often looks for.
-        results: list[dict[str, Any]] = (
-            ctx.archive.search(filters) if searched else ctx.archive.all_records()[-20:][::-1]
-        )
+        own_iin = _own_iin(user)
+        if user.role == "consultant":
+            # Her own records only, whatever the query says (no IIN linked: none).
+            filters["iin"] = own_iin or "-"
+            results: list[dict[str, Any]] = ctx.archive.search(filters)[::-1]
+            choices: dict[str, list[str]] = {"kind": [], "outcome": [], "year": []}
+        else:
+            # Without a query, the newest records: what an archivist most often looks for.
+            results = (
+                ctx.archive.search(filters) if searched else ctx.archive.all_records()[-20:][::-1]
+            )
+            choices = ctx.archive.choices()
         # Issue 13: each record's chamber by its name in the reader's language.
         key_of, name_of = chamber_names(ctx.home, ctx.locale(request))
         results = [{**r, "chamber_shown": name_of(key_of(r))} for r in results]
-        choices = ctx.archive.choices()
         return ctx.render(
             request,
             "archive.html",
@@ -227,21 +243,39 @@ def install(app: FastAPI, ctx: WebContext) -> None:
 
     @app.get("/archive/{record_id}")
     def archive_record(request: Request, record_id: str) -> Response:
-        ctx.require(request, *ARCHIVE_ROLES)
+        user = ctx.require(request, *ARCHIVE_ROLES)
         try:
             view = ctx.archive.record(record_id)
         except ArchiveError:
+            return not_found(request)
+        if not _may_see(user, view.record):
             return not_found(request)
         return ctx.render(request, "record.html", view=view, record=view.record)
 
     @app.get("/archive/{record_id}/pdf")
     def archive_pdf(request: Request, record_id: str) -> Response:
-        ctx.require(request, *ARCHIVE_ROLES)
+        user = ctx.require(request, *ARCHIVE_ROLES)
         try:
+            if not _may_see(user, ctx.archive.record(record_id).record):
+                return not_found(request)
             _name, data = ctx.archive.pdf(record_id)
         except ArchiveError:
             return not_found(request)
         return _download(data, f"{record_id}.pdf", "application/pdf")
+
+    def _own_iin(user: Any) -> str | None:
+        if user.role != "consultant":
+            return None
+        from docflow.web.sign_pages import store_of
+
+        return store_of(ctx).user_iin(user.name)
+
+    def _may_see(user: Any, record: dict[str, Any]) -> bool:
+        """A consultant sees the records of her own IIN only; staff see every record."""
+        if user.role != "consultant":
+            return True
+        own = _own_iin(user)
+        return own is not None and str(record.get("iin")) == own
 
     # -- review (officer) --------------------------------------------------------------------
 
@@ -311,6 +345,10 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             return await _review_error(request, item_id, "error.service", str(exc))
         log.info("%s approved %s -> %s", user.name, item_id, outcome.record)
         target = "/review?msg=review.approved"
+        if outcome.state == "awaiting_signature":
+            # Own keys (issue 15): the officer's request (or the consultant's, after a
+            # comment) is made; the officer's own ones are on /sign.
+            return RedirectResponse("/sign", status_code=303)
         if outcome.record:
             target += "&record=" + quote(outcome.record, safe="")
         return RedirectResponse(target, status_code=303)
@@ -355,7 +393,7 @@ def install(app: FastAPI, ctx: WebContext) -> None:
 
     @app.get("/dashboard")
     def dashboard(request: Request) -> Response:
-        ctx.require(request)
+        ctx.require(request, *STAFF_ROLES)  # every chamber's numbers: not for a consultant
         records = ctx.archive.all_records()
         # Issue 13: rows by chamber id, named in the reader's language; ?chamber=ID filters.
         key_of, name_of = chamber_names(ctx.home, ctx.locale(request))
@@ -363,4 +401,13 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         rows = dashboard_rows(
             records, ctx.review.waiting(), chamber_of=key_of, name_of=name_of, only=only
         )
-        return ctx.render(request, "dashboard.html", rows=rows)
+        waits = signature_waits(ctx)
+        now = datetime.now(UTC)
+        return ctx.render(
+            request,
+            "dashboard.html",
+            rows=rows,
+            waits=waits,
+            wait_days={w.iin: (now - w.oldest).days for w in waits},
+            s=sign_texts(ctx.locale(request)),
+        )

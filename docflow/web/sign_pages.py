@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -27,10 +28,14 @@ from docflow.signreq import (
     SignRequests,
     SubmitResult,
     UnknownSignRequest,
+    WaitingOn,
+    due,
     home_services,
     home_trust,
+    signing_modes,
 )
 from docflow.web.context import SESSION_COOKIE, WebContext, safe_next
+from docflow.web.people import person_for_iin, web_user_for
 
 log = logging.getLogger("docflow.web.sign")
 
@@ -42,6 +47,28 @@ SIGN_PAGE_CSP = (
 MAX_CMS_CHARS = 512 * 1024
 
 TEXTS: dict[str, tuple[str, str, str]] = {
+    "wait.title": ("Қол қоюды күтетіндер", "Ожидают подписи", "Signatures waiting"),
+    "wait.person": ("Кім", "Кто", "Who"),
+    "wait.roles": ("Рөлі", "Роль", "Role"),
+    "wait.count": ("Құжаттар", "Документов", "Documents"),
+    "wait.days": ("Күн күтуде", "Дней ждёт", "Days waiting"),
+    "wait.overdue": ("Ескертілді", "Напомнено", "Reminded"),
+    "wait.flagged": ("Офицерге белгіленді", "Отмечено офицеру", "Flagged to the officer"),
+    "wait.none": (
+        "Ешкімнің қолы күтілмейді.",
+        "Ничья подпись не ожидается.",
+        "No signature is waiting.",
+    ),
+    "due.remind": (
+        "Мерзімі өтті: қол қоюыңызды сұраймыз",
+        "Срок прошёл: просим подписать",
+        "Overdue: please sign",
+    ),
+    "due.flag": (
+        "Мерзімі өтті, офицерге хабарланды",
+        "Срок прошёл, сообщено офицеру",
+        "Overdue, flagged to the officer",
+    ),
     "list.title": ("Қол қою сұраулары", "Запросы на подпись", "Signing requests"),
     "list.empty": (
         "Сіздің қолыңызды күтетін құжат жоқ.",
@@ -127,6 +154,13 @@ def store_of(ctx: WebContext) -> SignRequests:
     return store
 
 
+def signature_waits(ctx: WebContext) -> list[WaitingOn]:
+    """For the dashboard: on whom signatures wait, how many, since when, and how many are
+    reminded (older than ``[signing] request_days``) or flagged to the officer (twice)."""
+    days = signing_modes(ctx.home).request_days
+    return store_of(ctx).waiting(request_days=days)
+
+
 def submit(ctx: WebContext, request_id: str, signed: bytes) -> SubmitResult:
     """Check and complete, with the home's trust anchors and TSA (run it off the event loop)."""
     store = store_of(ctx)
@@ -159,6 +193,11 @@ def login_with_key(ctx: WebContext, nonce: str, cms_text: str) -> tuple[str | No
     if not status.accepted:
         return None, [r.to_json() for r in status.refusals]
     name = store.user_for_iin(status.signer_iin)
+    if name is None and status.signer_iin:
+        # Not linked yet: an enrolled officer, or a consultant of a roster (issue 15).
+        person = person_for_iin(ctx.home, status.signer_iin)
+        if person is not None:
+            name = web_user_for(person, ctx.auth, store)
     if name is None or name not in {u.name for u in ctx.auth.users()}:
         return None, [_plain_refusal("login.unknown")]
     return name, []
@@ -245,10 +284,13 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         store = store_of(ctx)
         iin = store.user_iin(user.name)
         records = store.list(iin=iin) if iin else []
+        days = signing_modes(ctx.home).request_days
+        now = datetime.now(UTC)
         return ctx.render(
             request,
             "sign_list.html",
             requests=records,
+            due={r.id: due(r, request_days=days, now=now) for r in records},
             iin=iin,
             s=texts(ctx.locale(request)),
             role_name=role_name,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docflow.errors import SubmissionInvalid
+from docflow.inbox.journal import Entry
 from docflow.inbox.runner import Outcome
 from docflow.kinds import DocumentKind, KindRegistry, import_ref
 from docflow.model import ChamberRoster
@@ -19,6 +20,7 @@ from docflow.workflow.certificates import (
 )
 from docflow.workflow.cpd import CPD_HOOKS, REMARKS_HOOKS, Decide
 from docflow.workflow.flow import Flow, KindHooks, Stage, StageResult, WorkItem, invalid
+from docflow.workflow.own import accept_dropped_signature, is_signed_answer
 from docflow.workflow.services import Services
 from docflow.workflow.stages import (
     DEFAULT_HOOKS,
@@ -145,7 +147,13 @@ def build_flow(services: Services, kinds: KindRegistry | None = None) -> Flow:
         stage_for=table,
         parts_of=participants,
         collect=_collect,
+        intake=_signed_package,
     )
+
+
+def _signed_package(entry: Entry, raw: bytes, services: Services) -> Outcome | None:
+    """A signed package dropped into the inbox completes its request (issue 15)."""
+    return accept_dropped_signature(entry, raw, services) if is_signed_answer(raw) else None
 
 
 def _collect(item: WorkItem, services: Services) -> Outcome:

@@ -265,7 +265,10 @@ class Decide:
     stages_of: Callable[[DocumentKind], list[Stage]]
     name: str = "decide"
     product: str | None = None
-    replay: bool = False
+    # Runs again when a document resumes after a later signature (own keys, issue 15): its
+    # events and the decision's effects belong to the record; with the same decision and
+    # verdict it decides the same.
+    replay: bool = True
 
     def run(self, item: WorkItem, services: Services) -> StageResult:
         verdict = _verdict(item)
@@ -312,7 +315,7 @@ class Decide:
 
     def return_report(
         self, item: WorkItem, services: Services, remarks: list[str], actor: str
-    ) -> Outcome:
+    ) -> Outcome | Waiting:
         """R-3.2e: the consultant-signed version is kept as this version of the series, the
         correction becomes the next; the remarks letter is signed by the officer and archived
         beside it (``REM-<report id>``)."""
@@ -342,6 +345,8 @@ class Decide:
                    "author_iin": item.facts.get("author_iin")},
         )  # fmt: skip
         result = run_stages(self.stages_of(self.remarks_kind), letter, services)
+        if isinstance(result, Waiting):
+            return result  # the officer signs the letter with their own key (issue 15)
         if not isinstance(result, Outcome):
             raise RuntimeError("the remarks letter's stages ended without an outcome")
         return Outcome("returned", record=record_id, reason="; ".join(remarks))

@@ -99,9 +99,12 @@ class Decision:
 
 @dataclass(frozen=True)
 class Waiting:
-    """The document waits for a person; the work folder stays until they decide."""
+    """The document waits for a person; the work folder stays until they act. ``state`` is
+    the journal's: ``review`` (the officer decides) or ``awaiting_signature`` (a person signs
+    with their own key, issue 15)."""
 
     reason: str
+    state: str = "review"
 
 
 @dataclass
@@ -255,8 +258,12 @@ class Flow:
         stage_for: StageTable,
         parts_of: Callable[[WorkItem], int],
         collect: Callable[[WorkItem, Services], Outcome],
+        intake: Callable[[Entry, bytes, Services], Outcome | None] | None = None,
     ):
         self.services = services
+        #: Looks at an input before it is parsed: a signed package for a waiting document is
+        #: consumed here (``docflow.workflow.own.accept_dropped_signature``), not parsed.
+        self._intake = intake
         self.kinds = kinds
         self.stage_for = stage_for
         self._parts_of = parts_of
@@ -321,7 +328,11 @@ class Flow:
             return Outcome("split", parts=tuple(range(self._parts_of(item))))
         result = self._run_stages(self._stages(kind), item)
         if isinstance(result, Waiting):
-            return Outcome("review", reason=result.reason)
+            if result.state != "review" and item.decision is not None:
+                # The officer's decision outlives the wait for a signature: the stages after
+                # the signature (and the judge's decided points) run with it on resume.
+                save_decision(workdir, item.decision)
+            return Outcome(result.state, reason=result.reason)
         if isinstance(result, Outcome):
             return result
         raise RuntimeError(f"kind {kind.name}: its stages ended without an outcome")
@@ -335,6 +346,10 @@ class Flow:
         if not inputs:
             raise FileNotFoundError(f"work folder {workdir} has no input")
         raw = inputs[0].read_bytes()
+        if self._intake is not None:
+            taken = self._intake(entry, raw, services)
+            if taken is not None:
+                return taken
         try:
             with services.timings.timed("parse"):
                 loaded = load_submission_bytes(
@@ -359,6 +374,8 @@ class Flow:
                 hint="hint.kinds",
             )
             return invalid(entry.source, [problem], loaded.data)
+        if decision is None:
+            decision = load_decision(workdir)
         item = WorkItem(entry=entry, workdir=workdir, kind=kind, loaded=loaded, decision=decision)
         if decision is not None and decision.comment:
             # The form with the officer's comment is a new rendering, in files of its own.
@@ -484,6 +501,37 @@ def signatory(spec: SignerSpec, item: WorkItem, services: Services) -> Signatory
 def signer_iin(spec: SignerSpec, item: WorkItem, services: Services) -> str:
     """The IIN of whom ``spec`` names (``signatory``)."""
     return signatory(spec, item, services).iin
+
+
+_DECISION = "decision.json"
+
+
+def save_decision(workdir: Path, decision: Decision) -> None:
+    write_json(
+        workdir / _DECISION,
+        {
+            "action": decision.action,
+            "officer": decision.officer,
+            "decided_points": {str(k): v for k, v in decision.decided_points.items()},
+            "comment": decision.comment,
+            "remarks": list(decision.remarks),
+        },
+    )
+
+
+def load_decision(workdir: Path) -> Decision | None:
+    """The officer's decision saved while the document waits for a signature, if any."""
+    try:
+        data = json.loads((workdir / _DECISION).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return Decision(
+        str(data["action"]),
+        str(data.get("officer") or ""),
+        decided_points={int(k): int(v) for k, v in data.get("decided_points", {}).items()},
+        comment=data.get("comment"),
+        remarks=tuple(data.get("remarks", ())),
+    )
 
 
 def write_json(path: Path, data: Any) -> None:

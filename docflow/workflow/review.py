@@ -160,7 +160,10 @@ class ReviewQueue:
         self.services.journal.update(
             entry.token, state=outcome.state, record=outcome.record, reason=outcome.reason
         )
-        shutil.rmtree(workdir, ignore_errors=True)
+        if outcome.state != "awaiting_signature":
+            # Waiting for a signature (the officer's own, or the consultant's on the form
+            # with the officer's comment, issue 15) keeps the folder and the saved decision.
+            shutil.rmtree(workdir, ignore_errors=True)
         return outcome
 
 

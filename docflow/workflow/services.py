@@ -40,6 +40,7 @@ from docflow.render import Attachment, FieldSpec, finalize_pdf, render_docx
 from docflow.render import Converter as LibreOfficeConverter
 from docflow.rules import RosterExemption
 from docflow.sign import SignSpec, new_validation_context, sign_pdf
+from docflow.signreq import SigningModes, SignRequests, signing_modes
 
 if TYPE_CHECKING:
     from docflow.summaries.roster import Roster
@@ -429,6 +430,18 @@ class Services:
     @cached_property
     def signer(self) -> Signer:
         return PadesSigner(self.directory, _LazyTrust(self), self.timings)
+
+    @cached_property
+    def signing_modes(self) -> SigningModes:
+        """``[signing]``: which roles sign with their own key (issue 15)."""
+        return signing_modes(self.home)
+
+    @cached_property
+    def sign_requests(self) -> SignRequests:
+        """The signing requests of the home (one store per process)."""
+        store = SignRequests(self.home)
+        self._closers.append(store)
+        return store
 
     @cached_property
     def evidence(self) -> EvidenceJudge:

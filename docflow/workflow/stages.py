@@ -29,6 +29,7 @@ from docflow.workflow.flow import (
     signatory,
     write_json,
 )
+from docflow.workflow.own import sign_own
 from docflow.workflow.services import Services
 
 __all__ = [
@@ -281,6 +282,12 @@ class Sign:
 
     def run(self, item: WorkItem, services: Services) -> StageResult:
         is_last = self.spec is self.last
+        lock_later = self.last.field if self.first and not is_last and self.last.lock else None
+        if services.signing_modes.own(self.spec.role):
+            assert self.product is not None
+            return sign_own(
+                item, services, spec=self.spec, product=self.product, lock_later=lock_later
+            )
         before = item.last_product()
         who = signatory(self.spec, item, services)
         return services.signer.sign(
@@ -292,7 +299,7 @@ class Sign:
             locale=item.locale,
             lock=self.spec.lock,
             lta=is_last,
-            lock_later=self.last.field if self.first and not is_last and self.last.lock else None,
+            lock_later=lock_later,
             document=item.token,
         )
 

@@ -81,7 +81,7 @@ def test_issue13_the_face_and_the_signature_name_the_same_issuer(
     data["issuer"].update(iin=OTHER_IIN, full_name="Петров Сергей")
     state, error = _through_the_inbox(home, parts, data)
     assert state == "rejected"
-    assert "issuer.full_name" in error
+    assert "выдавший, ФИО" in error  # the field as a person sees it (issue 14)
     assert "на лицевой стороне «Петров Сергей», а ключ ИИН" in error and "Issuer DEMO" in error
     assert parts.archive.search(kind="certificate") == []
 

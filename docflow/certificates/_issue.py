@@ -138,7 +138,6 @@ def _issuer_enrolment(parts: DocumentServices, model: EventCertificates) -> Enro
                     params={"face": issuer.full_name, "iin": issuer.iin, "holder": enrolment.name},
                     hint="certificates.issuer_face_hint",
                 )
-                )
             ]
         )
     return enrolment

@@ -89,13 +89,6 @@ def _dump_record(record: Mapping[str, Any]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
-
-
 @dataclass(frozen=True)
 class StoredRecord:
     """An archived record: its JSON (as written) and where its files are."""
@@ -499,30 +492,7 @@ class Archive:
     def _row_values(
         self, full: Mapping[str, Any], record_bytes: bytes, record_sha: str, pdf: str, js: str
     ) -> tuple[Any, ...]:
-        text = record_bytes.decode("utf-8")
-        values = {
-            "id": full["id"],
-            "kind": str(full.get("kind")),
-            "outcome": full.get("outcome"),
-            "full_name": full.get("full_name"),
-            "name_fold": fold(full.get("full_name")),
-            "iin": None if full.get("iin") is None else str(full.get("iin")),
-            "year": _int_or_none(full.get("year")),
-            "chamber": full.get("chamber"),
-            "chamber_fold": fold(full.get("chamber")),
-            "version": _int_or_none(full.get("version")),
-            "previous": full.get("previous"),
-            "series": full.get("series") or default_series_key(full),
-            "sha256": full["sha256"],
-            "input_sha256": full.get("input_sha256"),
-            "archived_at": full["archived_at"],
-            "pdf_path": pdf,
-            "json_path": js,
-            "record_sha256": record_sha,
-            "record_json": text,
-            "text_fold": fold(text),
-        }
-        return tuple(values[c] for c in _index.RECORD_COLUMNS)
+        return _index.row_values(full, record_bytes, record_sha, pdf, js)
 
     def _finish_intent(self, row: sqlite3.Row, report: RecoveryReport) -> None:
         """Complete an intent whose PDF reached the disk intact; otherwise undo it."""
@@ -636,32 +606,61 @@ class Archive:
         outcome: str | None = None,
         text: str | None = None,
         status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Records matching every filter given, oldest first.
+        """Records matching every filter given, oldest first (``limit``/``offset``: one page).
 
         ``name``, ``chamber`` and ``text`` (anywhere in the record) match case-insensitive
-        substrings, Cyrillic included; the others match exactly.
+        substrings, Cyrillic included, through the trigram index; the others match exactly.
         """
-        where = ["state = 'stored'"]
-        args: list[Any] = []
-        for column, value in (("name_fold", name), ("chamber_fold", chamber), ("text_fold", text)):
-            if value:
-                where.append(f"instr({column}, ?) > 0")
-                args.append(fold(value))
-        for column, exact in (
-            ("iin", iin),
-            ("year", year),
-            ("kind", kind),
-            ("outcome", outcome),
-            ("status", status),
-        ):
-            if exact is not None:
-                where.append(f"{column} = ?")
-                args.append(int(exact) if column == "year" else str(exact))
-        sql = f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY log_seq"
+        select, _, args = self._search_sql(
+            name, iin, year, chamber, kind, outcome, text, status, limit, offset
+        )
         with self._mutex:
-            rows = self._db.execute(sql, args).fetchall()
+            rows = self._db.execute(select, args).fetchall()
         return [self._result(row) for row in rows]
+
+    def search_page(
+        self, *, page: int = 1, per_page: int = 50, **filters: Any
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Page ``page`` (from 1) of :meth:`search` with ``per_page`` records, and the number of
+        records matching in all (for "page N of M" in the CLI and on the web page)."""
+        if page < 1 or per_page < 1:
+            raise ArchiveError("page and per_page start at 1")
+        filters.update(limit=per_page, offset=(page - 1) * per_page)
+        select, count, args = self._search_sql(**filters)
+        with self._mutex:
+            rows = self._db.execute(select, args).fetchall()
+            total = int(self._db.execute(count, args).fetchone()[0])
+        return [self._result(row) for row in rows], total
+
+    @staticmethod
+    def _search_sql(
+        name: str | None = None,
+        iin: str | None = None,
+        year: int | None = None,
+        chamber: str | None = None,
+        kind: str | None = None,
+        outcome: str | None = None,
+        text: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[str, str, list[Any]]:
+        folded = {
+            column: fold(value)
+            for column, value in (("name_fold", name), ("chamber_fold", chamber),
+                                  ("text_fold", text))
+            if value
+        }  # fmt: skip
+        exact = {
+            column: int(value) if column == "year" else str(value)
+            for column, value in (("iin", iin), ("year", year), ("kind", kind),
+                                  ("outcome", outcome), ("status", status))
+            if value is not None
+        }  # fmt: skip
+        return _index.search_sql(folded, exact, limit=limit, offset=offset)
 
     def all_records(self) -> list[dict[str, Any]]:
         return self.search()

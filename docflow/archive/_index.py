@@ -3,17 +3,70 @@
 The index is derived data: every row can be rebuilt from the log and the record files. It keeps
 casefolded copies of names for Cyrillic-aware search (SQLite's ``lower()`` is ASCII-only) and
 anchors the log's head, so a log cut short at its end is still noticed.
+
+Searching (schema 2) never scans the rows: the casefolded name, chamber and record text each
+have an FTS5 index with the trigram tokenizer (external content: it keeps the trigrams, not a
+second copy of the text), kept in step with ``records`` by triggers, so a substring of three
+characters or more is found through an index (issue 18).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-SCHEMA_VERSION = 1
+from docflow.archive._layout import default_series_key, fold
 
+SCHEMA_VERSION = 2
+
+#: Schema 2 puts the two large columns (the record JSON and its folded text) last: a row's
+#: filter and sort columns are then read from its first page, not after its overflow pages.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
+    id            TEXT PRIMARY KEY,
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'stored')),
+    status        TEXT NOT NULL DEFAULT 'active',
+    log_seq       INTEGER,
+    year          INTEGER,
+    kind          TEXT NOT NULL,
+    outcome       TEXT,
+    iin           TEXT,
+    version       INTEGER,
+    full_name     TEXT,
+    name_fold     TEXT NOT NULL,
+    chamber       TEXT,
+    chamber_fold  TEXT NOT NULL,
+    previous      TEXT,
+    series        TEXT NOT NULL,
+    sha256        TEXT NOT NULL UNIQUE,
+    input_sha256  TEXT,
+    archived_at   TEXT NOT NULL,
+    pdf_path      TEXT NOT NULL,
+    json_path     TEXT NOT NULL,
+    record_sha256 TEXT NOT NULL,
+    status_reason TEXT,
+    status_at     TEXT,
+    record_json   TEXT NOT NULL,
+    text_fold     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_iin ON records (iin);
+CREATE INDEX IF NOT EXISTS records_input ON records (input_sha256);
+CREATE INDEX IF NOT EXISTS records_series ON records (series, version);
+CREATE INDEX IF NOT EXISTS records_year ON records (year);
+CREATE TABLE IF NOT EXISTS head (
+    one         INTEGER PRIMARY KEY CHECK (one = 1),
+    seq         INTEGER NOT NULL,
+    line_sha256 TEXT NOT NULL
+);
+"""
+
+#: Schema 2: the trigram index over the searchable text, and the triggers that keep it current.
+#: ``UPDATE OF`` the folded columns only: a state or status change does not touch the index.
+#: Schema 1's records table (same columns, large ones in the middle), for upgrading an index.
+_RECORDS_V1 = """CREATE TABLE records (
+
     id            TEXT PRIMARY KEY,
     state         TEXT NOT NULL CHECK (state IN ('pending', 'stored')),
     kind          TEXT NOT NULL,
@@ -39,17 +92,38 @@ CREATE TABLE IF NOT EXISTS records (
     status_reason TEXT,
     status_at     TEXT,
     log_seq       INTEGER
+);"""
+
+#: The folded columns searched by substring; each has its own trigram index
+#: (``records_name_fold``, ...), so a name search never reads the trigrams of record texts.
+SEARCHED = ("name_fold", "chamber_fold", "text_fold")
+
+#: Schema 2: a trigram index per searched column, and the triggers that keep them current.
+#: ``UPDATE OF`` the folded column only: a state or status change does not touch the index.
+_FTS_TEMPLATE = """
+CREATE VIRTUAL TABLE IF NOT EXISTS records_{c} USING fts5(
+    {c}, content='records', content_rowid='rowid', tokenize='trigram'
 );
-CREATE INDEX IF NOT EXISTS records_iin ON records (iin);
-CREATE INDEX IF NOT EXISTS records_input ON records (input_sha256);
-CREATE INDEX IF NOT EXISTS records_series ON records (series, version);
-CREATE INDEX IF NOT EXISTS records_year ON records (year);
-CREATE TABLE IF NOT EXISTS head (
-    one         INTEGER PRIMARY KEY CHECK (one = 1),
-    seq         INTEGER NOT NULL,
-    line_sha256 TEXT NOT NULL
-);
+CREATE TRIGGER IF NOT EXISTS records_{c}_insert AFTER INSERT ON records BEGIN
+    INSERT INTO records_{c} (rowid, {c}) VALUES (new.rowid, new.{c});
+END;
+CREATE TRIGGER IF NOT EXISTS records_{c}_delete AFTER DELETE ON records BEGIN
+    INSERT INTO records_{c} (records_{c}, rowid, {c}) VALUES ('delete', old.rowid, old.{c});
+END;
+CREATE TRIGGER IF NOT EXISTS records_{c}_update AFTER UPDATE OF {c} ON records BEGIN
+    INSERT INTO records_{c} (records_{c}, rowid, {c}) VALUES ('delete', old.rowid, old.{c});
+    INSERT INTO records_{c} (rowid, {c}) VALUES (new.rowid, new.{c});
+END;
 """
+_SEARCH_SCHEMA = "".join(_FTS_TEMPLATE.format(c=c) for c in SEARCHED) + (
+    "CREATE INDEX IF NOT EXISTS records_seq ON records (log_seq);"
+)
+
+#: Counting stops here: a search matching more records says "at least this many".
+COUNT_CAP = 10_000
+
+#: Trigram search needs at least this many characters; shorter needles scan the folded column.
+TRIGRAM = 3
 
 #: Columns written for a record row, in order (state and log_seq are set separately).
 RECORD_COLUMNS = (
@@ -86,7 +160,26 @@ def connect(path: Path) -> sqlite3.Connection:
     # FULL: a committed intent row must survive a power cut, or recovery could not tell our
     # own half-written files from foreign ones.
     db.execute("PRAGMA synchronous = FULL")
+    # INSERT OR REPLACE (log replay) deletes the old row; only with recursive triggers does
+    # that deletion reach the search index's delete trigger.
+    db.execute("PRAGMA recursive_triggers = ON")
     return db
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a schema script (a trigger's body holds ``;`` of its own)."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    return statements
+
+
+def _columns(db: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
@@ -94,16 +187,106 @@ def ensure_schema(db: sqlite3.Connection) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version == SCHEMA_VERSION:
         return
-    if version not in (0, SCHEMA_VERSION):
-        raise RuntimeError(f"archive index has schema {version}, this docflow knows 1")
+    if version not in (0, 1, SCHEMA_VERSION):
+        raise RuntimeError(f"archive index has schema {version}, this docflow knows 1 and 2")
     db.execute("BEGIN IMMEDIATE")
     try:
+        if version == 1:  # rebuild the records table with the large columns last
+            db.execute("ALTER TABLE records RENAME TO records_v1")
+            db.execute(_statements(_SCHEMA)[0])
+            columns = ", ".join(c for c in _columns(db, "records"))
+            db.execute(
+                f"INSERT INTO records ({columns}) SELECT {columns} FROM records_v1 ORDER BY rowid"
+            )
+            db.execute("DROP TABLE records_v1")
         # One statement at a time: executescript() would commit the open transaction first.
-        for statement in _SCHEMA.split(";"):
-            if statement.strip():
-                db.execute(statement)
+        for statement in _statements(_SCHEMA) + _statements(_SEARCH_SCHEMA):
+            db.execute(statement)
+        if version == 1:  # an index from before schema 2: index the rows it already holds
+            for column in SEARCHED:
+                db.execute(f"INSERT INTO records_{column} (records_{column}) VALUES ('rebuild')")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def row_values(
+    full: Mapping[str, Any], record_bytes: bytes, record_sha: str, pdf: str, js: str
+) -> tuple[Any, ...]:
+    """The values of :data:`RECORD_COLUMNS` for a record as archived (``full``, its bytes)."""
+    text = record_bytes.decode("utf-8")
+    values = {
+        "id": full["id"],
+        "kind": str(full.get("kind")),
+        "outcome": full.get("outcome"),
+        "full_name": full.get("full_name"),
+        "name_fold": fold(full.get("full_name")),
+        "iin": None if full.get("iin") is None else str(full.get("iin")),
+        "year": _int_or_none(full.get("year")),
+        "chamber": full.get("chamber"),
+        "chamber_fold": fold(full.get("chamber")),
+        "version": _int_or_none(full.get("version")),
+        "previous": full.get("previous"),
+        "series": full.get("series") or default_series_key(full),
+        "sha256": full["sha256"],
+        "input_sha256": full.get("input_sha256"),
+        "archived_at": full["archived_at"],
+        "pdf_path": pdf,
+        "json_path": js,
+        "record_sha256": record_sha,
+        "record_json": text,
+        "text_fold": fold(text),
+    }
+    return tuple(values[c] for c in RECORD_COLUMNS)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def fts_phrase(needle: str) -> str:
+    """An FTS5 string literal for ``needle`` (a trigram phrase matches it as a substring)."""
+    return '"' + needle.replace('"', '""') + '"'
+
+
+def search_sql(
+    folded: Mapping[str, str], exact: Mapping[str, Any], *, limit: int | None, offset: int
+) -> tuple[str, str, list[Any]]:
+    """``SELECT`` of matching stored rows (oldest first, one page) and its ``COUNT``, with args.
+
+    ``folded`` maps a folded column (one of :data:`SEARCHED`) to a folded needle; needles of
+    three characters or more go through that column's trigram index, shorter ones are matched
+    with ``instr`` (a scan of that column, as before schema 2).
+    """
+    where = ["r.state = 'stored'"]
+    args: list[Any] = []
+    for column, needle in folded.items():
+        if column not in SEARCHED:
+            raise ValueError(f"{column} is not a searched column")
+        if len(needle) >= TRIGRAM:
+            where.append(
+                f"r.rowid IN (SELECT rowid FROM records_{column} WHERE records_{column} MATCH ?)"
+            )
+            args.append(fts_phrase(needle))
+        else:
+            where.append(f"instr(r.{column}, ?) > 0")
+            args.append(needle)
+    for column, value in exact.items():
+        where.append(f"r.{column} = ?")
+        args.append(value)
+    clause = " AND ".join(where)
+    page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    # Sort and cut the page on the narrow columns, then read the page's whole rows: sorting
+    # whole rows would copy every match's record JSON into the sorter.
+    select = (
+        "SELECT r.* FROM records r WHERE r.rowid IN "
+        f"(SELECT r.rowid FROM records r WHERE {clause} ORDER BY r.log_seq{page}) "
+        "ORDER BY r.log_seq"
+    )
+    count = f"SELECT count(*) FROM (SELECT 1 FROM records r WHERE {clause} LIMIT {COUNT_CAP})"
+    return select, count, args

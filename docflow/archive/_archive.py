@@ -355,14 +355,9 @@ class Archive:
         log_seq: int | None = None,
     ) -> None:
         row = self._row_values(full, record_bytes, record_sha, pdf_rel, json_rel)
-        columns = ", ".join((*_index.RECORD_COLUMNS, "state", "log_seq"))
-        marks = ", ".join("?" * (len(_index.RECORD_COLUMNS) + 2))
         try:
             with self._transaction():
-                self._db.execute(
-                    f"INSERT INTO records ({columns}) VALUES ({marks})",
-                    (*row, state, log_seq),
-                )
+                _index.insert(self._db, row, state, log_seq)
         except sqlite3.IntegrityError as exc:
             raise ArchiveError(f"cannot index record {full['id']}: {exc}") from exc
 
@@ -422,7 +417,7 @@ class Archive:
             )
 
         pending = self._db.execute(
-            "SELECT * FROM records WHERE state = 'pending' ORDER BY rowid"
+            f"{_index.ROW_SELECT} WHERE r.state = 'pending' ORDER BY r.rowid"
         ).fetchall()
         for row in pending:
             self._finish_intent(row, report)
@@ -481,13 +476,8 @@ class Archive:
             raise ArchiveError(f"cannot replay record {record_id}: its JSON was changed")
         full = json.loads(record_bytes)
         values = (full, record_bytes, entry["record_sha256"], entry["pdf"], entry["json"])
-        columns = ", ".join((*_index.RECORD_COLUMNS, "state", "log_seq"))
-        marks = ", ".join("?" * (len(_index.RECORD_COLUMNS) + 2))
         row = self._row_values(*values)
-        self._db.execute(
-            f"INSERT OR REPLACE INTO records ({columns}) VALUES ({marks})",
-            (*row, "stored", entry["seq"]),
-        )
+        _index.insert(self._db, row, "stored", entry["seq"], replace=True)
 
     def _row_values(
         self, full: Mapping[str, Any], record_bytes: bytes, record_sha: str, pdf: str, js: str
@@ -528,9 +518,9 @@ class Archive:
     # -- reading -----------------------------------------------------------------------------
 
     def _row(self, record_id: str, *, any_state: bool = False) -> sqlite3.Row | None:
-        sql = "SELECT * FROM records WHERE id = ?"
+        sql = f"{_index.ROW_SELECT} WHERE r.id = ?"
         if not any_state:
-            sql += " AND state = 'stored'"
+            sql += " AND r.state = 'stored'"
         row: sqlite3.Row | None = self._db.execute(sql, (record_id,)).fetchone()
         return row
 
@@ -689,8 +679,8 @@ class Archive:
         """
         with self._mutex:
             rows = self._db.execute(
-                "SELECT * FROM records WHERE series = ? AND state = 'stored' "
-                "ORDER BY version, log_seq",
+                f"{_index.ROW_SELECT} WHERE r.series = ? AND r.state = 'stored' "
+                "ORDER BY r.version, r.log_seq",
                 (series_key,),
             ).fetchall()
         return [self._result(row) for row in rows]

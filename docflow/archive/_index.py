@@ -21,8 +21,8 @@ from docflow.archive._layout import default_series_key, fold
 
 SCHEMA_VERSION = 2
 
-#: Schema 2 puts the two large columns (the record JSON and its folded text) last: a row's
-#: filter and sort columns are then read from its first page, not after its overflow pages.
+#: Schema 2 keeps the two large columns (the record JSON and its folded text) in a table of their
+#: own, so that filtering and sorting the matches of a search read narrow rows only.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     id            TEXT PRIMARY KEY,
@@ -47,10 +47,16 @@ CREATE TABLE IF NOT EXISTS records (
     json_path     TEXT NOT NULL,
     record_sha256 TEXT NOT NULL,
     status_reason TEXT,
-    status_at     TEXT,
+    status_at     TEXT
+);
+CREATE TABLE IF NOT EXISTS record_bodies (
+    id            TEXT PRIMARY KEY,
     record_json   TEXT NOT NULL,
     text_fold     TEXT NOT NULL
 );
+CREATE TRIGGER IF NOT EXISTS records_body_delete AFTER DELETE ON records BEGIN
+    DELETE FROM record_bodies WHERE id = old.id;
+END;
 CREATE INDEX IF NOT EXISTS records_iin ON records (iin);
 CREATE INDEX IF NOT EXISTS records_input ON records (input_sha256);
 CREATE INDEX IF NOT EXISTS records_series ON records (series, version);
@@ -102,20 +108,23 @@ SEARCHED = ("name_fold", "chamber_fold", "text_fold")
 #: ``UPDATE OF`` the folded column only: a state or status change does not touch the index.
 _FTS_TEMPLATE = """
 CREATE VIRTUAL TABLE IF NOT EXISTS records_{c} USING fts5(
-    {c}, content='records', content_rowid='rowid', tokenize='trigram'
+    {c}, content='{t}', content_rowid='rowid', tokenize='trigram'
 );
-CREATE TRIGGER IF NOT EXISTS records_{c}_insert AFTER INSERT ON records BEGIN
+CREATE TRIGGER IF NOT EXISTS records_{c}_insert AFTER INSERT ON {t} BEGIN
     INSERT INTO records_{c} (rowid, {c}) VALUES (new.rowid, new.{c});
 END;
-CREATE TRIGGER IF NOT EXISTS records_{c}_delete AFTER DELETE ON records BEGIN
+CREATE TRIGGER IF NOT EXISTS records_{c}_delete AFTER DELETE ON {t} BEGIN
     INSERT INTO records_{c} (records_{c}, rowid, {c}) VALUES ('delete', old.rowid, old.{c});
 END;
-CREATE TRIGGER IF NOT EXISTS records_{c}_update AFTER UPDATE OF {c} ON records BEGIN
+CREATE TRIGGER IF NOT EXISTS records_{c}_update AFTER UPDATE OF {c} ON {t} BEGIN
     INSERT INTO records_{c} (records_{c}, rowid, {c}) VALUES ('delete', old.rowid, old.{c});
     INSERT INTO records_{c} (rowid, {c}) VALUES (new.rowid, new.{c});
 END;
 """
-_SEARCH_SCHEMA = "".join(_FTS_TEMPLATE.format(c=c) for c in SEARCHED) + (
+_SEARCH_SCHEMA = "".join(
+    _FTS_TEMPLATE.format(c=c, t="record_bodies" if c == "text_fold" else "records")
+    for c in SEARCHED
+) + (
     "CREATE INDEX IF NOT EXISTS records_seq ON records (log_seq);"
 )
 
@@ -191,12 +200,17 @@ def ensure_schema(db: sqlite3.Connection) -> None:
         raise RuntimeError(f"archive index has schema {version}, this docflow knows 1 and 2")
     db.execute("BEGIN IMMEDIATE")
     try:
-        if version == 1:  # rebuild the records table with the large columns last
+        if version == 1:  # split schema 1's records table: narrow rows, bodies apart
             db.execute("ALTER TABLE records RENAME TO records_v1")
             db.execute(_statements(_SCHEMA)[0])
+            db.execute(_statements(_SCHEMA)[1])
             columns = ", ".join(c for c in _columns(db, "records"))
             db.execute(
                 f"INSERT INTO records ({columns}) SELECT {columns} FROM records_v1 ORDER BY rowid"
+            )
+            db.execute(
+                "INSERT INTO record_bodies (id, record_json, text_fold) "
+                "SELECT id, record_json, text_fold FROM records_v1 ORDER BY rowid"
             )
             db.execute("DROP TABLE records_v1")
         # One statement at a time: executescript() would commit the open transaction first.
@@ -249,6 +263,36 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+#: A record's index row with its JSON (``row["record_json"]``); add ``WHERE`` on ``r.``.
+ROW_SELECT = "SELECT r.*, b.record_json FROM records r JOIN record_bodies b ON b.id = r.id"
+
+_BODY = ("record_json", "text_fold")
+
+
+def insert(
+    db: sqlite3.Connection,
+    values: tuple[Any, ...],
+    state: str,
+    log_seq: int | None,
+    *,
+    replace: bool = False,
+) -> None:
+    """Insert a record's row and body (``values`` from :func:`row_values`), in the caller's
+    transaction; ``replace`` overwrites a row with the same id (log replay)."""
+    named = dict(zip(RECORD_COLUMNS, values, strict=True))
+    narrow = [c for c in RECORD_COLUMNS if c not in _BODY]
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    db.execute(
+        f"{verb} INTO records ({', '.join((*narrow, 'state', 'log_seq'))}) "
+        f"VALUES ({', '.join('?' * (len(narrow) + 2))})",
+        (*(named[c] for c in narrow), state, log_seq),
+    )
+    db.execute(
+        f"{verb} INTO record_bodies (id, record_json, text_fold) VALUES (?, ?, ?)",
+        (named["id"], named["record_json"], named["text_fold"]),
+    )
+
+
 def fts_phrase(needle: str) -> str:
     """An FTS5 string literal for ``needle`` (a trigram phrase matches it as a substring)."""
     return '"' + needle.replace('"', '""') + '"'
@@ -268,11 +312,18 @@ def search_sql(
     for column, needle in folded.items():
         if column not in SEARCHED:
             raise ValueError(f"{column} is not a searched column")
+        if column == "text_fold":  # the body table's rowid, joined back by id
+            source = "SELECT id FROM record_bodies WHERE rowid IN ({})"
+            key = "r.id"
+        else:
+            source, key = "{}", "r.rowid"
         if len(needle) >= TRIGRAM:
-            where.append(
-                f"r.rowid IN (SELECT rowid FROM records_{column} WHERE records_{column} MATCH ?)"
-            )
+            match = f"SELECT rowid FROM records_{column} WHERE records_{column} MATCH ?"
+            where.append(f"{key} IN ({source.format(match)})")
             args.append(fts_phrase(needle))
+        elif column == "text_fold":
+            where.append("r.id IN (SELECT id FROM record_bodies WHERE instr(text_fold, ?) > 0)")
+            args.append(needle)
         else:
             where.append(f"instr(r.{column}, ?) > 0")
             args.append(needle)
@@ -281,10 +332,9 @@ def search_sql(
         args.append(value)
     clause = " AND ".join(where)
     page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    # Sort and cut the page on the narrow columns, then read the page's whole rows: sorting
-    # whole rows would copy every match's record JSON into the sorter.
+    # Sort and cut the page on the narrow rows, then read the page's bodies only.
     select = (
-        "SELECT r.* FROM records r WHERE r.rowid IN "
+        f"{ROW_SELECT} WHERE r.rowid IN "
         f"(SELECT r.rowid FROM records r WHERE {clause} ORDER BY r.log_seq{page}) "
         "ORDER BY r.log_seq"
     )

@@ -199,7 +199,9 @@ def build_sqlite(path: Path, n: int, *, schema: int) -> float:
     for seq, (full, data, sha) in enumerate(records(n), start=1):
         values = _index.row_values(full, data, sha, full["pdf"], full["pdf"][:-3] + "json")
         if schema == 1:
-            db.execute(f"INSERT INTO records ({columns}) VALUES ({marks})", (*values, "stored", seq))
+            db.execute(
+                f"INSERT INTO records ({columns}) VALUES ({marks})", (*values, "stored", seq)
+            )
         else:
             _index.insert(db, values, "stored", seq)
     db.execute("COMMIT")

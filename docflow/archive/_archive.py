@@ -128,7 +128,21 @@ class Archive:
 
     ``clock`` supplies ``archived_at`` (docflow's layers below the workflow never read the clock
     themselves). Safe to share between threads; several processes may open the same archive.
+
+    When ``docflow.toml`` has ``[storage] database`` or ``objects`` (issue 18), ``Archive(home)``
+    gives a :class:`docflow.archive._scaled.ScaledArchive` instead: the same methods on a
+    database by URL and an object store, so no caller changes.
     """
+
+    def __new__(cls, home: Home, **kwargs: Any) -> Archive:
+        if cls is Archive:
+            from docflow.storage._settings import StorageSettings
+
+            if StorageSettings.from_home(home.root).scaled:
+                from docflow.archive._scaled import ScaledArchive
+
+                return super().__new__(ScaledArchive)
+        return super().__new__(cls)
 
     def __init__(
         self,

@@ -104,14 +104,15 @@ def upgrade() -> None:
 
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        # In public, whatever the search path: private schemas (benches, tests) share it.
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
         for table, column in (
             ("archive_records", "name_fold"),
             ("archive_records", "chamber_fold"),
             ("archive_bodies", "text_fold"),
         ):
             op.execute(
-                f"CREATE INDEX {table}_{column}_trgm ON {table} USING gin ({column} gin_trgm_ops)"
+                f"CREATE INDEX {table}_{column}_trgm ON {table} USING gin ({column} public.gin_trgm_ops)"
             )
         op.execute(_PG_APPEND_ONLY)
     elif dialect == "sqlite":

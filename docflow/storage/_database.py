@@ -82,7 +82,7 @@ def _engine(url: str, schema: str | None) -> Engine:
             parsed = parsed.set(drivername="postgresql+psycopg")
         args: dict[str, Any] = {}
         if schema is not None:
-            args["options"] = f"-csearch_path={schema},public"
+            args["options"] = f"-csearch_path={schema}"
         return create_engine(parsed, connect_args=args, pool_pre_ping=True, pool_size=4)
     raise ConfigError(f"unsupported database URL {url!r}: use sqlite:///… or postgresql://…")
 

@@ -1,4 +1,4 @@
-"""Archive search over 100,000 records: before (schema 1, same run) and after, SQLite and PostgreSQL.
+"""Archive search over 100,000 records: before (schema 1) and after, SQLite and PostgreSQL.
 
 Builds the index of ``--n`` synthetic records (Kazakh and Russian names, 17 chambers, years
 2022-2026; records shaped like the workflow's) three or four ways, in the same run:
@@ -271,7 +271,7 @@ def postgres_run(
         for name, make in queries(rng, sample).items():
 
             def run(make: Callable[[], dict] = make) -> int:
-                found, total = index.search_page(page=1, per_page=PER_PAGE, **make())
+                _, total = index.search_page(page=1, per_page=PER_PAGE, **make())
                 return total
 
             results[name] = timed(run, repeat)

@@ -14,7 +14,7 @@ import json
 import random
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +201,7 @@ class ScaledArchive(Archive):
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _stored_from_row(self, row: Mapping[str, Any]) -> StoredRecord:
+    def _stored_from_row(self, row: Mapping[str, Any]) -> StoredRecord:  # type: ignore[override]
         return StoredRecord(
             id=row["id"],
             record=json.loads(row["record_json"]),
@@ -245,7 +245,7 @@ class ScaledArchive(Archive):
 
     def search(
         self, *, limit: int | None = None, offset: int = 0, **filters: Any
-    ) -> list[dict[str, Any]]:  # type: ignore[override]
+    ) -> list[dict[str, Any]]:
         with self.db.engine.connect() as conn:
             rows = self.index.search(conn, limit=limit, offset=offset, **_drop_none(filters))
         return [self._result(row) for row in rows]  # type: ignore[arg-type]
@@ -387,9 +387,10 @@ class ScaledArchive(Archive):
                     if c not in ("record_json", "text_fold") and row.get(c) != expected[c]
                 ]  # fmt: skip
                 if changed:
-                    report.problems.append(AuditProblem(
-                        row["id"], f"archive_records/{row['id']}",
-                        f"index row edited: {', '.join(changed)} differ from the record"))  # fmt: skip
+                    message = f"index row edited: {', '.join(changed)} differ from the record"
+                    report.problems.append(
+                        AuditProblem(row["id"], f"archive_records/{row['id']}", message)
+                    )
 
     def _check_objects(
         self,

@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "archive"))
 
-from docflow.config import Home  # noqa: E402
+from docflow.config import Home
 
 REPO = Path(__file__).resolve().parents[2]
 SCALE_UP = REPO / "scripts" / "scale-up.sh"

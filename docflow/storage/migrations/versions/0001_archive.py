@@ -112,7 +112,8 @@ def upgrade() -> None:
             ("archive_bodies", "text_fold"),
         ):
             op.execute(
-                f"CREATE INDEX {table}_{column}_trgm ON {table} USING gin ({column} public.gin_trgm_ops)"
+                f"CREATE INDEX {table}_{column}_trgm ON {table} "
+                f"USING gin ({column} public.gin_trgm_ops)"
             )
         op.execute(_PG_APPEND_ONLY)
     elif dialect == "sqlite":

@@ -129,7 +129,7 @@ _SEARCH_SCHEMA = "".join(
 )
 
 #: Counting stops here: a search matching more records says "at least this many".
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 #: Trigram search needs at least this many characters; shorter needles scan the folded column.
 TRIGRAM = 3
@@ -209,8 +209,9 @@ def ensure_schema(db: sqlite3.Connection) -> None:
                 f"INSERT INTO records ({columns}) SELECT {columns} FROM records_v1 ORDER BY rowid"
             )
             db.execute(
-                "INSERT INTO record_bodies (id, record_json, text_fold) "
-                "SELECT id, record_json, text_fold FROM records_v1 ORDER BY rowid"
+                "INSERT INTO record_bodies (rowid, id, record_json, text_fold) "
+                "SELECT r.rowid, v.id, v.record_json, v.text_fold "
+                "FROM records_v1 v JOIN records r ON r.id = v.id"
             )
             db.execute("DROP TABLE records_v1")
         # One statement at a time: executescript() would commit the open transaction first.
@@ -282,14 +283,15 @@ def insert(
     named = dict(zip(RECORD_COLUMNS, values, strict=True))
     narrow = [c for c in RECORD_COLUMNS if c not in _BODY]
     verb = "INSERT OR REPLACE" if replace else "INSERT"
-    db.execute(
+    rowid = db.execute(
         f"{verb} INTO records ({', '.join((*narrow, 'state', 'log_seq'))}) "
         f"VALUES ({', '.join('?' * (len(narrow) + 2))})",
         (*(named[c] for c in narrow), state, log_seq),
-    )
+    ).lastrowid
+    # The body takes its row's rowid: the text index then yields records' rowids directly.
     db.execute(
-        f"{verb} INTO record_bodies (id, record_json, text_fold) VALUES (?, ?, ?)",
-        (named["id"], named["record_json"], named["text_fold"]),
+        f"{verb} INTO record_bodies (rowid, id, record_json, text_fold) VALUES (?, ?, ?, ?)",
+        (rowid, named["id"], named["record_json"], named["text_fold"]),
     )
 
 
@@ -301,28 +303,37 @@ def fts_phrase(needle: str) -> str:
 def search_sql(
     folded: Mapping[str, str], exact: Mapping[str, Any], *, limit: int | None, offset: int
 ) -> tuple[str, str, list[Any]]:
-    """``SELECT`` of matching stored rows (oldest first, one page) and its ``COUNT``, with args.
+    """``SELECT`` of matching stored rows (oldest first, one page) and its capped ``COUNT``.
 
     ``folded`` maps a folded column (one of :data:`SEARCHED`) to a folded needle; needles of
     three characters or more go through that column's trigram index, shorter ones are matched
-    with ``instr`` (a scan of that column, as before schema 2).
+    with ``instr`` (a scan of that column, as before schema 2). The longest needle's index
+    drives the query in rowid order, so a page of a common fragment stops after its last row
+    instead of reading every match. Rowid order is log order: rows are inserted under the
+    archive lock in the order their log lines are appended, and a rebuild replays the log in
+    order; a record's body shares its row's rowid.
     """
     where = ["r.state = 'stored'"]
     args: list[Any] = []
+    indexed = sorted(
+        ((c, n) for c, n in folded.items() if len(n) >= TRIGRAM), key=lambda cn: -len(cn[1])
+    )
+    driver = indexed[0][0] if indexed else None
+    source = "records r"
+    driver_args: list[Any] = []
     for column, needle in folded.items():
         if column not in SEARCHED:
             raise ValueError(f"{column} is not a searched column")
-        if column == "text_fold":  # the body table's rowid, joined back by id
-            source = "SELECT id FROM record_bodies WHERE rowid IN ({})"
-            key = "r.id"
-        else:
-            source, key = "{}", "r.rowid"
-        if len(needle) >= TRIGRAM:
-            match = f"SELECT rowid FROM records_{column} WHERE records_{column} MATCH ?"
-            where.append(f"{key} IN ({source.format(match)})")
+        fts = f"records_{column}"
+        if column == driver:
+            source = f"{fts} f JOIN records r ON r.rowid = f.rowid"
+            where.insert(0, f"f.{fts} MATCH ?")
+            driver_args.append(fts_phrase(needle))
+        elif len(needle) >= TRIGRAM:
+            where.append(f"r.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)")
             args.append(fts_phrase(needle))
         elif column == "text_fold":
-            where.append("r.id IN (SELECT id FROM record_bodies WHERE instr(text_fold, ?) > 0)")
+            where.append("r.rowid IN (SELECT rowid FROM record_bodies WHERE instr(text_fold, ?))")
             args.append(needle)
         else:
             where.append(f"instr(r.{column}, ?) > 0")
@@ -330,13 +341,10 @@ def search_sql(
     for column, value in exact.items():
         where.append(f"r.{column} = ?")
         args.append(value)
-    clause = " AND ".join(where)
+    args = driver_args + args
+    order = "f.rowid" if driver else "r.rowid"
+    matching = f"SELECT r.rowid FROM {source} WHERE {' AND '.join(where)}"
     page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    # Sort and cut the page on the narrow rows, then read the page's bodies only.
-    select = (
-        f"{ROW_SELECT} WHERE r.rowid IN "
-        f"(SELECT r.rowid FROM records r WHERE {clause} ORDER BY r.log_seq{page}) "
-        "ORDER BY r.log_seq"
-    )
-    count = f"SELECT count(*) FROM (SELECT 1 FROM records r WHERE {clause} LIMIT {COUNT_CAP})"
+    select = f"{ROW_SELECT} WHERE r.rowid IN ({matching} ORDER BY {order}{page}) ORDER BY r.rowid"
+    count = f"SELECT count(*) FROM ({matching} LIMIT {COUNT_CAP})"
     return select, count, args

@@ -22,21 +22,26 @@ SCALE_UP = REPO / "scripts" / "scale-up.sh"
 
 
 @pytest.fixture(scope="session")
-def scale_env() -> dict[str, str]:
-    """Start the servers if needed (idempotent) and put their variables in the environment."""
+def scale_env() -> Iterator[dict[str, str]]:
+    """Start the servers if needed (idempotent) and put their variables in the environment;
+    servers started here are stopped at the end of the session (2 shared cores)."""
     env = {**os.environ, "PYTHON": sys.executable}
+    started = False
     if subprocess.run([str(SCALE_UP), "status"], env=env, capture_output=True).returncode != 0:
         done = subprocess.run(
             [str(SCALE_UP), "start"], env=env, capture_output=True, text=True, timeout=600
         )
         assert done.returncode == 0, done.stderr
+        started = True
     out = subprocess.run([str(SCALE_UP), "env"], env=env, capture_output=True, text=True)
     values = {}
     for line in out.stdout.splitlines():
         key, _, value = line.removeprefix("export ").partition("=")
         values[key] = value
     os.environ.update(values)
-    return values
+    yield values
+    if started:
+        subprocess.run([str(SCALE_UP), "stop"], env=env, capture_output=True, timeout=120)
 
 
 @pytest.fixture

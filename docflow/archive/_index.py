@@ -121,11 +121,9 @@ CREATE TRIGGER IF NOT EXISTS records_{c}_update AFTER UPDATE OF {c} ON {t} BEGIN
     INSERT INTO records_{c} (rowid, {c}) VALUES (new.rowid, new.{c});
 END;
 """
-_SEARCH_SCHEMA = "".join(
+_SEARCH_SCHEMA = "CREATE INDEX IF NOT EXISTS records_seq ON records (log_seq);" + "".join(
     _FTS_TEMPLATE.format(c=c, t="record_bodies" if c == "text_fold" else "records")
     for c in SEARCHED
-) + (
-    "CREATE INDEX IF NOT EXISTS records_seq ON records (log_seq);"
 )
 
 #: Counting stops here: a search matching more records says "at least this many".

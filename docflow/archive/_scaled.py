@@ -114,7 +114,7 @@ class ScaledArchive(Archive):
         given = dict(record)
         if given.get("id", record_id) != record_id:
             raise ArchiveError(f"record says id {given['id']!r} but is stored as {record_id!r}")
-        with self.db.engine.connect() as conn:
+        with self.db.reading() as conn:
             existing = self.index.row(conn, record_id)
             if existing is None:
                 other = conn.execute(select(records.c.id).where(records.c.sha256 == sha)).first()
@@ -213,7 +213,7 @@ class ScaledArchive(Archive):
         )
 
     def _blob(self, sha: str, what: str, record_id: str) -> bytes:
-        with self.db.engine.connect() as conn:
+        with self.db.reading() as conn:
             ref = self.index.object_ref(conn, sha)
         if ref is None:
             raise ArchiveError(f"record {record_id}: no stored object for its {what}; run audit")
@@ -226,7 +226,7 @@ class ScaledArchive(Archive):
         return data
 
     def _stored_row(self, record_id: str) -> dict[str, Any]:
-        with self.db.engine.connect() as conn:
+        with self.db.reading() as conn:
             row = self.index.row(conn, record_id)
         if row is None:
             raise UnknownRecord(f"no archived record {record_id!r}")
@@ -246,7 +246,7 @@ class ScaledArchive(Archive):
     def search(
         self, *, limit: int | None = None, offset: int = 0, **filters: Any
     ) -> list[dict[str, Any]]:
-        with self.db.engine.connect() as conn:
+        with self.db.reading() as conn:
             rows = self.index.search(conn, limit=limit, offset=offset, **_drop_none(filters))
         return [self._result(row) for row in rows]  # type: ignore[arg-type]
 
@@ -256,12 +256,12 @@ class ScaledArchive(Archive):
         if page < 1 or per_page < 1:
             raise ArchiveError("page and per_page start at 1")
         found = self.search(limit=per_page, offset=(page - 1) * per_page, **filters)
-        with self.db.engine.connect() as conn:
+        with self.db.reading() as conn:
             total = self.index.count(conn, **_drop_none(filters))
         return found, total
 
     def _find_one(self, column: str, value: str) -> str | None:
-        with self.db.engine.connect() as conn:
+        with self.db.reading() as conn:
             row = conn.execute(
                 select(records.c.id)
                 .where(records.c[column] == value)
@@ -271,7 +271,7 @@ class ScaledArchive(Archive):
         return None if row is None else str(row.id)
 
     def versions(self, series_key: str) -> list[dict[str, Any]]:
-        with self.db.engine.connect() as conn:
+        with self.db.reading() as conn:
             ids = [
                 r.id
                 for r in conn.execute(
@@ -284,11 +284,11 @@ class ScaledArchive(Archive):
         return [self._result(row) for row in rows]  # type: ignore[arg-type]
 
     def log_entries(self, record_id: str | None = None) -> list[dict[str, Any]]:
-        with self.db.engine.connect() as conn:
+        with self.db.reading() as conn:
             return [json.loads(line) for _, line, _, _ in _chain.lines(conn, record_id)]
 
     def head(self) -> _log.Head:
-        with self.db.engine.connect() as conn:
+        with self.db.reading() as conn:
             return _chain.head(conn)
 
     def _result_of(self, record_id: str) -> dict[str, Any]:

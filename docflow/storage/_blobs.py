@@ -199,8 +199,13 @@ class S3Blobs:
         latest = True
         if version_id:
             try:
-                newest = self.client.head_object(Bucket=self.bucket, Key=full).get("VersionId")
-                latest = newest == version_id
+                newest = self.client.head_object(Bucket=self.bucket, Key=full)
+                # Two machines storing the same bytes at once may both write a (locked) version;
+                # a newer version with the same bytes (ETag) is that, not something put over it.
+                latest = newest.get("VersionId") == version_id or (
+                    newest.get("ETag") == self.client.head_object(**args).get("ETag")
+                    and newest.get("ObjectLockMode") == "COMPLIANCE"
+                )
             except ClientError:
                 latest = False  # a delete marker on top
         until = retention.get("RetainUntilDate")

@@ -10,13 +10,14 @@
 #   scripts/scale-up.sh status   exit 0 when both answer
 #   scripts/scale-up.sh stop     stop both (SIGTERM, then SIGKILL for SeaweedFS if it lingers)
 #
-# State lives in $DOCFLOW_SCALE_DIR (default .scale/ in the repository); ports can be moved
-# with DOCFLOW_PG_PORT and DOCFLOW_S3_PORT. Nothing listens beyond 127.0.0.1.
+# State lives in $DOCFLOW_SCALE_DIR (default /tmp/docflow-scale-<checksum of this repository's
+# path>: the postgres user must reach it, which a clone under /root would not allow); ports can
+# be moved with DOCFLOW_PG_PORT and DOCFLOW_S3_PORT. Nothing listens beyond 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 
-SCALE_DIR=${DOCFLOW_SCALE_DIR:-$REPO/.scale}
+SCALE_DIR=${DOCFLOW_SCALE_DIR:-/tmp/docflow-scale-$(printf %s "$REPO" | cksum | cut -d' ' -f1)}
 PG_PORT=${DOCFLOW_PG_PORT:-55432}
 S3_PORT=${DOCFLOW_S3_PORT:-58333}
 BUCKET=${DOCFLOW_S3_BUCKET:-docflow-archive}
@@ -65,6 +66,7 @@ pg_up() { pg_bin && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
 
 start_pg() {
   mkdir -p "$SCALE_DIR"
+  chmod 755 "$SCALE_DIR"
   if pg_up; then return; fi
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     mkdir -p "$PG_DATA"

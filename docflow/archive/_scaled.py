@@ -297,10 +297,40 @@ class ScaledArchive(Archive):
     def export_bagit(
         self, dest: Path, *, ids: list[str] | None = None, organization: str | None = None
     ) -> Path:
-        raise ArchiveError(
-            "BagIt export reads the outbox's files; in the scaled-out configuration it is not "
-            "built yet (issue 18)"
-        )
+        """The same BagIt bag as the embedded archive makes: the chosen records' objects are
+        staged under their outbox paths (each checked against its SHA-256) with the log."""
+        import tempfile
+
+        from docflow.archive._bag import export_bag
+
+        chosen = self.all_records() if ids is None else [self._result_of(i) for i in ids]
+        with tempfile.TemporaryDirectory(prefix=".docflow-export-") as tmp:
+            stage = _Staged(Path(tmp) / "outbox", self.head())
+            for record in chosen:
+                stored = self.get(str(record["id"]))
+                pdf_rel = stored.pdf_path.relative_to(self.root)
+                json_rel = stored.json_path.relative_to(self.root)
+                for rel, data in ((pdf_rel, self.pdf_bytes(stored.id)),
+                                  (json_rel, self._blob(self._stored_row(stored.id)
+                                                        ["record_sha256"], "record JSON",
+                                                        stored.id))):  # fmt: skip
+                    (stage.root / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (stage.root / rel).write_bytes(data)
+                stage.records[stored.id] = StoredRecord(
+                    stored.id, stored.record, stage.root / pdf_rel, stage.root / json_rel,
+                    stored.sha256, stored.status, stored.status_reason,
+                )  # fmt: skip
+            stage.log_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.db.reading() as conn:
+                stage.log_path.write_bytes(b"".join(line + b"\n" for _, line, _, _ in
+                                                    _chain.lines(conn)))  # fmt: skip
+            return export_bag(
+                stage,  # type: ignore[arg-type]
+                Path(dest),
+                chosen,
+                organization=organization or self._organization(),
+                bagging_date=self._clock().date(),
+            )
 
     # -- integrity ---------------------------------------------------------------------------
 
@@ -446,6 +476,22 @@ class ScaledArchive(Archive):
 
 class _Raced(Exception):
     pass
+
+
+class _Staged:
+    """What ``export_bag`` reads of an archive, over objects staged in a temporary folder."""
+
+    def __init__(self, root: Path, head: _log.Head) -> None:
+        self.root = root
+        self.log_path = root / ".index" / "log.jsonl"
+        self.records: dict[str, StoredRecord] = {}
+        self._head = head
+
+    def get(self, record_id: str) -> StoredRecord:
+        return self.records[record_id]
+
+    def head(self) -> _log.Head:
+        return self._head
 
 
 def _drop_none(filters: Mapping[str, Any]) -> dict[str, Any]:

@@ -66,3 +66,21 @@ def test_the_log_table_refuses_update_and_the_audit_names_the_first_bad_row(
     with Archive(home) as arch:
         problems = arch.audit().problems
     assert problems[0].path == "archive_log#2" and problems[0].record == "R-2025-0001"
+
+
+def test_the_scaled_archive_exports_the_same_bagit_bag(tmp_path: Path) -> None:
+    import bagit
+
+    home = _home(tmp_path)
+    with Archive(home, clock=FixedClock(datetime(2026, 2, 10, tzinfo=UTC))) as arch:
+        for i in range(2):
+            arch.store(make_record(i), make_pdf(i), record_id=f"R-2025-{i:04d}")
+        bag_dir = arch.export_bagit(tmp_path / "bag", organization="ЗКП")
+        head = arch.head()
+    bag = bagit.Bag(str(bag_dir))
+    bag.validate()
+    pdfs = sorted(p for p in bag.payload_files() if p.endswith(".pdf"))
+    assert len(pdfs) == 2
+    assert (bag_dir / pdfs[1]).read_bytes() == make_pdf(1)
+    assert f"seq={head.seq} sha256={head.line_sha256}" in bag.info["Internal-Sender-Identifier"]
+    assert (bag_dir / "data" / "log.jsonl").read_bytes().count(b"\n") == 2

@@ -96,12 +96,29 @@ start_weed() {
   "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
 EOF
   chmod 600 "$SCALE_DIR/s3.json"
+  # Object Lock is enforced by the S3 gateway only: without these keys the filer's own HTTP API
+  # (loopback, no authentication) deletes a COMPLIANCE-locked version outright. With them,
+  # writes and deletes on the filer and the volume server need a JWT that only SeaweedFS's own
+  # components hold. weed reads security.toml from its working directory.
+  if [ ! -f "$SCALE_DIR/security.toml" ]; then
+    (umask 077; cat >"$SCALE_DIR/security.toml" <<EOF
+[jwt.signing]
+key = "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+expires_after_seconds = 10
+[jwt.filer_signing]
+key = "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+expires_after_seconds = 10
+EOF
+)
+  fi
   # Ports away from the defaults so a developer's own SeaweedFS is not disturbed.
+  cd "$SCALE_DIR"
   setsid "$REPO/.venv/bin/weed" mini -dir="$WEED_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
     -master.port=59333 -volume.port=58080 -filer.port=58888 -s3.port="$S3_PORT" \
     -admin.ui=false -admin.port=53646 -webdav=false -s3.config="$SCALE_DIR/s3.json" \
     -master.volumeSizeLimitMB=64 >"$WEED_LOG" 2>&1 &
   echo $! >"$WEED_PID"
+  cd "$REPO"
   for _ in $(seq 1 120); do
     if s3_up; then break; fi
     if ! kill -0 "$(cat "$WEED_PID")" 2>/dev/null; then
@@ -121,6 +138,7 @@ export DOCFLOW_S3_BUCKET=$BUCKET
 export AWS_ACCESS_KEY_ID=$ACCESS_KEY
 export AWS_SECRET_ACCESS_KEY=$SECRET_KEY
 export AWS_DEFAULT_REGION=us-east-1
+export DOCFLOW_SEAWEEDFS_FILER=http://127.0.0.1:58888
 EOF
 }
 

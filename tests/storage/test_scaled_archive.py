@@ -103,6 +103,37 @@ def test_deleting_or_overwriting_an_archived_object_is_refused_or_harmless(
         arch.close()
 
 
+def test_seaweedfs_own_filer_api_cannot_delete_or_write_around_the_s3_lock(
+    scaled_home: Home, scale_env: dict[str, str]
+) -> None:
+    """Object Lock lives in SeaweedFS's S3 gateway; scale-up.sh signs the filer's HTTP API with
+    a JWT key so that the back door (an unauthenticated DELETE of the version file) is shut."""
+    import urllib.error
+    import urllib.request
+
+    arch, salt = _fill(scaled_home, 1)
+    try:
+        assert isinstance(arch.blobs, S3Blobs)
+        key = arch.blobs.key(sha256_key(arch.get("R-2025-0000").sha256))
+        filer = scale_env["DOCFLOW_SEAWEEDFS_FILER"]
+        folder = f"{filer}/buckets/{arch.blobs.bucket}/{key}.versions/"
+        listing = urllib.request.Request(folder, headers={"Accept": "application/json"})
+        entries = json.loads(urllib.request.urlopen(listing, timeout=10).read())["Entries"]
+        for entry in entries:
+            request = urllib.request.Request(filer + entry["FullPath"], method="DELETE")
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=10)
+            assert refused.value.code == 401
+        forged = urllib.request.Request(filer + f"/buckets/{arch.blobs.bucket}/{key}",
+                                        data=b"forged", method="PUT")  # fmt: skip
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(forged, timeout=10)
+        assert arch.pdf_bytes("R-2025-0000") == make_pdf(0, salt)
+        assert arch.audit().ok
+    finally:
+        arch.close()
+
+
 def test_a_record_edited_in_postgres_is_named_by_the_audit(scaled_home: Home, pg_url: str) -> None:
     arch, _ = _fill(scaled_home)
     engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))

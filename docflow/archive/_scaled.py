@@ -498,8 +498,12 @@ def _drop_none(filters: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in filters.items() if v is not None}
 
 
-def open_scaled(home: Home, **kwargs: Any) -> ScaledArchive:
+def has_archive(home: Home) -> bool:
+    """Whether ``home`` holds an archive, without creating one: the embedded index file, or
+    a ``[storage]`` configuration (for ``verify``, which today looks for the file only)."""
+    if (home.outbox / ".index" / "archive.sqlite").exists():
+        return True
     try:
-        return ScaledArchive(home, **kwargs)
+        return StorageSettings.from_home(home.root).scaled
     except ConfigError:
-        raise
+        return False

@@ -238,6 +238,8 @@ def sqlite_after(db: sqlite3.Connection, filters: dict[str, Any]) -> int:
     select, count, args = _index.search_sql(folded, exact, limit=PER_PAGE, offset=0)
     rows = db.execute(select, args).fetchall()
     [json.loads(row["record_json"]) for row in rows]
+    if rows and len(rows) < PER_PAGE:  # the last page: the total is known (as search_page)
+        return len(rows)
     return int(db.execute(count, args).fetchone()[0])
 
 

@@ -632,11 +632,15 @@ class Archive:
         records matching in all (for "page N of M" in the CLI and on the web page)."""
         if page < 1 or per_page < 1:
             raise ArchiveError("page and per_page start at 1")
-        filters.update(limit=per_page, offset=(page - 1) * per_page)
+        offset = (page - 1) * per_page
+        filters.update(limit=per_page, offset=offset)
         select, count, args = self._search_sql(**filters)
         with self._mutex:
             rows = self._db.execute(select, args).fetchall()
-            total = int(self._db.execute(count, args).fetchone()[0])
+            if rows and len(rows) < per_page:  # the last page: the total is known
+                total = offset + len(rows)
+            else:
+                total = int(self._db.execute(count, args).fetchone()[0])
         return [self._result(row) for row in rows], total
 
     @staticmethod

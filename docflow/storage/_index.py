@@ -11,7 +11,18 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, insert, literal, select, text, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 
 from docflow.archive import _index as embedded
 from docflow.archive._layout import fold
@@ -21,6 +32,8 @@ from docflow.storage._tables import bodies, objects, records
 #: Counting stops here, as in the embedded index.
 COUNT_CAP = embedded.COUNT_CAP
 _NARROW = [c for c in embedded.RECORD_COLUMNS if c not in ("record_json", "text_fold")]
+#: From this many matches of a full-text needle on, a page walks the log order (PostgreSQL).
+LAZY_FROM = 200
 _SUBSTRING = {"name": "name_fold", "chamber": "chamber_fold", "text": "text_fold"}
 _EXACT = ("iin", "year", "kind", "outcome", "status")
 
@@ -117,7 +130,7 @@ class SqlIndex:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def _where(self, filters: Mapping[str, Any]) -> list[Any]:
+    def _where(self, filters: Mapping[str, Any], *, lazy_text: bool = False) -> list[Any]:
         unknown = set(filters) - set(_SUBSTRING) - set(_EXACT)
         if unknown:
             raise TypeError(f"unknown search filters {sorted(unknown)}")
@@ -131,9 +144,9 @@ class SqlIndex:
             table = bodies if column == "text_fold" else records
             if sqlite and len(needle) >= embedded.TRIGRAM:
                 fts = f"{table.name}_{column}_fts"
-                rowids = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :m").bindparams(
-                    m=embedded.fts_phrase(needle)
-                )
+                # one bind name per column: two substring filters in one query must not share it
+                match = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :m_{column}"
+                rowids = text(match).bindparams(**{f"m_{column}": embedded.fts_phrase(needle)})
                 if table is records:
                     clauses.append(literal_column_rowid().in_(rowids))
                 else:
@@ -149,9 +162,16 @@ class SqlIndex:
                     clauses[-1] = records.c.id.in_(select(bodies.c.id).where(clauses[-1]))
             else:  # PostgreSQL: LIKE through the pg_trgm GIN index
                 like = table.c[column].like(_like(needle), escape="\\")
-                clauses.append(
-                    like if table is records else records.c.id.in_(select(bodies.c.id).where(like))
-                )
+                if table is records:
+                    clauses.append(like)
+                elif lazy_text:
+                    # A correlated probe per row in log order (OFFSET 0 keeps the planner from
+                    # turning it into a join): a page of a phrase in most records stops early
+                    # instead of re-checking the whole text of every match.
+                    probe = select(literal(1)).where(bodies.c.id == records.c.id, like).offset(0)
+                    clauses.append(exists(probe))
+                else:
+                    clauses.append(records.c.id.in_(select(bodies.c.id).where(like)))
         for key in _EXACT:
             value = filters.get(key)
             if value is not None:
@@ -165,11 +185,13 @@ class SqlIndex:
         limit: int | None = None,
         offset: int = 0,
         _with_total: bool = False,
+        _lazy_text: bool = False,
         **filters: Any,
     ) -> list[dict[str, Any]]:
         """Matching records (index row and record JSON), oldest first, one page if ``limit``:
         one statement, the page cut on the narrow rows before any body is read."""
-        ids: Select[Any] = select(records.c.id).where(and_(True, *self._where(filters)))
+        where = self._where(filters, lazy_text=_lazy_text)
+        ids: Select[Any] = select(records.c.id).where(and_(True, *where))
         ids = ids.order_by(records.c.log_seq)
         if limit is not None:
             ids = ids.limit(limit).offset(offset)
@@ -210,10 +232,16 @@ class SqlIndex:
     def search_page(
         self, *, page: int = 1, per_page: int = 50, **filters: Any
     ) -> tuple[list[dict[str, Any]], int]:
+        offset = (page - 1) * per_page
         with self.db.reading() as conn:
-            rows = self.search(
-                conn, limit=per_page, offset=(page - 1) * per_page, _with_total=True, **filters
-            )
+            if filters.get("text") and self.db.dialect == "postgresql":
+                # The count first: few matches are best found through the trigram index, many
+                # by walking the log order and stopping at the page's last row.
+                total = self.count(conn, **filters)
+                rows = self.search(conn, limit=per_page, offset=offset,
+                                   _lazy_text=total >= LAZY_FROM, **filters)  # fmt: skip
+                return [json.loads(r["record_json"]) for r in rows], total
+            rows = self.search(conn, limit=per_page, offset=offset, _with_total=True, **filters)
             if not rows:
                 return [], self.count(conn, **filters)
             return [json.loads(r["record_json"]) for r in rows], int(rows[0]["total"])

@@ -18,6 +18,11 @@ def test_trigram_search_finds_substrings_in_any_case_and_short_needles_too(fille
     assert len(filled.search(chamber="алматы")) == 5
     assert [r["id"] for r in filled.search(text="900415400004")] == ["R-2025-0004"]
     assert filled.search(name="жоқ адам") == []
+    # two trigram indexes and a short needle in one query
+    assert [r["id"] for r in filled.search(name="ызы 3", chamber="алматы", text="ә")] == [
+        "R-2025-0003"
+    ]
+    assert filled.search(name="ызы 3", chamber="астана") == []
 
 
 def test_search_pages_are_ordered_slices_with_the_total(filled: Archive) -> None:

@@ -55,6 +55,8 @@ def test_a_record_is_stored_in_postgres_and_a_locked_s3_object(scaled_home: Home
         page, total = arch.search_page(name="нұрланқызы", page=2, per_page=2)
         assert total == 3 and [r["id"] for r in page] == ["R-2025-0002"]
         assert [r["id"] for r in arch.search(iin="900415400001")] == ["R-2025-0001"]
+        found, total = arch.search_page(text="900415400002")  # full text, through pg_trgm
+        assert total == 1 and [r["id"] for r in found] == ["R-2025-0002"]
         report = arch.audit()
         assert report.ok, report.problems
         assert report.checked == 3 and report.head.seq == 3

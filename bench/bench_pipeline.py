@@ -43,7 +43,12 @@ sys.path.insert(0, str(REPO / "tests" / "workflow"))
 
 from workflow_builders import as_zip, report, valid_iin  # noqa: E402
 
-from docflow.config import Home, Settings  # noqa: E402
+from docflow.config import (  # noqa: E402
+    Clock,
+    Home,
+    Settings,
+)
+from docflow.inbox.runner import Runner  # noqa: E402
 from docflow.intake.parse import load_submission_bytes  # noqa: E402
 from docflow.pki import Pki, TrustServices  # noqa: E402
 from docflow.pki.testing import make_test_pki  # noqa: E402
@@ -56,10 +61,9 @@ from docflow.render import (  # noqa: E402
 )
 from docflow.render.service import report_attachments  # noqa: E402
 from docflow.rules import evaluate_cpd  # noqa: E402
-from docflow.workflow.cpd import Pipeline  # noqa: E402
-from docflow.workflow.parts import Clock, Parts  # noqa: E402
+from docflow.workflow.build import build_flow  # noqa: E402
 from docflow.workflow.pool import WorkerPool  # noqa: E402
-from docflow.workflow.runner import Runner  # noqa: E402
+from docflow.workflow.services import build_services  # noqa: E402
 
 TODAY = date(2026, 2, 10)
 
@@ -238,7 +242,7 @@ def run_docflow(n: int, people: int, workers: int, converters: int, mode: str) -
         staging.mkdir()
         for name, content in burst:
             (staging / name).write_bytes(content)
-        parts = Parts(home, clock=Clock(TODAY))
+        parts = build_services(home, clock=Clock(TODAY))
         started_up = time.perf_counter()
         pool: WorkerPool | None = None
         if mode == "process":
@@ -250,9 +254,9 @@ def run_docflow(n: int, people: int, workers: int, converters: int, mode: str) -
             if pool is not None:
                 runner = Runner(home, pool, workers=workers, settle=0)
             else:
-                runner = Runner(home, Pipeline(parts), workers=workers, settle=0)
+                runner = Runner(home, build_flow(parts), workers=workers, settle=0)
                 parts.converter  # noqa: B018  (start LibreOffice before the clock starts)
-                parts.services  # noqa: B018
+                parts.trust  # noqa: B018
             startup = time.perf_counter() - started_up
             for path in staging.iterdir():  # the burst: every file lands at once
                 os.rename(path, home.inbox / path.name)
@@ -264,7 +268,7 @@ def run_docflow(n: int, people: int, workers: int, converters: int, mode: str) -
         states: dict[str, int] = {}
         for e in runner.journal.entries():
             states[e.state] = states.get(e.state, 0) + 1
-        seconds, counts = parts.timings()
+        seconds, counts = parts.timings.snapshot()
         stages = {k: round(v, 2) for k, v in sorted(seconds.items())}
         runner.close()
         if pool is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ class Settings:
     workers = 2                               # submissions worked on at once
     worker_processes = true                   # `watch` works in processes (false: threads)
     converters = 2                            # warm LibreOffice processes (~210 MB each)
+    kinds = "kinds"                           # the chamber's own document kinds (*.toml)
     [services]
     tsa_url = "http://..."                    # production TSA; default: the demo TSA on loopback
     revocation_cache_seconds = 60             # how long a signing process reuses OCSP/CRL answers
@@ -44,6 +46,8 @@ class Settings:
     #: How long a signing process reuses an OCSP response or CRL (``docflow.pki._revcache``);
     #: 0 fetches them for every signature.
     revocation_cache_seconds: float = 60.0
+    #: A folder of the chamber's own document kinds (``*.toml``), beside the packaged ones.
+    kinds: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -59,6 +63,9 @@ class Settings:
         if not templates.is_absolute():
             templates = home / templates
         services = data.get("services", {})
+        kinds = Path(data["kinds"]) if "kinds" in data else None
+        if kinds is not None and not kinds.is_absolute():
+            kinds = home / kinds
         try:
             return cls(
                 base_url=str(data.get("base_url", cls.base_url)).rstrip("/"),
@@ -72,6 +79,7 @@ class Settings:
                     services.get("revocation_cache_seconds", 60.0),
                     "[services] revocation_cache_seconds",
                 ),
+                kinds=kinds,
                 raw=data,
             )
         except (TypeError, ValueError) as exc:
@@ -127,3 +135,27 @@ class Home:
         for folder in (self.inbox, self.outbox, self.certs, self.state):
             folder.mkdir(parents=True, exist_ok=True)
         return self
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The only clock docflow reads: every "today" and "now" of the flow comes from here.
+
+    ``fixed_today`` replays a past day (``--today``, or ``DOCFLOW_TODAY=YYYY-MM-DD``).
+    """
+
+    fixed_today: date | None = None
+
+    @classmethod
+    def from_env(cls) -> Clock:
+        value = os.environ.get("DOCFLOW_TODAY")
+        try:
+            return cls(date.fromisoformat(value) if value else None)
+        except ValueError as exc:
+            raise ConfigError(f"DOCFLOW_TODAY={value!r} is not a date YYYY-MM-DD") from exc
+
+    def today(self) -> date:
+        return self.fixed_today or datetime.now(UTC).date()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)

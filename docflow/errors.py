@@ -6,19 +6,38 @@ means the work could not proceed::
     DocflowError
     ├── ConfigError              docflow.toml or the home folder is unusable
     ├── SubmissionInvalid        the input itself is malformed (carries every problem found)
+    │   └── UnknownChamber       it names a chamber docflow does not know (lists the known ones)
+    ├── ChamberError             a chamber cannot be added or changed as asked (name conflict)
+    ├── AuthorityRefused         nobody holds the office to sign this, or the one asked may not
     ├── TemplateError            a template is broken or asks for a variable nobody gives it
+    │   └── TemplateNotApproved  a certificate template not in the register of approved forms
     ├── ConversionError          LibreOffice failed, crashed or timed out (after retries)
     ├── PkiError                 keys/certificates missing or unusable
     │   └── NotEnrolled          a person has no signing key yet ("enroll first")
     ├── SigningError             a signature could not be applied
+    │   ├── UnknownSignRequest   no signing request with that id
+    │   └── RequestClosed        the signing request is signed or cancelled already
     ├── UnreadablePdf            a file given to verify is not a readable PDF
-    └── ArchiveError             the archive cannot store or find something
-        └── UnknownRecord        no record with that id
+    ├── ArchiveError             the archive cannot store or find something
+    │   └── UnknownRecord        no record with that id
+    ├── WorkflowError            the flow could not take a submission through its stages
+    │   ├── WorkerCrashed        a worker process died every time it ran this submission
+    │   ├── WorkerError          a worker's exception that could not be sent back as itself
+    │   └── NotInReview          no report with that id is waiting for the officer
+    ├── NoRoster                 no roster was imported for the chamber (summaries)
+    └── UserError                a web user cannot be created or changed as asked
+
+Exceptions that never leave the module raising them (a converter's ``_Timeout``, a worker's
+``_Lost``, the web's ``LoginRequired`` turned into a redirect by the app) are control flow, not
+errors, and stay private to their modules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as _field
+from typing import Any
 
 
 class DocflowError(Exception):
@@ -36,6 +55,11 @@ class Problem:
     field: str
     message: str
     expected: str | None = None
+    #: the message and the hint as ``docflow.i18n`` catalogue keys, so each reader gets them in
+    #: their language (``message``/``expected`` keep the English wording)
+    key: str | None = None
+    params: Mapping[str, Any] = _field(default_factory=dict)
+    hint: str | None = None
 
     def __str__(self) -> str:
         text = f"{self.field}: {self.message}"
@@ -55,8 +79,33 @@ class SubmissionInvalid(DocflowError):
         super().__init__("; ".join(str(p) for p in self.problems) or "invalid submission")
 
 
+class UnknownChamber(SubmissionInvalid):
+    """A chamber named by id or name that is not registered; ``known`` lists the known ids."""
+
+    def __init__(self, name: str, problem: Problem, known: tuple[str, ...]):
+        self.name = name
+        self.known = known
+        super().__init__([problem])
+
+
+class ChamberError(DocflowError):
+    pass
+
+
+class AuthorityRefused(DocflowError):
+    """No office holder may sign this document (``code`` says why: ``no_holder``, ``self``…)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
 class TemplateError(DocflowError):
     pass
+
+
+class TemplateNotApproved(TemplateError):
+    """R-5.4: a certificate template whose bytes the Collegium has not approved."""
 
 
 class ConversionError(DocflowError):
@@ -75,6 +124,14 @@ class SigningError(DocflowError):
     pass
 
 
+class UnknownSignRequest(SigningError):
+    """No signing request with that id (or the id is not one docflow makes)."""
+
+
+class RequestClosed(SigningError):
+    """The signing request is signed or cancelled already."""
+
+
 class UnreadablePdf(DocflowError):
     pass
 
@@ -85,3 +142,27 @@ class ArchiveError(DocflowError):
 
 class UnknownRecord(ArchiveError):
     pass
+
+
+class WorkflowError(DocflowError):
+    pass
+
+
+class WorkerCrashed(WorkflowError):
+    """A worker process died every time it ran this submission."""
+
+
+class WorkerError(WorkflowError):
+    """An exception raised in a worker that could not be sent back as itself."""
+
+
+class NotInReview(WorkflowError):
+    """No report with that id is waiting for the officer."""
+
+
+class NoRoster(DocflowError):
+    """No roster was imported for the chamber."""
+
+
+class UserError(DocflowError):
+    """A user cannot be created or changed as asked."""

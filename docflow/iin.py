@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from docflow.i18n import Msg
+
 __all__ = ["birth_date", "check_digit", "is_valid_iin", "validate_iin"]
 
 _WEIGHTS_FIRST = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
@@ -42,35 +44,32 @@ def birth_date(value: str) -> date | None:
         return None
 
 
-def validate_iin(value: str) -> list[str]:
-    """Every problem with ``value`` as an IIN, in plain words; an empty list means it is valid."""
+def iin_issues(value: object) -> list[Msg]:
+    """Every problem with ``value`` as an IIN, as messages (``docflow.i18n``); none: valid."""
     if not isinstance(value, str):
-        return ["an IIN must be written as text of 12 digits (put it in quotes)"]
+        return [Msg("iin.not_text")]
     if not (value.isascii() and value.isdigit()):
-        return [f"an IIN has only digits 0-9, but {value!r} contains other characters"]
+        return [Msg("iin.not_digits", {"value": repr(value)})]
     if len(value) != 12:
-        return [f"an IIN has exactly 12 digits, but {value!r} has {len(value)}"]
-    problems: list[str] = []
+        return [Msg("iin.length", {"value": repr(value), "length": len(value)})]
+    problems: list[Msg] = []
     century_ok = value[6] in _CENTURY
     if not century_ok:
-        problems.append(
-            f"digit 7 of the IIN must be 1-6 (century of birth and sex), but it is {value[6]}"
-        )
+        problems.append(Msg("iin.century", {"digit": value[6]}))
     else:
         if birth_date(value) is None:
-            problems.append(
-                f"digits 1-6 of the IIN must be a real birth date YYMMDD, "
-                f"but {value[:6]} is not a date"
-            )
+            problems.append(Msg("iin.birth_date", {"digits": value[:6]}))
     expected = check_digit(value[:11])
     if expected is None:
-        problems.append("the first 11 digits of the IIN cannot form a valid number (checksum)")
+        problems.append(Msg("iin.no_checksum"))
     elif expected != int(value[11]):
-        problems.append(
-            f"the last digit of the IIN (check digit) should be {expected}, not {value[11]}: "
-            "a digit is probably mistyped"
-        )
+        problems.append(Msg("iin.check_digit", {"expected": expected, "given": value[11]}))
     return problems
+
+
+def validate_iin(value: str) -> list[str]:
+    """Every problem with ``value`` as an IIN, in plain English; an empty list means valid."""
+    return [m.text("en") for m in iin_issues(value)]
 
 
 def is_valid_iin(value: str) -> bool:

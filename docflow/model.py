@@ -45,12 +45,15 @@ __all__ = [
 #: R-10.1: the rules are in force from 1 January 2022; no report for an earlier year.
 FIRST_REPORTING_YEAR = 2022
 
-_STRICT = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+_STRICT = ConfigDict(
+    extra="forbid", populate_by_name=True, str_strip_whitespace=True, defer_build=True
+)
 
 
 def _check_iin(value: str) -> str:
     problems = validate_iin(value)
     if problems:
+        # intake words it in the reader's language again from the value (docflow.iin.iin_issues)
         raise PydanticCustomError("iin", "{problems}", {"problems": "; ".join(problems)})
     return value
 
@@ -134,6 +137,10 @@ class Exemption(BaseModel):
     reason: Literal["maternity_leave", "childcare_leave", "suspended"]
     from_: date = Field(alias="from")
     to: date | None = None
+    #: the supporting document (leave order, court or chamber decision), like an activity's;
+    #: unless the chamber's roster confirms the ground for the whole year, the officer decides
+    #: with it in hand (R-7.4)
+    evidence: list[EvidencePath] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ordered(self) -> Exemption:
@@ -186,6 +193,9 @@ class CpdReport(BaseModel):
     consultant: Consultant
     exemption: Exemption | None = None
     activities: list[Activity] = Field(default_factory=list)
+    #: R-3.2e: in a corrected report, the consultant's disagreement with the officer's remarks;
+    #: it puts the A1 form's comment section in play
+    disagreement: str | None = Field(default=None, max_length=4000)
 
     @field_validator("year")
     @classmethod
@@ -244,7 +254,11 @@ class RosterMember(BaseModel):
     full_name: NonEmpty
     iin: Iin
     member_since: date
-    status: Literal["active", "suspended", "on_leave"] = "active"
+    #: R-7.4 grounds are ``maternity_leave``, ``childcare_leave`` and ``suspended``; a generic
+    #: ``on_leave`` (the kind of leave not given) is none of them
+    status: Literal["active", "suspended", "on_leave", "maternity_leave", "childcare_leave"] = (
+        "active"
+    )
     status_from: date | None = None
     status_to: date | None = None
 

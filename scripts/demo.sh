@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job end to end on the bundled sample inbox: a demo PKI with its timestamp and
-# OCSP/CRL services, every sample consultant enrolled, the inbox processed once, and the
-# outcome printed. Everything happens in ./demo-home (made anew each run).
+# OCSP/CRL services, the chambers set up as a real chamber does first (chambers, rosters, each
+# chamber's officer and chair, the Collegium's chair), every sample consultant enrolled, the
+# inbox processed once, and the outcome printed. Everything happens in ./demo-home (made anew
+# each run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,10 +12,15 @@ rm -rf "$DEMO"
 mkdir -p "$DEMO/inbox"
 docflow() { .venv/bin/docflow --home "$DEMO" "$@"; }
 
-echo "== 1. a demo PKI (root CA, issuing CA, TSA, OCSP/CRL, the chamber's officer)"
+echo "== 1. a demo PKI (root CA, issuing CA, TSA, OCSP/CRL)"
 docflow pki init
-echo "== 2. enrolling the consultants named in the sample inbox"
-.venv/bin/python scripts/enroll_samples.py "$DEMO" samples/inbox
+echo "== 2. setting up the chambers: names, member rosters, offices; then the consultants"
+# Each chamber: `docflow chambers add ID --kk … --ru …`, `docflow roster import FILE --chamber ID`,
+# `docflow pki enroll --role officer|chair|issuer --chamber ID`; the Collegium's chair:
+# `docflow pki enroll --role collegium_chair`; consultants take their chamber from the roster.
+.venv/bin/python scripts/enroll_samples.py "$DEMO" samples/inbox samples/chambers
+docflow chambers list
+docflow pki offices
 echo "== 3. dropping the samples into $DEMO/inbox and processing them"
 cp samples/inbox/* "$DEMO/inbox/"
 # The samples are 2025 reports; replay the filing season (25 February 2026: one sample is late).

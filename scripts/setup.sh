@@ -37,4 +37,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q -e ".[dev]"
   touch "$stamp"
 fi
+# The browser side of signing through NCALayer: ncalayer-js-client (MIT, by SIGEX), installed
+# with npm into .npm-vendor/ and served from docflow/web/static/vendor/ (a copy is committed
+# there, so the page works where npm is missing).
+NCALAYER_CLIENT=ncalayer-js-client@1.5.6
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f .npm-vendor/node_modules/ncalayer-js-client/ncalayer-client.js ]; then
+    echo "setup: installing $NCALAYER_CLIENT with npm"
+    npm install --prefix .npm-vendor --no-audit --no-fund --omit=dev "$NCALAYER_CLIENT" >/dev/null
+  fi
+  install -m 0644 .npm-vendor/node_modules/ncalayer-js-client/ncalayer-client.js \
+    docflow/web/static/vendor/ncalayer-client.js
+fi
 echo "setup: ready (.venv/bin/docflow)"

@@ -1,5 +1,5 @@
-"""Shared fixtures: a fixed clock and a temporary docflow home. Subsystems keep their own
-fixtures in tests/<module>/conftest.py."""
+"""Shared fixtures: a fixed clock and a temporary docflow home (and, from tests/support, one
+demo PKI per session). Subsystems keep their own fixtures in tests/<module>/conftest.py."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from docflow.config import Home
+
+# One demo PKI per session and the other shared helpers: tests/support/.
+pytest_plugins = ["tests.support.fixtures"]
 
 #: The fixed "today" of the test suite: reports for 2025 are being filed.
 TODAY = date(2026, 2, 10)

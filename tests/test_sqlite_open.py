@@ -12,8 +12,8 @@ import pytest
 
 from docflow.archive import Archive
 from docflow.config import Home
+from docflow.inbox.journal import Journal
 from docflow.summaries.store import SummaryStore
-from docflow.workflow.journal import Journal
 
 
 def _archive(root: Path) -> None:

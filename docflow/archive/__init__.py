@@ -1,10 +1,25 @@
 """The tamper-evident archive in ``outbox/``: record files, SQLite index, hash-chained log,
 audit and BagIt export. ``Archive(home)`` is the entry point."""
 
-from docflow.archive._archive import CONTRACT_KEYS, Archive, RecoveryReport, StoredRecord
+from docflow.archive._archive import (
+    CONTRACT_KEYS,
+    Archive,
+    RecoveryReport,
+    StoredRecord,
+    pdf_lookup,
+)
 from docflow.archive._audit import AuditProblem, AuditReport, Verifier
 from docflow.archive._layout import default_series_key, slugify
 from docflow.archive._log import Head
+from docflow.archive._renew import (
+    RenewalDue,
+    RenewalResult,
+    due_records,
+    newest_timestamp,
+    renew_due,
+    renew_margin,
+    renew_pdf,
+)
 
 __all__ = [
     "CONTRACT_KEYS",
@@ -13,8 +28,16 @@ __all__ = [
     "AuditReport",
     "Head",
     "RecoveryReport",
+    "RenewalDue",
+    "RenewalResult",
     "StoredRecord",
     "Verifier",
     "default_series_key",
+    "due_records",
+    "newest_timestamp",
+    "pdf_lookup",
+    "renew_due",
+    "renew_margin",
+    "renew_pdf",
     "slugify",
 ]

@@ -30,6 +30,7 @@ from typing import Any
 
 from docflow.archive import _index, _log
 from docflow.archive._audit import AuditReport, Verifier, check_integrity, check_signatures
+from docflow.archive._bag import export_bag
 from docflow.archive._layout import (
     check_record_id,
     check_status,
@@ -302,6 +303,18 @@ class Archive:
             with self._transaction(durable=False):
                 self._apply_status(entry)
                 self._set_head(head)
+
+    def renew(
+        self, record_id: str, pdf: bytes, *, at: datetime | None = None, verdict: str | None = None
+    ) -> StoredRecord:
+        """Archive ``pdf`` (``record_id``'s PDF with renewed timestamps) as a new record
+        ``<id>.r<n>`` naming the old one (``renewal_of``, ``renewal_of_sha256``), then mark the
+        old record ``renewed``: two lines of the log's hash chain; the old PDF stays as it is.
+        See ``docflow.archive._renew``."""
+        from docflow.archive._renew import renew_record
+
+        stored = renew_record(self, record_id, pdf, at=at or self._clock(), verdict=verdict)
+        return self.get(stored.id)
 
     @staticmethod
     def _stored_fields(
@@ -587,7 +600,7 @@ class Archive:
             row = self._row(record_id)
         if row is None:
             raise UnknownRecord(f"no archived record {record_id!r}")
-        path = self.root / row["pdf_path"]
+        path: Path = self.root / row["pdf_path"]
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -734,8 +747,6 @@ class Archive:
         self, dest: Path, *, ids: list[str] | None = None, organization: str | None = None
     ) -> Path:
         """Write a BagIt bag (sha256 + sha512) of the chosen records (default all) and the log."""
-        from docflow.archive._bag import export_bag
-
         chosen = self.all_records() if ids is None else [self._result_of(i) for i in ids]
         return export_bag(
             self,
@@ -759,6 +770,19 @@ class Archive:
             raw = {}
         value = raw.get("organization") or raw.get("chamber")
         return str(value) if value else "docflow"
+
+
+def pdf_lookup(home: Home) -> Callable[[str], str | None] | None:
+    """``verify``'s question to the archive: which record, if any, holds a PDF with this SHA-256.
+    ``None`` when the home keeps no archive; never creates one, never recovers one."""
+    if not (home.outbox / ".index" / "archive.sqlite").exists():
+        return None
+
+    def lookup(sha256: str) -> str | None:
+        with Archive(home, recover=False) as archive:
+            return archive.find_by_pdf_sha256(sha256)
+
+    return lookup
 
 
 def _file_sha(path: Path) -> str | None:

@@ -14,19 +14,34 @@ import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import bagit
+from typing import Any, Protocol
 
 from docflow.archive import _log
 from docflow.errors import ArchiveError
 
-if TYPE_CHECKING:
-    from docflow.archive._archive import Archive
+
+class _StoredFiles(Protocol):
+    @property
+    def pdf_path(self) -> Path: ...
+    @property
+    def json_path(self) -> Path: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+class BagSource(Protocol):
+    """What an export reads of the archive (``Archive`` is one); a protocol, so that this
+    module does not import the archive that imports it."""
+
+    root: Path
+    log_path: Path
+
+    def get(self, record_id: str) -> _StoredFiles: ...
+    def head(self) -> _log.Head: ...
 
 
 def export_bag(
-    archive: Archive,
+    archive: BagSource,
     dest: Path,
     records: list[dict[str, Any]],
     *,
@@ -76,6 +91,10 @@ def export_bag(
             "Internal-Sender-Identifier": f"log-head seq={head.seq} sha256={head.line_sha256}",
             "Bag-Software-Agent": "docflow",
         }
+        # Imported here, not at the top: bagit costs ~120 ms to import (it reads package metadata)
+        # and only an export needs it, while every command that opens the archive imports us.
+        import bagit
+
         # bagit computes Payload-Oxum itself. It changes the process's working directory while
         # it works (and restores it), so do not run exports in threads beside path-relative code.
         bagit.make_bag(str(work), bag_info=bag_info, checksums=["sha256", "sha512"])

@@ -16,17 +16,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from docflow.archive import Archive
 from docflow.certificates._data import mask_iin, read_embedded
 from docflow.certificates._serial import is_serial
 from docflow.config import Home
-from docflow.errors import ArchiveError, UnknownRecord
+from docflow.errors import ArchiveError, UnknownRecord, UnreadablePdf
+from docflow.i18n import Msg
 from docflow.model import CpdReport, evidence_key
-
-if TYPE_CHECKING:
-    from docflow.archive import Archive
-    from docflow.verify import VerifyReport
+from docflow.rules import table_for_year
+from docflow.verify import VerifyReport, verify_pdf
 
 __all__ = ["check_evidence", "describe", "find_certificate", "revoke"]
 
@@ -41,8 +41,6 @@ _SERIAL_IN_TEXT = re.compile(rb"KZC-[A-Z2-7]{16}")
 def _archive(home_or_archive: Any) -> Iterator[Archive | None]:
     """Use a given ``Archive``, or open (read-only, no recovery) the one of a home; None when
     there is none (opening would create one, and ``verify`` must not write into a home)."""
-    from docflow.archive import Archive
-
     if home_or_archive is None or isinstance(home_or_archive, Archive):
         yield home_or_archive
         return
@@ -168,34 +166,31 @@ def describe(pdf: bytes, archive: Any) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- evidence (R-7.5)
 
 
-def _signature_problems(pdf: bytes, trust_roots: Sequence[Any]) -> list[str]:
-    from docflow.errors import UnreadablePdf
-    from docflow.verify import verify_pdf
-
+def _signature_problems(pdf: bytes, trust_roots: Sequence[Any]) -> list[Msg]:
     try:
         report: VerifyReport = verify_pdf(pdf, trust_roots=trust_roots)
     except UnreadablePdf as exc:
-        return [f"the PDF cannot be read ({exc})"]
+        return [Msg("evidence.unreadable", {"error": str(exc)})]
     issuer = [s for s in report.signatures if s.field == ISSUER_FIELD]
     if not report.signatures:
-        return ["it is not signed"]
+        return [Msg("evidence.unsigned")]
     if not issuer:
-        return ["it carries no issuer's signature"]
+        return [Msg("evidence.no_issuer_signature")]
     sig = issuer[0]
-    problems = []
+    problems: list[Msg] = []
     if not sig.intact:
-        problems.append("its content does not match the issuer's signature (changed after signing)")
+        problems.append(Msg("evidence.sig_changed"))
     elif sig.modified_after not in ("none", "signatures_only"):
-        problems.append(f"it was changed after the issuer signed it ({sig.modified_after})")
+        problems.append(Msg("evidence.sig_modified", {"how": sig.modified_after}))
     if not sig.trusted:
-        problems.append(f"it is signed by a key this chamber does not trust ({sig.signer})")
+        problems.append(Msg("evidence.sig_untrusted", {"signer": sig.signer}))
     elif sig.role != "issuer":
-        problems.append(f"it is signed by {sig.signer}, who is not an issuer of certificates")
+        problems.append(Msg("evidence.sig_not_issuer", {"signer": sig.signer}))
     if sig.revocation == "revoked":
-        problems.append(f"the issuer's signing key ({sig.signer}) was revoked")
+        problems.append(Msg("evidence.sig_key_revoked", {"signer": sig.signer}))
     if not problems and report.verdict != "valid":
         why = "; ".join(report.reasons or sig.reasons) or report.verdict
-        problems.append(f"its signature is not valid ({why})")
+        problems.append(Msg("evidence.sig_invalid", {"why": why}))
     return problems
 
 
@@ -209,8 +204,6 @@ def _activities_citing(report: CpdReport, name: str) -> list[tuple[int, Any]]:
 
 
 def _table_points(year: int, form: Any) -> int | None:
-    from docflow.rules import table_for_year
-
     if not isinstance(form, int):
         return None
     try:
@@ -219,74 +212,81 @@ def _table_points(year: int, form: Any) -> int | None:
         return None
 
 
-def _content_problems(found: _Found, report: CpdReport, name: str) -> list[str]:
-    problems: list[str] = []
+def _content_problems(found: _Found, report: CpdReport, name: str) -> list[Msg]:
+    problems: list[Msg] = []
     record = found.record
     data = found.data()
     serial = found.serial or "without a serial"
     if record is None:
-        problems.append(f"certificate {serial} is unknown to this chamber's archive")
+        problems.append(Msg("evidence.unknown_serial", {"serial": serial}))
     else:
         if record.get("status") == "revoked":
             when = str(record.get("status_at") or "")[:10]
             why = record.get("status_reason") or "no reason given"
             problems.append(
-                f"certificate {serial} was revoked{' on ' + when if when else ''}: {why}"
+                Msg("evidence.revoked", {"serial": serial, "when": when or "—", "why": why})
             )
         if not found.exact:
-            problems.append(
-                f"it is not the PDF archived as certificate {serial} (the bytes differ)"
-            )
+            problems.append(Msg("evidence.bytes_differ", {"serial": serial}))
     consultant_iin = report.consultant.iin
     if record is not None and record.get("iin") != consultant_iin:
         problems.append(
-            f"it was issued to someone else (IIN {mask_iin(record.get('iin'))}), "
-            f"not to {report.consultant.full_name}"
+            Msg(
+                "evidence.issued_to_other",
+                {"iin": mask_iin(record.get("iin")), "name": report.consultant.full_name},
+            )
         )
     elif record is None:
         shown = (data.get("participant") or {}).get("iin")
         if shown and shown != mask_iin(consultant_iin):
             problems.append(
-                f"it names someone else (IIN {shown}), not {report.consultant.full_name}"
+                Msg("evidence.names_other", {"iin": shown, "name": report.consultant.full_name})
             )
     event = data.get("event") or {}
     event_date = str(event.get("date") or "")
     if event_date[:4].isdigit() and int(event_date[:4]) != report.year:
-        problems.append(f"the event ({event_date}) is outside the reporting year {report.year}")
+        problems.append(Msg("evidence.outside_year", {"date": event_date, "year": report.year}))
     cert_form, cert_points = data.get("form"), data.get("points")
     for number, activity in _activities_citing(report, name):
         if cert_form is not None and str(cert_form) != str(activity.form):
             problems.append(
-                f"it certifies form {cert_form}, but activity {number} is of form {activity.form}"
+                Msg(
+                    "evidence.form_mismatch",
+                    {"cert_form": cert_form, "number": number, "form": activity.form},
+                )
             )
         # The activity's points come from Appendix 2 as in force in the reporting year (R-7.3);
         # a certificate worth something else certifies a different activity.
         expected = _table_points(report.year, activity.form)
         if expected is not None and cert_points is not None and int(cert_points) != expected:
             problems.append(
-                f"it is worth {cert_points} points, but activity {number} (form "
-                f"{activity.form}) is worth {expected} under Appendix 2 for {report.year}"
-            )
+                Msg(
+                    "evidence.points_mismatch",
+                    {"cert_points": cert_points, "number": number, "form": activity.form,
+                     "expected": expected, "year": report.year},
+                )
+            )  # fmt: skip
     return problems
 
 
-def check_evidence(
+def check_evidence_issues(
     home_or_archive: Any,
     report: CpdReport,
     evidence: Mapping[str, bytes],
     *,
     trust_roots: Sequence[Any],
-) -> dict[str, str]:
+) -> dict[str, tuple[Msg, ...]]:
     """Evidence files that are docflow certificates but do not prove what they are attached for.
 
-    Returns evidence name → plain reason (several joined by "; ") for each certificate whose
+    Returns evidence name → the reasons, as messages (``docflow.i18n.Msg``, which
+    ``evaluate_cpd(evidence_problems=)`` takes as they are), for each certificate whose
     issuer's signature is not valid (changed after signing, a key the chamber does not trust,
     not an issuer's), that the archive does not know or has revoked, whose bytes are not the
     archived ones, that was issued to another IIN, whose event lies outside the reporting year,
     or whose form or points do not match the activity citing it (R-7.5). Files that are not
     docflow certificates are not judged here and never appear.
     """
-    out: dict[str, str] = {}
+    out: dict[str, tuple[Msg, ...]] = {}
     with _archive(home_or_archive) as archive:
         for name, data in sorted(evidence.items()):
             if not _is_pdf(data):
@@ -301,10 +301,23 @@ def check_evidence(
                 # A file that claims to be a certificate but cannot be judged proves nothing;
                 # the report goes on (with this finding) instead of failing as a whole.
                 log.exception("evidence %s could not be checked", name)
-                problems = [f"it could not be checked ({type(exc).__name__}: {exc})"]
+                problems = [Msg("evidence.unchecked", {"error": f"{type(exc).__name__}: {exc}"})]
             if problems:
-                out[name] = "; ".join(problems)
+                out[name] = tuple(problems)
     return out
+
+
+def check_evidence(
+    home_or_archive: Any,
+    report: CpdReport,
+    evidence: Mapping[str, bytes],
+    *,
+    trust_roots: Sequence[Any],
+) -> dict[str, str]:
+    """``check_evidence_issues`` with each file's reasons as one English text (kept for callers
+    that log them); the rules take the messages themselves so remarks can be in kk/ru."""
+    found = check_evidence_issues(home_or_archive, report, evidence, trust_roots=trust_roots)
+    return {name: "; ".join(m.text("en") for m in issues) for name, issues in found.items()}
 
 
 # --------------------------------------------------------------------------- revocation
@@ -333,8 +346,6 @@ def revoke(
 
 @contextmanager
 def _archive_writable(home_or_archive: Any) -> Iterator[Archive]:
-    from docflow.archive import Archive
-
     if isinstance(home_or_archive, Archive):
         yield home_or_archive
         return

@@ -11,6 +11,7 @@ instances turn DOCX into PDF, other threads render and sign.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -19,21 +20,25 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import segno
 
 from docflow.atomic import write_bytes_atomic
+from docflow.audit import AuditEvent, EventType
 from docflow.certificates._data import ATTACHMENT_NAME, embedded_data
+from docflow.certificates._forms import load_register, require_approved
 from docflow.certificates._serial import load_secret, serial_for
 from docflow.errors import NotEnrolled, Problem, SigningError, SubmissionInvalid, UnknownRecord
+from docflow.intake.parse import LoadedSubmission
 from docflow.kinds import load_kind
 from docflow.model import EventCertificates, Participant
+from docflow.pki import Enrolment
+from docflow.ports import DocumentServices
+from docflow.render import Attachment, certificate_context, certificate_fields
+from docflow.rules import table_for_year
 
-if TYPE_CHECKING:
-    from docflow.intake.parse import LoadedSubmission
-    from docflow.pki import Enrolment
-    from docflow.workflow.parts import Parts
-
-__all__ = ["BatchResult", "IssuedCertificate", "issue_batch", "verify_url"]
+__all__ = ["Batch", "BatchResult", "IssuedCertificate", "issue_batch", "verify_url"]
 
 log = logging.getLogger("docflow.certificates")
 
@@ -73,9 +78,10 @@ def verify_url(base_url: str, serial: str) -> str:
     return f"{base_url.rstrip('/')}/v/{serial}"
 
 
-def _issuer_enrolment(parts: Parts, model: EventCertificates) -> Enrolment:
+def _issuer_enrolment(parts: DocumentServices, model: EventCertificates) -> Enrolment:
     """The issuer's signing key: the enrolled issuer of that name, else the newest issuer."""
-    live = [e for e in parts.pki.pki.enrolments() if e.role == SIGNER.role and not e.revoked_at]
+    enrolments = parts.directory.pki.enrolments()
+    live = [e for e in enrolments if e.role == SIGNER.role and not e.revoked_at]
     if not live:
         raise NotEnrolled(
             "no issuer has a signing key in this chamber's docflow: "
@@ -87,8 +93,6 @@ def _issuer_enrolment(parts: Parts, model: EventCertificates) -> Enrolment:
 
 def _appendix2(model: EventCertificates) -> tuple[dict[str, str], int, str]:
     """(form name kk/ru, points, rule version) of the event's form as in force that year."""
-    from docflow.rules import table_for_year
-
     try:
         table = table_for_year(model.event.date.year)
     except ValueError as exc:  # R-10.1: nothing is counted before 2022
@@ -107,10 +111,6 @@ def _with_quiet_zone(image: Any, data: str) -> Any:
     the right of a 30 mm picture: the finder pattern lost a column and zbar could not read the
     printed page. A full quiet zone keeps the clipped strip white.
     """
-    import io
-
-    import segno
-
     out = io.BytesIO()
     segno.make(data, error="m", micro=False).save(out, kind="png", scale=8, border=4)
     return type(image)(png=out.getvalue(), width_mm=image.width_mm)
@@ -148,12 +148,12 @@ def _hours(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-class _Batch:
+class Batch:
     """The shared, read-only facts of one batch and the per-participant stages."""
 
     def __init__(
         self,
-        parts: Parts,
+        parts: DocumentServices,
         loaded: LoadedSubmission,
         model: EventCertificates,
         workdir: Path,
@@ -171,7 +171,12 @@ class _Batch:
         self.template_name = KIND.template("document", model.locale)
         template = parts.settings.templates / self.template_name
         self.template = template
-        self.template_sha = hashlib.sha256(template.read_bytes()).hexdigest()
+        template_bytes = template.read_bytes()
+        self.template_sha = hashlib.sha256(template_bytes).hexdigest()
+        # R-5.4: only a form the Collegium approved is issued; the record names the approval.
+        self.form = require_approved(
+            template_bytes, load_register(parts.home), name=self.template_name
+        )
         self.batch_info = self._batch_info()
         self.issued_on = date.fromisoformat(self.batch_info["issued_on"])
         self.event = model.event.model_dump(mode="json")
@@ -194,13 +199,21 @@ class _Batch:
         write_bytes_atomic(path, json.dumps(info, indent=2).encode("utf-8"))
         return info
 
+    def archived_serials(self) -> set[str]:
+        """Serials of this batch already in the archive (an earlier, interrupted run)."""
+        return {
+            str(r.get("serial"))
+            for r in self.parts.archive.search(kind=KIND.record_kind, text=self.loaded.sha256)
+            if r.get("batch") == self.loaded.sha256
+        }
+
     def serial(self, index: int, participant: Participant) -> str:
         return serial_for(self.secret, self.loaded.sha256, index, participant.iin)
 
     def record(self, index: int, participant: Participant, serial: str) -> dict[str, Any]:
         """The archive record of docs/ARCHITECTURE.md (kind ``certificate``)."""
         model = self.model
-        now = self.parts.clock.now().isoformat(timespec="seconds")
+        moment = self.parts.clock.now()
         issuer = model.issuer.model_dump(mode="json")
         return {
             "kind": KIND.record_kind,
@@ -228,25 +241,30 @@ class _Batch:
             "series": f"certificate/{serial}",
             "version": 1,
             "previous": None,
-            "template": {"name": self.template_name, "sha256": self.template_sha},
+            "template": {
+                "name": self.template_name,
+                "sha256": self.template_sha,
+                "approved": {
+                    "decision": self.form.decision,
+                    "date": self.form.date.isoformat(),
+                    "sample": self.form.sample,
+                },
+            },
             "signers": [{"role": SIGNER.role, "name": self.issuer.name, "iin": self.issuer.iin}],
             "events": [
-                {
-                    "type": "received",
-                    "at": self.received_at or now,
-                    "actor": "docflow",
-                    "detail": self.loaded.source_name,
-                },
-                {"type": "rendered", "at": now, "actor": "docflow", "detail": self.template_name},
-                {"type": "signed", "at": now, "actor": self.issuer.name, "detail": SIGNER.role},
-                {"type": "archived", "at": now, "actor": "docflow", "detail": serial},
+                e.to_json(moment)
+                for e in (
+                    AuditEvent(
+                        EventType.RECEIVED, "docflow", self.loaded.source_name, self.received_at
+                    ),
+                    AuditEvent.rendered(self.template_name),
+                    AuditEvent.signed(self.issuer.name, SIGNER.role),
+                    AuditEvent.archived(serial),
+                )
             ],
         }
 
     def render(self, record: Mapping[str, Any], participant: Participant) -> bytes:
-        from docflow.render import Attachment, certificate_context
-        from docflow.render.pdf import certificate_fields
-
         certificates = {
             "locale": self.model.locale,
             "event": self.event,
@@ -274,7 +292,7 @@ class _Batch:
         )
         fields = certificate_fields()  # the issuer's field on the template's SigIssuer line
         assert [f.name for f in fields] == [SIGNER.field]
-        return self.parts.render_pdf(
+        return self.parts.renderer.render_pdf(
             self.template, context, attachments=[attachment], signature_fields=fields
         )
 
@@ -297,7 +315,7 @@ class _Batch:
                 write_bytes_atomic(unsigned, self.render(record, participant))
             write_bytes_atomic(signed, self.sign(unsigned.read_bytes(), serial))
         data = signed.read_bytes()
-        with self.parts.timed("archive"):
+        with self.parts.timings.timed("archive"):
             stored = self.parts.archive.store(record, data, record_id=serial)
         return IssuedCertificate(
             index, serial, participant.full_name, participant.iin, url, stored.sha256, True
@@ -312,7 +330,7 @@ class _Batch:
         """
         for attempt in (1, 2):
             try:
-                return self.parts.sign(
+                return self.parts.signer.sign(
                     pdf, field=SIGNER.field, role=SIGNER.role, iin=self.issuer.iin,
                     locale=self.model.locale, lock=SIGNER.lock, lta=True,
                 )  # fmt: skip
@@ -346,7 +364,7 @@ class _Batch:
 
 
 def issue_batch(
-    parts: Parts,
+    parts: DocumentServices,
     loaded: LoadedSubmission,
     model: EventCertificates,
     *,
@@ -363,12 +381,8 @@ def issue_batch(
     rules do not cover, and whatever a stage raised (the checkpoints stay for the next run).
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    batch = _Batch(parts, loaded, model, workdir, received_at)
-    archived = {
-        str(r.get("serial"))
-        for r in parts.archive.search(kind=KIND.record_kind, text=loaded.sha256)
-        if r.get("batch") == loaded.sha256
-    }
+    batch = Batch(parts, loaded, model, workdir, received_at)
+    archived = batch.archived_serials()
     result = BatchResult(batch=loaded.sha256)
     # Two threads per LibreOffice instance: while both convert, others render, sign and wait
     # for the TSA. Measured on 2 cores (bench/results/certificates.json): 1 thread 2.1/s,

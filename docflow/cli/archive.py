@@ -8,6 +8,7 @@ reports a crashed writer's leftovers instead of silently repairing them.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from docflow.archive._index import COUNT_CAP
 from docflow.atomic import write_bytes_atomic
 from docflow.config import Home
 from docflow.errors import ArchiveError, UnknownRecord
+from docflow.verify import verify_pdf
 
 __all__ = ["register", "signature_verifier"]
 
@@ -28,17 +30,14 @@ def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def signature_verifier(home: Home) -> Verifier | None:
-    """``docflow.verify`` as an audit verifier, with the home's CA certificates as trust roots;
-    ``None`` when the verify subsystem is not installed."""
-    try:
-        from docflow.verify import home_trust_anchors, verify_pdf
-    except ImportError:
-        return None
-    roots = list(home_trust_anchors(home.certs))
+def signature_verifier(home: Home) -> Verifier:
+    """``docflow.verify`` as an audit verifier, trusting the home's CA and its trust list."""
+    from docflow.cli.verify import trust_anchors_for
+
+    roots, intermediates = trust_anchors_for(home)  # demo CA + ``docflow trust``
 
     def verifier(data: bytes) -> tuple[bool, str]:
-        report = verify_pdf(data, trust_roots=roots)
+        report = verify_pdf(data, trust_roots=roots, other_certs=intermediates)
         why = "; ".join(report.reasons) or ", ".join(
             f"{s.role or s.signer}: {s.verdict}" for s in report.signatures
         )
@@ -222,8 +221,65 @@ def register(group: click.Group) -> None:
         verifier = None if no_signatures else signature_verifier(home)
         with _open(home) as arch:
             report = arch.audit(verifier)
-        _print_audit(report, as_json, signatures=verifier is not None)
+            due = _renewal_due(home, arch)
+        _print_audit(report, as_json, signatures=verifier is not None, due=due)
         sys.exit(0 if report.ok else 1)
+
+    @archive.command()
+    @click.option(
+        "--before",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Renew records whose newest timestamp ends before this date "
+        "(default: today + [archive] renew_margin, 1 year).",
+    )
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def renew(home: Home, before: datetime | None, as_json: bool) -> None:
+        """Renew timestamps that end soon: revocation data + a new document timestamp."""
+        from docflow.archive import renew_due
+        from docflow.config import Settings
+        from docflow.workflow.services import RunningTrustServices
+
+        logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+        logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+        from docflow.cli.verify import trust_anchors_for
+
+        anchors, intermediates = trust_anchors_for(home)
+
+        def verdict(pdf: bytes) -> str:
+            return verify_pdf(pdf, trust_roots=anchors, other_certs=intermediates).verdict
+
+        services = RunningTrustServices(home, Settings.load(home.root))
+        try:
+            with Archive(home, clock=_now) as arch:
+                results = renew_due(
+                    arch, services.endpoints, _now().date(), verify=verdict,
+                    trust=(anchors, intermediates), before=before.date() if before else None,
+                )  # fmt: skip
+        finally:
+            services.close()
+        failed = [r for r in results if r.renewed_as is None]
+        if as_json:
+            click.echo(
+                _dump(
+                    {
+                        "renewed": [r.to_json() for r in results if r.renewed_as],
+                        "failed": [r.to_json() for r in failed],
+                    }
+                )
+            )
+        else:
+            if not results:
+                click.echo(
+                    "Жаңартуды қажет ететін жазба жоқ / Нет записей для продления / "
+                    "no record is due for renewal"
+                )
+            for r in results:
+                if r.renewed_as:
+                    click.echo(f"renewed  {r.record} → {r.renewed_as}  ({r.verdict})")
+                else:
+                    click.echo(f"FAILED   {r.record}: {r.error}")
+        sys.exit(1 if failed else 0)
 
     @archive.command()
     @click.pass_obj
@@ -298,12 +354,30 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _print_audit(report: AuditReport, as_json: bool, *, signatures: bool) -> None:
+def _renewal_due(home: Home, arch: Archive) -> list[Any]:
+    """Records whose newest timestamp ends within ``[archive] renew_margin`` (or already did)."""
+    from docflow.archive import due_records, renew_margin
+
+    today = _now().date()
+    return due_records(arch, today, today + renew_margin(home))
+
+
+def _print_audit(
+    report: AuditReport,
+    as_json: bool,
+    *,
+    signatures: bool,
+    due: list[Any] = (),  # type: ignore[assignment]
+) -> None:
     if as_json:
         data = report.to_json()
         data["signatures_checked"] = signatures
+        data["renewal_due"] = [d.to_json() for d in due]
         click.echo(_dump(data))
         return
+    for item in due:
+        label = "OVERDUE" if item.overdue else "due"
+        click.echo(f"renewal {label}  {item.record}: {item.reason}")
     for problem in report.problems:
         click.echo(f"PROBLEM  {problem}")
     head = f"log head seq {report.head.seq} sha256 {report.head.line_sha256}"

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from docflow.config import Home
+from docflow.cli._options import today_option
+from docflow.config import Clock, Home
 from docflow.errors import NotEnrolled, SubmissionInvalid, UnknownRecord
 
 __all__ = ["register"]
@@ -34,12 +35,7 @@ def register(group: click.Group) -> None:
 
     @certificates.command()
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option(
-        "--today",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
-        default=None,
-        help="The date of issue printed on the certificates (default: the real date).",
-    )
+    @today_option("The date of issue printed on the certificates (default: the real date).")
     @click.option(
         "--workers",
         type=int,
@@ -48,9 +44,7 @@ def register(group: click.Group) -> None:
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the serials as JSON.")
     @click.pass_obj
-    def issue(
-        home: Home, file: Path, today: datetime | None, workers: int | None, as_json: bool
-    ) -> None:
+    def issue(home: Home, file: Path, clock: Clock, workers: int | None, as_json: bool) -> None:
         """Issue a certificate to every participant of an event-certificates FILE, sign each by
         the issuer and archive it. Running it again finishes an interrupted batch and issues
         nothing twice."""
@@ -66,9 +60,8 @@ def register(group: click.Group) -> None:
         from docflow.certificates import issue_batch
         from docflow.intake.parse import load_submission
         from docflow.model import EventCertificates
-        from docflow.workflow.parts import Clock, Parts
+        from docflow.workflow.services import build_services
 
-        clock = Clock(today.date() if today is not None else None)
         try:
             loaded = load_submission(file, today=clock.today())
         except SubmissionInvalid as exc:
@@ -82,7 +75,7 @@ def register(group: click.Group) -> None:
                 f"{file.name} is of kind {loaded.data.get('kind')!r}, not 'event-certificates'", 2
             )
             return
-        parts = Parts(home, clock=clock)
+        parts = build_services(home, clock=clock)
         workdir = home.state / "certificates" / loaded.sha256[:16]
         total = len(model.participants)
         progress = Progress(
@@ -137,6 +130,8 @@ def register(group: click.Group) -> None:
             f"{len(result.issued)} certificates ({result.new_count} new) for {model.event.title}"
         )
 
+    _register_forms(certificates)
+
     @certificates.command()
     @click.argument("serial")
     @click.option("--reason", required=True, help="Why the certificate is withdrawn.")
@@ -146,7 +141,7 @@ def register(group: click.Group) -> None:
         from docflow.certificates import revoke as revoke_certificate
 
         try:
-            record = revoke_certificate(home, serial, reason=reason, at=datetime.now(UTC))
+            record = revoke_certificate(home, serial, reason=reason, at=Clock.from_env().now())
         except UnknownRecord:
             _fail(f"no archived certificate {serial}", 1)
             return
@@ -185,6 +180,38 @@ def register(group: click.Group) -> None:
         ]
         for key, value in lines:
             click.echo(f"{key:>14}: {value}")
+
+
+def _register_forms(certificates: click.Group) -> None:
+    @certificates.command("approve-template")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--decision", required=True, help="The Collegium's decision number.")
+    @click.option(
+        "--date",
+        "on",
+        required=True,
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="The date of the decision (YYYY-MM-DD).",
+    )
+    @click.pass_obj
+    def approve_template_(home: Home, file: Path, decision: str, on: datetime) -> None:
+        """Record that the Collegium approved the certificate template FILE (R-5.4)."""
+        from docflow.certificates import approve_template
+
+        form = approve_template(home, file, decision=decision, on=on.date())
+        click.echo(
+            f"{form.name}: approved, decision {form.decision} of {form.date} ({form.sha256})"
+        )
+
+    @certificates.command("forms")
+    @click.pass_obj
+    def forms(home: Home) -> None:
+        """The register of approved certificate forms (R-5.4)."""
+        from docflow.certificates import load_register
+
+        for form in load_register(home):
+            sample = " (docflow sample form)" if form.sample else ""
+            click.echo(f"{form.sha256}  {form.name}  {form.decision} of {form.date}{sample}")
 
 
 def _stderr_console() -> Any:

@@ -1,6 +1,9 @@
 """``docflow check FILE``: apply the rules to one submission and render nothing.
 
 Exit codes (CONTRACT.md): 0 compliant or exempt, 1 non_compliant or needs_review, 2 invalid input.
+The day of arrival is today (or ``--today``/``DOCFLOW_TODAY`` to replay a past season): it is
+the filing day of R-3.2d, whatever date the file itself states. Messages are in ``--lang``,
+``DOCFLOW_LANG`` or the system's language (kk, ru, else en).
 """
 
 from __future__ import annotations
@@ -9,76 +12,148 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from docflow.errors import SubmissionInvalid
-from docflow.intake.parse import load_submission
-from docflow.model import CpdReport
-from docflow.rules import CpdVerdict, evaluate_cpd
+from docflow.cli._options import today_option
+from docflow.config import Clock
+from docflow.i18n import cli_locale, field_label, format_date, message
 
-__all__ = ["EXIT_CODES", "register", "run_check"]
+if TYPE_CHECKING:
+    from docflow.errors import Problem
+    from docflow.rules import CpdVerdict
 
-EXIT_CODES = {"compliant": 0, "exempt": 0, "non_compliant": 1, "needs_review": 1, "invalid": 2}
+__all__ = ["EXIT_CODES", "check_text", "problem_lines", "register", "run_check"]
+
+EXIT_CODES = {
+    "compliant": 0, "exempt": 0, "valid": 0, "non_compliant": 1, "needs_review": 1, "invalid": 2,
+}  # fmt: skip
 
 
-def run_check(path: Path, *, today: date) -> tuple[int, dict[str, Any], CpdVerdict | None]:
-    """The exit code, the ``--json`` document and the verdict (None unless a valid report)."""
+def problem_json(problem: Problem, locale: str) -> dict[str, Any]:
+    """A problem of an input as ``check --json`` prints it: the field path as written (for
+    scripts), and ``label``/``message``/``expected`` in ``locale`` for people."""
+    from docflow.intake.messages import problem_text
+
+    text, expected = problem_text(problem, locale)
+    return {
+        "field": problem.field,
+        "label": field_label(problem.field, locale),
+        "message": text,
+        "expected": expected,
+        "key": problem.key,
+    }
+
+
+def run_check(
+    path: Path, *, today: date, locale: str = "en"
+) -> tuple[int, dict[str, Any], CpdVerdict | None]:
+    """The exit code, the ``--json`` document and the verdict (None unless a valid report).
+
+    ``today`` is the day of arrival and so the filing day (R-3.2d)."""
+    from docflow.errors import SubmissionInvalid
+    from docflow.intake.judge import judge
+    from docflow.intake.parse import load_submission
+    from docflow.kinds import KindRegistry
+    from docflow.rules import CpdVerdict, filing_day
+
+    kinds = KindRegistry.load()
     try:
-        loaded = load_submission(path, today=today)
+        loaded = load_submission(path, today=today, models=kinds.inbox_models())
     except SubmissionInvalid as exc:
-        doc = {"verdict": "invalid", "problems": [p.to_json() for p in exc.problems]}
+        doc = {
+            "verdict": "invalid",
+            "problems": [problem_json(p, locale) for p in exc.problems],
+        }
         return EXIT_CODES["invalid"], doc, None
     model = loaded.model
-    if not isinstance(model, CpdReport):
+    kind = kinds.find(model.kind)
+    verdict = judge(kind, loaded, today=filing_day(today)) if kind is not None else None
+    if verdict is not None and not isinstance(verdict, CpdVerdict):
+        # A kind's own verdict (the roadmap's): ``verdict`` is valid or non_compliant.
+        own: dict[str, Any] = verdict.to_json()
+        return EXIT_CODES.get(str(own["verdict"]), 1), own, None
+    if not isinstance(verdict, CpdVerdict):
         # Certificates and rosters have no points to judge: a readable input is all check says.
         return 0, {"verdict": "valid", "kind": model.kind}, None
-    verdict = evaluate_cpd(model, today=today, evidence_names=loaded.evidence_names)
-    return EXIT_CODES[verdict.verdict], verdict.to_json(), verdict
+    return EXIT_CODES[verdict.verdict], verdict.to_json(locale), verdict
 
 
-def _parse_today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()  # the CLI is the edge where the clock is read
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+def problem_lines(problems: list[dict[str, Any]], locale: str) -> list[str]:
+    lines = []
+    for p in problems:
+        key = "check.problem_expected" if p.get("expected") else "check.problem"
+        lines.append(
+            message(
+                key,
+                locale,
+                field=p.get("label") or p["field"],
+                message=p["message"],
+                expected=p.get("expected") or "",
+            )
+        )
+    return lines
 
 
-def _human(doc: dict[str, Any], verdict: CpdVerdict | None, source: str) -> str:
+def check_text(doc: dict[str, Any], verdict: CpdVerdict | None, source: str, locale: str) -> str:
+    """What ``docflow check`` prints for a person, in ``locale``."""
     if doc["verdict"] == "invalid":
-        lines = [f"{source}: invalid submission, {len(doc['problems'])} problem(s):"]
-        for p in doc["problems"]:
-            line = f"  {p['field']}: {p['message']}"
-            if p.get("expected"):
-                line += f" (expected {p['expected']})"
-            lines.append(line)
+        lines = [message("check.invalid", locale, source=source, count=len(doc["problems"]))]
+        lines += problem_lines(doc["problems"], locale)
+        return "\n".join(lines)
+    if verdict is None and "findings" in doc:
+        # A kind's own verdict: its findings (Kazakh / Russian / English), one a line.
+        late = ", LATE" if doc.get("late") else ""
+        lines = [f"{source}: {doc['verdict'].upper()} {doc['kind']}{late}"]
+        for f in doc["findings"]:
+            where = f" {f['field']}:" if f.get("field") else ""
+            lines.append(f"  {f['clause']} [{f['severity']}]{where} {f['message']}")
         return "\n".join(lines)
     if verdict is None:
-        return f"{source}: valid {doc['kind']} submission"
+        return message("check.valid_kind", locale, source=source, kind=doc["kind"])
     lines = [
-        f"{source}: {verdict.verdict.upper()}",
-        f"  points: {verdict.total_points} of {verdict.required_points} required"
-        f"  (rules {verdict.rule_version}, deadline {verdict.deadline.isoformat()}"
-        f"{', LATE' if verdict.late else ''})",
-        "  activities:",
+        message("check.verdict", locale, source=source, verdict=verdict.verdict),
+        message(
+            "check.points_late" if verdict.late else "check.points",
+            locale,
+            total=verdict.total_points,
+            required=verdict.required_points,
+            version=verdict.rule_version,
+            filed=verdict.filed_on or verdict.deadline,
+            deadline=verdict.deadline,
+        ),
+        message("check.activities", locale),
     ]
     if not verdict.activities:
-        lines.append("    (none)")
+        lines.append(message("check.none", locale))
     for a in verdict.activities:
-        form = f"A2-{a.form}" if a.form != "other" else "other"
-        note = "" if a.counted else "  (not counted)"
+        form = f"A2-{a.form}" if a.form != "other" else message("check.other_form", locale)
         lines.append(
-            f"    {a.index + 1}. [{form}] {a.title} ({a.date.isoformat()}): {a.points} pt{note}"
+            message(
+                "check.activity" if a.counted else "check.activity_not_counted",
+                locale,
+                number=a.number,
+                form=form,
+                title=a.title,
+                date=format_date(a.date, locale),
+                points=a.points,
+            )
         )
     if verdict.findings:
-        lines.append("  findings:")
+        lines.append(message("check.findings", locale))
         for f in verdict.findings:
-            lines.append(f"    {f.clause} [{f.severity}] {f.message}")
+            lines.append(
+                message(
+                    "check.finding",
+                    locale,
+                    clause=f.clause,
+                    severity=f.severity,
+                    text=f.text(locale),
+                )
+            )
     if verdict.defects:
-        lines.append("  to be returned for correction (R-3.2e): " + str(len(verdict.defects)))
+        lines.append(message("check.returnable", locale, count=len(verdict.defects)))
     return "\n".join(lines)
 
 
@@ -86,26 +161,39 @@ def register(group: click.Group) -> None:
     @group.command("check")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-    @click.option(
-        "--today",
-        callback=_parse_today,
-        metavar="YYYY-MM-DD",
-        help="The day of arrival (default: today); decides lateness (R-3.2d).",
+    @today_option(
+        "The day of arrival, which is the filing day (R-3.2d); default: DOCFLOW_TODAY, else today."
     )
-    def check(file: Path, as_json: bool, today: date) -> None:
+    @click.option(
+        "--lang",
+        type=click.Choice(["kk", "ru", "en"]),
+        default=None,
+        help="Language of the messages (default: DOCFLOW_LANG, else the system locale).",
+    )
+    @click.pass_context
+    def check(
+        ctx: click.Context, file: Path, as_json: bool, clock: Clock, lang: str | None
+    ) -> None:
         """Apply the rules to FILE (JSON, YAML or ZIP) and render nothing."""
+        locale = cli_locale(lang or ctx.meta.get("docflow.lang"))
         if not file.exists():
             doc: dict[str, Any] = {
                 "verdict": "invalid",
                 "problems": [
-                    {"field": str(file), "message": "no such file", "expected": "an existing file"}
+                    {
+                        "field": str(file),
+                        "label": str(file),
+                        "message": message("check.no_such_file", locale),
+                        "expected": message("check.expected_file", locale),
+                        "key": None,
+                    }
                 ],
             }
             code, verdict = 2, None
         else:
-            code, doc, verdict = run_check(file, today=today)
+            code, doc, verdict = run_check(file, today=clock.today(), locale=locale)
         if as_json:
             click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         else:
-            click.echo(_human(doc, verdict, file.name), err=code == 2)
+            click.echo(check_text(doc, verdict, file.name, locale), err=code == 2)
         sys.exit(code)

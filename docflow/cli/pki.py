@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from docflow.bodies import ROLES
 from docflow.config import Home
 from docflow.errors import DocflowError, SigningError
 
@@ -44,21 +45,58 @@ def init_cmd(home: Home, port: int | None) -> None:
 @click.option("--name", required=True, help="Full name as it will appear in the certificate.")
 @click.option(
     "--role",
-    type=click.Choice(["consultant", "officer", "issuer", "chair"]),
+    type=click.Choice(ROLES),
     default="consultant",
     show_default=True,
 )
+@click.option(
+    "--chamber",
+    default=None,
+    help="The chamber (id or name) the office is held in: required for officer, chair and "
+    "issuer; for a consultant, taken from the rosters when not given.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Hand the person their key here (PKCS#12); docflow keeps only the certificate.",
+)
 @click.pass_obj
-def enroll_cmd(home: Home, iin: str, name: str, role: str) -> None:
-    """Issue a demo signing key (PKCS#12) for a person.
+def enroll_cmd(
+    home: Home, iin: str, name: str, role: str, chamber: str | None, out: Path | None
+) -> None:
+    """Issue a demo signing key (PKCS#12) for a person's office: one key per role and body.
 
     The passphrase is $DOCFLOW_KEY_PASSPHRASE or the file named by $DOCFLOW_KEY_PASSPHRASE_FILE;
-    without either a generated one is stored beside the key (0600).
+    without either a generated one is stored beside the key (0600). With --out one of them
+    is required, and the key goes only to OUT.
     """
-    from docflow.pki import Pki
+    from docflow.chambers import enroll_office
 
-    e = Pki(home).enroll(iin, name, role)
-    click.echo(f"enrolled {e.name} (IIN {e.iin}, {e.role}): {e.p12_path}")
+    e = enroll_office(home, iin=iin, name=name, role=role, chamber=chamber, out=out)
+    where = f", {e.body}" if e.body else ""
+    click.echo(f"enrolled {e.name} (IIN {e.iin}, {e.role}{where}): {out or e.p12_path}")
+
+
+@pki_group.command(name="offices")
+@click.option("--chamber", default=None, help="Only this body's offices (id or name).")
+@click.option("--all", "show_all", is_flag=True, help="Ended offices too.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def offices_cmd(home: Home, chamber: str | None, show_all: bool, as_json: bool) -> None:
+    """Who holds which office in which body, with which certificate."""
+    import json
+
+    from docflow.bodies import ChamberRegistry, OfficeRegistry
+
+    body = ChamberRegistry(home).resolve(chamber).id if chamber else None
+    offices = OfficeRegistry(home).offices(body=body, live=not show_all)
+    if as_json:
+        click.echo(json.dumps([o.to_json() for o in offices], ensure_ascii=False, indent=2))
+        return
+    for o in offices:
+        ended = f"  ended {o.ended_at:%Y-%m-%d}" if o.ended_at else ""
+        click.echo(f"{o.body or '-':<14} {o.role:<16} {o.iin}  {o.name}{ended}")
 
 
 @pki_group.command(name="revoke")
@@ -70,12 +108,13 @@ def enroll_cmd(home: Home, iin: str, name: str, role: str) -> None:
     help="RFC 5280 reason, e.g. key_compromise, superseded, cessation_of_operation.",
 )
 @click.option("--at", "at", default=None, help="Revocation time (ISO 8601); default now.")
+@click.option("--role", default=None, help="Only the key of this office (default: all keys).")
 @click.pass_obj
-def revoke_cmd(home: Home, iin: str, reason: str, at: str | None) -> None:
-    """Revoke a person's certificates (CRL and OCSP reflect it at once)."""
+def revoke_cmd(home: Home, iin: str, reason: str, at: str | None, role: str | None) -> None:
+    """Revoke a person's certificates (CRL and OCSP reflect it at once); the offices end."""
     from docflow.pki import Pki
 
-    for e in Pki(home).revoke(iin, reason, _parse_time(at)):
+    for e in Pki(home).revoke(iin, reason, _parse_time(at), role=role):
         click.echo(f"revoked {e.name} (IIN {e.iin}, {e.role}) serial {e.serial:x}")
 
 
@@ -97,7 +136,8 @@ def serve_cmd(home: Home) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--field", required=True, help="The empty signature field to fill.")
 @click.option("--iin", default=None, help="Signer's IIN (default: the officer for --role officer).")
-@click.option("--role", default=None, help="Pick the signer by role instead of IIN.")
+@click.option("--role", default=None, help="The capacity to sign in (the key of that office).")
+@click.option("--chamber", default=None, help="The body of the office (chamber id).")
 @click.option("--locale", type=click.Choice(["kk", "ru"]), default="kk", show_default=True)
 @click.option("--lock", is_flag=True, help="Final signature: lock the document.")
 @click.option("--lta", is_flag=True, help="Add DSS and a document timestamp (PAdES B-LTA).")
@@ -109,6 +149,7 @@ def sign_cmd(
     field: str,
     iin: str | None,
     role: str | None,
+    chamber: str | None,
     locale: str,
     lock: bool,
     lta: bool,
@@ -125,7 +166,7 @@ def sign_cmd(
     if iin is None and role is None:
         raise click.UsageError("give --iin or --role")
     pki = Pki(home)
-    signer = pki.signer_for(iin=iin, role=role)
+    signer = pki.signer_for(iin=iin, role=role, chamber=chamber)
     spec = SignSpec(field=field, locale=locale, lock=lock, lta=lta)
     tsa_url = home.settings().tsa_url
     try:

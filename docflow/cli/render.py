@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
-from docflow.config import Home
+from docflow.cli._options import today_option
+from docflow.config import Clock, Home
 from docflow.errors import SubmissionInvalid
 
 __all__ = ["register"]
-
-
-def _parse_today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()  # the CLI is the edge where the clock is read
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
 def register(group: click.Group) -> None:
@@ -39,15 +30,15 @@ def register(group: click.Group) -> None:
         default=None,
         help="Language of the documents (default: the submission's `locale`).",
     )
-    @click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD", help="Day of arrival.")
+    @today_option("Day of arrival (default: DOCFLOW_TODAY, else the real date).")
     @click.pass_obj
-    def render(home: Home, file: Path, out_dir: Path, locale: str | None, today: date) -> None:
+    def render(home: Home, file: Path, out_dir: Path, locale: str | None, clock: Clock) -> None:
         """Render FILE (a report or event certificates) to DOCX and unsigned PDF/A-3b."""
         from docflow.render.service import render_submission
 
         try:
             done = render_submission(
-                file, out_dir, today=today, settings=home.settings(), locale=locale
+                file, out_dir, today=clock.today(), settings=home.settings(), locale=locale
             )
         except SubmissionInvalid as exc:
             click.echo(f"{file.name}: invalid submission:", err=True)

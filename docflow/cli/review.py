@@ -1,23 +1,71 @@
-"""``docflow review``: the officer's queue (list, approve, return)."""
+"""``docflow review``: the officer's queue (list, approve, return).
+
+Activities are numbered as the officer sees them on the form, from 1: ``--points 4=0`` gives
+activity 4 zero points (R-3.1b). A number the report does not have, or one of an Appendix 2
+activity, is an error (exit 2); an "other" activity the officer gives no points gets 0.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import click
 
 from docflow.config import Home
+from docflow.i18n import cli_locale, message
+
+__all__ = ["parse_points", "points_problems", "register"]
 
 
-def _points(values: tuple[str, ...]) -> dict[int, int]:
+def parse_points(values: tuple[str, ...], locale: str = "en") -> dict[int, int]:
+    """``("4=0", "5=2")`` -> ``{4: 0, 5: 2}`` (activity number from 1 -> points)."""
     decided: dict[int, int] = {}
     for value in values:
-        index, sep, points = value.partition("=")
-        if not sep or not index.strip().isdigit() or not points.strip().isdigit():
-            raise click.BadParameter(f"{value!r}: expected ACTIVITY=POINTS, e.g. 3=2")
-        decided[int(index)] = int(points)
+        number, sep, points = value.partition("=")
+        if not sep or not number.strip().isdigit() or not points.strip().isdigit():
+            raise click.BadParameter(message("review.points_syntax", locale, value=repr(value)))
+        decided[int(number)] = int(points)
     return decided
+
+
+def points_problems(
+    activities: Sequence[Mapping[str, Any]], decided: Mapping[int, int], locale: str
+) -> list[str]:
+    """R-3.1b: what is wrong with the officer's points for the listed activities (as the
+    review item shows them, in order): unknown numbers, or activities of Appendix 2."""
+    problems = []
+    for number in sorted(decided):
+        if not 1 <= number <= len(activities):
+            problems.append(
+                message(
+                    "review.points_unknown_activity", locale, number=number, count=len(activities)
+                )
+            )
+        elif activities[number - 1].get("form") != "other":
+            form = activities[number - 1].get("form")
+            problems.append(message("review.points_not_other", locale, number=number, form=form))
+    return problems
+
+
+def _home(ctx: click.Context) -> Home:
+    home = ctx.find_object(Home)
+    assert home is not None, "the docflow group sets the home"
+    return home
+
+
+def _locale(ctx: click.Context, lang: str | None) -> str:
+    return cli_locale(lang or ctx.meta.get("docflow.lang"))
+
+
+_LANG = click.option(
+    "--lang",
+    type=click.Choice(["kk", "ru", "en"]),
+    default=None,
+    help="Language of the messages (default: DOCFLOW_LANG, else the system locale).",
+)
 
 
 def register(group: click.Group) -> None:
@@ -27,26 +75,41 @@ def register(group: click.Group) -> None:
 
     @review.command("list")
     @click.option("--json", "as_json", is_flag=True)
-    @click.pass_obj
-    def list_(home: Home, as_json: bool) -> None:
-        """Reports waiting for the officer."""
-        from docflow.workflow.parts import Parts
+    @_LANG
+    @click.pass_context
+    def list_(ctx: click.Context, as_json: bool, lang: str | None) -> None:
+        """Reports waiting for the officer, with each "other" activity's justification."""
+        from docflow.workflow.build import build_flow
         from docflow.workflow.review import ReviewQueue
+        from docflow.workflow.services import build_services
 
-        parts = Parts(home)
-        try:
-            items = ReviewQueue(parts).items()
-        finally:
-            parts.close()
+        locale = _locale(ctx, lang)
+        with build_services(_home(ctx)) as services:
+            items = ReviewQueue(build_flow(services)).items()
         if as_json:
             click.echo(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2))
             return
         if not items:
-            click.echo("Nothing waits for review.")
+            click.echo(message("review.nothing", locale))
         for i in items:
-            click.echo(f"{i.id}  {i.full_name} ({i.iin}), {i.year}")
+            click.echo(
+                message("review.item", locale, id=i.id, name=i.full_name, iin=i.iin, year=i.year)
+            )
             for reason in i.reasons:
-                click.echo(f"    - {reason}")
+                click.echo(message("review.reason", locale, text=reason))
+            for number, act in enumerate(i.verdict.get("activities", []), start=1):
+                if act.get("form") != "other":
+                    continue
+                click.echo(
+                    message(
+                        "review.other_activity",
+                        locale,
+                        number=number,
+                        title=act.get("title", ""),
+                        claimed=act.get("claimed_points") or 0,
+                        justification=act.get("justification") or "—",
+                    )
+                )
 
     @review.command()
     @click.argument("item_id", metavar="ID")
@@ -54,52 +117,72 @@ def register(group: click.Group) -> None:
         "--points",
         multiple=True,
         metavar="ACTIVITY=POINTS",
-        help="Points granted to an 'other' activity (0-based index); default: as claimed.",
+        help="Points for an 'other' activity, by its number on the form (from 1), e.g. 4=0. "
+        "An 'other' activity given no points gets 0 (R-3.1b).",
     )
     @click.option(
         "--comment",
         default=None,
         help="The officer's comment for the form's comment section (A1).",
     )
-    @click.pass_obj
-    def approve(home: Home, item_id: str, points: tuple[str, ...], comment: str | None) -> None:
+    @_LANG
+    @click.pass_context
+    def approve(
+        ctx: click.Context,
+        item_id: str,
+        points: tuple[str, ...],
+        comment: str | None,
+        lang: str | None,
+    ) -> None:
         """Approve: the officer countersigns and the report is archived."""
-        _decide(home, item_id, "approve", decided=_points(points), comment=comment)
+        locale = _locale(ctx, lang)
+        decided = parse_points(points, locale)
+        _decide(_home(ctx), item_id, "approve", locale, decided=decided, comment=comment)
 
     @review.command("return")
     @click.argument("item_id", metavar="ID")
     @click.option("--remarks", required=True, help="What the consultant must correct (R-3.2e).")
-    @click.pass_obj
-    def return_(home: Home, item_id: str, remarks: str) -> None:
+    @_LANG
+    @click.pass_context
+    def return_(ctx: click.Context, item_id: str, remarks: str, lang: str | None) -> None:
         """Return the report to the consultant with remarks (R-3.2e)."""
-        _decide(home, item_id, "return", remarks=remarks)
+        locale = _locale(ctx, lang)
+        _decide(_home(ctx), item_id, "return", locale, remarks=remarks)
 
 
 def _decide(
     home: Home,
     item_id: str,
     action: str,
+    locale: str,
     *,
     decided: dict[int, int] | None = None,
     remarks: str = "",
     comment: str | None = None,
 ) -> None:
-    from docflow.workflow.parts import Parts
+    from docflow.workflow.build import build_flow
     from docflow.workflow.review import NotInReview, ReviewQueue
+    from docflow.workflow.services import build_services
 
-    parts = Parts(home)
-    try:
-        queue = ReviewQueue(parts)
+    with build_services(home) as services:
+        queue = ReviewQueue(build_flow(services))
         try:
             if action == "approve":
+                item = queue.get(item_id)
+                problems = points_problems(
+                    item.verdict.get("activities", []), decided or {}, locale
+                )
+                if problems:
+                    for problem in problems:
+                        click.echo(f"docflow: {problem}", err=True)
+                    sys.exit(2)
                 outcome = queue.approve(item_id, decided_points=decided, comment=comment)
             else:
                 outcome = queue.return_(item_id, remarks=remarks)
-        except NotInReview as exc:
-            click.echo(f"docflow: {exc}", err=True)
+        except NotInReview:
+            click.echo(
+                f"docflow: {message('review.not_in_review', locale, id=repr(item_id))}", err=True
+            )
             sys.exit(1)
-    finally:
-        parts.close()
-    click.echo(
-        f"{item_id}: {outcome.state}" + (f", record {outcome.record}" if outcome.record else "")
-    )
+    key = "review.decided_record" if outcome.record else "review.decided"
+    click.echo(message(key, locale, id=item_id, state=outcome.state, record=outcome.record))

@@ -36,6 +36,10 @@ def register(group: click.Group) -> None:
     def users() -> None:
         """People who may log in to the web page (archivist, officer, admin)."""
 
+    from docflow.cli.sign_requests import add_user_commands  # users token / users iin
+
+    add_user_commands(users)
+
     @users.command("add")
     @click.option("--name", required=True, help="Login name (no spaces).")
     @click.option("--role", required=True, type=click.Choice(["archivist", "officer", "admin"]))

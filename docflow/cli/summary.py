@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from docflow.config import Home
+from docflow.cli._options import today_option
+from docflow.config import Clock, Home
 from docflow.errors import SubmissionInvalid
 
 if TYPE_CHECKING:
@@ -29,41 +30,29 @@ __all__ = ["register"]
 _LOCALE = click.Choice(["kk", "ru"])
 
 
-def _today(value: str | None) -> date:
-    from docflow.workflow.parts import Clock
-
-    if value:
-        try:
-            return date.fromisoformat(value)
-        except ValueError as exc:
-            raise click.BadParameter(
-                f"{value!r}: expected YYYY-MM-DD", param_hint="--today"
-            ) from exc
-    return Clock.from_env().today()
+def _today(clock: Clock | None) -> date:
+    return (clock or Clock.from_env()).today()
 
 
 @contextmanager
 def _service(home: Home, today: date) -> Iterator[SummaryService]:
     from docflow.summaries.service import SummaryService
-    from docflow.workflow.parts import Clock, Parts
+    from docflow.workflow.services import build_services
 
-    parts = Parts(home, clock=Clock(today))
-    service = SummaryService(parts)
+    services = build_services(home, clock=Clock(today))
+    service = SummaryService(services)
     try:
         yield service
     finally:
         service.close()
-        parts.close()
+        services.close()
 
 
 def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def _today_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--today", metavar="YYYY-MM-DD", help="The day to act as of (replays a past day)."
-    )(f)
+_today_option = today_option("The day to act as of (replays a past day).", dest="today")
 
 
 def register(group: click.Group) -> None:
@@ -78,7 +67,7 @@ def register(group: click.Group) -> None:
     @click.option("--chamber", help="The chamber (required for CSV; checked for YAML/JSON).")
     @_today_option
     @click.pass_obj
-    def roster_import(home: Home, file: Path, chamber: str | None, today: str | None) -> None:
+    def roster_import(home: Home, file: Path, chamber: str | None, today: Clock) -> None:
         """Import FILE (YAML/JSON kind: chamber-roster, or CSV with the header
         full_name,iin,member_since,status,status_from,status_to), replacing the chamber's
         roster. Every problem is listed at once; exit 2 if there is any."""
@@ -133,7 +122,7 @@ def register(group: click.Group) -> None:
     @click.option("--no-sign", is_flag=True, help="Only compute and print; no document.")
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_obj
-    def summary_chamber(home: Home, chamber: str, year: int, today: str | None,
+    def summary_chamber(home: Home, chamber: str, year: int, today: Clock,
                         csv_path: Path | None, locale: str, no_sign: bool,
                         as_json: bool) -> None:  # fmt: skip
         """Summarise YEAR for the chamber; sign (chamber head) and archive the document."""
@@ -175,7 +164,7 @@ def register(group: click.Group) -> None:
     )
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_obj
-    def summary_collegium(home: Home, year: int, compare: int, today: str | None, locale: str,
+    def summary_collegium(home: Home, year: int, compare: int, today: Clock, locale: str,
                           charts_dir: Path | None, as_json: bool) -> None:  # fmt: skip
         """Summarise every chamber for YEAR with the effectiveness of each form (R-5.6)."""
         day = _today(today)
@@ -210,7 +199,7 @@ def register(group: click.Group) -> None:
     @_today_option
     @click.option("--locale", type=_LOCALE, default="kk", show_default=True)
     @click.pass_obj
-    def sanctions_run(home: Home, chamber: str, year: int, today: str | None,
+    def sanctions_run(home: Home, chamber: str, year: int, today: Clock,
                       locale: str) -> None:  # fmt: skip
         """Warn, close cured cases, suspend: whatever is due on --today. Idempotent."""
         day = _today(today)
@@ -263,7 +252,7 @@ def register(group: click.Group) -> None:
     @click.option("--no-letters", is_flag=True, help="Only list the members.")
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_obj
-    def reminders(home: Home, chamber: str, year: int, today: str | None, locale: str,
+    def reminders(home: Home, chamber: str, year: int, today: Clock, locale: str,
                   out_dir: Path | None, no_letters: bool, as_json: bool) -> None:  # fmt: skip
         """Before 15 February (R-3.2d): members who have not filed yet, with letters."""
         day = _today(today)

@@ -1,6 +1,7 @@
-"""``docflow verify FILE.pdf``: check every signature in a PDF, as of now or of ``--at``.
+"""``docflow verify FILE.pdf...``: check every signature in each PDF, as of now or of ``--at``.
 
-Exit codes (CONTRACT.md): 0 valid, 1 invalid or indeterminate, 2 unreadable input. Trust anchors
+Exit codes (CONTRACT.md): 0 valid, 1 invalid or indeterminate, 2 unreadable input; with several
+files (the README's ``outbox/2025/*/cpd-report/*.pdf``) the worst file decides. Trust anchors
 are the home's demo root CA (``certs/``) plus every ``--trust-root``.
 """
 
@@ -9,55 +10,44 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from docflow.archive import pdf_lookup
+from docflow.certificates import describe
 from docflow.config import Home
 from docflow.errors import ConfigError, UnreadablePdf
-from docflow.verify import VerifyReport, home_ca_certificates, load_certificates, verify_pdf
+from docflow.verify import (
+    VerifyReport,
+    home_ca_certificates,
+    load_certificates,
+    trust_store,
+    verify_pdf,
+)
 
-__all__ = ["EXIT_CODES", "archive_lookup_for", "register", "trust_anchors_for"]
+__all__ = ["EXIT_CODES", "register", "trust_anchors_for"]
 
 EXIT_CODES = {"valid": 0, "invalid": 1, "indeterminate": 1}
 EXIT_UNREADABLE = 2
 
 
 def trust_anchors_for(home: Home, extra: tuple[str, ...] = ()) -> tuple[list[Any], list[Any]]:
-    """(anchors, intermediates): the home's own CA certificates plus the PEM/DER files named
-    on the command line, which are trusted as given."""
+    """(anchors, intermediates): the home's own CA certificates, its trust list
+    (``docflow trust``) and the PEM/DER files named on the command line, trusted as given."""
     anchors, intermediates = home_ca_certificates(home.certs)
+    listed_anchors, listed_intermediates = trust_store(home.certs)  # ``docflow trust``
+    anchors, intermediates = anchors + listed_anchors, intermediates + listed_intermediates
     result: list[Any] = list(anchors)
     for name in extra:
         result.extend(load_certificates(Path(name)))
     return result, list(intermediates)
 
 
-def archive_lookup_for(home: Home) -> Callable[[str], str | None] | None:
-    """A lookup by PDF SHA-256 when the home holds an archive; never creates one."""
-    if not (home.outbox / ".index" / "archive.sqlite").exists():
-        return None
-    try:
-        from docflow.archive import Archive
-    except ImportError:  # the archive subsystem is optional for verify
-        return None
-
-    def lookup(sha256: str) -> str | None:
-        with Archive(home, recover=False) as archive:
-            return archive.find_by_pdf_sha256(sha256)
-
-    return lookup
-
-
 def certificate_for(home: Home, data: bytes) -> dict[str, Any] | None:
     """What the archive says of a docflow event certificate (serial, participant, revoked)."""
-    try:
-        from docflow.certificates import describe
-    except ImportError:  # the certificates subsystem is optional for verify
-        return None
     has_archive = (home.outbox / ".index" / "archive.sqlite").exists()
     try:
         return describe(data, home if has_archive else None)
@@ -110,6 +100,7 @@ def render_human(report: VerifyReport) -> str:
             ("signed at", s.signed_at.isoformat() if s.signed_at else "-"),
             ("timestamp", s.timestamp.isoformat() if s.timestamp else "-"),
             ("changed after", s.modified_after),
+            ("algorithm", s.algorithm or "-"),
             ("verdict", s.verdict.upper()),
         ]
         lines.append(f"  signature {i}")
@@ -124,10 +115,54 @@ def render_human(report: VerifyReport) -> str:
     return "\n".join(lines)
 
 
+def _verify_one(
+    home: Home,
+    path: Path,
+    anchors: list[Any],
+    intermediates: list[Any],
+    at: datetime | None,
+) -> tuple[int, dict[str, Any] | None, str]:
+    """One file: its exit code, its ``--json`` document (None if unreadable) and its text."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return EXIT_UNREADABLE, None, f"docflow: {path}: cannot read: {exc.strerror or exc}"
+    try:
+        report = verify_pdf(
+            data,
+            trust_roots=anchors,
+            other_certs=intermediates,
+            at=at,
+            archive_lookup=pdf_lookup(home),
+            file_name=path.name,
+        )
+    except UnreadablePdf as exc:
+        return EXIT_UNREADABLE, None, f"docflow: {path}: {exc}"
+    certificate = certificate_for(home, data)
+    verdict = report.verdict
+    if certificate and certificate.get("revoked"):
+        verdict = "invalid"  # the issuer withdrew it: the signatures alone don't save it
+    document = report.to_json()
+    if certificate is not None:
+        document["certificate"] = certificate
+        document["verdict"] = verdict
+    lines = [render_human(report)]
+    if certificate is not None:
+        lines.append(render_certificate(certificate))
+        if verdict != report.verdict:
+            lines.append(f"verdict: {verdict.upper()} (certificate revoked)")
+    return EXIT_CODES[verdict], document, "\n".join(lines)
+
+
 def register(group: click.Group) -> None:
     @group.command("verify")
-    @click.argument("file", type=click.Path(dir_okay=False))
-    @click.option("--json", "as_json", is_flag=True, help="Print the verify --json document.")
+    @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+    @click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the verify --json document (a list of them for several files).",
+    )
     @click.option(
         "--trust-root",
         "trust_roots",
@@ -141,52 +176,39 @@ def register(group: click.Group) -> None:
     @click.pass_obj
     def verify_command(
         home: Home,
-        file: str,
+        files: tuple[str, ...],
         as_json: bool,
         trust_roots: tuple[str, ...],
         at: datetime | None,
     ) -> None:
-        """Check every signature in FILE.pdf: 0 valid, 1 invalid or indeterminate, 2 unreadable."""
+        """Check every signature in FILE.pdf...: 0 all valid, 1 one invalid or indeterminate,
+        2 one unreadable (the worst file decides)."""
         # pyHanko logs every failed check with a traceback; the verdict says it plainly.
         logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
         logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
-        path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            click.echo(f"docflow: {file}: cannot read: {exc.strerror or exc}", err=True)
-            sys.exit(EXIT_UNREADABLE)
         try:
             anchors, intermediates = trust_anchors_for(home, trust_roots)
         except ConfigError as exc:
             click.echo(f"docflow: {exc}", err=True)
             sys.exit(EXIT_UNREADABLE)
-        try:
-            report = verify_pdf(
-                data,
-                trust_roots=anchors,
-                other_certs=intermediates,
-                at=at,
-                archive_lookup=archive_lookup_for(home),
-                file_name=path.name,
-            )
-        except UnreadablePdf as exc:
-            click.echo(f"docflow: {exc}", err=True)
-            sys.exit(EXIT_UNREADABLE)
-        certificate = certificate_for(home, data)
-        verdict = report.verdict
-        if certificate and certificate.get("revoked"):
-            verdict = "invalid"  # the issuer withdrew it: the signatures alone don't save it
-        if as_json:
-            document = report.to_json()
-            if certificate is not None:
-                document["certificate"] = certificate
-                document["verdict"] = verdict
-            click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
-        else:
-            click.echo(render_human(report))
-            if certificate is not None:
-                click.echo(render_certificate(certificate))
-                if verdict != report.verdict:
-                    click.echo(f"verdict: {verdict.upper()} (certificate revoked)")
-        sys.exit(EXIT_CODES[verdict])
+        worst = 0
+        documents: list[dict[str, Any]] = []
+        for number, file in enumerate(files):
+            path = Path(file)
+            code, document, text = _verify_one(home, path, anchors, intermediates, at)
+            worst = max(worst, code)
+            if document is None:
+                click.echo(text, err=True)
+                if as_json and len(files) > 1:
+                    documents.append({"file": path.name, "verdict": "unreadable", "error": text})
+                continue
+            if as_json:
+                documents.append(document)
+            else:
+                if len(files) > 1:
+                    click.echo(("\n" if number else "") + f"== {file}")
+                click.echo(text)
+        if as_json and documents:
+            shown: Any = documents[0] if len(files) == 1 else documents
+            click.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
+        sys.exit(worst)

@@ -6,20 +6,11 @@ import json
 import logging
 import signal
 import threading
-from typing import Any
 
 import click
 
-from docflow.config import Home
-
-
-def _today_option(f: Any) -> Any:
-    return click.option(
-        "--today",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
-        default=None,
-        help="Replay a past day: the date used for deadlines (default: the real date).",
-    )(f)
+from docflow.cli._options import today_option
+from docflow.config import Clock, Home
 
 
 def register(group: click.Group) -> None:
@@ -33,7 +24,7 @@ def register(group: click.Group) -> None:
         show_default=True,
         help="Seconds a file must stay unchanged before it is taken.",
     )
-    @_today_option
+    @today_option("Replay a past day: the date used for deadlines (default: the real date).")
     @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
     @click.pass_obj
     def watch(
@@ -41,35 +32,32 @@ def register(group: click.Group) -> None:
         once: bool,
         workers: int | None,
         settle: float,
-        today: object,
+        clock: Clock,
         verbose: bool,
     ) -> None:
         """Watch inbox/ and take every submission to its outcome (archived, review, returned or
         rejected with an explanation in inbox/rejected/)."""
-        from docflow.workflow.parts import Clock, Parts
-        from docflow.workflow.runner import ProcessFn, Runner
-        from docflow.workflow.watcher import watch_forever
+        from docflow.inbox.runner import ProcessFn, Runner
+        from docflow.inbox.watcher import watch_forever
+        from docflow.workflow.build import build_flow
+        from docflow.workflow.pool import WorkerPool
+        from docflow.workflow.services import build_services
 
         logging.basicConfig(
             level=logging.INFO if verbose or not once else logging.WARNING,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
-        clock = Clock(today.date() if today is not None else None)  # type: ignore[attr-defined]
-        parts = Parts(home, clock=clock)
-        count = workers or parts.settings.workers
+        services = build_services(home, clock=clock)
+        count = workers or services.settings.workers
         pool = None
         try:
-            if parts.settings.worker_processes:
+            if services.settings.worker_processes:
                 # Both cores: the submissions run in worker processes; LibreOffice and the
                 # trust services stay here, one of each for all of them.
-                from docflow.workflow.pool import WorkerPool
-
-                pool = WorkerPool(parts, workers=count)
+                pool = WorkerPool(services, workers=count)
                 process: ProcessFn = pool
             else:
-                from docflow.workflow.cpd import Pipeline
-
-                process = Pipeline(parts)
+                process = build_flow(services)
             runner = Runner(home, process, workers=count, settle=settle)
             try:
                 if once:
@@ -85,9 +73,9 @@ def register(group: click.Group) -> None:
         finally:
             if pool is not None:
                 pool.close()
-            parts.close()
+            services.close()
         if verbose:
-            _log_stage_timings(parts)
+            _log_stage_timings(services.timings.snapshot())
         _print_summary(home)
 
     @group.command()
@@ -95,7 +83,7 @@ def register(group: click.Group) -> None:
     @click.pass_obj
     def status(home: Home, as_json: bool) -> None:
         """Every submission received, with its state."""
-        from docflow.workflow.journal import Journal
+        from docflow.inbox.journal import Journal
 
         journal = Journal(home.state / "journal.sqlite")
         try:
@@ -117,9 +105,9 @@ def register(group: click.Group) -> None:
             click.echo(line)
 
 
-def _log_stage_timings(parts: Any) -> None:
+def _log_stage_timings(timings: tuple[dict[str, float], dict[str, int]]) -> None:
     """Seconds per stage over every submission (workers' timings included), for ``-v``."""
-    seconds, counts = parts.timings()
+    seconds, counts = timings
     if seconds:
         stages = ", ".join(
             f"{stage} {seconds[stage]:.1f} s/{counts.get(stage, 0)}" for stage in sorted(seconds)
@@ -128,7 +116,7 @@ def _log_stage_timings(parts: Any) -> None:
 
 
 def _print_summary(home: Home) -> None:
-    from docflow.workflow.journal import Journal
+    from docflow.inbox.journal import Journal
 
     journal = Journal(home.state / "journal.sqlite")
     try:

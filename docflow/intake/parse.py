@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Union, cast, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from docflow.errors import Problem, SubmissionInvalid
+from docflow.i18n import Msg, message
+from docflow.iin import iin_issues
 from docflow.model import (
     FIRST_REPORTING_YEAR,
     ChamberRoster,
@@ -81,41 +83,51 @@ class LoadedSubmission:
 # --------------------------------------------------------------------------- entry points
 
 
-def load_submission(path: Path, *, today: date) -> LoadedSubmission:
-    """Read the file at ``path``; evidence of a plain JSON/YAML file is looked up beside it."""
+def load_submission(
+    path: Path, *, today: date, models: Mapping[str, type[BaseModel]] | None = None
+) -> LoadedSubmission:
+    """Read the file at ``path``; evidence of a plain JSON/YAML file is looked up beside it.
+    ``models``: as for ``load_submission_bytes`` (default: the built-in kinds)."""
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
             raise SubmissionInvalid(
-                [Problem(path.name, f"the file is too large ({size} bytes)", "at most 200 MB")]
+                [_problem(path.name, "too_large", "max_size", size=size, limit="200 MB")]
             )
         raw = path.read_bytes()
     except OSError as exc:
         raise SubmissionInvalid(
-            [Problem(path.name, f"the file cannot be read: {exc.strerror or exc}")]
+            [_problem(path.name, "unreadable", error=exc.strerror or str(exc))]
         ) from None
-    return load_submission_bytes(path.name, raw, base_dir=path.parent, today=today)
+    return load_submission_bytes(path.name, raw, base_dir=path.parent, today=today, models=models)
 
 
 def load_submission_bytes(
-    name: str, raw: bytes, *, base_dir: Path | None, today: date
+    name: str,
+    raw: bytes,
+    *,
+    base_dir: Path | None,
+    today: date,
+    models: Mapping[str, type[BaseModel]] | None = None,
 ) -> LoadedSubmission:
     """Parse ``raw`` (named ``name`` when dropped); ``base_dir`` holds a plain file's evidence.
 
     ``today`` is the day of arrival: the default submission date (R-3.1c, R-3.2d).
+    ``models``: the input model of each kind accepted (the flow's kind registry); default
+    the built-in kinds.
     """
     if _looks_like_zip(name, raw):
         text_name, text, files, prefix = _open_zip(name, raw)
         data = _parse_text(text_name, text)
-        model = _validate(data, today=today)
+        model = _validate(data, today=today, models=models)
         evidence = _zip_evidence(model, files, prefix)
     else:
         if len(raw) > MAX_SUBMISSION_BYTES:
             raise SubmissionInvalid(
-                [Problem(name, f"the file is too large ({len(raw)} bytes)", "at most 5 MB")]
+                [_problem(name, "too_large", "max_size", size=len(raw), limit="5 MB")]
             )
         data = _parse_text(name, raw)
-        model = _validate(data, today=today)
+        model = _validate(data, today=today, models=models)
         evidence = _folder_evidence(model, base_dir) if base_dir is not None else {}
     return LoadedSubmission(
         source_name=name,
@@ -151,27 +163,17 @@ def _parse_text(name: str, raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SubmissionInvalid(
-            [Problem(name, f"the file is not UTF-8 text (byte {exc.start})", "UTF-8 JSON or YAML")]
-        ) from None
+        raise SubmissionInvalid([_problem(name, "not_utf8", "utf8", byte=exc.start)]) from None
     lower = name.lower()
     as_json = lower.endswith(".json") or (
         not lower.endswith((".yaml", ".yml")) and text.lstrip().startswith(("{", "["))
     )
     data = _parse_json(name, text) if as_json else _parse_yaml(name, text)
     if not isinstance(data, dict):
-        raise SubmissionInvalid(
-            [
-                Problem(
-                    name,
-                    f"the file holds {_kind_of(data)}, not a set of named fields",
-                    "a mapping starting with `kind: cpd-report` (or another kind)",
-                )
-            ]
-        )
+        raise SubmissionInvalid([_problem(name, "not_mapping", "a_mapping", found=_kind_of(data))])
     bad_keys = [k for k in data if not isinstance(k, str)]
     if bad_keys:
-        raise SubmissionInvalid([Problem(name, f"field names must be text, found {bad_keys[0]!r}")])
+        raise SubmissionInvalid([_problem(name, "key_not_text", found=repr(bad_keys[0]))])
     return data
 
 
@@ -189,19 +191,22 @@ def _parse_json(name: str, text: str) -> Any:
     except json.JSONDecodeError as exc:
         raise SubmissionInvalid(
             [
-                Problem(
+                _problem(
                     name,
-                    f"broken JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                    "valid JSON (check commas, quotes and brackets around that place)",
+                    "broken_json",
+                    "valid_json",
+                    line=exc.lineno,
+                    column=exc.colno,
+                    error=exc.msg,
                 )
             ]
         ) from None
     except _DuplicateKey as exc:
         raise SubmissionInvalid(
-            [Problem(name, f"the field {exc.key!r} is written twice", "each field once")]
+            [_problem(name, "written_twice", "each_once", name=repr(exc.key))]
         ) from None
     except RecursionError:
-        raise SubmissionInvalid([Problem(name, "the JSON is nested too deeply")]) from None
+        raise SubmissionInvalid([_problem(name, "json_too_deep")]) from None
 
 
 class _DuplicateKey(Exception):
@@ -217,32 +222,28 @@ def _parse_yaml(name: str, text: str) -> Any:
         for event in yaml.parse(text, Loader=_DateSafeLoader):
             if isinstance(event, yaml.AliasEvent):
                 start = event.start_mark
-                where = f" (line {start.line + 1}, column {start.column + 1})" if start else ""
+                where = (
+                    Msg("intake.where_line", {"line": start.line + 1, "column": start.column + 1})
+                    if start
+                    else ""
+                )
                 raise SubmissionInvalid(
-                    [
-                        Problem(
-                            name,
-                            f"YAML aliases (*name) are not accepted{where}",
-                            "write each value out in full",
-                        )
-                    ]
+                    [_problem(name, "yaml_aliases", "full_values", where=where)]
                 )
         return yaml.load(text, Loader=_DateSafeLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = (
+            Msg("intake.at_line", {"line": mark.line + 1, "column": mark.column + 1})
+            if mark
+            else ""
+        )
         raise SubmissionInvalid(
-            [
-                Problem(
-                    name,
-                    f"broken YAML{where}: {problem}",
-                    "valid YAML (check indentation, colons and quotes around that place)",
-                )
-            ]
+            [_problem(name, "broken_yaml", "valid_yaml", where=where, error=problem)]
         ) from None
     except RecursionError:
-        raise SubmissionInvalid([Problem(name, "the YAML is nested too deeply")]) from None
+        raise SubmissionInvalid([_problem(name, "yaml_too_deep")]) from None
 
 
 # --------------------------------------------------------------------------- ZIP
@@ -258,28 +259,22 @@ def _open_zip(name: str, raw: bytes) -> tuple[str, bytes, dict[str, bytes], str]
         archive = zipfile.ZipFile(io.BytesIO(raw))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise SubmissionInvalid(
-            [Problem(name, f"not a readable ZIP archive ({exc})", "a ZIP file")]
-        ) from None
+        raise SubmissionInvalid([_problem(name, "not_zip", "zip", error=str(exc))]) from None
     problems: list[Problem] = []
     if len(infos) > MAX_ZIP_ENTRIES:
         raise SubmissionInvalid(
-            [
-                Problem(
-                    name,
-                    f"the ZIP holds {len(infos)} entries",
-                    f"at most {MAX_ZIP_ENTRIES}",
-                )
-            ]
+            [_problem(name, "zip_entries", "zip_entries", count=len(infos), limit=MAX_ZIP_ENTRIES)]
         )
     total = sum(info.file_size for info in infos)
     if total > MAX_ZIP_TOTAL_BYTES:
         raise SubmissionInvalid(
             [
-                Problem(
+                _problem(
                     name,
-                    f"the ZIP would unpack to {total} bytes",
-                    f"at most {MAX_ZIP_TOTAL_BYTES // (1024 * 1024)} MB in total",
+                    "zip_total",
+                    "max_size",
+                    total=total,
+                    limit=f"{MAX_ZIP_TOTAL_BYTES // (1024 * 1024)} MB",
                 )
             ]
         )
@@ -288,9 +283,7 @@ def _open_zip(name: str, raw: bytes) -> tuple[str, bytes, dict[str, bytes], str]
         entry = info.filename
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            problems.append(
-                Problem(f"{name}: {entry}", "the ZIP entry is a symbolic link", "plain files only")
-            )
+            problems.append(_problem(f"{name}: {entry}", "zip_symlink", "plain_files"))
             continue
         if info.is_dir():
             if evidence_key(entry.rstrip("/")) is None and entry.strip("/"):
@@ -301,7 +294,7 @@ def _open_zip(name: str, raw: bytes) -> tuple[str, bytes, dict[str, bytes], str]
             problems.append(_escaping_entry(name, entry))
             continue
         if key in members:
-            problems.append(Problem(f"{name}: {entry}", "the ZIP holds this file twice"))
+            problems.append(_problem(f"{name}: {entry}", "zip_twice"))
             continue
         members[key] = info
     if problems:
@@ -324,25 +317,10 @@ def _open_zip(name: str, raw: bytes) -> tuple[str, bytes, dict[str, bytes], str]
     else:
         chosen = []
     if not chosen:
-        raise SubmissionInvalid(
-            [
-                Problem(
-                    name,
-                    "the ZIP holds no submission file",
-                    "one submission.json or submission.yaml at the top of the ZIP "
-                    "(or in its single top folder), beside the evidence files",
-                )
-            ]
-        )
+        raise SubmissionInvalid([_problem(name, "zip_no_submission", "one_submission")])
     if len(chosen) > 1:
         raise SubmissionInvalid(
-            [
-                Problem(
-                    name,
-                    "the ZIP holds more than one submission file: " + ", ".join(sorted(chosen)),
-                    "exactly one submission.json or submission.yaml",
-                )
-            ]
+            [_problem(name, "zip_many_submissions", "exactly_one", names=", ".join(sorted(chosen)))]
         )
     sub_key = chosen[0]
     prefix = posixpath.dirname(sub_key)
@@ -354,7 +332,7 @@ def _open_zip(name: str, raw: bytes) -> tuple[str, bytes, dict[str, bytes], str]
                 files[key] = handle.read(info.file_size + 1)[: info.file_size]
     except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
         raise SubmissionInvalid(
-            [Problem(name, f"the ZIP is damaged or encrypted ({exc})", "a plain ZIP")]
+            [_problem(name, "zip_damaged", "plain_zip", error=str(exc))]
         ) from None
     return sub_key, files[sub_key], files, prefix
 
@@ -368,11 +346,7 @@ def _is_debris(key: str) -> bool:
 
 
 def _escaping_entry(name: str, entry: str) -> Problem:
-    return Problem(
-        f"{name}: {entry}",
-        "the ZIP entry's name leaves the archive's folder (absolute path or '..')",
-        "relative paths inside the ZIP, such as evidence/certificate.pdf",
-    )
+    return _problem(f"{name}: {entry}", "zip_escaping", "relative_entry")
 
 
 def _zip_evidence(model: Submission, files: Mapping[str, bytes], prefix: str) -> dict[str, bytes]:
@@ -397,35 +371,33 @@ def _folder_evidence(model: Submission, base_dir: Path) -> dict[str, bytes]:
     total = 0
     if not isinstance(model, CpdReport):
         return evidence
-    for i, activity in enumerate(model.activities):
-        for j, path in enumerate(activity.evidence):
-            key = evidence_key(path)
-            if key is None or key in evidence:
-                continue
-            target = (root / key).resolve()
-            # A symlink inside the folder may still point outside it: confine after resolving.
-            if not target.is_relative_to(root):
-                problems.append(
-                    Problem(
-                        f"activities[{i}].evidence[{j}]",
-                        f"the evidence path {path!r} leads outside the submission's folder",
-                        "a file in the submission's folder or below it",
-                    )
-                )
-                continue
-            if not target.is_file():
-                continue  # absent evidence is a rules finding (R-7.5), not an input problem
-            try:
-                content = target.read_bytes()
-            except OSError:
-                continue
-            total += len(content)
-            if total > MAX_EVIDENCE_TOTAL_BYTES:
-                problems.append(
-                    Problem("evidence", "the evidence files are too large", "at most 200 MB")
-                )
-                break
-            evidence[key] = content
+    cited = [
+        (f"activities[{i}].evidence[{j}]", path)
+        for i, activity in enumerate(model.activities)
+        for j, path in enumerate(activity.evidence)
+    ]
+    if model.exemption is not None:  # R-7.4: the exemption's supporting document
+        cited += [(f"exemption.evidence[{j}]", p) for j, p in enumerate(model.exemption.evidence)]
+    for where, path in cited:
+        key = evidence_key(path)
+        if key is None or key in evidence:
+            continue
+        target = (root / key).resolve()
+        # A symlink inside the folder may still point outside it: confine after resolving.
+        if not target.is_relative_to(root):
+            problems.append(_problem(where, "evidence_outside", "inside_folder", path=repr(path)))
+            continue
+        if not target.is_file():
+            continue  # absent evidence is a rules finding (R-7.5), not an input problem
+        try:
+            content = target.read_bytes()
+        except OSError:
+            continue
+        total += len(content)
+        if total > MAX_EVIDENCE_TOTAL_BYTES:
+            problems.append(_problem("evidence", "evidence_too_large", "max_size", limit="200 MB"))
+            break
+        evidence[key] = content
     if problems:
         raise SubmissionInvalid(problems)
     return evidence
@@ -435,21 +407,31 @@ def _evidence_paths(model: Submission) -> Iterable[str]:
     if isinstance(model, CpdReport):
         for activity in model.activities:
             yield from activity.evidence
+        if model.exemption is not None:
+            yield from model.exemption.evidence  # R-7.4: the exemption's supporting document
+        return
+    # A kind added through the registry names its files itself (a roadmap package's materials).
+    paths = getattr(model, "evidence_paths", None)
+    if callable(paths):
+        yield from paths()
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def _validate(data: dict[str, Any], *, today: date) -> Submission:
+def _validate(
+    data: dict[str, Any], *, today: date, models: Mapping[str, type[BaseModel]] | None = None
+) -> Submission:
     kind = data.get("kind")
     if kind is None:
-        raise SubmissionInvalid(
-            [Problem("kind", "this field is required but missing", _expected_kinds())]
-        )
-    model_cls = _MODELS.get(kind) if isinstance(kind, str) else None
+        raise SubmissionInvalid([_problem("kind", "missing", "kinds", kinds=_expected_kinds())])
+    known: Mapping[str, type[BaseModel]] = (
+        _MODELS if models is None else {**models, "chamber-roster": ChamberRoster}
+    )
+    model_cls = known.get(kind) if isinstance(kind, str) else None
     if model_cls is None:
         raise SubmissionInvalid(
-            [Problem("kind", f"unknown kind of document {kind!r}", _expected_kinds())]
+            [_problem("kind", "unknown_kind", "kinds", kind=repr(kind), kinds=", ".join(known))]
         )
     problems: list[Problem] = []
     model: BaseModel | None = None
@@ -458,14 +440,15 @@ def _validate(data: dict[str, Any], *, today: date) -> Submission:
     except ValidationError as exc:
         problems.extend(_translate(exc, model_cls))
     except RecursionError:
-        problems.append(Problem("(file)", "the structure is nested too deeply"))
+        problems.append(_problem("(file)", "too_deep"))
     if model_cls is CpdReport:
         seen = {p.field for p in problems}
         problems.extend(p for p in _report_dates(data, today) if p.field not in seen)
     if problems:
         raise SubmissionInvalid(problems)
-    assert isinstance(model, CpdReport | EventCertificates | ChamberRoster)
-    return model
+    assert model is not None
+    # A kind added through the registry has its own model beside the built-in ones.
+    return cast(Submission, model)
 
 
 def _expected_kinds() -> str:
@@ -491,20 +474,25 @@ def _report_dates(data: Mapping[str, Any], today: date) -> list[Problem]:
     year = data.get("year")
     if isinstance(year, int) and not isinstance(year, bool) and year > today.year:
         problems.append(
-            Problem(
+            _problem(
                 "year",
-                f"the reporting year {year} has not started yet (today is {today.isoformat()})",
-                f"a year from {FIRST_REPORTING_YEAR} to {today.year}",
+                "year_not_started",
+                "year_range",
+                year=year,
+                today=today,
+                first=FIRST_REPORTING_YEAR,
+                last=today.year,
             )
         )
     submitted = _as_date(data.get("submitted_on"))
     if submitted is not None and submitted > today:
         problems.append(
-            Problem(
+            _problem(
                 "submitted_on",
-                f"the submission date {submitted.isoformat()} is in the future "
-                f"(today is {today.isoformat()})",
-                "today's date or an earlier one, or leave it out",
+                "submitted_in_future",
+                "today_or_earlier",
+                submitted=submitted,
+                today=today,
             )
         )
     filed = submitted or today
@@ -517,11 +505,12 @@ def _report_dates(data: Mapping[str, Any], today: date) -> list[Problem]:
             if when is not None and when > filed:
                 # R-3.1c: early filing is allowed, but only after the activities took place.
                 problems.append(
-                    Problem(
+                    _problem(
                         f"activities[{i}].date",
-                        f"the activity is dated {when.isoformat()}, after the report was "
-                        f"filed ({filed.isoformat()}) (R-3.1c)",
-                        "only activities that already took place",
+                        "activity_after_filing",
+                        "past_activities",
+                        when=when,
+                        filed=filed,
                     )
                 )
     return problems
@@ -529,51 +518,75 @@ def _report_dates(data: Mapping[str, Any], today: date) -> list[Problem]:
 
 # --------------------------------------------------------------------------- error wording
 
+#: Field name -> hint key (``hint.field.*`` in docflow/i18n) saying what would be right.
 _HINTS: dict[str, str] = {
-    "kind": _expected_kinds(),
-    "year": f"a year such as 2025 ({FIRST_REPORTING_YEAR} or later)",
-    "locale": "kk or ru",
-    "submitted_on": "a date YYYY-MM-DD",
-    "date": "a date YYYY-MM-DD",
-    "member_since": "a date YYYY-MM-DD",
-    "from": "a date YYYY-MM-DD",
-    "to": "a date YYYY-MM-DD, or null while it lasts",
-    "status_from": "a date YYYY-MM-DD",
-    "status_to": "a date YYYY-MM-DD",
-    "iin": '12 digits in quotes, e.g. "900415400127"',
-    "form": 'a row number of Appendix 2 (1 to 12), or "other"',
-    "reason": "maternity_leave, childcare_leave or suspended",
-    "status": "active, suspended or on_leave",
-    "evidence": "a list of file paths, e.g. [evidence/certificate.pdf]",
-    "evidence[]": "a path inside the submission, such as evidence/certificate.pdf",
-    "justification": "a few sentences explaining why the activity develops your skills",
-    "claimed_points": "a whole number of points",
-    "points": "a whole number of points",
-    "online": "true or false",
-    "hours": "a number of hours",
-    "activities": "a list of activities",
-    "activities[]": "an activity with form, title, organizer, date and evidence",
-    "participants[]": "a participant with full_name and iin",
-    "participants": "a list of participants with full_name and iin",
-    "consultant": "full_name, iin, chamber and member_since",
-    "exemption": "reason, from and to, or null",
+    "kind": "kinds",
+    "year": "field.year",
+    "locale": "field.locale",
+    "submitted_on": "field.date",
+    "date": "field.date",
+    "member_since": "field.date",
+    "from": "field.date",
+    "to": "field.to",
+    "status_from": "field.date",
+    "status_to": "field.date",
+    "iin": "field.iin",
+    "form": "field.form",
+    "reason": "field.reason",
+    "status": "field.status",
+    "evidence": "field.evidence",
+    "evidence[]": "field.evidence_item",
+    "justification": "field.justification",
+    "claimed_points": "field.points",
+    "points": "field.points",
+    "online": "field.online",
+    "hours": "field.hours",
+    "activities": "field.activities",
+    "activities[]": "field.activity",
+    "participants[]": "field.participant",
+    "participants": "field.participants",
+    "consultant": "field.consultant",
+    "exemption": "field.exemption",
+    "disagreement": "field.disagreement",
 }
 
+#: pydantic error type -> ``type.*`` key of what was expected.
 _TYPE_WORDS: dict[str, str] = {
     "string_type": "text",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "list_type": "a list",
-    "dict_type": "a mapping of named fields",
-    "model_type": "a mapping of named fields",
-    "model_attributes_type": "a mapping of named fields",
-    "date_type": "a date YYYY-MM-DD",
+    "int_type": "integer",
+    "int_parsing": "integer",
+    "int_from_float": "integer",
+    "float_type": "number",
+    "float_parsing": "number",
+    "bool_type": "bool",
+    "bool_parsing": "bool",
+    "list_type": "list",
+    "dict_type": "mapping",
+    "model_type": "mapping",
+    "model_attributes_type": "mapping",
+    "date_type": "date",
 }
+
+#: Our own PydanticCustomError types (docflow/model.py) worded by the catalogue.
+_MODEL_ERRORS = frozenset(
+    {"iin_number", "iin", "form", "evidence_path", "exemption_order", "justification",
+     "year_before_rules"}
+)  # fmt: skip
+
+
+def _problem(field: str, key: str, hint: str | None = None, /, **params: Any) -> Problem:
+    """A problem worded by the message catalogue (``intake.<key>``, ``hint.<hint>``): the
+    English text stays in ``message``/``expected``; ``key``/``params`` let each reader see it in
+    their own language (docflow.intake.messages.problem_text)."""
+    hint_key = f"hint.{hint}" if hint else None
+    return Problem(
+        field,
+        message(f"intake.{key}", "en", **params),
+        message(hint_key, "en", **params) if hint_key else None,
+        key=f"intake.{key}",
+        params=params,
+        hint=hint_key,
+    )
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -586,25 +599,26 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return text or "(file)"
 
 
-def _kind_of(value: Any) -> str:
+def _kind_of(value: Any) -> Msg:
+    """What was found, as a message (``found.*``)."""
     if value is None:
-        return "nothing (null)"
+        return Msg("found.null")
     if isinstance(value, bool):
-        return f"true/false ({value})"
+        return Msg("found.bool", {"value": str(value)})
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return Msg("found.number", {"value": value})
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the text {shown!r}"
+        return Msg("found.text", {"value": repr(shown)})
     if isinstance(value, list):
-        return "a list"
+        return Msg("found.list")
     if isinstance(value, dict):
-        return "a mapping"
+        return Msg("found.mapping")
     if isinstance(value, datetime):
-        return f"the date and time {value.isoformat(sep=' ')}"
+        return Msg("found.datetime", {"value": value.isoformat(sep=" ")})
     if isinstance(value, date):
-        return f"the date {value.isoformat()}"
-    return type(value).__name__
+        return Msg("found.date", {"value": value.isoformat()})
+    return Msg("found.other", {"value": type(value).__name__})
 
 
 def _translate(exc: ValidationError, model_cls: type[BaseModel]) -> list[Problem]:
@@ -617,39 +631,64 @@ def _translate(exc: ValidationError, model_cls: type[BaseModel]) -> list[Problem
         hint = _HINTS.get(last)
         if loc and isinstance(loc[-1], int):
             hint = _HINTS.get(f"{last}[]", hint)
+        extra: dict[str, Any] = {"first": FIRST_REPORTING_YEAR, "kinds": _expected_kinds()}
         kind = error["type"]
         given = error.get("input")
         if kind == "missing":
-            problem = Problem(field_name, "this field is required but missing", hint)
+            problem = _problem(field_name, "missing", hint, **extra)
         elif kind == "extra_forbidden":
             allowed = _allowed_fields(model_cls, loc[:-1])
-            problem = Problem(
+            problem = _problem(
                 field_name,
-                f"unknown field {last!r}",
-                ("one of: " + ", ".join(allowed)) if allowed else "remove it",
+                "unknown_field",
+                "one_of" if allowed else "remove",
+                name=repr(last),
+                names=", ".join(allowed),
             )
         elif kind.startswith("date") or kind.startswith("datetime"):
             if isinstance(given, str):
-                problem = Problem(field_name, f"{given!r} is not a real date", hint)
+                problem = _problem(field_name, "not_real_date", hint, given=repr(given), **extra)
             else:
-                problem = Problem(field_name, f"expected a date, found {_kind_of(given)}", hint)
+                problem = _problem(
+                    field_name, "expected_date", hint, found=_kind_of(given), **extra
+                )
         elif kind == "literal_error":
-            problem = Problem(
+            expected = str(error.get("ctx", {}).get("expected", ""))
+            problem = _problem(
                 field_name,
-                f"{_kind_of(given)} is not allowed here",
-                hint or str(error.get("ctx", {}).get("expected", "")) or None,
+                "not_allowed",
+                hint or ("range" if expected else None),
+                found=_kind_of(given),
+                detail=expected,
+                **extra,
             )
         elif kind in _TYPE_WORDS:
-            problem = Problem(
-                field_name, f"expected {_TYPE_WORDS[kind]}, found {_kind_of(given)}", hint
+            problem = _problem(
+                field_name,
+                "expected_type",
+                hint,
+                type=Msg(f"type.{_TYPE_WORDS[kind]}"),
+                found=_kind_of(given),
+                **extra,
             )
         elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
-            problem = Problem(field_name, f"{_kind_of(given)} is out of range", error["msg"])
+            problem = _problem(
+                field_name, "out_of_range", "range", found=_kind_of(given), detail=error["msg"]
+            )
         elif kind in {"string_too_short", "too_short"}:
-            problem = Problem(field_name, "must not be empty", hint)
+            problem = _problem(field_name, "empty", hint, **extra)
+        elif kind == "iin":
+            # Every IIN issue, each worded by the catalogue (docflow.iin.iin_issues).
+            issues = tuple(iin_issues(given))
+            problem = _problem(field_name, "model.iin", hint, problems=issues)
+        elif kind in _MODEL_ERRORS:
+            # Our own PydanticCustomError messages, worded by the catalogue.
+            params = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+            problem = _problem(field_name, f"model.{kind}", hint, **{**extra, **params})
         else:
-            # Our own PydanticCustomError messages are already plain sentences.
-            problem = Problem(field_name, error["msg"], hint)
+            problem = Problem(
+                field_name, error["msg"], message(f"hint.{hint}", "en", **extra) if hint else None
+            )
         marker = (problem.field, problem.message)
         if marker not in seen:
             seen.add(marker)

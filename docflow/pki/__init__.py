@@ -3,6 +3,9 @@
 ``Pki(home)`` makes and keeps the demo PKI (root CA → issuing CA → TSA, OCSP responder and
 people's signing keys), ``TrustServices(home)`` serves RFC 3161 timestamps, OCSP and CRLs for
 it on 127.0.0.1, and ``SignerHandle`` is a loaded key (PKCS#12 incl. legacy RC2-40, or PKCS#11).
+
+Keys are bound to offices: ``find(iin=, role=, chamber=)``, ``officers_of(chamber)``,
+``issuers_of(chamber)``, ``chair_of(body)`` and ``signer_for(iin, role)`` pick by capacity.
 """
 
 from docflow.pki._keys import (
@@ -13,6 +16,7 @@ from docflow.pki._keys import (
     load_pkcs11,
     load_pkcs12,
     subject_identity,
+    subject_office,
 )
 from docflow.pki._pki import (
     DEFAULT_PORT,
@@ -42,4 +46,5 @@ __all__ = [
     "load_pkcs11",
     "load_pkcs12",
     "subject_identity",
+    "subject_office",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,12 +24,17 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.config.pkcs11 import TokenCriteria
+from pyhanko.sign import pkcs11
 from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
 from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from docflow.errors import PkiError
+
+#: A chamber id or ``collegium`` (``docflow.bodies.check_body_id``).
+_BODY_ID = re.compile(r"[a-z][a-z0-9-]{1,31}")
 
 #: Environment variable holding a PKCS#12 passphrase (never passed on the command line).
 PASSPHRASE_ENV = "DOCFLOW_KEY_PASSPHRASE"
@@ -62,6 +68,7 @@ class _CachedKeySigner(SimpleSigner):
         self._attr_cache: dict[str, bytes] = {}
         super().__init__(**kwargs)
 
+    # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
     def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Iterable[CMSAttributeProvider]:
         for provider in super()._signed_attr_providers(*args, **kwargs):
             if type(provider) is SigningCertificateV2Provider:
@@ -103,6 +110,23 @@ def subject_identity(cert: asn1_x509.Certificate) -> tuple[str, str | None, str 
     iin = serial[3:] if serial.upper().startswith("IIN") else None
     title = subject.get("title")
     return str(subject.get("common_name") or ""), (str(title) if title else None), iin
+
+
+def subject_office(cert: asn1_x509.Certificate) -> tuple[str | None, str | None]:
+    """(role from ``title``, body id from an ``organizationalUnitName`` that is a body id).
+
+    A claim of the certificate's face; the office actually recorded for it is
+    ``docflow.bodies.OfficeRegistry.role_of``.
+    """
+    subject = cert.subject.native
+    title = subject.get("title")
+    if isinstance(title, list):
+        title = title[0] if title else None
+    units = subject.get("organizational_unit_name") or []
+    if isinstance(units, str):
+        units = [units]
+    body = next((u for u in units if _BODY_ID.fullmatch(str(u))), None)
+    return (str(title) if title else None), body
 
 
 def resolve_passphrase(stored: Path | None = None) -> bytes:
@@ -194,9 +218,6 @@ def load_pkcs11(
     The PIN comes from the argument or ``$DOCFLOW_PKCS11_PIN``. The session stays open for the
     life of the process (the handle is meant to be cached by its caller).
     """
-    from pyhanko.config.pkcs11 import TokenCriteria
-    from pyhanko.sign import pkcs11
-
     user_pin = pin if pin is not None else os.environ.get(PIN_ENV)
     try:
         session = pkcs11.open_pkcs11_session(

@@ -2,7 +2,8 @@
 
 Layout (all private keys in PKCS#12 with a passphrase, files 0600)::
 
-    certs/pki.json              registry: service URL, every issued certificate, revocations
+    certs/pki.json              registry: service URL, every issued certificate (with its role and
+                                body), revocations
     certs/pki-passphrase        the demo CA/service keys' passphrase (0600)
     certs/root-ca.pem|.p12      root CA (self-signed)
     certs/issuing-ca.pem|.p12   issuing CA (signs people, TSA, OCSP responder)
@@ -10,6 +11,11 @@ Layout (all private keys in PKCS#12 with a passphrase, files 0600)::
     certs/ocsp.pem|.p12         delegated OCSP responder (ocsp-nocheck)
     certs/crl/root-ca.crl, certs/crl/issuing-ca.crl
     certs/people/<IIN>-<role>.pem|.p12|.pass
+
+A person holds one key per office: role (consultant, officer, issuer, chair, collegium_chair)
+and body (the chamber id, ``collegium``, or none for a consultant). Each enrolment is also
+recorded as an office in ``.docflow/bodies.sqlite`` (``docflow.bodies.OfficeRegistry``), which
+``verify`` asks for the capacity a certificate signs in.
 """
 
 from __future__ import annotations
@@ -31,13 +37,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from docflow.bodies._offices import ROLES as ROLES
+from docflow.bodies._offices import OfficeRegistry, check_office
 from docflow.config import Home
 from docflow.errors import NotEnrolled, PkiError
+from docflow.iin import validate_iin
 from docflow.pki import _x509
 from docflow.pki._keys import SignerHandle, load_pkcs12, resolve_passphrase
 from docflow.pki._revcache import REVOCATION_CACHE
 
-ROLES = ("consultant", "officer", "issuer", "chair")
 DEFAULT_PORT = 8089
 #: The officer enrolled by ``init`` (a valid demo IIN: 1980-01-01, male, checksum 6).
 DEMO_OFFICER_IIN = "800101300006"
@@ -63,6 +71,13 @@ class Enrolment:
     passphrase_path: Path | None
     revoked_at: datetime | None
     revocation_reason: str | None
+    #: The chamber id (or ``collegium``) the office is held in; ``None`` for a consultant
+    #: enrolled without one, or an office enrolled before chambers existed.
+    body: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.revoked_at is None
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -94,10 +109,6 @@ def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 def _check_iin(iin: str) -> None:
     if not (len(iin) == 12 and iin.isdigit()):
         raise PkiError(f"IIN must be 12 digits, got {iin!r}")
-    try:
-        from docflow.iin import validate_iin
-    except ImportError:  # pragma: no cover - the IIN module is another subsystem's
-        return
     problems = validate_iin(iin)
     if problems:
         raise PkiError(f"IIN {iin}: {'; '.join(problems)}")
@@ -108,6 +119,7 @@ class Pki:
 
     def __init__(self, home: Home | Path | str, *, key_size: int = 3072) -> None:
         root = home.root if isinstance(home, Home) else Path(home)
+        self.root = root
         self.certs = root / "certs"
         self.key_size = key_size
 
@@ -272,41 +284,69 @@ class Pki:
                     passphrase_path=(self.certs / p["passphrase"]) if p.get("passphrase") else None,
                     revoked_at=datetime.fromisoformat(revoked["at"]) if revoked else None,
                     revocation_reason=revoked["reason"] if revoked else None,
+                    body=p.get("body"),
                 )
             )
         return out
 
-    def enroll(
-        self, iin: str, name: str, role: str = "consultant", *, now: datetime | None = None
-    ) -> Enrolment:
-        """Issue a signing certificate and PKCS#12 for a person (idempotent per IIN and role).
+    def live_enrolments(self) -> list[Enrolment]:
+        """Enrolments whose certificate is not revoked, oldest first."""
+        return [e for e in self.enrolments() if e.live]
 
-        The passphrase is ``$DOCFLOW_KEY_PASSPHRASE`` (or the file named by
-        ``$DOCFLOW_KEY_PASSPHRASE_FILE``) when set — then it is not stored — otherwise a
-        generated one is stored beside the key, 0600 (demo only).
+    @property
+    def offices(self) -> OfficeRegistry:
+        return OfficeRegistry(self.root)
+
+    def enroll(
+        self,
+        iin: str,
+        name: str,
+        role: str = "consultant",
+        *,
+        chamber: str | None = None,
+        now: datetime | None = None,
+        out: Path | None = None,
+    ) -> Enrolment:
+        """Issue a signing certificate and PKCS#12 for a person's office (idempotent per IIN,
+        role and body) and record the office.
+
+        ``chamber`` is the chamber id the office is held in (already resolved: see
+        ``docflow.bodies.ChamberRegistry``); ``collegium_chair`` is always of ``collegium``.
+        The certificate's subject carries the role (``title``) and the body (a second
+        ``organizationalUnitName``). The passphrase is ``$DOCFLOW_KEY_PASSPHRASE`` (or the
+        file named by ``$DOCFLOW_KEY_PASSPHRASE_FILE``) when set — then it is not stored —
+        otherwise a generated one is stored beside the key, 0600 (demo only). With ``out`` the
+        PKCS#12 is written there for the person to keep (the passphrase must come from the
+        environment) and docflow keeps only the certificate: the person signs with their own
+        key.
         """
         _check_iin(iin)
-        if role not in ROLES:
-            raise PkiError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        body = check_office(role, chamber)
         if not name.strip():
             raise PkiError("a name is required")
-        for e in self.enrolments():
-            if e.iin == iin and e.role == role and e.revoked_at is None:
+        for e in self.live_enrolments():
+            if e.iin == iin and e.role == role and e.body == body:
                 return e
+            if e.iin == iin and e.role == role == "consultant" and e.body is None and body:
+                # A consultant's key made before his chamber was known: now it is.
+                return self.assign_body(e.serial, body)
         now = now or datetime.now(UTC)
         ca = self._load_issuer("issuing-ca")
         key = _x509.new_key(2048)
-        subject = _x509.demo_name(name.strip(), serial=f"IIN{iin}", title=role)
+        subject = _x509.demo_name(name.strip(), serial=f"IIN{iin}", title=role, body=body)
         cert = _x509.make_leaf(key.public_key(), subject, ca, self.urls, now, purpose="signer")
         stem = f"people/{iin}-{role}-{cert.serial_number % 10**6:06d}"
         try:
             passphrase = resolve_passphrase(None)
             pass_rel: str | None = None
         except PkiError:
+            if out is not None:
+                raise
             passphrase = secrets.token_urlsafe(18).encode()
             pass_rel = f"{stem}.pass"
             _write_private(self.certs / pass_rel, passphrase)
-        self._save_key(self.certs / f"{stem}.p12", key, cert, passphrase, [ca.certificate])
+        key_path = out if out is not None else self.certs / f"{stem}.p12"
+        self._save_key(key_path, key, cert, passphrase, [ca.certificate])
         _write_public(self.certs / f"{stem}.pem", _pem(cert))
         with self._editing() as reg:
             reg["people"].append(
@@ -318,11 +358,51 @@ class Pki:
                     "cert": f"{stem}.pem",
                     "p12": f"{stem}.p12",
                     "passphrase": pass_rel,
+                    "own_key": out is not None,
                     "issued": now.isoformat(),
                     "revoked": None,
+                    "body": body,
                 }
             )
+        self.offices.record(
+            cert, iin=iin, name=name.strip(), role=role, body=body,
+            serial=cert.serial_number, since=now,
+        )  # fmt: skip
         return next(e for e in self.enrolments() if e.serial == cert.serial_number)
+
+    def sync_offices(self) -> int:
+        """Record the office of every enrolment that has none yet (a home enrolled before
+        offices were recorded); returns how many were added."""
+        offices = self.offices
+        known = {o.serial for o in offices.offices(live=False)}
+        added = 0
+        for e in self.enrolments():
+            if str(e.serial) in known:
+                continue
+            cert = x509.load_pem_x509_certificate(e.cert_path.read_bytes())
+            offices.record(
+                cert, iin=e.iin, name=e.name, role=e.role, body=e.body, serial=e.serial,
+                since=cert.not_valid_before_utc,
+            )  # fmt: skip
+            if e.revoked_at is not None:
+                offices.end(e.serial, at=e.revoked_at, reason=e.revocation_reason or "")
+            added += 1
+        return added
+
+    def assign_body(self, serial: int, body: str) -> Enrolment:
+        """Give an office enrolled before chambers existed (no body) its chamber.
+
+        Its certificate keeps its subject; the registry and the office record say the body.
+        """
+        with self._editing() as reg:
+            entry = next((p for p in reg["people"] if int(p["serial"]) == serial), None)
+            if entry is None:
+                raise NotEnrolled(f"no certificate with serial {serial:x}")
+            if entry.get("body") not in (None, body):
+                raise PkiError(f"certificate {serial:x} is already of {entry['body']}")
+            entry["body"] = check_office(entry["role"], body)
+        self.offices.assign_body(serial, body)
+        return next(e for e in self.enrolments() if e.serial == serial)
 
     def revoke(
         self,
@@ -349,6 +429,8 @@ class Pki:
                     done.append(int(p["serial"]))
         if not done:
             raise NotEnrolled(f"no live certificate for IIN {iin}")
+        for serial in done:
+            self.offices.end(serial, at=at, reason=flag.value)
         self.write_crls()
         REVOCATION_CACHE.clear()  # this process signs with fresh answers from now on
         return [e for e in self.enrolments() if e.serial in done]
@@ -398,25 +480,52 @@ class Pki:
         cert = x509.load_pem_x509_certificate(path.read_bytes())
         return cert.public_bytes(serialization.Encoding.DER)
 
-    def find(self, iin: str | None = None, role: str | None = None) -> Enrolment:
-        """The newest live enrolment matching the IIN and/or role."""
+    def find(
+        self, iin: str | None = None, role: str | None = None, chamber: str | None = None
+    ) -> Enrolment:
+        """The newest live enrolment matching the IIN, role and chamber given.
+
+        A person may hold several keys (one per office): name the ``role`` to get the key of
+        that capacity, never another one of the same person.
+        """
         if iin is None and role is None:
             raise PkiError("name an IIN or a role")
         live = [
             e
-            for e in self.enrolments()
-            if e.revoked_at is None
-            and (iin is None or e.iin == iin)
+            for e in self.live_enrolments()
+            if (iin is None or e.iin == iin)
             and (role is None or e.role == role)
+            and (chamber is None or e.body == chamber)
         ]
         if not live:
-            who = " ".join(x for x in (f"IIN {iin}" if iin else "", role or "") if x)
+            who = " ".join(x for x in (f"IIN {iin}" if iin else "", role or "", chamber or "") if x)
             raise NotEnrolled(f"{who} has no signing key: run `docflow pki enroll` first")
         return live[-1]
 
-    def signer_for(self, iin: str | None = None, role: str | None = None) -> SignerHandle:
-        """A loaded signer for a person (cached per process: keys are loaded once)."""
-        e = self.find(iin, role)
+    def officers_of(self, chamber_id: str) -> list[Enrolment]:
+        """The live officers of a chamber, oldest first (several are allowed)."""
+        return [e for e in self.live_enrolments() if e.role == "officer" and e.body == chamber_id]
+
+    def issuers_of(self, chamber_id: str) -> list[Enrolment]:
+        """The live certificate issuers of a chamber, oldest first."""
+        return [e for e in self.live_enrolments() if e.role == "issuer" and e.body == chamber_id]
+
+    def chair_of(self, body_id: str) -> Enrolment:
+        """The chair of a chamber, or of the Collegium for ``collegium`` (the newest live)."""
+        role = "collegium_chair" if body_id == "collegium" else "chair"
+        return self.find(role=role, chamber=body_id)
+
+    def signer_for(
+        self, iin: str | None = None, role: str | None = None, *, chamber: str | None = None
+    ) -> SignerHandle:
+        """A loaded signer for a person in one capacity (cached per process: keys are loaded
+        once). ``signer_for(iin, "consultant")`` is that person's consultant key even when he
+        also holds a chair's key."""
+        e = self.find(iin, role, chamber)
+        if not e.p12_path.exists():
+            raise NotEnrolled(
+                f"{e.name} holds their own key (pki enroll --out): docflow keeps none to sign with"
+            )
         handle = load_pkcs12(e.p12_path, resolve_passphrase(e.passphrase_path), chain=self.chain())
         return handle
 
@@ -443,7 +552,3 @@ class ServiceEndpoints:
     #: Seconds an OCSP response or CRL may be reused by later signatures of this process
     #: (0: fetched for every signature). See ``docflow.pki._revcache``.
     revocation_max_age: float = 0.0
-
-
-def as_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return _to_asn1(cert)

@@ -335,6 +335,8 @@ class _HttpServer:
         self._runner: web.ServerRunner | None = None
 
     async def start(self, sock: socket.socket) -> None:
+        # aiohttp (~45 ms to import, several MB per process) only where a server starts: every
+        # signing worker imports this module for TrustServices' addresses and never serves.
         from aiohttp import web
 
         try:
@@ -352,7 +354,7 @@ class _HttpServer:
             self._runner = None
 
     async def _handle(self, request: web.BaseRequest) -> web.Response:
-        from aiohttp import web
+        from aiohttp import web  # loaded by start() already; see there why not at the top
 
         if (request.content_length or 0) > _MAX_BODY:
             return web.Response(status=413, text="too large")

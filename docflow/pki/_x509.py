@@ -52,13 +52,21 @@ def new_key(bits: int) -> rsa.RSAPrivateKey:
 
 
 def demo_name(
-    common_name: str, *, serial: str | None = None, title: str | None = None
+    common_name: str,
+    *,
+    serial: str | None = None,
+    title: str | None = None,
+    body: str | None = None,
 ) -> x509.Name:
+    """A demo subject; ``title`` is the signing role, ``body`` the id of the chamber (or
+    ``collegium``) the office is held in, as a second organizationalUnitName."""
     attrs = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORGANIZATION),
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, DEMO_UNIT),
     ]
+    if body is not None:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, body))
     if title is not None:
         attrs.append(x509.NameAttribute(NameOID.TITLE, title))
     if serial is not None:

@@ -18,7 +18,17 @@ from __future__ import annotations
 
 import socket
 from datetime import datetime
+from io import BytesIO
 from pathlib import Path
+
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.fields import (
+    FieldMDPAction,
+    FieldMDPSpec,
+    MDPPerm,
+    SigFieldSpec,
+    append_signature_field,
+)
 
 from docflow.config import Home
 from docflow.pki._pki import DEMO_OFFICER_IIN, Pki
@@ -94,17 +104,6 @@ def pdf_with_fields(
     With ``lock_last`` the last field carries a /Lock (FieldMDP all, DocMDP no changes), as a
     renderer should make it: its signature then locks the document.
     """
-    from io import BytesIO
-
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign.fields import (
-        FieldMDPAction,
-        FieldMDPSpec,
-        MDPPerm,
-        SigFieldSpec,
-        append_signature_field,
-    )
-
     writer = IncrementalPdfFileWriter(BytesIO(minimal_pdf(text)))
     for i, name in enumerate(names):
         x = 40 + i * 265

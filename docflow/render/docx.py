@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import segno
 from docx.opc.exceptions import OpcError
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
@@ -253,8 +254,6 @@ def report_context(
 
 def qr_png(data: str) -> bytes:
     """A QR code (error correction M) as PNG bytes, large enough to print at 30 mm."""
-    import segno
-
     out = io.BytesIO()
     segno.make(data, error="m", micro=False).save(out, kind="png", scale=8, border=2)
     return out.getvalue()

@@ -49,6 +49,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.rw_common import PdfHandler
 
 from docflow.errors import ConversionError
+from docflow.render._pyhanko_compat import set_document_id, write_update
 
 __all__ = [
     "Attachment",
@@ -384,9 +385,7 @@ def finalize_pdf(
     writer.update_root()
     # The trailer's second /ID changes with the file, deterministically (pyHanko would draw it
     # at random): a re-run after a crash gives the same bytes. The first stays as it was.
-    revision = generic.ByteStringObject(_revision_id(pdf, checksums, signature_fields))
-    first = writer._document_id[0] if "/ID" in writer.trailer else revision
-    writer._document_id = generic.ArrayObject([first, revision])
+    set_document_id(writer, _revision_id(pdf, checksums, signature_fields))
     out = io.BytesIO()
     out.write(pdf)
     if not pdf.endswith((b"\n", b"\r")):
@@ -395,7 +394,7 @@ def finalize_pdf(
     # their true offsets after the original bytes. Not writer.write(): its object-graph
     # finalisation would stamp pyHanko into /Producer and a new /ModDate into both the Info
     # dictionary and the PDF/A XMP, where LibreOffice's values must stay as they are.
-    writer._write_updated_section(out)
+    write_update(writer, out)
     return out.getvalue()
 
 

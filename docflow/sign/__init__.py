@@ -1,6 +1,16 @@
 """PAdES signing of docflow's PDFs: visible stamp, timestamp, DSS, document timestamp (B-LTA),
 FieldMDP/DocMDP lock on the final signature."""
 
+from docflow.sign._cmscheck import (
+    CmsCheckStatus,
+    Refusal,
+    SignedBytes,
+    TrustAnchors,
+    check_cms,
+    is_signing_certificate,
+    read_cms,
+)
+from docflow.sign._cmsmake import async_detached_cms, detached_cms
 from docflow.sign._signing import (
     DEFAULT_BYTES_RESERVED,
     SignRequest,
@@ -10,14 +20,29 @@ from docflow.sign._signing import (
     sign_pdf,
 )
 from docflow.sign._stamp import FONT_PATH, stamp_lines
+from docflow.sign._twophase import OWN_SUBFILTER, PreparedSignature, complete, embed_cms, prepare
 
 __all__ = [
     "DEFAULT_BYTES_RESERVED",
     "FONT_PATH",
+    "OWN_SUBFILTER",
+    "CmsCheckStatus",
+    "PreparedSignature",
+    "Refusal",
     "SignRequest",
     "SignSpec",
+    "SignedBytes",
+    "TrustAnchors",
+    "async_detached_cms",
+    "check_cms",
+    "complete",
+    "detached_cms",
+    "embed_cms",
     "finish_lta",
+    "is_signing_certificate",
     "new_validation_context",
+    "prepare",
+    "read_cms",
     "sign_pdf",
     "stamp_lines",
 ]

@@ -107,13 +107,14 @@ class _TimeStamper(HTTPTimeStamper):
     so sessions stay per request as in pyHanko; only the SSL context is shared.)
     """
 
+    # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
     @asynccontextmanager
     async def _acquire_session(self) -> AsyncIterator[aiohttp.ClientSession]:
-        lazy = _LazySession()
+        lazy = _LazySession()  # type: ignore[no-untyped-call]  # certvalidator's is untyped
         try:
             yield lazy.get_session()
         finally:
-            await lazy.close()
+            await lazy.close()  # type: ignore[no-untyped-call]
 
 
 _timestampers: dict[tuple[str, bytes], HTTPTimeStamper] = {}
@@ -152,6 +153,7 @@ class _CachedFetch(AIOHttpMixin):
     def next_update(answer: Any) -> datetime | None:
         raise NotImplementedError
 
+    # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
     async def _post_fetch_task(self, tag: Hashable, async_fun: Callable[[], Awaitable[Any]]) -> Any:
         key = (self.kind, self.scope, tag)
 
@@ -163,7 +165,7 @@ class _CachedFetch(AIOHttpMixin):
             REVOCATION_CACHE.put(key, answer.dump(), next_update=self.next_update(answer))
             return answer
 
-        return await super()._post_fetch_task(tag, cached)
+        return await super()._post_fetch_task(tag, cached)  # type: ignore[no-untyped-call]
 
 
 class _CachedOCSPFetcher(_CachedFetch, AIOHttpOCSPFetcher):
@@ -195,7 +197,7 @@ class _CachingBackend(AIOHttpFetcherBackend):
 
     def __init__(self, services: ServiceEndpoints):
         super().__init__(
-            session=_LazySession(),  # type: ignore[arg-type]
+            session=_LazySession(),  # type: ignore[arg-type,no-untyped-call]
             per_request_timeout=int(services.timeout),
         )
         self.scope = _trust_scope(services)
@@ -245,7 +247,7 @@ def _writer(pdf: bytes) -> IncrementalPdfFileWriter:
 
 def _lock_dict() -> generic.DictionaryObject:
     lock = fields.FieldMDPSpec(fields.FieldMDPAction.ALL).as_sig_field_lock()
-    lock["/P"] = generic.NumberObject(fields.MDPPerm.NO_CHANGES.value)
+    lock["/P"] = generic.NumberObject(fields.MDPPerm.NO_CHANGES.value)  # type: ignore[no-untyped-call]
     return lock
 
 

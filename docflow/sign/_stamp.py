@@ -32,15 +32,19 @@ KZ_TIME = timezone(timedelta(hours=5), "UTC+5")
 _ROLE_NAMES = {
     "kk": {
         "consultant": "заң консультанты",
-        "officer": "палатаның уәкілетті қызметкері",
+        "officer": "палатаның жауапты адамы",  # the A1 form's "жауапты адамы"
         "issuer": "сертификатты беруші",
         "chair": "төраға",
+        "presidium_member": "жауапты Президиум мүшесі",
+        "coordinator": "аппарат үйлестірушісі",
     },
     "ru": {
         "consultant": "юридический консультант",
-        "officer": "уполномоченный сотрудник палаты",
+        "officer": "ответственное лицо палаты",
         "issuer": "выдавший сертификат",
         "chair": "председатель",
+        "presidium_member": "ответственный член Президиума",
+        "coordinator": "координатор аппарата",
     },
 }
 _LABELS = {
@@ -113,6 +117,7 @@ def subset_program(gids: frozenset[int]) -> bytes:
 class _StampFont(GlyphAccumulator):
     """pyHanko's glyph accumulator, embedding a cached subset instead of subsetting anew."""
 
+    # A private pyHanko hook: listed in docflow/render/_pyhanko_compat.py, checked by a test.
     def _extract_subset(self, options: Any = None) -> None:
         gids = frozenset(self._glyphs) | _alphabet_gids()
         program = subset_program(gids)
@@ -122,7 +127,7 @@ class _StampFont(GlyphAccumulator):
                 {generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode")},
                 encoded_data=program,
             )
-            ref = writer.add_object(stream)
+            ref: generic.IndirectObject = writer.add_object(stream)
             self.cidfont_obj._font_descriptor[generic.pdf_name("/FontFile2")] = ref
             return ref
 

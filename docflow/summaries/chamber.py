@@ -299,8 +299,8 @@ def chamber_summary(
     """The chamber's summary for ``year`` as of ``today`` (R-4.7).
 
     ``records`` are archive records (any kinds, years and chambers: the ones that count are
-    picked here); ``suspensions`` are sanction suspensions per IIN (R-9.1b), which exempt like a
-    roster suspension does (R-7.4).
+    picked here); ``suspensions`` are sanction suspensions per IIN (R-9.1b). They come "with
+    the duty to reach the norm", so they exempt no one: only the roster's R-7.4 grounds do.
     """
     reports = latest_reports(records, year=year)
     suspensions = suspensions or {}
@@ -313,7 +313,7 @@ def chamber_summary(
             member,
             reports.get(member.iin, []),
             year=year,
-            periods=suspensions.get(member.iin, ()),
+            periods=(),  # R-9.1b: a sanction suspension keeps the duty (not an R-7.4 ground)
         )
         lines.append(line)
         if line.state not in ("compliant", "below_norm"):

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from docflow.errors import Problem, SubmissionInvalid
 from docflow.iin import validate_iin
+from docflow.intake.parse import load_submission
+from docflow.model import ChamberRoster
+
+if TYPE_CHECKING:
+    from docflow.rules import RosterExemption
 
 __all__ = [
     "CSV_HEADER",
@@ -22,11 +27,13 @@ __all__ = [
     "Roster",
     "load_roster",
     "parse_roster_csv",
+    "rosters_by_chamber",
 ]
 
 #: The columns of a CSV roster, in this order (a header line is required).
 CSV_HEADER = ("full_name", "iin", "member_since", "status", "status_from", "status_to")
-STATUSES = ("active", "suspended", "on_leave")
+STATUSES = ("active", "suspended", "on_leave", "maternity_leave", "childcare_leave")
+_GROUNDS = ("maternity_leave", "childcare_leave", "suspended")
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class Member:
         """The roster's own not-practising period, if the status is not ``active``."""
         if self.status == "active":
             return None
-        ground = "suspended" if self.status == "suspended" else "on_leave"
+        ground = self.status if self.status in _GROUNDS else "on_leave"
         return Period(ground, self.status_from, self.status_to)
 
     def to_json(self) -> dict[str, Any]:
@@ -77,8 +84,20 @@ class Member:
 
 @dataclass(frozen=True)
 class Roster:
+    """A chamber's members. ``chamber`` is the name the file gave; ``chamber_id`` the
+    registered chamber it resolved to (``docflow.bodies``), by which rosters are keyed."""
+
     chamber: str
     members: tuple[Member, ...] = field(default_factory=tuple)
+    chamber_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The chamber id when resolved, else the name as given (rosters before chambers)."""
+        return self.chamber_id or self.chamber
+
+    def with_chamber_id(self, chamber_id: str) -> Roster:
+        return replace(self, chamber_id=chamber_id)
 
     @classmethod
     def from_model(cls, model: Any) -> Roster:
@@ -116,17 +135,28 @@ class Roster:
                 )
                 for m in data.get("members", [])
             ),
+            chamber_id=data.get("chamber_id") or None,
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": "chamber-roster",
-            "chamber": self.chamber,
-            "members": [m.to_json() for m in self.members],
-        }
+        out: dict[str, Any] = {"kind": "chamber-roster", "chamber": self.chamber}
+        if self.chamber_id:
+            out["chamber_id"] = self.chamber_id
+        out["members"] = [m.to_json() for m in self.members]
+        return out
 
     def member(self, iin: str) -> Member | None:
         return next((m for m in self.members if m.iin == iin), None)
+
+    def r74_exemption(self, iin: str) -> RosterExemption | None:
+        """What the roster records for ``iin`` as an R-7.4 ground, for
+        ``evaluate_cpd(roster_exemption=)``; a generic ``on_leave`` is none."""
+        from docflow.rules import roster_exemption
+
+        member = self.member(iin)
+        if member is None:
+            return None
+        return roster_exemption(member.status, member.status_from, member.status_to)
 
 
 def _parse_day(value: str, where: str, problems: list[Problem], *, required: bool) -> date | None:
@@ -242,9 +272,49 @@ def parse_roster_csv(text: str, *, chamber: str, source: str = "roster.csv") -> 
     return Roster(chamber=chamber.strip(), members=tuple(parsed))
 
 
-def load_roster(path: Path, *, today: date, chamber: str | None = None) -> Roster:
+class ChamberResolver(Protocol):
+    """What resolves a chamber named by id or name (``docflow.bodies.ChamberRegistry``)."""
+
+    def resolve_chamber(self, text: str) -> Any: ...
+
+
+def load_roster(
+    path: Path,
+    *,
+    today: date,
+    chamber: str | None = None,
+    chambers: ChamberResolver | None = None,
+) -> Roster:
     """A roster file: CSV (``chamber`` required), or JSON/YAML ``kind: chamber-roster`` read
-    through the intake's safe parser. Raises ``SubmissionInvalid`` listing every problem."""
+    through the intake's safe parser. Raises ``SubmissionInvalid`` listing every problem.
+
+    With ``chambers`` (the home's ``ChamberRegistry``) the roster's chamber, named by id or by
+    any of its names, is resolved and the roster keyed by its id (``UnknownChamber`` lists the
+    known chambers otherwise).
+    """
+    roster = _load_roster(path, today=today, chamber=chamber, chambers=chambers)
+    if chambers is None:
+        return roster
+    return roster.with_chamber_id(chambers.resolve_chamber(roster.chamber).id)
+
+
+def rosters_by_chamber(
+    rosters: Iterable[Roster], resolve: Callable[[str], str | None]
+) -> dict[str, Roster]:
+    """Rosters keyed by chamber id: each roster's own ``chamber_id``, else its chamber name
+    resolved by ``resolve`` (name → id or ``None``); rosters naming no known chamber are left
+    out. Rosters stored under two names of one chamber: the later one in ``rosters`` wins."""
+    out: dict[str, Roster] = {}
+    for roster in rosters:
+        chamber_id = roster.chamber_id or resolve(roster.chamber)
+        if chamber_id:
+            out[chamber_id] = roster.with_chamber_id(chamber_id)
+    return out
+
+
+def _load_roster(
+    path: Path, *, today: date, chamber: str | None, chambers: ChamberResolver | None
+) -> Roster:
     if path.suffix.lower() == ".csv":
         try:
             text = path.read_bytes().decode("utf-8")
@@ -253,16 +323,18 @@ def load_roster(path: Path, *, today: date, chamber: str | None = None) -> Roste
                 [Problem(path.name, f"not UTF-8 text ({exc.reason})", "a UTF-8 CSV file")]
             ) from exc
         return parse_roster_csv(text, chamber=chamber or "", source=path.name)
-    from docflow.intake.parse import load_submission
-    from docflow.model import ChamberRoster
-
     loaded = load_submission(path, today=today)
     if not isinstance(loaded.model, ChamberRoster):
         raise SubmissionInvalid(
             [Problem("kind", f"{path.name} is not a roster", "kind: chamber-roster")]
         )
     roster = Roster.from_model(loaded.model)
-    if chamber and chamber.strip() != roster.chamber:
+    if chamber and chambers is not None:
+        if chambers.resolve_chamber(chamber).id != chambers.resolve_chamber(roster.chamber).id:
+            raise SubmissionInvalid(
+                [Problem("chamber", f"the file names {roster.chamber!r}, not {chamber!r}", chamber)]
+            )
+    elif chamber and chamber.strip() != roster.chamber:
         raise SubmissionInvalid(
             [Problem("chamber", f"the file names {roster.chamber!r}, not {chamber!r}", chamber)]
         )

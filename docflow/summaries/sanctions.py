@@ -1,7 +1,8 @@
 """R-9.1 as pure data: which warnings to issue, which are cured, which become suspensions.
 
 A case per member and reporting year moves ``open`` (warning issued, R-9.1a) → ``cured`` (a
-report reaching the norm submitted by the due date) or → ``suspended`` (R-9.1b, three months).
+report reaching the norm submitted by the due date) or → ``suspended`` (R-9.1b, three months,
+with the duty to reach the norm: a sanction suspension is no R-7.4 exemption).
 The service layer stores cases and issues the signed notices; this module only decides.
 """
 
@@ -17,6 +18,7 @@ from docflow.summaries.chamber import ChamberSummary
 from docflow.summaries.roster import Period
 
 __all__ = [
+    "SANCTION_GROUND",
     "SANCTION_STATES",
     "SanctionAction",
     "SanctionCase",
@@ -159,12 +161,21 @@ def plan_sanctions(
     return actions
 
 
+#: The ground of a sanction suspension's period: not an R-7.4 ground (R-9.1b keeps the duty).
+SANCTION_GROUND = "sanction_suspension"
+
+
 def suspension_periods(cases: Sequence[SanctionCase]) -> dict[str, list[Period]]:
-    """Sanction suspensions as R-7.4 periods, by IIN (for ``chamber_summary(suspensions=)``)."""
+    """Sanction suspensions by IIN, for display (``chamber_summary(suspensions=)``).
+
+    R-9.1b suspends "with the duty to reach the norm": unlike a suspension of activity under
+    R-7.4, a sanction suspension exempts from nothing, neither the year it punishes nor the
+    year it falls in. Its periods carry the ground ``sanction_suspension`` so no reader can
+    take them for an R-7.4 ground."""
     out: dict[str, list[Period]] = {}
     for case in cases:
         if case.state == "suspended" and case.suspended_from is not None:
             out.setdefault(case.iin, []).append(
-                Period("suspended", case.suspended_from, case.suspended_to)
+                Period(SANCTION_GROUND, case.suspended_from, case.suspended_to)
             )
     return out

@@ -2,7 +2,8 @@
 documents (DOCX → PDF/A-3b), has the chamber head sign them, and archives them.
 
 Every decision is made by the pure modules (``chamber``, ``collegium``, ``sanctions``,
-``reminders``); this module only does the I/O around them, with the workflow's ``Parts``.
+``reminders``); this module only does the I/O around them, with the flow's services
+(``docflow.ports.DocumentServices``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from docflow.archive import slugify
+from docflow.audit import AuditEvent, EventType
 from docflow.errors import DocflowError, NotEnrolled, UnknownRecord
+from docflow.ports import DocumentServices
+from docflow.render import Attachment, FieldSpec
 from docflow.summaries.chamber import ChamberSummary, chamber_summary, summary_csv
 from docflow.summaries.charts import collegium_charts
 from docflow.summaries.collegium import CollegiumSummary, collegium_summary
@@ -39,9 +43,6 @@ from docflow.summaries.sanctions import (
     suspension_periods,
 )
 from docflow.summaries.store import SummaryStore
-
-if TYPE_CHECKING:
-    from docflow.workflow.parts import Parts
 
 __all__ = ["HEAD_FIELD", "HEAD_ROLE", "Issued", "SummaryService"]
 
@@ -90,7 +91,7 @@ def _case_from_notice(case: SanctionCase, record: dict[str, Any]) -> SanctionCas
 class SummaryService:
     """``SummaryService(parts)``; ``close()`` closes its store (the parts are the caller's)."""
 
-    def __init__(self, parts: Parts, store: SummaryStore | None = None):
+    def __init__(self, parts: DocumentServices, store: SummaryStore | None = None):
         self.parts = parts
         self.store = store or SummaryStore(parts.home)
 
@@ -146,7 +147,7 @@ class SummaryService:
     def head(self) -> tuple[str, str]:
         """The chamber head's (name, IIN), from the PKI enrolment with role ``chair``."""
         try:
-            enrolment = self.parts.pki.pki.find(role=HEAD_ROLE)
+            enrolment = self.parts.directory.pki.find(role=HEAD_ROLE)
         except NotEnrolled as exc:
             raise DocflowError(
                 "no chamber head can sign: enrol one with "
@@ -165,8 +166,6 @@ class SummaryService:
         attachments: Sequence[tuple[str, bytes, str, str]] = (),
         signed: bool = True,
     ) -> bytes:
-        from docflow.render import Attachment, FieldSpec
-
         files = [
             Attachment(
                 name=n,
@@ -180,14 +179,14 @@ class SummaryService:
         ]
         # The empty field must exist before the first (certifying) signature (STYLE.md trap).
         fields = [FieldSpec(HEAD_FIELD, HEAD_ANCHOR)] if signed else []
-        return self.parts.render_pdf(
+        return self.parts.renderer.render_pdf(
             self._template(template), context, attachments=files, signature_fields=fields
         )
 
     def _sign(self, pdf: bytes, *, locale: str) -> bytes:
         _, iin = self.head()
         return bytes(
-            self.parts.sign(
+            self.parts.signer.sign(
                 pdf, field=HEAD_FIELD, role=HEAD_ROLE, iin=iin, locale=locale, lock=True, lta=True
             )
         )
@@ -208,19 +207,20 @@ class SummaryService:
         self, record: dict[str, Any], pdf: bytes, *, record_id: str, today: date
     ) -> Issued:
         name, iin = self.head()
-        now = self.parts.clock.now().isoformat(timespec="seconds")
+        now = self.parts.clock.now()
+        events = (
+            AuditEvent(EventType.RENDERED, "docflow", record["kind"]),
+            AuditEvent.signed(name, HEAD_ROLE),
+            AuditEvent.archived(record_id),
+        )
         record = {
             **record,
             "id": record_id,
             "produced_on": today.isoformat(),
             "signers": [{"role": HEAD_ROLE, "name": name, "iin": iin}],
-            "events": [
-                {"type": "rendered", "at": now, "actor": "docflow", "detail": record["kind"]},
-                {"type": "signed", "at": now, "actor": name, "detail": HEAD_ROLE},
-                {"type": "archived", "at": now, "actor": "docflow", "detail": record_id},
-            ],
+            "events": [e.to_json(now) for e in events],
         }
-        with self.parts.timed("archive"):
+        with self.parts.timings.timed("archive"):
             stored = self.parts.archive.store(record, pdf, record_id=record_id)
         return Issued(record_id, record["kind"], stored.sha256)
 

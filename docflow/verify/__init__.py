@@ -8,6 +8,7 @@ from docflow.verify._trust import (
     load_certificates,
     to_asn1,
 )
+from docflow.verify._truststore import trust_store
 from docflow.verify._validate import verify_pdf
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "home_trust_anchors",
     "load_certificates",
     "to_asn1",
+    "trust_store",
     "verify_pdf",
 ]

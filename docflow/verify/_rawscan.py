@@ -18,6 +18,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from docflow.verify._aio import run_sync
+from docflow.verify._gost import signature_validator
 from docflow.verify._report import SignatureStatus
 
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
@@ -75,6 +76,7 @@ def judge(
             trust_manager=SimpleTrustManager.build(trust_roots=list(roots)),
             moment=at or datetime.now(UTC),
             allow_fetching=allow_fetching,
+            signature_validator=signature_validator(),
         )
         result = run_sync(
             async_validate_detached_cms(

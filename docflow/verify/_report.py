@@ -38,6 +38,8 @@ class SignatureStatus:
     #: pyHanko's SignatureCoverageLevel name in lower case (entire_file, entire_revision, …).
     coverage: str | None = None
     docmdp_ok: bool | None = None
+    #: "RSA / SHA-256", "GOST 34.10-2015 512 / Streebog-512", … (None when unreadable).
+    algorithm: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,7 @@ class SignatureStatus:
             "modified_after": self.modified_after,
             "coverage": self.coverage,
             "docmdp_ok": self.docmdp_ok,
+            "algorithm": self.algorithm,
             "verdict": self.verdict,
             "reasons": list(self.reasons),
         }

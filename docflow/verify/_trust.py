@@ -66,7 +66,7 @@ def home_ca_certificates(certs_dir: Path) -> tuple[list[x509.Certificate], list[
         p
         for pattern in ("*.pem", "*.crt", "*.cer", "*.der")
         for p in certs_dir.rglob(pattern)
-        if "ca" in p.name.lower() and p.is_file()
+        if "ca" in p.name.lower() and p.is_file() and p.parent.name != "trust"
     )
     for path in candidates:
         try:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
@@ -48,7 +48,7 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from docflow.errors import UnreadablePdf
-from docflow.verify import _rawscan
+from docflow.verify import _gost, _ltv, _rawscan
 from docflow.verify._aio import run_sync
 from docflow.verify._report import (
     ArchiveMatch,
@@ -63,7 +63,9 @@ from docflow.verify._trust import to_asn1
 logger = logging.getLogger(__name__)
 
 #: Roles docflow writes into a signer certificate's ``title`` (see ARCHITECTURE.md).
-DOCFLOW_ROLES = frozenset({"consultant", "officer", "issuer", "chair"})
+DOCFLOW_ROLES = frozenset(
+    {"consultant", "officer", "issuer", "chair", "presidium_member", "coordinator"}
+)
 
 #: A signer's key may be marked for non-repudiation or for digital signatures; national CAs
 #: differ, and pyHanko's default (non-repudiation only) would call ordinary keys untrusted.
@@ -153,9 +155,12 @@ def verify_pdf(
         evidence = _Evidence(settings.evidence.certs + dss.certs, dss.crls, dss.ocsps)
         settings = _Settings(settings.roots, evidence, allow_fetching)
         sig_field_names = _signature_field_names(reader)
-        statuses = tuple(
-            _judge_embedded(emb, settings, at, sig_field_names, index)
-            for index, emb in enumerate(embedded, start=1)
+        statuses = _ltv.judge_with_proofs(
+            embedded,
+            at,
+            lambda emb, index, moment: _judge_embedded(
+                emb, settings, moment, sig_field_names, index
+            ),
         )
 
     verdict, reasons = _overall(statuses)
@@ -239,6 +244,7 @@ def _context(
         allow_fetching=settings.allow_fetching,
         revinfo_policy=policy,
         retroactive_revinfo=policy.retroactive_revinfo,
+        signature_validator=_gost.signature_validator(),
     )
 
 
@@ -263,12 +269,19 @@ def _judge_embedded(
     except Exception:
         cert = None
     signer, role, iin = _describe_signer(cert, field, is_doc_ts)
+    algorithm = _gost.algorithm_of(emb)
+    uncheckable = _gost.uncheckable_reason(emb)
     try:
-        if is_doc_ts:
-            return _judge_doc_timestamp(emb, settings, at, field, signer, iin, sig_field_names)
-        return _judge_signature(emb, settings, at, field, signer, role, iin, sig_field_names)
+        if uncheckable:
+            status = _failed_status(ValueError(uncheckable), field, signer, role, iin, emb)
+            status = replace(status, verdict="indeterminate", reasons=(uncheckable,))
+        elif is_doc_ts:
+            status = _judge_doc_timestamp(emb, settings, at, field, signer, iin, sig_field_names)
+        else:
+            status = _judge_signature(emb, settings, at, field, signer, role, iin, sig_field_names)
     except Exception as exc:  # a signature that cannot be validated is a verdict, not a crash
-        return _failed_status(exc, field, signer, "timestamp" if is_doc_ts else role, iin, emb)
+        status = _failed_status(exc, field, signer, "timestamp" if is_doc_ts else role, iin, emb)
+    return replace(status, algorithm=algorithm)
 
 
 def _failed_status(

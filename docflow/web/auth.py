@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from docflow.config import Home
-from docflow.errors import DocflowError
+from docflow.errors import UserError
 from docflow.sqlite_open import opening
 
 ROLES = ("archivist", "officer", "admin")
@@ -44,10 +44,6 @@ _SCHEMA = (
         expires_at   REAL NOT NULL
     )""",
 )
-
-
-class UserError(DocflowError):
-    """A user cannot be created or changed as asked."""
 
 
 @dataclass(frozen=True)
@@ -160,9 +156,13 @@ class AuthStore:
     # -- sessions ----------------------------------------------------------------------------
 
     def open_session(self, user: User) -> str:
+        """A new session token. Every login also deletes the sessions that have expired since
+        the last one: an abandoned session (a closed browser never logs out) is otherwise only
+        refused, never removed, and the table would grow with every login ever made."""
         token = secrets.token_urlsafe(32)
         now = self._clock()
         with self._lock:
+            self._purge_expired(now)
             self._db.execute(
                 "INSERT INTO web_sessions (token_sha256, user_name, created_at, last_seen, "
                 "expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -200,12 +200,15 @@ class AuthStore:
                 self._db.execute("DELETE FROM web_sessions WHERE token_sha256 = ?", (_sha(token),))
 
     def purge_expired(self) -> int:
-        now = self._clock()
+        """Delete every expired session (absolute or idle); the number deleted."""
         with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM web_sessions WHERE expires_at < ? OR last_seen < ?",
-                (now, now - self.idle_seconds),
-            )
+            return self._purge_expired(self._clock())
+
+    def _purge_expired(self, now: float) -> int:
+        cursor = self._db.execute(
+            "DELETE FROM web_sessions WHERE expires_at < ? OR last_seen < ?",
+            (now, now - self.idle_seconds),
+        )
         return cursor.rowcount
 
 

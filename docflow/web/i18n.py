@@ -24,6 +24,7 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "nav.archive": ("Мұрағат", "Архив", "Archive"),
     "nav.review": ("Қарау", "Рассмотрение", "Review"),
     "nav.dashboard": ("Шолу", "Сводка", "Dashboard"),
+    "nav.roadmap": ("Жол картасы", "Дорожная карта", "Roadmap"),
     "nav.login": ("Кіру", "Войти", "Log in"),
     "nav.logout": ("Шығу", "Выйти", "Log out"),
     "nav.language": ("Тіл", "Язык", "Language"),

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from docflow.errors import ArchiveError, DocflowError, UnreadablePdf
 from docflow.web import i18n
-from docflow.web.app import SESSION_COOKIE, BodyTooLarge, WebContext, safe_next
+from docflow.web.context import SESSION_COOKIE, BodyTooLarge, WebContext, safe_next
 from docflow.web.services import MAX_UPLOAD_BYTES, SEARCH_FIELDS, dashboard_rows
 
 log = logging.getLogger("docflow.web")
@@ -282,7 +282,7 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             index, text = key.removeprefix("points-"), str(value).strip()
             if not index.isdigit() or not text.isdigit() or int(text) > 100:
                 return await _review_error(request, item_id, "review.points_invalid")
-            decided[int(index)] = int(text)
+            decided[int(index) + 1] = int(text)  # R-3.1b: the rules count activities from 1
         comment = str(form.get("comment") or "").strip()[:4000] or None
         try:
             outcome = await run_in_threadpool(

@@ -16,8 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from docflow.archive import Archive, pdf_lookup
+from docflow.certificates import describe
 from docflow.config import Home
-from docflow.errors import DocflowError
+from docflow.intake.parse import load_submission_bytes
+from docflow.verify import home_ca_certificates, verify_pdf
 
 log = logging.getLogger("docflow.web")
 
@@ -89,19 +92,13 @@ class VerifyService:
 
     def judge(self, data: bytes, *, file_name: str = "") -> VerifyView:
         """Raises ``UnreadablePdf`` when the bytes are not a PDF that can be judged."""
-        from docflow.cli.verify import archive_lookup_for, trust_anchors_for
-        from docflow.verify import verify_pdf
-
-        anchors: Any = trust_anchors_for(self.home)
-        extra: dict[str, Any] = {}
-        if isinstance(anchors, tuple):  # (anchors, intermediates), as the CLI passes them
-            anchors, extra["other_certs"] = anchors
+        anchors, intermediates = home_ca_certificates(self.home.certs)
         report = verify_pdf(
             data,
             trust_roots=anchors,
-            archive_lookup=archive_lookup_for(self.home),
+            other_certs=intermediates,
+            archive_lookup=pdf_lookup(self.home),
             file_name=file_name,
-            **extra,
         )
         doc = report.to_json()
         signatures = tuple(
@@ -135,10 +132,6 @@ class VerifyService:
         )
 
     def _certificate(self, data: bytes) -> dict[str, Any] | None:
-        try:
-            from docflow.certificates import describe
-        except ImportError:  # the certificates subsystem is optional for the page
-            return None
         try:
             return describe(data, self.home)
         except Exception:  # a certificate we cannot describe is still judged as a PDF
@@ -187,8 +180,6 @@ class ArchiveService:
     def _open(self) -> Any:
         with self._lock:
             if self._archive is None:
-                from docflow.archive import Archive
-
                 # recover=False: the web page only reads; healing a crash is the writers' job.
                 self._archive = Archive(self.home, recover=False)
             return self._archive
@@ -289,7 +280,7 @@ class ReviewDetail:
 
 
 class ReviewService:
-    """The officer's queue; a fresh ``Parts`` per call, closed after (services start lazily)."""
+    """The officer's queue; fresh services per call, closed after (they start lazily)."""
 
     def __init__(self, home: Home) -> None:
         self.home = home
@@ -298,14 +289,12 @@ class ReviewService:
 
     @contextmanager
     def _queue(self) -> Iterator[Any]:
-        from docflow.workflow.parts import Parts
+        from docflow.workflow.build import build_flow
         from docflow.workflow.review import ReviewQueue
+        from docflow.workflow.services import build_services
 
-        parts = Parts(self.home)
-        try:
-            yield ReviewQueue(parts)
-        finally:
-            parts.close()
+        with build_services(self.home) as services:
+            yield ReviewQueue(build_flow(services))
 
     def items(self) -> list[Any]:
         with self._queue() as queue:
@@ -333,8 +322,6 @@ class ReviewService:
 
     def _load_input(self, token: str, source: str) -> Any:
         """The submission model waiting in the work folder, or None if it cannot be read."""
-        from docflow.intake.parse import load_submission_bytes
-
         inputs = sorted((self.home.state / "work" / token).glob("input*"))
         if not inputs:
             return None
@@ -363,18 +350,18 @@ class ReviewService:
         officer: str,
         comment: str | None = None,
     ) -> Any:
-        with self._decide_lock, _no_exit(), self._queue() as queue:
+        with self._decide_lock, self._queue() as queue:
             return queue.approve(
                 item_id, decided_points=decided_points, officer=officer, comment=comment
             )
 
     def return_(self, item_id: str, *, remarks: str, officer: str) -> Any:
-        with self._decide_lock, _no_exit(), self._queue() as queue:
+        with self._decide_lock, self._queue() as queue:
             return queue.return_(item_id, remarks=remarks, officer=officer)
 
     def waiting(self) -> list[tuple[str | None, int | None]]:
         """(chamber, year) of every report waiting for review, read from the journal."""
-        from docflow.workflow.journal import Journal
+        from docflow.inbox.journal import Journal
 
         path = self.home.state / "journal.sqlite"
         if not path.exists():
@@ -390,18 +377,6 @@ class ReviewService:
             chamber = getattr(getattr(model, "consultant", None), "chamber", None)
             result.append((chamber, entry.year))
         return result
-
-
-@contextmanager
-def _no_exit() -> Iterator[None]:
-    """A library calling ``sys.exit`` inside a request (werkzeug does when the trust services'
-    port is taken) must fail that request, not stop the web server."""
-    try:
-        yield
-    except SystemExit as exc:
-        raise DocflowError(
-            f"a service needed for signing could not start (exit {exc.code})"
-        ) from exc
 
 
 # --------------------------------------------------------------------------- dashboard

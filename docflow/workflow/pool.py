@@ -1,16 +1,20 @@
 """Worker processes for the runner: each submission runs in one of N processes, so the pure
 Python stages (parsing, templates, pyHanko) use every core instead of sharing one GIL.
 
-``WorkerPool(parts, workers=N)`` is a ``ProcessFn``: the runner's threads stay in the parent,
+``WorkerPool(services, workers=N)`` is a ``ProcessFn``: the runner's threads stay in the parent,
 each hands its submission to an idle worker, waits, and commits the outcome as before. The
 first workers are forked from the parent while it still has a single thread, after it imported
 the heavy modules and froze them (``gc.freeze``), so the workers share those pages and no
 extra process holds them; a parent that already runs threads, and every replacement of a dead
 worker, use a ``forkserver`` instead (never a plain ``fork`` of a multithreaded process). Each
-worker builds its own ``Parts`` and ``Pipeline`` once and converts through the parent: one warm
+worker builds its own services and flow once (``build_services``, ``build_flow``) and converts
+through the parent: one warm
 LibreOffice for all, served over a unix socket with a per-run random key
 (``ConverterServer``). The parent starts LibreOffice and the trust services right after the
-first workers, before any submission; a worker's ``RunningServices`` finds them listening.
+first workers, before any submission; a worker's ``RunningTrustServices`` finds them listening.
+
+A kind with ``per`` (a certificate batch) comes back from its worker as ``split``: its parts
+are then handed to every idle worker at once, and a last call collects them.
 
 Failures:
 
@@ -42,17 +46,21 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Client, Connection, Listener
 from multiprocessing.context import ForkContext, ForkServerContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from docflow.config import Home
+from docflow.config import Clock, Home
 from docflow.errors import ConversionError, DocflowError
-from docflow.workflow.journal import Entry
-from docflow.workflow.parts import Clock, Parts
-from docflow.workflow.runner import Outcome, ProcessFn
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Outcome, ProcessFn
+from docflow.ports import Converter
+from docflow.workflow.build import build_flow
+from docflow.workflow.flow import COLLECT, WHOLE, Flow, Step
+from docflow.workflow.services import Services, build_services
 
 __all__ = ["ConverterServer", "RemoteConverter", "WorkerCrashed", "WorkerError", "WorkerPool"]
 
@@ -62,7 +70,7 @@ log = logging.getLogger("docflow.workflow")
 PRELOAD = (
     "docflow.workflow.pool",
     "docflow.workflow.cpd",
-    "docflow.workflow.adapters",
+    "docflow.workflow.build",
     "docflow.workflow.certificates",
     "docflow.intake.parse",
     "docflow.rules",
@@ -156,7 +164,7 @@ class ConverterServer:
     ``converter`` is a callable returning the converter, so it may be built on first use.
     """
 
-    def __init__(self, converter: Callable[[], Any], folder: Path, *, serve: bool = True):
+    def __init__(self, converter: Callable[[], Converter], folder: Path, *, serve: bool = True):
         self._converter = converter
         self.authkey = secrets.token_bytes(32)
         self._private_dir: Path | None = None
@@ -303,10 +311,11 @@ def _worker_main(
     authkey: bytes,
     root: str,
     clock: Clock,
-    pipeline: Callable[[Parts], ProcessFn] | None,
+    pipeline: Callable[[Services], ProcessFn] | None,
     log_level: int,
 ) -> None:
-    """A worker: build the parts once, then run submissions until told to stop."""
+    """A worker: build the services and the flow once, then run submissions until told to
+    stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(
@@ -322,13 +331,8 @@ def _worker_main(
     ).start()
     converter = RemoteConverter(address, authkey)
     try:
-        parts = Parts(Home(Path(root)), clock=clock, converter=converter)
-        if pipeline is None:
-            from docflow.workflow.cpd import Pipeline
-
-            process: ProcessFn = Pipeline(parts)
-        else:
-            process = pipeline(parts)
+        services = build_services(Home(Path(root)), clock=clock, converter=converter)
+        process: ProcessFn = build_flow(services) if pipeline is None else pipeline(services)
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
@@ -341,15 +345,19 @@ def _worker_main(
                 break
             if message[0] != "run":
                 break
-            entry, workdir = message[1], message[2]
-            before = parts.timings()
+            entry, workdir, step = message[1], message[2], message[3]
+            before = services.timings.snapshot()
             try:
-                reply: tuple[Any, ...] = ("done", process(entry, workdir))
+                if isinstance(process, Flow):
+                    outcome = process.run(entry, workdir, step)
+                else:
+                    outcome = process(entry, workdir)
+                reply: tuple[Any, ...] = ("done", outcome)
             except Exception as exc:
                 reply = ("raised", _portable(exc), traceback.format_exc())
-            conn.send((*reply, _difference(before, parts.timings())))
+            conn.send((*reply, _difference(before, services.timings.snapshot())))
     finally:
-        parts.close()
+        services.close()
         converter.close()
 
 
@@ -411,8 +419,8 @@ class _Worker:
         parent_end, child_end = context.Pipe()
         process = context.Process(
             target=_worker_main,
-            args=(child_end, pool.server.address, pool.server.authkey, str(pool.parts.home.root),
-                  pool.parts.clock, pool.pipeline, logging.getLogger().getEffectiveLevel()),
+            args=(child_end, pool.server.address, pool.server.authkey, str(pool.services.home.root),
+                  pool.services.clock, pool.pipeline, logging.getLogger().getEffectiveLevel()),
             name=f"docflow-worker-{self.index}",
             daemon=True,
         )  # fmt: skip
@@ -442,10 +450,10 @@ class _Worker:
         self.spawn()
         self.await_ready(timeout)
 
-    def run(self, entry: Entry, workdir: Path) -> tuple[Any, ...]:
+    def run(self, entry: Entry, workdir: Path, step: Step) -> tuple[Any, ...]:
         assert self.conn is not None and self.process is not None
         try:
-            self.conn.send(("run", entry, workdir))
+            self.conn.send(("run", entry, workdir, step))
             # EOF says the worker died; the liveness check is a second opinion.
             while not self.conn.poll(1.0):
                 if not self.process.is_alive():
@@ -491,23 +499,23 @@ class _Worker:
 class WorkerPool:
     """A ``ProcessFn`` that runs each submission in one of ``workers`` processes.
 
-    ``pipeline`` builds the per-worker ``ProcessFn`` from the worker's ``Parts`` (default
-    ``docflow.workflow.cpd.Pipeline``; it must be importable by name). ``warm`` starts the
-    parent's LibreOffice and trust services now, before any worker. Stage timings measured
-    in the workers are added to ``parts`` with each result. ``close()`` after the runner.
+    ``pipeline`` builds the per-worker ``ProcessFn`` from the worker's services (default
+    ``build_flow``; it must be importable by name). ``warm`` starts the parent's LibreOffice
+    and trust services now, before any worker. Stage timings measured in the workers are
+    added to ``services.timings`` with each result. ``close()`` after the runner.
     """
 
     def __init__(
         self,
-        parts: Parts,
+        services: Services,
         *,
         workers: int = 2,
-        pipeline: Callable[[Parts], ProcessFn] | None = None,
+        pipeline: Callable[[Services], ProcessFn] | None = None,
         attempts: int = 3,
         warm: bool = True,
         start_timeout: float = 120.0,
     ):
-        self.parts = parts
+        self.services = services
         self.pipeline = pipeline
         self.attempts = max(1, attempts)
         self.start_timeout = start_timeout
@@ -517,7 +525,7 @@ class WorkerPool:
         self._count_lock = threading.Lock()
         # Threads start only after the first workers exist, so that they can be forked from
         # this process (see _fork_if_safe): the converter channel is bound now, served later.
-        self.server = ConverterServer(self._converter, parts.home.state, serve=False)
+        self.server = ConverterServer(self._converter, services.home.state, serve=False)
         self._workers = [_Worker(self, i) for i in range(max(1, workers))]
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
@@ -532,7 +540,7 @@ class WorkerPool:
             if warm:
                 # Listening before any worker gets a submission (they look for it then), and
                 # LibreOffice starting while the workers build their parts.
-                parts.services  # noqa: B018
+                services.trust  # noqa: B018
                 self._converter()
             for worker in self._workers:
                 worker.await_ready(start_timeout)
@@ -543,13 +551,27 @@ class WorkerPool:
             self._idle.put(worker)
         log.info("%d worker processes ready (%s)", len(self._workers), self.start_method)
 
-    def _converter(self) -> Any:
-        with self._converter_lock:  # one LibreOffice pool, however many first requests
-            return self.parts.converter
+    def _converter(self) -> Converter:
+        return self.services.converter
 
     # ------------------------------------------------------------------ the ProcessFn
 
     def __call__(self, entry: Entry, workdir: Path) -> Outcome:
+        outcome = self.dispatch(entry, workdir, WHOLE)
+        if outcome.state != "split":
+            return outcome
+        # The parts of a batch: every worker at once (each takes the next idle one).
+        threads = len(self._workers)
+        with ThreadPoolExecutor(threads, thread_name_prefix="docflow-parts") as helpers:
+            futures = [
+                helpers.submit(self.dispatch, entry, workdir, Step.part(i)) for i in outcome.parts
+            ]
+            for future in futures:
+                future.result()
+        return self.dispatch(entry, workdir, COLLECT)
+
+    def dispatch(self, entry: Entry, workdir: Path, step: Step) -> Outcome:
+        """One call of the worker's flow (``Flow.run``) in an idle worker."""
         if self._closed:
             raise WorkerError("the worker pool is closed")
         deaths: list[str] = []
@@ -562,7 +584,7 @@ class WorkerPool:
                     pid = worker.pid
                 worker.busy = True
                 try:
-                    reply = worker.run(entry, workdir)
+                    reply = worker.run(entry, workdir, step)
                 finally:
                     worker.busy = False
             except _Lost as lost:
@@ -595,7 +617,7 @@ class WorkerPool:
 
     def _result(self, reply: tuple[Any, ...]) -> Outcome:
         seconds, counts = reply[-1]
-        self.parts.add_timings(seconds, counts)
+        self.services.timings.add(seconds, counts)
         if reply[0] == "done":
             outcome = reply[1]
             assert isinstance(outcome, Outcome)

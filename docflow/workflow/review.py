@@ -1,7 +1,8 @@
 """The officer's review queue (R-4.6): reports that need a human wait here as a state.
 
-Approving re-applies the rules with the officer's decision on "other" activities (R-3.1b),
-countersigns and archives; returning sends the report back with remarks (R-3.2e).
+Approving runs the rest of the report's stages with the officer's decision: the rules again
+with the decided points of "other" activities (R-3.1b), the officer's signature, the archive;
+returning sends the report back with remarks (R-3.2e). Both go through the same flow.
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ import json
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from docflow.errors import DocflowError
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Outcome
 from docflow.intake.parse import LoadedSubmission, load_submission_bytes
 from docflow.model import CpdReport
-from docflow.rules import evaluate_cpd
-from docflow.workflow.cpd import Pipeline
-from docflow.workflow.journal import Entry
-from docflow.workflow.parts import Parts
-from docflow.workflow.runner import Outcome
+from docflow.rules import decided_points_problems
+from docflow.workflow.flow import WHOLE, Decision, Flow
 
 
 class NotInReview(DocflowError):
@@ -53,12 +54,13 @@ class ReviewItem:
 
 
 class ReviewQueue:
-    def __init__(self, parts: Parts):
-        self.parts = parts
-        self.work_root = parts.home.state / "work"
+    def __init__(self, flow: Flow):
+        self.flow = flow
+        self.services = flow.services
+        self.work_root = flow.services.home.state / "work"
 
     def items(self) -> list[ReviewItem]:
-        return [self._item(e) for e in self.parts.journal.entries("review")]
+        return [self._item(e) for e in self.services.journal.entries("review")]
 
     def get(self, item_id: str) -> ReviewItem:
         return self._item(self._entry(item_id))
@@ -83,7 +85,7 @@ class ReviewQueue:
         )
 
     def _entry(self, item_id: str) -> Entry:
-        entry = self.parts.journal.find(item_id)
+        entry = self.services.journal.find(item_id)
         if entry is None or entry.state != "review":
             raise NotInReview(f"no report {item_id!r} is waiting for review")
         return entry
@@ -92,7 +94,7 @@ class ReviewQueue:
         workdir = self.work_root / entry.token
         raw = next(iter(sorted(workdir.glob("input*")))).read_bytes()
         return load_submission_bytes(
-            entry.source, raw, base_dir=self.parts.home.inbox, today=self.parts.clock.today()
+            entry.source, raw, base_dir=self.services.home.inbox, today=self.services.clock.today()
         )
 
     def approve(
@@ -103,63 +105,54 @@ class ReviewQueue:
         officer: str = "",
         comment: str | None = None,
     ) -> Outcome:
-        """Countersign and archive. ``decided_points`` maps activity index → points the
-        officer grants an "other" activity (R-3.1b); without it the claimed points stand.
+        """Countersign and archive. ``decided_points`` maps the activity's number as the
+        officer sees it (from 1) → points granted to an "other" activity (R-3.1b); an "other"
+        activity without a decision gets 0, never the claim. Unknown numbers are refused.
         ``comment``: the officer's comment for the A1 comment section (when the consultant
         disagreed with remarks); it goes into the form before the officer signs."""
         entry = self._entry(item_id)
-        loaded = self._load(entry)
-        report = loaded.model
+        report = self._load(entry).model
         assert isinstance(report, CpdReport)
-        pipeline = Pipeline(self.parts)
         decided = dict(decided_points or {})
-        for index, activity in enumerate(report.activities):
-            if activity.form == "other" and index not in decided:
-                decided[index] = activity.claimed_points or 0
-        verdict = evaluate_cpd(
-            report,
-            today=pipeline.submitted_on(report, entry),
-            evidence_names=loaded.evidence_names,
+        problems = decided_points_problems(report, decided)
+        if problems:
+            raise DocflowError("; ".join(p.message for p in problems))
+        for number, activity in enumerate(report.activities, start=1):
+            if activity.form == "other":
+                decided.setdefault(number, 0)  # R-3.1b: no decision, no points
+        decision = Decision(
+            "approve",
+            officer or self.services.directory.officer_name(),
             decided_points=decided,
-        )
-        workdir = self.work_root / entry.token
-        outcome = pipeline.countersign_and_archive(
-            entry, workdir, loaded, report, verdict,
-            approved_by=officer or self.parts.pki.officer_name(), decided_points=decided,
             comment=(comment or "").strip() or None,
-        )  # fmt: skip
-        self._finish(entry, outcome)
-        return outcome
+        )
+        return self._decide(entry, decision)
 
     def return_(self, item_id: str, *, remarks: str, officer: str = "") -> Outcome:
         """R-3.2e: back to the consultant with remarks; the correction becomes version 2."""
         if not remarks.strip():
             raise DocflowError("remarks are required when returning a report (R-3.2e)")
         entry = self._entry(item_id)
-        loaded = self._load(entry)
-        report = loaded.model
-        assert isinstance(report, CpdReport)
-        pipeline = Pipeline(self.parts)
-        verdict = evaluate_cpd(
-            report,
-            today=pipeline.submitted_on(report, entry),
-            evidence_names=loaded.evidence_names,
+        decision = Decision(
+            "return",
+            officer or self.services.directory.officer_name(),
+            remarks=(remarks.strip(),),
         )
-        outcome = pipeline.return_report(
-            entry, self.work_root / entry.token, loaded, report, verdict, [remarks.strip()],
-            actor=officer or self.parts.pki.officer_name(),
-        )  # fmt: skip
-        self._finish(entry, outcome)
-        return outcome
+        return self._decide(entry, decision)
 
-    def _finish(self, entry: Entry, outcome: Outcome) -> None:
-        self.parts.journal.update(
+    def _decide(self, entry: Entry, decision: Decision) -> Outcome:
+        workdir = self.work_root / entry.token
+        outcome = self.flow.run(entry, workdir, WHOLE, decision=decision)
+        if outcome.state == "review":
+            raise DocflowError(f"{entry.token}: the decision did not end the review")
+        self.services.journal.update(
             entry.token, state=outcome.state, record=outcome.record, reason=outcome.reason
         )
-        shutil.rmtree(self.work_root / entry.token, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+        return outcome
 
 
-def _read_json(path: Any) -> dict[str, Any]:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

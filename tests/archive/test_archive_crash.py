@@ -78,6 +78,7 @@ def test_sigkill_after_each_store_step_recovers(home: Home, step: str) -> None:
         assert_consistent(home, archive, {f"R-2025-{i:04d}" for i in range(3)})
 
 
+@pytest.mark.slow  # several processes, seconds each: the full suite runs it
 def test_sigkill_mid_burst_of_200_then_restart(home: Home) -> None:
     proc = subprocess.Popen(
         [PYTHON, str(STORER), str(home.root), "0", "200"],
@@ -109,6 +110,7 @@ def test_sigkill_mid_burst_of_200_then_restart(home: Home) -> None:
         assert seqs == list(range(1, 201))
 
 
+@pytest.mark.slow  # several processes, seconds each: the full suite runs it
 def test_two_processes_storing_at_once_keep_one_chain(home: Home) -> None:
     Archive(home).close()  # create the index first, so both start storing at once
     procs = [
@@ -132,6 +134,7 @@ def test_two_processes_storing_at_once_keep_one_chain(home: Home) -> None:
         assert sum(a != b for a, b in itertools.pairwise(owners)) > 2
 
 
+@pytest.mark.slow  # several processes, seconds each: the full suite runs it
 def test_audit_while_another_process_stores_sees_no_tampering(home: Home) -> None:
     Archive(home).close()
     proc = subprocess.Popen(

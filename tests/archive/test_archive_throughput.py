@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from archive_helpers import make_pdf, make_record
 
 from docflow.archive import Archive
 from docflow.config import Home
 
 
+@pytest.mark.slow  # a throughput measurement: the full suite runs it
 def test_store_throughput(home: Home) -> None:
     pdf_pad = b"0" * 150_000  # a signed PDF/A report is ~150-300 KB
     count = 200

@@ -93,7 +93,7 @@ def yaml_bytes(data: dict[str, Any]) -> bytes:
 class World:
     home: Home
     pki: Pki
-    parts: Any  # docflow.workflow.parts.Parts
+    parts: Any  # docflow.workflow.services.Services
 
     @property
     def archive(self) -> Any:
@@ -112,10 +112,11 @@ def new_home(root: Path) -> tuple[Home, Pki]:
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from docflow.workflow.parts import Clock, Parts
+    from docflow.config import Clock
+    from docflow.workflow.services import build_services
 
     home, pki = new_home(tmp_path_factory.mktemp("certificates") / "home")
-    parts = Parts(home, clock=Clock(ISSUE_DAY))
+    parts = build_services(home, clock=Clock(ISSUE_DAY))
     try:
         yield World(home, pki, parts)
     finally:
@@ -132,14 +133,14 @@ class KkBatch:
 @pytest.fixture(scope="session")
 def kk_batch(world: World) -> KkBatch:
     """The Kazakh batch through the inbox: dropped, claimed, issued, archived."""
-    from docflow.workflow.cpd import Pipeline
-    from docflow.workflow.runner import Runner
+    from docflow.inbox.runner import Runner
+    from docflow.workflow.build import build_flow
 
     target = world.home.inbox / "seminar-2025-03.yaml"
     temp = world.home.inbox / ".seminar-2025-03.yaml.part"
     temp.write_bytes(yaml_bytes(batch("kk", KK_PARTICIPANTS)))
     temp.rename(target)
-    runner = Runner(world.home, Pipeline(world.parts), workers=1, settle=0)
+    runner = Runner(world.home, build_flow(world.parts), workers=1, settle=0)
     try:
         runner.run_once()
         (entry,) = runner.journal.entries()

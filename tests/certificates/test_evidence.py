@@ -16,7 +16,12 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from docflow.archive import Archive
-from docflow.certificates import check_evidence, describe, find_certificate
+from docflow.certificates import (
+    check_evidence,
+    check_evidence_issues,
+    describe,
+    find_certificate,
+)
 from docflow.cli import main
 from docflow.model import CpdReport
 from docflow.pki import TrustServices
@@ -64,13 +69,15 @@ def judge(
     year: int = 2025,
     archive: Any = None,
 ) -> dict[str, str]:
+    """Each refused file's reasons, in English (the findings carry them as messages)."""
     acts = activities or (seminar(name),)
-    return check_evidence(
+    found = check_evidence_issues(
         archive or world.archive,
         report(*acts, year=year),
         {name: pdf},
         trust_roots=world.trust_roots(),
     )
+    return {k: "; ".join(m.text("en") for m in v) for k, v in found.items()}
 
 
 def genuine_kk(world: World, kk: KkBatch, index: int = 0) -> bytes:
@@ -111,7 +118,7 @@ def test_edited_by_an_incremental_update_is_caught(world: World, kk_batch: KkBat
     forged = out.getvalue()
     assert forged.startswith(pdf)  # a real incremental update: the signed bytes are intact
     reason = judge(world, "evidence/seminar.pdf", forged)["evidence/seminar.pdf"]
-    assert "changed after" in reason and "issued to someone else" in reason
+    assert "changed after" in reason and "issued to another person" in reason
     assert "not the PDF archived" in reason
 
 
@@ -178,7 +185,7 @@ def test_signed_by_a_trusted_person_who_is_not_an_issuer_is_caught(
     forged = _resign(
         _unsigned_ru_consultant(ru_batch),
         world.pki.signer_for(iin=CONSULTANT_IIN),
-        world.parts.services,
+        world.parts.trust,
     )
     name = "evidence/talk.pdf"
     reason = judge(world, name, forged, seminar(name, form=4, on="2025-05-22"))[name]
@@ -218,7 +225,7 @@ def test_a_revoked_certificate_is_caught(world: World, ru_batch: RuBatch) -> Non
 def test_a_certificate_issued_to_someone_else_is_caught(world: World, kk_batch: KkBatch) -> None:
     pdf = genuine_kk(world, kk_batch, 1)  # Жұмабаев's certificate, attached by the consultant
     reason = judge(world, "evidence/seminar.pdf", pdf)["evidence/seminar.pdf"]
-    assert "issued to someone else" in reason
+    assert "issued to another person" in reason
     assert kk_batch.records[1]["iin"] not in reason  # masked
 
 
@@ -252,10 +259,11 @@ def test_the_rules_turn_a_refused_certificate_into_an_r75_finding(
     name = "evidence/seminar.pdf"
     cpd = report(seminar(name))
     evidence = {name: genuine_kk(world, kk_batch, 1)}
-    problems = check_evidence(world.archive, cpd, evidence, trust_roots=world.trust_roots())
+    problems = check_evidence_issues(world.archive, cpd, evidence, trust_roots=world.trust_roots())
     verdict = evaluate_cpd(
         cpd, today=date(2026, 2, 10), evidence_names=set(evidence), evidence_problems=problems
     )
     r75 = [f for f in verdict.findings if f.clause == "R-7.5"]
-    assert r75 and "issued to someone else" in r75[0].message
+    assert r75 and "issued to another person" in r75[0].message
+    assert "другому лицу" in r75[0].text("ru")  # R-3.2e: the real reason, in each language
     assert verdict.total_points == 0

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from docflow.inbox.runner import Runner
 from docflow.verify import verify_pdf
-from docflow.workflow.cpd import Pipeline
-from docflow.workflow.runner import Runner
+from docflow.workflow.build import build_flow
 
 from .conftest import (
     ISSUE_DAY,
@@ -55,7 +55,7 @@ def test_dropped_batch_is_archived_with_one_record_per_participant(
 def test_the_same_batch_dropped_again_is_a_duplicate(world: World, kk_batch: KkBatch) -> None:
     before = len(world.archive.search(kind="certificate"))
     (world.home.inbox / "copy.yaml").write_bytes(yaml_bytes(batch("kk", KK_PARTICIPANTS)))
-    runner = Runner(world.home, Pipeline(world.parts), workers=1, settle=0)
+    runner = Runner(world.home, build_flow(world.parts), workers=1, settle=0)
     try:
         runner.run_once()
         states = {e.source: e.state for e in runner.journal.entries()}
@@ -95,10 +95,11 @@ def test_a_watcher_killed_mid_batch_is_resumed_without_doubles(tmp_path: Path) -
     with Archive(home, recover=False) as archive:
         assert 1 <= len(archive.search(kind="certificate")) < 8  # killed mid-batch
 
-    from docflow.workflow.parts import Clock, Parts
+    from docflow.config import Clock
+    from docflow.workflow.services import build_services
 
-    parts = Parts(home, clock=Clock(ISSUE_DAY))
-    runner = Runner(home, Pipeline(parts), workers=1, settle=0)
+    parts = build_services(home, clock=Clock(ISSUE_DAY))
+    runner = Runner(home, build_flow(parts), workers=1, settle=0)
     try:
         runner.run_once()  # recover() resumes the claimed batch from its work folder
         (entry,) = runner.journal.entries()
@@ -121,7 +122,7 @@ def test_the_same_roster_in_other_bytes_issues_nothing_twice(
     before = len(world.archive.search(kind="certificate"))
     data = batch("kk", list(reversed(KK_PARTICIPANTS)))  # re-exported in another order
     (world.home.inbox / "seminar-again.yaml").write_bytes(b"# exported again\n" + yaml_bytes(data))
-    runner = Runner(world.home, Pipeline(world.parts), workers=1, settle=0)
+    runner = Runner(world.home, build_flow(world.parts), workers=1, settle=0)
     try:
         runner.run_once()
         entry = next(e for e in runner.journal.entries() if e.source == "seminar-again.yaml")

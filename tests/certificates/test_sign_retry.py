@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pyhanko.pdf_utils.metadata.xmp_xml import XmpXmlProcessingError
 
-from docflow.certificates._issue import _Batch
+from docflow.certificates._issue import Batch
 from docflow.errors import SigningError
 
 
@@ -23,7 +23,7 @@ def _failing_with(*errors: BaseException) -> tuple[Any, list[int]]:
         return pdf + b"signed"
 
     fake = SimpleNamespace(
-        parts=SimpleNamespace(sign=sign),
+        parts=SimpleNamespace(signer=SimpleNamespace(sign=sign)),
         issuer=SimpleNamespace(iin="750505400007"),
         model=SimpleNamespace(locale="kk"),
     )
@@ -42,16 +42,16 @@ def _xmp_error() -> SigningError:
 
 def test_an_xmp_parse_failure_is_tried_once_more() -> None:
     fake, calls = _failing_with(_xmp_error())
-    assert _Batch.sign(fake, b"%PDF", "KZC-X") == b"%PDFsigned"
+    assert Batch.sign(fake, b"%PDF", "KZC-X") == b"%PDFsigned"
     assert len(calls) == 2
 
 
 def test_twice_is_a_real_failure_and_other_errors_are_not_retried() -> None:
     fake, calls = _failing_with(_xmp_error(), _xmp_error())
     with pytest.raises(SigningError):
-        _Batch.sign(fake, b"%PDF", "KZC-X")
+        Batch.sign(fake, b"%PDF", "KZC-X")
     assert len(calls) == 2
     fake, calls = _failing_with(SigningError("TSA unreachable"))
     with pytest.raises(SigningError, match="TSA"):
-        _Batch.sign(fake, b"%PDF", "KZC-X")
+        Batch.sign(fake, b"%PDF", "KZC-X")
     assert len(calls) == 1

@@ -8,7 +8,26 @@ from pathlib import Path
 import pytest
 
 from docflow.errors import ConfigError
-from docflow.kinds import kind_names, load_kind, load_kind_file
+from docflow.kinds import KINDS_DIR, KindRegistry, kind_names, load_kind, load_kind_file
+
+#: A quorum kind (one document many sign): the mechanism stays, though the roadmap's support is
+#: counted as one decision per collegium (docs/ROADMAP.md).
+QUORUM_TOML = """
+name = "quorum-example"
+title = { kk = "x", ru = "x" }
+model = "docflow.model:CpdReport"
+[signing]
+mode = "quorum"
+role = "chair"
+quorum = "2/3"
+who = "signatories[].iin"
+"""
+
+
+def _quorum_kind(tmp_path: Path) -> Path:
+    path = tmp_path / "quorum.toml"
+    path.write_text(QUORUM_TOML, encoding="utf-8")
+    return path
 
 
 def test_cpd_report_is_signed_by_consultant_then_officer_R_3_3_R_4_6() -> None:
@@ -25,17 +44,17 @@ def test_cpd_report_is_signed_by_consultant_then_officer_R_3_3_R_4_6() -> None:
     ("signed", "eligible", "complete"),
     [(9, 14, False), (10, 14, True), (2, 3, True), (1, 3, False), (12, 18, True), (11, 18, False)],
 )
-def test_roadmap_decision_needs_two_thirds_of_chairs_M_2_6q(
-    signed: int, eligible: int, complete: bool
+def test_a_quorum_kind_needs_two_thirds_of_chairs_M_2_6q(
+    signed: int, eligible: int, complete: bool, tmp_path: Path
 ) -> None:
-    spec = load_kind("roadmap-decision").signing
+    spec = load_kind_file(_quorum_kind(tmp_path)).signing
     assert spec.mode == "quorum"
     assert spec.quorum == Fraction(2, 3)
     assert spec.is_complete(signed, eligible) is complete
 
 
-def test_quorum_needed_rounds_up_M_2_7q() -> None:
-    spec = load_kind("roadmap-decision").signing
+def test_quorum_needed_rounds_up_M_2_7q(tmp_path: Path) -> None:
+    spec = load_kind_file(_quorum_kind(tmp_path)).signing
     assert spec.needed(14) == 10
     assert spec.needed(18) == 12
     assert spec.needed(1) == 1
@@ -43,11 +62,34 @@ def test_quorum_needed_rounds_up_M_2_7q() -> None:
 
 def test_every_shipped_kind_loads() -> None:
     names = kind_names()
-    assert {"cpd-report", "event-certificates", "roadmap-decision", "roadmap-quarterly"} <= set(
-        names
-    )
+    assert {"cpd-report", "event-certificates", "remarks", "chamber-roster"} <= set(names)
     for name in names:
-        assert load_kind(name).name == name
+        kind = load_kind(name)
+        assert kind.name == name
+        kind.model_class()  # every model the registry names exists
+        for purpose in kind.templates.values():
+            for template in purpose.values():
+                assert (KINDS_DIR.parent.parent / "templates" / template).is_file(), template
+
+
+def test_the_roadmap_kinds_are_in_the_registry_part_M() -> None:
+    names = KindRegistry.load().names()
+    roadmap = {n for n in names if n.startswith("roadmap-")}
+    assert roadmap == {
+        "roadmap-package", "roadmap-decision", "roadmap-support-letter", "roadmap-support",
+        "roadmap-support-confirmation", "roadmap-quarterly", "roadmap-consolidated",
+    }  # fmt: skip
+    assert not (KINDS_DIR / "planned").exists()
+
+
+def test_a_key_nobody_reads_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'name = "x"\ntitle = {kk = "x"}\nmodel = "m:M"\nwho = "x"\n[signing]\nmode = "none"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_kind_file(bad)
 
 
 def test_unknown_kind_and_bad_quorum_are_clear_errors(tmp_path: Path) -> None:

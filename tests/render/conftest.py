@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from docflow.config import DEFAULT_TEMPLATES
 from docflow.render import Converter
+from tests.support.reports import report_submission
 
 INJECTION = ["{{ 7*7 }}", "{%p if x %}", "<b>&"]
 MOMENT = datetime(2026, 2, 10, 9, 30, tzinfo=UTC)
@@ -35,13 +35,13 @@ FORM_NAMES = {
     },
 }
 POINTS = {2: 2, 4: 3}
+#: The developer's template builder (outside the installed package).
+BUILDER = Path(__file__).resolve().parents[2] / "tools" / "build_templates.py"
 
 
 def load_build() -> ModuleType:
-    """templates/_build.py holds the official wording; tests compare the PDF against it."""
-    spec = importlib.util.spec_from_file_location(
-        "templates_build", DEFAULT_TEMPLATES / "_build.py"
-    )
+    """tools/build_templates.py holds the official wording; tests compare the PDF against it."""
+    spec = importlib.util.spec_from_file_location("build_templates", BUILDER)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -52,14 +52,6 @@ def make_submission(
     locale: str, *, n: int = 3, full_name: str | None = None, title: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A submission mapping and its verdict mapping with ``n`` activities."""
-    name = full_name or (
-        "Сейітқали Әсел Нұрланқызы" if locale == "kk" else "Иванова Мария Петровна"
-    )
-    chamber = (
-        "Алматы қаласының заң консультанттары палатасы"
-        if locale == "kk"
-        else "Палата юридических консультантов города Алматы"
-    )
     activities = []
     verdict_acts = []
     for i in range(n):
@@ -82,20 +74,7 @@ def make_submission(
                 "form_name": FORM_NAMES[form],
             }
         )
-    submission = {
-        "kind": "cpd-report",
-        "year": 2025,
-        "locale": locale,
-        "submitted_on": "2026-02-10",
-        "consultant": {
-            "full_name": name,
-            "iin": "900415400127",
-            "chamber": chamber,
-            "member_since": "2019-03-01",
-        },
-        "exemption": None,
-        "activities": activities,
-    }
+    submission = report_submission(locale, full_name=full_name, activities=activities)
     total = sum(a["points"] for a in verdict_acts)
     verdict = {
         "verdict": "compliant" if total >= 10 else "non_compliant",

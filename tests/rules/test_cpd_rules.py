@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from docflow.model import CpdReport
-from docflow.rules import CpdVerdict, evaluate_cpd
+from docflow.rules import CpdVerdict, RosterExemption, evaluate_cpd
 
 TODAY = date(2026, 2, 10)
 ReportFactory = Callable[..., CpdReport]
@@ -207,7 +207,7 @@ def test_R_3_1b_other_activity_needs_review(make_report: ReportFactory) -> None:
 
 def test_R_3_1b_points_decided_by_the_officer_count(make_report: ReportFactory) -> None:
     report = make_report([*ten_points()[:-1], activity("other", claimed_points=3)])
-    verdict = judge(report, decided_points={3: 2})
+    verdict = judge(report, decided_points={4: 2})  # activity 4, counted from 1
     assert verdict.activities[-1].points == 2
     assert verdict.total_points == 10
     assert verdict.verdict == "compliant"
@@ -224,20 +224,27 @@ def test_R_3_1b_other_outside_the_year_needs_no_review(make_report: ReportFactor
 @pytest.mark.parametrize("reason", ["maternity_leave", "childcare_leave", "suspended"])
 def test_R_7_4_exempt_for_each_ground(make_report: ReportFactory, reason: str) -> None:
     report = make_report([], exemption={"reason": reason, "from": "2024-09-01", "to": None})
-    verdict = judge(report)
+    verdict = judge(report, roster_exemption=RosterExemption(reason, date(2024, 9, 1), None))
     assert verdict.verdict == "exempt"
     assert verdict.findings[0].clause == "R-7.4"
     words = {"maternity_leave": "maternity", "childcare_leave": "childcare"}
     ground = words.get(reason, "suspension")
     assert ground in verdict.findings[0].message
-    assert verdict.exemption == {"reason": reason, "from": "2024-09-01", "to": None}
+    assert verdict.exemption == {
+        "reason": reason,
+        "from": "2024-09-01",
+        "to": None,
+        "evidence": [],
+        "confirmed_by": "roster",
+    }
 
 
 def test_R_7_4_restored_during_the_year_duty_starts_next_year(make_report: ReportFactory) -> None:
     leave = {"reason": "childcare_leave", "from": "2023-05-01", "to": "2025-04-30"}
-    verdict_2025 = judge(make_report([], exemption=leave))
+    # A leave ending inside the year is the officer's call; accepted, it exempts the year.
+    assert judge(make_report([], exemption=leave)).verdict == "needs_review"
+    verdict_2025 = judge(make_report([], exemption=leave), exemption_accepted=True)
     assert verdict_2025.verdict == "exempt"
-    assert "duty starts in 2026" in verdict_2025.findings[0].message
     verdict_2026 = judge(make_report([], year=2026, exemption=leave), today=date(2027, 1, 10))
     assert verdict_2026.verdict == "non_compliant"
 
@@ -252,9 +259,9 @@ def test_R_7_4_exemption_in_another_year_does_not_exempt(make_report: ReportFact
 def test_R_7_4_exempt_report_has_no_defects(make_report: ReportFactory) -> None:
     report = make_report(
         [activity(2, evidence=[])],
-        exemption={"reason": "suspended", "from": "2025-02-01", "to": None},
+        exemption={"reason": "suspended", "from": "2025-01-01", "to": None},
     )
-    verdict = judge(report)
+    verdict = judge(report, roster_exemption=RosterExemption("suspended", None, None))
     assert verdict.verdict == "exempt" and verdict.defects == []
 
 
@@ -268,7 +275,12 @@ def test_R_7_1_member_only_after_the_year_owes_nothing(make_report: ReportFactor
     verdict = judge(make_report([], consultant=consultant))
     assert verdict.verdict == "exempt"
     assert verdict.findings[0].clause == "R-7.1"
-    assert verdict.exemption == {"reason": "not_a_member", "from": None, "to": None}
+    assert verdict.exemption == {
+        "reason": "not_a_member",
+        "from": None,
+        "to": None,
+        "confirmed_by": "membership",
+    }
 
 
 def test_R_7_1_member_since_during_the_year_owes_the_norm(make_report: ReportFactory) -> None:
@@ -286,16 +298,17 @@ def test_R_7_1_member_since_during_the_year_owes_the_norm(make_report: ReportFac
 
 
 def test_R_3_2d_late_report_is_marked_late_verdict_unchanged(make_report: ReportFactory) -> None:
-    verdict = judge(make_report(ten_points(), submitted_on="2026-02-16"))
+    verdict = judge(make_report(ten_points()), today=date(2025 + 1, 2, 17))
     assert verdict.late is True
-    assert verdict.deadline == date(2026, 2, 15)
+    assert verdict.deadline == date(2026, 2, 16)  # 15 February 2026 is a Sunday
     assert verdict.verdict == "compliant"
     assert "R-3.2d" in clauses(verdict)
 
 
 def test_R_3_2d_filed_on_the_deadline_is_on_time(make_report: ReportFactory) -> None:
-    verdict = judge(make_report(ten_points(), submitted_on="2026-02-15"))
-    assert verdict.late is False and "R-3.2d" not in clauses(verdict)
+    verdict = judge(make_report(ten_points()), today=date(2026, 2, 16))
+    assert verdict.late is False
+    assert [f.key for f in verdict.findings if f.clause == "R-3.2d"] == ["rules.r32d_moved"]
 
 
 def test_R_3_2d_without_submitted_on_the_day_of_arrival_counts(make_report: ReportFactory) -> None:
@@ -319,7 +332,10 @@ def test_verdict_precedence_exempt_over_review_over_non_compliant(
     with_other = [activity("other")]
     assert judge(make_report(with_other)).verdict == "needs_review"
     leave = {"reason": "suspended", "from": "2025-01-01", "to": None}
-    assert judge(make_report(with_other, exemption=leave)).verdict == "exempt"
+    roster = RosterExemption("suspended", date(2025, 1, 1), None)
+    assert judge(make_report(with_other, exemption=leave), roster_exemption=roster).verdict == (
+        "exempt"
+    )
 
 
 def test_every_finding_cites_a_clause(make_report: ReportFactory) -> None:
@@ -342,6 +358,7 @@ def test_to_json_has_the_check_json_shape(make_report: ReportFactory) -> None:
         "required_points",
         "late",
         "deadline",
+        "filed_on",
         "rule_version",
         "exemption",
         "findings",
@@ -349,7 +366,7 @@ def test_to_json_has_the_check_json_shape(make_report: ReportFactory) -> None:
         "activities",
     }
     assert doc["rule_version"] == "appendix2@2022-01-01"
-    assert doc["deadline"] == "2026-02-15"
+    assert doc["deadline"] == "2026-02-16"  # 15 February 2026 is a Sunday (R-3.2d)
     (act,) = doc["activities"]
     assert set(act) == {
         "index",
@@ -361,11 +378,13 @@ def test_to_json_has_the_check_json_shape(make_report: ReportFactory) -> None:
         "points",
         "counted",
         "claimed_points",
+        "justification",
         "evidence",
+        "number",
     }
     assert act["form"] == 8 and act["points"] == 6 and act["date"] == "2025-03-14"
     assert act["form_name"]["kk"].endswith("ғылыми дәрежелерін беру")
-    assert set(doc["findings"][0]) == {"clause", "message", "severity"}
+    assert {"clause", "message", "severity", "key", "params"} <= set(doc["findings"][0])
 
 
 def test_rules_are_pure_same_input_same_verdict(make_report: ReportFactory) -> None:

@@ -14,8 +14,9 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 
 from docflow.pki import Pki, TrustServices
-from docflow.pki.testing import CONSULTANT_IIN, make_test_pki, pdf_with_fields
-from docflow.sign import SignSpec, sign_pdf
+from docflow.pki.testing import pdf_with_fields
+from tests.support.pki import DemoPki
+from tests.support.signing import sign_report
 
 
 @dataclass(frozen=True)
@@ -47,26 +48,14 @@ class SignedReport:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignedReport]:
-    home = tmp_path_factory.mktemp("sign") / "home"
-    pki = make_test_pki(home)
+def report(tmp_path_factory: pytest.TempPathFactory, demo_pki: DemoPki) -> Iterator[SignedReport]:
+    home, pki = demo_pki.copy_to(tmp_path_factory.mktemp("sign") / "home")
     unsigned = pdf_with_fields()
     with TrustServices(home) as services:
-        first = sign_pdf(
-            unsigned,
-            SignSpec("consultant", locale="kk"),
-            signer=pki.signer_for(iin=CONSULTANT_IIN),
-            services=services.endpoints,
-        )
-        second = sign_pdf(
-            first,
-            SignSpec("officer", locale="kk", lock=True, lta=True),
-            signer=pki.signer_for(role="officer"),
-            services=services.endpoints,
-        )
+        first, second = sign_report(pki, services, unsigned)
     # the services are stopped from here on: everything below validates offline
-    (home / "signed.pdf").write_bytes(second)
-    yield SignedReport(home, pki, unsigned, first, second)
+    (home.root / "signed.pdf").write_bytes(second)
+    yield SignedReport(home.root, pki, unsigned, first, second)
 
 
 @pytest.fixture

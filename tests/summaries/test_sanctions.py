@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from summaries_data import SPECS, YEAR, record_for
+from summaries_data import CHAMBER, SPECS, YEAR, record_for
 
 from docflow.summaries import (
+    Member,
     Roster,
     SanctionCase,
     add_months,
@@ -104,15 +105,46 @@ def test_warning_then_cure_and_warning_then_suspension(
     cases = _apply(cases, actions)
     assert _plan(roster, records, cases, date(2026, 4, 30)) == []  # decided: nothing twice
 
-    # suspended in 2026 → exempt for 2026, duty again for 2027.
+    # R-9.1b: suspended "with the duty to reach the norm": neither 2026 nor 2027 is exempt.
     periods = suspension_periods(list(cases.values()))
     assert set(periods) == suspended
+    assert all(p.ground == "sanction_suspension" for ps in periods.values() for p in ps)
     in_2026 = chamber_summary(roster, [], year=2026, today=date(2027, 2, 20), suspensions=periods)
     by_iin = {m.iin: m for m in in_2026.members}
-    assert all(by_iin[i].state == "exempt" and by_iin[i].ground == "suspended" for i in suspended)
-    in_2027 = chamber_summary(roster, [], year=2027, today=date(2028, 2, 20), suspensions=periods)
-    assert all(m.state != "exempt" for m in in_2027.members if m.iin in suspended
-               and m.iin not in {s.iin for s in SPECS if s.status != "active"})  # fmt: skip
+    roster_grounds = {s.iin for s in SPECS if s.status != "active"}
+    assert all(by_iin[i].state != "exempt" for i in suspended - roster_grounds)
+
+
+def test_R_9_1b_a_sanction_suspension_keeps_the_duty_to_reach_the_norm() -> None:
+    case = SanctionCase(
+        chamber=CHAMBER, iin=SPECS[0].iin, year=2025, full_name="Тоқтатылған Ержан",
+        reason="below_norm", state="suspended", warned_on=date(2026, 2, 20),
+        due_on=date(2026, 3, 20), suspended_from=date(2026, 3, 21),
+        suspended_to=date(2026, 6, 20),
+    )  # fmt: skip
+    member = Member("Тоқтатылған Ержан", SPECS[0].iin, date(2015, 1, 1))
+    periods = suspension_periods([case])
+    summary = chamber_summary(
+        Roster(CHAMBER, (member,)), [], year=2026, today=date(2027, 2, 20), suspensions=periods
+    )
+    assert summary.members[0].state == "not_filed" and summary.exempt == 0
+
+
+def test_R_9_1b_the_suspension_notice_keeps_the_duty() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    builder = Path(__file__).resolve().parents[2] / "tools" / "build_templates.py"
+    spec = importlib.util.spec_from_file_location("build_templates", builder)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    NOTICES = module.NOTICES
+
+    for locale, exempts in (("kk", "босатыласыз"), ("ru", "освобождаетесь")):
+        after = NOTICES["suspension"][locale]["after"]
+        assert exempts not in after
+        assert "7.4" in after
 
 
 def test_a_cured_case_is_never_reopened(roster: Roster, records: list[dict[str, Any]]) -> None:

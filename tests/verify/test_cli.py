@@ -126,3 +126,19 @@ def test_home_anchors_are_only_the_self_signed_root(kit: SigningKit) -> None:
     anchors, intermediates = home_ca_certificates(kit.home.certs)
     assert [a.subject.native["common_name"] for a in anchors] == ["docflow DEMO Root CA"]
     assert "docflow DEMO Issuing CA" in [i.subject.native["common_name"] for i in intermediates]
+
+
+def test_several_files_the_worst_decides(
+    kit: SigningKit, tmp_path: Path, signed_twice_file: Path
+) -> None:
+    # The README's `docflow verify demo-home/outbox/2025/*/cpd-report/*.pdf`: a shell glob.
+    plain = tmp_path / "plain.pdf"
+    plain.write_bytes(blank_pdf())
+    code, out, _ = _run(kit.home.root, str(signed_twice_file), str(signed_twice_file))
+    assert code == 0 and out.count("verdict: VALID") == 2
+    code, out, _ = _run(kit.home.root, str(signed_twice_file), str(plain))
+    assert code == 1 and f"== {plain}" in out
+    code, out, _ = _run(kit.home.root, "--json", str(signed_twice_file), str(plain))
+    assert code == 1 and [d["verdict"] for d in json.loads(out)] == ["valid", "invalid"]
+    code, _, err = _run(kit.home.root, str(signed_twice_file), str(tmp_path / "missing.pdf"))
+    assert code == 2 and "cannot read" in err

@@ -23,22 +23,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers, timestamps
-from pyhanko_certvalidator import ValidationContext
 
 from docflow.archive import Archive
 from docflow.config import Home
-from docflow.pki import Pki, TrustServices
+from docflow.pki import TrustServices
 from docflow.pki.testing import (
     CONSULTANT_IIN,
     CONSULTANT_NAME,
     OFFICER_IIN,
     OTHER_IIN,
     free_port,
-    make_test_pki,
 )
-from tests.verify.conftest import blank_pdf  # one pypdf-made test PDF for both suites
+from tests.support.pdfs import blank_pdf, with_fields
+from tests.support.pki import DemoPki
+from tests.support.signing import PyHankoSigning as Kit
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -60,60 +58,6 @@ CERT_SERIAL = "KZ-2025-000123"
 REVOKED_SERIAL = "KZ-2025-000124"
 PASSWORDS = {"anna": "archivist-pw-1", "oleg": "officer-pw-12", "root": "admin-pw-123"}
 ROLES = {"anna": "archivist", "oleg": "officer", "root": "admin"}
-
-
-# --------------------------------------------------------------------------- PDFs
-
-
-def with_fields(pdf: bytes, names: tuple[str, ...], *, locking: str | None = None) -> bytes:
-    """Empty signature fields; ``locking`` names the final one, which carries its /Lock from
-    the start (as docflow's renderer makes it), so the officer can lock the document later."""
-    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    for i, name in enumerate(names):
-        lock: dict[str, Any] = {}
-        if name == locking:
-            lock = {
-                "field_mdp_spec": fields.FieldMDPSpec(fields.FieldMDPAction.ALL),
-                "doc_mdp_update_value": fields.MDPPerm.NO_CHANGES,
-            }
-        fields.append_signature_field(
-            w, fields.SigFieldSpec(name, box=(72 + 220 * i, 72, 272 + 220 * i, 132), **lock)
-        )
-    out = io.BytesIO()
-    w.write(out)
-    return out.getvalue()
-
-
-def tamper(pdf: bytes, old: bytes, new: bytes) -> bytes:
-    """The same file with one run of bytes changed inside the signed range."""
-    assert len(old) == len(new) and pdf.count(old) >= 1
-    return pdf.replace(old, new, 1)
-
-
-@dataclass
-class Kit:
-    home: Home
-    pki: Pki
-    services: TrustServices
-
-    def sign(self, pdf: bytes, field_name: str, iin: str, *, lta: bool = False) -> bytes:
-        vc = ValidationContext(
-            trust_roots=self.pki.trust_roots(), other_certs=self.pki.chain(), allow_fetching=True
-        )
-        meta = signers.PdfSignatureMetadata(
-            field_name=field_name,
-            subfilter=fields.SigSeedSubFilter.PADES,
-            embed_validation_info=True,
-            validation_context=vc,
-            use_pades_lta=lta,
-        )
-        out = signers.sign_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(pdf)),
-            meta,
-            signer=self.pki.signer_for(iin=iin).signer,
-            timestamper=timestamps.HTTPTimeStamper(self.services.tsa_url),
-        )
-        return out.getvalue()
 
 
 # --------------------------------------------------------------------------- the home
@@ -192,15 +136,14 @@ def _certificate_record(serial: str, name: str, iin: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _seed_review(kit: Kit, token: str, comment: bytes = b"") -> str:
+def _seed_review(kit: Kit, home: Home, token: str, comment: bytes = b"") -> str:
     """A report waiting for the officer, as the workflow leaves it: a journal row in state
     ``review`` and its work folder (input, verdict, reasons, the consultant-signed PDF).
     ``comment`` (a ZIP comment) makes another input with the same content."""
+    from docflow.inbox.journal import Journal
     from docflow.intake.parse import load_submission_bytes
     from docflow.rules import evaluate_cpd
-    from docflow.workflow.journal import Journal
 
-    home = kit.home
     source = "04-abenova-2025.zip"
     raw = (REPO / "samples" / "inbox" / source).read_bytes()
     if comment:
@@ -236,12 +179,11 @@ def _seed_review(kit: Kit, token: str, comment: bytes = b"") -> str:
 
 
 @pytest.fixture(scope="session")
-def web_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebHome]:
-    home = Home(tmp_path_factory.mktemp("web-home")).ensure()
-    pki = make_test_pki(home, issuer=True)
+def web_home(tmp_path_factory: pytest.TempPathFactory, demo_pki: DemoPki) -> Iterator[WebHome]:
+    home, pki = demo_pki.copy_to(tmp_path_factory.mktemp("web-home") / "home")
     pki.enroll(REVIEW_IIN, REVIEW_NAME, "consultant")
     with TrustServices(home) as services:
-        kit = Kit(home, pki, services)
+        kit = Kit(pki, services)
         base = with_fields(blank_pdf("CPD report 2025 Seitkali"), ("consultant", "officer"))
         returned_pdf = kit.sign(base, "consultant", CONSULTANT_IIN)
         base2 = with_fields(blank_pdf("CPD report 2025 Seitkali v2"), ("consultant", "officer"))
@@ -261,8 +203,8 @@ def web_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebHome]:
                           revoked_pdf, record_id="CERT-KZ-2025-000124")  # fmt: skip
             archive.set_status("CERT-KZ-2025-000124", "revoked", reason="issued in error",
                                at=datetime.now(UTC))  # fmt: skip
-        token = _seed_review(kit, "S20260210093000-web00001")
-        second = _seed_review(kit, "S20260210093100-web00002", comment=b"second")
+        token = _seed_review(kit, home, "S20260210093000-web00001")
+        second = _seed_review(kit, home, "S20260210093100-web00002", comment=b"second")
     # The trust services stop here: the officer's approval starts its own on the PKI's port.
     from docflow.web.auth import AuthStore
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from docflow.archive import Archive
-from docflow.workflow.journal import Journal
+from docflow.inbox.journal import Journal
+from tests.support.pdfs import tamper
 
 from .conftest import (
     CERT_SERIAL,
@@ -23,7 +24,6 @@ from .conftest import (
     login,
     set_language,
     shot,
-    tamper,
 )
 
 pytestmark = pytest.mark.slow

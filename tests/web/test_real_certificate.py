@@ -52,9 +52,10 @@ class Issued:
 
 def issue_one(home: Home) -> tuple[dict[str, Any], bytes]:
     from docflow.archive import Archive
-    from docflow.workflow.cpd import Pipeline
-    from docflow.workflow.parts import Clock, Parts
-    from docflow.workflow.runner import Runner
+    from docflow.config import Clock
+    from docflow.inbox.runner import Runner
+    from docflow.workflow.build import build_flow
+    from docflow.workflow.services import build_services
 
     batch = {
         "kind": "event-certificates",
@@ -68,8 +69,8 @@ def issue_one(home: Home) -> tuple[dict[str, Any], bytes]:
     part = home.inbox / ".seminar.yaml.part"
     part.write_bytes(yaml.safe_dump(batch, allow_unicode=True).encode("utf-8"))
     part.rename(target)
-    parts = Parts(home, clock=Clock(date(2025, 6, 2)))
-    runner = Runner(home, Pipeline(parts), workers=1, settle=0)
+    parts = build_services(home, clock=Clock(date(2025, 6, 2)))
+    runner = Runner(home, build_flow(parts), workers=1, settle=0)
     try:
         runner.run_once()
         (entry,) = runner.journal.entries()

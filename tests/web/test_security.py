@@ -3,6 +3,7 @@ limits, escaping, headers, and ``docflow users add``. No browser, no signatures.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from docflow.archive import Archive
 from docflow.config import Home
 from docflow.web import create_app
-from docflow.web.auth import AuthStore, CsrfTokens, LoginThrottle
+from docflow.web.auth import AuthStore, CsrfTokens, LoginThrottle, User
 from docflow.web.i18n import _TEXT, LOCALES, translate
 from docflow.web.services import MAX_UPLOAD_BYTES, dashboard_rows, mask_iin
 
@@ -119,6 +120,31 @@ def test_session_expires_when_idle(client: TestClient, clock: FakeClock) -> None
     clock.now += 601
     r = client.get("/archive", follow_redirects=False)
     assert r.status_code == 303 and "expired=1" in r.headers["location"]
+
+
+def _session_rows(home: Home) -> set[str]:
+    db = sqlite3.connect(home.outbox / ".index" / "archive.sqlite")
+    try:
+        return {r[0] for r in db.execute("SELECT token_sha256 FROM web_sessions")}
+    finally:
+        db.close()
+
+
+def test_expired_sessions_are_purged_from_the_database(
+    home: Home, store: AuthStore, clock: FakeClock
+) -> None:
+    anna, oleg = User("anna", "archivist"), User("oleg", "officer")
+    abandoned = store.open_session(anna)  # the browser was closed without logging out
+    clock.now += 300
+    live = store.open_session(oleg)
+    clock.now += 301  # anna's session has been idle 601 s (> 600), oleg's 301 s
+    fresh = store.open_session(anna)
+    sha = {t: hashlib.sha256(t.encode()).hexdigest() for t in (abandoned, live, fresh)}
+    assert _session_rows(home) == {sha[live], sha[fresh]}
+    assert store.session_user(live) == oleg
+    clock.now += 3600  # past the absolute limit of both
+    assert store.purge_expired() == 2
+    assert _session_rows(home) == set()
 
 
 def test_session_cookie_is_httponly_and_lax(client: TestClient) -> None:
@@ -309,7 +335,7 @@ def test_users_add_prompts_for_the_password(home: Home) -> None:
 
 
 def test_an_unsigned_pdf_is_invalid_with_the_reason_in_kazakh(client: TestClient) -> None:
-    from .conftest import blank_pdf
+    from tests.support.pdfs import blank_pdf
 
     token = csrf(client, "/verify")
     r = client.post("/verify", data={"csrf": token}, files={"file": ("u.pdf", blank_pdf("x"))})
@@ -331,9 +357,9 @@ def test_known_verify_reasons_are_translated_and_others_kept() -> None:
 def test_a_failing_approval_is_shown_and_the_server_lives_on(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sys
     from contextlib import contextmanager
 
+    from docflow.errors import PkiError
     from docflow.web.services import ReviewService
     from docflow.workflow.review import ReviewItem
 
@@ -343,7 +369,7 @@ def test_a_failing_approval_is_shown_and_the_server_lives_on(
         verdict={"total_points": 7, "required_points": 10, "activities": [], "findings": []},
     )  # fmt: skip
 
-    class ExitingQueue:
+    class FailingQueue:
         def get(self, item_id: str) -> ReviewItem:
             return item
 
@@ -351,18 +377,19 @@ def test_a_failing_approval_is_shown_and_the_server_lives_on(
             return {}
 
         def approve(self, item_id: str, **kwargs: Any) -> None:
-            sys.exit(1)  # what werkzeug does when a port is taken
+            # what the trust services raise when their port is taken
+            raise PkiError("cannot listen on http://127.0.0.1:8088: Address already in use")
 
     @contextmanager
-    def fake_queue(self: ReviewService) -> Iterator[ExitingQueue]:
-        yield ExitingQueue()
+    def fake_queue(self: ReviewService) -> Iterator[FailingQueue]:
+        yield FailingQueue()
 
     monkeypatch.setattr(ReviewService, "_queue", fake_queue)
     log_in(client, "oleg")
     token = csrf(client, "/review/S1")
     r = client.post("/review/S1/approve", data={"csrf": token, "points-0": "2"})
     assert r.status_code == 400
-    assert 'id="error"' in r.text and "could not start" in r.text
+    assert 'id="error"' in r.text and "cannot listen on" in r.text
     assert client.get("/verify").status_code == 200
     bad_points = client.post("/review/S1/approve", data={"csrf": token, "points-0": "-1"})
     assert bad_points.status_code == 400

@@ -37,12 +37,13 @@ def workflow(pki_home: Home) -> Iterator[Any]:
     """An in-process runner over the real pipeline (LibreOffice, pyHanko, loopback TSA/OCSP)."""
     from datetime import date
 
-    from docflow.workflow.cpd import Pipeline
-    from docflow.workflow.parts import Clock, Parts
-    from docflow.workflow.runner import Runner
+    from docflow.config import Clock
+    from docflow.inbox.runner import Runner
+    from docflow.workflow.build import build_flow
+    from docflow.workflow.services import build_services
 
-    parts = Parts(pki_home, clock=Clock(date(2026, 2, 10)))
-    runner = Runner(pki_home, Pipeline(parts), workers=2, settle=0)
+    parts = build_services(pki_home, clock=Clock(date(2026, 2, 10)))
+    runner = Runner(pki_home, build_flow(parts), workers=2, settle=0)
     runner.parts = parts  # type: ignore[attr-defined]
     try:
         yield runner

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from docflow.workflow.inbox import (
+from docflow.inbox.candidates import (
     StabilityTracker,
     is_candidate,
     list_candidates,

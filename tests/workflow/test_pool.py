@@ -32,12 +32,12 @@ from workflow_builders import (
     wait_for,
 )
 
-from docflow.config import Home
+from docflow.config import Clock, Home
 from docflow.errors import ConversionError
-from docflow.workflow.journal import Entry
-from docflow.workflow.parts import Clock, Parts
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Outcome, Runner
 from docflow.workflow.pool import ConverterServer, RemoteConverter, WorkerPool
-from docflow.workflow.runner import Outcome, Runner
+from docflow.workflow.services import Services, build_services
 
 pytestmark = pytest.mark.slow
 
@@ -162,7 +162,7 @@ def test_a_parent_killed_with_sigkill_leaves_no_worker_behind(home: Home) -> Non
 class Sleeper:
     """A pipeline whose submissions take two minutes: its worker is mid-job when killed."""
 
-    def __init__(self, parts: Parts):
+    def __init__(self, parts: Services):
         self.parts = parts
 
     def __call__(self, entry: Entry, workdir: Path) -> Outcome:
@@ -174,13 +174,13 @@ class Sleeper:
 SLEEPY_PARENT = """
 import sys
 from docflow.config import Home
-from docflow.workflow.parts import Parts
+from docflow.workflow.services import build_services
 from docflow.workflow.pool import WorkerPool
-from docflow.workflow.runner import Runner
+from docflow.inbox.runner import Runner
 from test_pool import Sleeper
 
 home = Home.resolve(sys.argv[1])
-pool = WorkerPool(Parts(home), workers=1, pipeline=Sleeper, warm=False)
+pool = WorkerPool(build_services(home), workers=1, pipeline=Sleeper, warm=False)
 Runner(home, pool, workers=1, settle=0).run_once()
 """
 
@@ -216,15 +216,15 @@ def test_a_worker_mid_job_exits_at_once_when_its_parent_is_killed(home: Home) ->
 
 
 @pytest.fixture
-def parts(home: Home) -> Iterator[Parts]:
+def parts(home: Home) -> Iterator[Services]:
     (home.root / "docflow.toml").write_text("converters = 1\n", encoding="utf-8")
-    parts = Parts(home, clock=Clock(TODAY))
+    parts = build_services(home, clock=Clock(TODAY))
     yield parts
     parts.close()
 
 
 def test_a_worker_killed_mid_burst_loses_and_doubles_nothing(
-    home: Home, parts: Parts, caplog: pytest.LogCaptureFixture
+    home: Home, parts: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
     files = enrolled_burst(home, 8)
     pool = WorkerPool(parts, workers=2)
@@ -254,11 +254,11 @@ def test_a_worker_killed_mid_burst_loses_and_doubles_nothing(
     assert_archived_exactly_once(home, files)
     # Each document's officer signature was timed in a worker and counted here: at least
     # once per document (the killed worker's timings of its unfinished one are lost).
-    assert parts.stage_counts.get("sign:officer", 0) >= len(files)
-    assert parts.stage_seconds["convert"] > 0
+    assert parts.timings.counts.get("sign:officer", 0) >= len(files)
+    assert parts.timings.seconds["convert"] > 0
 
 
-def test_the_converter_channel_refuses_a_wrong_key(home: Home, parts: Parts) -> None:
+def test_the_converter_channel_refuses_a_wrong_key(home: Home, parts: Services) -> None:
     import docx
 
     document = docx.Document()
@@ -290,12 +290,12 @@ class StandIn:
     """A pipeline for the failure paths, run in the workers: "poison" raises, "fatal" kills
     its own process, anything else is archived."""
 
-    def __init__(self, parts: Parts):
+    def __init__(self, parts: Services):
         self.parts = parts
 
     def __call__(self, entry: Entry, workdir: Path) -> Outcome:
         data = next(workdir.glob("input*")).read_bytes()
-        with self.parts.timed("stand-in"):
+        with self.parts.timings.timed("stand-in"):
             if b"poison" in data:
                 raise RuntimeError("boom")
             if b"fatal" in data:
@@ -304,7 +304,7 @@ class StandIn:
 
 
 def test_a_submission_that_raises_or_kills_its_worker_is_rejected_alone(
-    home: Home, parts: Parts
+    home: Home, parts: Services
 ) -> None:
     for i in range(4):
         (home.inbox / f"ok-{i}.json").write_text(json.dumps({"n": i}), encoding="utf-8")
@@ -336,7 +336,7 @@ def test_a_submission_that_raises_or_kills_its_worker_is_rejected_alone(
     fatal = (rejected / "fatal.json.error.txt").read_text(encoding="utf-8")
     assert "WorkerCrashed" in fatal and "SIGKILL" in fatal
     assert pool.restarts == 3
-    assert parts.stage_counts["stand-in"] == 4 + 1 + 1  # the fatal runs never reported back
+    assert parts.timings.counts["stand-in"] == 4 + 1 + 1  # the fatal runs never reported back
 
 
 def test_worker_processes_is_a_setting_on_by_default(home: Home) -> None:

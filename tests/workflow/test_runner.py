@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from docflow.config import Home
-from docflow.workflow.journal import Entry
-from docflow.workflow.runner import Outcome, Runner
+from docflow.inbox.journal import Entry
+from docflow.inbox.runner import Outcome, Runner
 
 
 def archive_everything(entry: Entry, workdir: Path) -> Outcome:

@@ -19,10 +19,10 @@ import yaml
 
 from docflow.archive import Archive
 from docflow.config import Home
+from docflow.inbox.journal import Journal
 from docflow.pki import Pki
 from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, make_test_pki
 from docflow.verify import verify_pdf
-from docflow.workflow.journal import Journal
 
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples/make_samples.py")

@@ -1,0 +1,95 @@
+"""``docflow sign-package``: sign an exported request on the signer's own machine, offline.
+
+Needs no docflow home and no network: the package holds the prepared PDF, and the key is the
+signer's PKCS#12 file (passphrase from a hidden prompt or ``DOCFLOW_KEY_PASSPHRASE``) or a
+PKCS#11 token (PIN from a prompt or ``DOCFLOW_PKCS11_PIN``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from docflow.config import Home
+
+
+@click.command(name="sign-package")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--p12", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--pkcs11-lib", default=None, help="PKCS#11 module (e.g. libsofthsm2.so).")
+@click.option("--token-label", default=None)
+@click.option("--key-label", default=None)
+@click.option("--cert-label", default=None, help="Default: the key label.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def sign_package_cmd(
+    home: Home,
+    package: Path,
+    p12: Path | None,
+    pkcs11_lib: str | None,
+    token_label: str | None,
+    key_label: str | None,
+    cert_label: str | None,
+    output: Path,
+) -> None:
+    """Sign PACKAGE (from `docflow sign-requests export`) and write the signed answer.
+
+    The answer is a ZIP (or JSON when OUTPUT ends in .json) to hand back with
+    `docflow sign-requests complete`, the web page or the API.
+    """
+    from docflow.errors import PkiError
+    from docflow.pki import PASSPHRASE_ENV, PIN_ENV, load_pkcs11, load_pkcs12
+    from docflow.sign import is_signing_certificate
+    from docflow.signreq import read_package, sign_package
+
+    del home  # no home needed
+    pkg = read_package(package.read_bytes())
+    if (p12 is None) == (pkcs11_lib is None):
+        raise click.UsageError(
+            "give either --p12 or --pkcs11-lib (with --token-label, --key-label)"
+        )
+    if p12 is not None:
+        secret = os.environ.get(PASSPHRASE_ENV) or click.prompt(
+            f"Passphrase for {p12.name}", hide_input=True, err=True
+        )
+        handle = load_pkcs12(p12, secret.encode("utf-8"))
+    else:
+        if not token_label or not key_label:
+            raise click.UsageError("--pkcs11-lib needs --token-label and --key-label")
+        pin = os.environ.get(PIN_ENV) or click.prompt("Token PIN", hide_input=True, err=True)
+        handle = load_pkcs11(
+            str(pkcs11_lib),
+            token_label=token_label,
+            key_label=key_label,
+            cert_label=cert_label,
+            pin=pin,
+        )
+    if handle.iin != pkg.expected_iin:
+        raise PkiError(
+            f"бұл кілт ЖСН {handle.iin} иесінікі, сұрау ЖСН {pkg.expected_iin} күтеді / "
+            f"ключ принадлежит ИИН {handle.iin}, запрос ждёт ИИН {pkg.expected_iin} / "
+            f"this key is IIN {handle.iin}'s, the request expects IIN {pkg.expected_iin}"
+        )
+    signing, why = is_signing_certificate(handle.certificate)
+    if not signing:
+        raise PkiError(
+            "бұл кіру кілті, қол қою кілті емес / это ключ для входа, не для подписи / "
+            f"this is a login key, not a signing key ({why})"
+        )
+    meta = pkg.meta
+    click.echo(
+        f"{meta['document']}: {meta['field']} ({meta.get('role') or '-'}), "
+        f"{handle.name} (IIN {handle.iin})",
+        err=True,
+    )
+    data = sign_package(pkg, handle.signer, as_zip=output.suffix != ".json")
+    tmp = output.with_name(f".{output.name}.part")
+    tmp.write_bytes(data)
+    tmp.replace(output)
+    click.echo(f"signed: {output}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(sign_package_cmd)

@@ -1,0 +1,43 @@
+"""Signing requests: PDFs prepared for a person's own signature, waiting in the home's state
+folder, exported as packages to sign offline, completed when a CMS passes every check."""
+
+from docflow.signreq._modes import SIGNING_ROLES, SigningModes, signing_modes
+from docflow.signreq._package import (
+    SignPackage,
+    export_package,
+    read_package,
+    read_signed,
+    sign_package,
+)
+from docflow.signreq._store import (
+    DEFAULT_REQUEST_DAYS,
+    RequestClosed,
+    SignRequestRecord,
+    SignRequests,
+    SubmitResult,
+    UnknownSignRequest,
+    WaitingOn,
+    check_id,
+)
+from docflow.signreq._trust import home_services, home_trust
+
+__all__ = [
+    "DEFAULT_REQUEST_DAYS",
+    "SIGNING_ROLES",
+    "RequestClosed",
+    "SignPackage",
+    "SignRequestRecord",
+    "SignRequests",
+    "SigningModes",
+    "SubmitResult",
+    "UnknownSignRequest",
+    "WaitingOn",
+    "check_id",
+    "export_package",
+    "home_services",
+    "home_trust",
+    "read_package",
+    "read_signed",
+    "sign_package",
+    "signing_modes",
+]

@@ -1,0 +1,1 @@
+"""Test tools that tests and demos share (the NCALayer stand-in)."""

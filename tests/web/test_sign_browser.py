@@ -1,0 +1,301 @@
+"""Signing in the browser through NCALayer (issue 15, way 1): headless Chromium opens
+``/sign/<id>``, the page's ncalayer-js-client talks to the NCALayer stand-in on
+wss://127.0.0.1:13579, which really signs with the person's key; docflow checks the CMS and
+completes the PDF (B-LTA)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docflow.config import Home
+from docflow.pki import Pki
+from docflow.pki.testing import (
+    CONSULTANT_IIN,
+    OFFICER_IIN,
+    make_test_pki,
+    pdf_with_fields,
+)
+from docflow.sign import SignSpec
+from docflow.signreq import SignRequests
+from docflow.testing.ncalayer import NCALayerStandIn
+from docflow.verify import verify_pdf
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, shot, start_server
+
+OFFICER_PASSWORD = "officer-pw-12"  # a test user's password
+
+
+@dataclass
+class OwnSite:
+    home: Home
+    pki: Pki
+    url: str
+    requests: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnSite]:
+    from docflow.web import create_app
+    from docflow.web.auth import AuthStore
+
+    home = Home(tmp_path_factory.mktemp("own-web")).ensure()
+    pki = make_test_pki(home)
+    auth = AuthStore.for_home(home)
+    auth.add_user("oleg", "officer", OFFICER_PASSWORD)
+    auth.close()
+    store = SignRequests(home)
+    store.set_user_iin("oleg", OFFICER_IIN)
+    made = {}
+    for name in ("good", "wrong"):
+        made[name] = store.create(
+            pdf_with_fields(text=f"own signing web test {name}"),
+            SignSpec("officer", role="officer", lock=True, locale="kk"),
+            document=f"CPD-2025-WEB-{name}",
+            expected_iin=OFFICER_IIN,
+            signer_name="Демо Офицер (DEMO)",
+        ).id
+    store.close()
+    server, thread, url = start_server(create_app(home))
+    try:
+        yield OwnSite(home, pki, url, made)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(site: OwnSite) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_playwright() as p:
+        # the stand-in's TLS certificate is self-signed, as NCALayer's own is for 127.0.0.1
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"]
+        )
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _login(browser: Any, site: OwnSite) -> Any:
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="kk-KZ")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{site.url}/login")
+    page.fill("#name", "oleg")
+    page.fill("#password", OFFICER_PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+@pytest.mark.slow
+def test_sign_page_signs_through_ncalayer_standin(browser: Any, site: OwnSite) -> None:
+    officer = site.pki.signer_for(role="officer")
+    request_id = site.requests["good"]
+    with NCALayerStandIn(officer.signer) as standin:
+        page = _login(browser, site)
+        page.goto(f"{site.url}/sign")
+        row = page.locator(f"#sign-requests tr[data-id='{request_id}']")
+        assert row.count() == 1
+        row.locator("a").click()
+        page.wait_for_load_state()
+        assert page.locator("#req-state").inner_text() == "Қолды күтуде"
+        page.click("#sign-button")
+        page.wait_for_selector("#sign-done")
+        shot(page, "sign-own-done")
+        page.context.close()
+    sign_calls = [r for r in standin.requests if r.get("module") == "kz.gov.pki.knca.basics"]
+    assert len(sign_calls) == 1
+    args = sign_calls[0]["args"]
+    assert args["format"] == "cms" and args["signingParams"]["digested"] is False
+    assert args["signingParams"]["encapsulate"] is False
+    assert args["signerParams"]["iin"] == OFFICER_IIN
+    store = SignRequests(site.home)
+    try:
+        assert store.get(request_id).state == "signed"
+        pdf = store.signed_pdf(request_id)
+    finally:
+        store.close()
+    report = verify_pdf(pdf, trust_roots=site.pki.trust_roots())
+    assert report.verdict == "valid", report.to_json()
+    assert report.signatures[0].iin == OFFICER_IIN and report.signatures[0].field == "officer"
+
+
+@pytest.mark.slow
+def test_sign_page_shows_refusal_for_another_persons_key(browser: Any, site: OwnSite) -> None:
+    consultant = site.pki.signer_for(iin=CONSULTANT_IIN)
+    request_id = site.requests["wrong"]
+    # a stand-in that lets the person pick a key outside the page's IIN filter
+    with NCALayerStandIn(consultant.signer, honour_filters=False):
+        page = _login(browser, site)
+        page.goto(f"{site.url}/sign/{request_id}")
+        page.click("#sign-button")
+        page.wait_for_selector("#sign-refused")
+        codes = page.locator("#sign-refused li.refusal").evaluate_all(
+            "els => els.map(e => e.dataset.code)"
+        )
+        text = page.locator("#sign-refused").inner_text()
+        shot(page, "sign-own-refused")
+        page.context.close()
+    assert codes == ["wrong_person"]
+    assert "Қол қойған адам күтілген адам емес" in text
+    store = SignRequests(site.home)
+    try:
+        assert store.get(request_id).state == "open"
+    finally:
+        store.close()
+
+
+def test_other_users_cannot_see_a_request(site: OwnSite, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from docflow.web import create_app
+    from docflow.web.auth import AuthStore
+
+    auth = AuthStore.for_home(site.home)
+    try:
+        if "anna" not in {u.name for u in auth.users()}:
+            auth.add_user("anna", "archivist", "archivist-pw-1")
+    finally:
+        auth.close()
+    with TestClient(create_app(site.home)) as client:
+        page = client.get("/login")
+        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert found is not None
+        form = {"name": "anna", "password": "archivist-pw-1", "csrf": found.group(1)}
+        client.post("/login", data=form)
+        assert client.get("/sign").status_code == 200
+        assert client.get(f"/sign/{site.requests['good']}").status_code == 404
+        assert client.get(f"/sign/{site.requests['good']}/data").status_code == 404
+
+
+@pytest.mark.slow
+def test_login_with_key_through_ncalayer(browser: Any, site: OwnSite) -> None:
+    officer = site.pki.signer_for(role="officer")
+    with NCALayerStandIn(officer.signer) as standin:
+        context = browser.new_context(locale="kk-KZ")
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{site.url}/login")
+        page.click("#login-with-key")
+        page.wait_for_selector("#login-button")
+        page.click("#login-button")
+        page.wait_for_url(f"{site.url}/sign")
+        assert page.locator(".user-name").inner_text() == "oleg"
+        context.close()
+    args = standin.requests[-1]["args"]
+    assert args["signerParams"]["extKeyUsageOids"] == ["1.3.6.1.5.5.7.3.2"]  # a login key
+
+
+@pytest.mark.slow
+def test_login_with_an_unlinked_key_is_refused(browser: Any, site: OwnSite) -> None:
+    consultant = site.pki.signer_for(iin=CONSULTANT_IIN)  # no web user signs as this IIN
+    with NCALayerStandIn(consultant.signer):
+        context = browser.new_context(locale="ru-RU")
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{site.url}/login/key")
+        page.click("#login-button")
+        page.wait_for_selector("#login-refused")
+        codes = page.locator("#login-refused li.refusal").evaluate_all(
+            "els => els.map(e => e.dataset.code)"
+        )
+        assert page.locator(".user-name").count() == 0
+        context.close()
+    assert codes == ["unknown"]
+
+
+def _off_the_loop(fn: Any, *args: Any) -> Any:
+    """Run ``fn`` on another thread: Playwright keeps an event loop running in this one, and
+    pyHanko's synchronous calls start loops of their own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result(timeout=300)
+
+
+@pytest.mark.slow
+def test_report_signed_offline_by_consultant_then_in_browser_by_officer(
+    browser: Any, site: OwnSite, tmp_path: Path
+) -> None:
+    """Issue 15's end-to-end in own mode, at the services the flow will call: the consultant
+    signs offline with her own PKCS#12, then the officer signs in Chromium through NCALayer;
+    the result is VALID, roles right, B-LTA, locked by the officer."""
+    from click.testing import CliRunner
+
+    from docflow.cli import main
+
+    iin, name, passphrase = "750505400007", "Own Consultant DEMO", "her-own-passphrase"
+    key = tmp_path / "her.p12"
+    env = {"DOCFLOW_KEY_PASSPHRASE": passphrase}
+
+    def consultant_stage() -> str:
+        runner = CliRunner()
+        home = str(site.home.root)
+        r = runner.invoke(main, ["--home", home, "pki", "enroll", "--iin", iin, "--name", name,
+                                 "--out", str(key)], env=env)  # fmt: skip
+        assert r.exit_code == 0, r.output
+        store = SignRequests(site.home)
+        try:
+            first = store.create(
+                pdf_with_fields(text="CPD report 2025 own mode"),
+                SignSpec("consultant", role="consultant"),
+                document="CPD-2025-OWN-E2E",
+                expected_iin=iin,
+                signer_name=name,
+            )
+        finally:
+            store.close()
+        package, signed = tmp_path / "pkg.zip", tmp_path / "signed.zip"
+        r = runner.invoke(main, ["--home", home, "sign-requests", "export", first.id,
+                                 "-o", str(package)])  # fmt: skip
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(main, ["sign-package", str(package), "--p12", str(key),
+                                 "-o", str(signed)], env=env)  # fmt: skip
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(main, ["--home", home, "sign-requests", "complete", first.id,
+                                 str(signed)])  # fmt: skip
+        assert r.exit_code == 0, r.output
+        store = SignRequests(site.home)
+        try:
+            second = store.create(
+                store.signed_pdf(first.id),
+                SignSpec("officer", role="officer", lock=True),
+                document="CPD-2025-OWN-E2E",
+                expected_iin=OFFICER_IIN,
+                signer_name="Демо Офицер (DEMO)",
+            )
+        finally:
+            store.close()
+        return second.id
+
+    officer_request = _off_the_loop(consultant_stage)
+    officer = site.pki.signer_for(role="officer")
+    with NCALayerStandIn(officer.signer):
+        page = _login(browser, site)
+        page.goto(f"{site.url}/sign/{officer_request}")
+        page.click("#sign-button")
+        page.wait_for_selector("#sign-done")
+        page.context.close()
+    store = SignRequests(site.home)
+    try:
+        final = store.signed_pdf(officer_request)
+    finally:
+        store.close()
+    report = _off_the_loop(lambda: verify_pdf(final, trust_roots=site.pki.trust_roots()))
+    assert report.verdict == "valid", report.to_json()
+    people = [(s.field, s.iin) for s in report.signatures if s.iin]
+    assert people == [("consultant", iin), ("officer", OFFICER_IIN)]
+    assert sum(1 for s in report.signatures if s.role == "timestamp") >= 2  # B-LTA after each
+    officer_status = next(s for s in report.signatures if s.field == "officer")
+    assert officer_status.docmdp_ok is not False

@@ -262,7 +262,8 @@ def open_ro(path: Path) -> sqlite3.Connection:
 def postgres_run(
     url: str, n: int, repeat: int, sample: list[dict[str, Any]]
 ) -> tuple[float, dict[str, Any]]:
-    from docflow.storage import SqlIndex, open_database
+    from docflow.archive._sqlindex import SqlIndex
+    from docflow.storage import open_database
 
     schema = f"bench_search_{os.getpid()}"
     database = open_database(url, schema=schema)

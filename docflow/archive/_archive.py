@@ -56,6 +56,10 @@ CONTRACT_KEYS = (
     "archived_at",
 )
 
+#: Gives the scaled-out archive class; set by the package (``docflow/archive/__init__.py``), so
+#: that this module does not import the one that subclasses it.
+_scaled_class: Callable[[], type[Archive]] | None = None
+
 #: The steps of a store, in order; a test hook may be called after each (crash injection).
 STORE_STEPS = ("intent", "pdf", "json", "log", "commit")
 
@@ -139,10 +143,8 @@ class Archive:
         if cls is Archive:
             from docflow.storage._settings import StorageSettings
 
-            if StorageSettings.from_home(home.root).scaled:
-                from docflow.archive._scaled import ScaledArchive
-
-                return super().__new__(ScaledArchive)
+            if StorageSettings.from_home(home.root).scaled and _scaled_class is not None:
+                return super().__new__(_scaled_class())
         return super().__new__(cls)
 
     def __init__(

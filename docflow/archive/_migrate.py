@@ -15,12 +15,11 @@ from datetime import datetime
 
 from sqlalchemy.engine import make_url
 
-from docflow.archive import _log
+from docflow.archive import _chain, _log
 from docflow.archive._archive import Archive
 from docflow.archive._scaled import ScaledArchive
 from docflow.config import Home
 from docflow.errors import ArchiveError
-from docflow.storage import _chain
 from docflow.storage._database import Database, open_database
 from docflow.storage._settings import StorageSettings
 

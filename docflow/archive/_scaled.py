@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from docflow.archive import _log
+from docflow.archive import _chain, _log
 from docflow.archive._archive import (
     Archive,
     RecoveryReport,
@@ -31,14 +31,13 @@ from docflow.archive._archive import (
 )
 from docflow.archive._audit import AuditProblem, AuditReport, Verifier, _check_index, _Logged
 from docflow.archive._layout import check_record_id, check_status, default_series_key, record_paths
+from docflow.archive._sqlindex import SqlIndex
+from docflow.archive._tables import objects, records
 from docflow.config import Home
 from docflow.errors import ArchiveError, ConfigError, UnknownRecord
-from docflow.storage import _chain
 from docflow.storage._blobs import LocalBlobs, S3Blobs, sha256_key
 from docflow.storage._database import Database, open_database
-from docflow.storage._index import SqlIndex
 from docflow.storage._settings import StorageSettings
-from docflow.storage._tables import objects, records
 
 #: How many objects ``audit`` asks the store about their lock (each is one or two requests).
 RETENTION_SAMPLE = 20
@@ -325,7 +324,7 @@ class ScaledArchive(Archive):
                 stage.log_path.write_bytes(b"".join(line + b"\n" for _, line, _, _ in
                                                     _chain.lines(conn)))  # fmt: skip
             return export_bag(
-                stage,  # type: ignore[arg-type]
+                stage,
                 Path(dest),
                 chosen,
                 organization=organization or self._organization(),

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from archive_helpers import make_record
 
-from docflow.storage import SqlIndex, open_database
-from docflow.storage._index import LAZY_FROM
+from docflow.archive._sqlindex import LAZY_FROM, SqlIndex
+from docflow.storage import open_database
 
 
 def _rows(n: int) -> Iterator[tuple[dict[str, Any], bytes, str, str, str, int]]:

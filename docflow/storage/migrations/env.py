@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from docflow.storage._tables import metadata
-
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=None,  # migrations are written by hand (versions/); no autogenerate
     version_table="docflow_storage_version",
     render_as_batch=connection.dialect.name == "sqlite",
 )

@@ -26,8 +26,8 @@ from sqlalchemy import (
 
 from docflow.archive import _index as embedded
 from docflow.archive._layout import fold
+from docflow.archive._tables import bodies, objects, records
 from docflow.storage._database import Database
-from docflow.storage._tables import bodies, objects, records
 
 #: Counting stops here, as in the embedded index.
 COUNT_CAP = embedded.COUNT_CAP

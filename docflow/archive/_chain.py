@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, text
 
 from docflow.archive import _log
-from docflow.storage._tables import log
+from docflow.archive._tables import log
 
 #: pg_advisory_xact_lock key of the log's head ("archive" as digits)
 _HEAD_LOCK = 2_724_728_483

@@ -1,6 +1,7 @@
 """The tamper-evident archive in ``outbox/``: record files, SQLite index, hash-chained log,
 audit and BagIt export. ``Archive(home)`` is the entry point."""
 
+from docflow.archive import _archive
 from docflow.archive._archive import (
     CONTRACT_KEYS,
     Archive,
@@ -20,6 +21,17 @@ from docflow.archive._renew import (
     renew_margin,
     renew_pdf,
 )
+
+
+def _scaled_archive() -> type[Archive]:
+    # Imported on first use only: SQLAlchemy and boto3 stay out of the embedded default.
+    from docflow.archive._scaled import ScaledArchive
+
+    return ScaledArchive
+
+
+_archive._scaled_class = _scaled_archive
+
 
 __all__ = [
     "CONTRACT_KEYS",

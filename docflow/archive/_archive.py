@@ -57,6 +57,10 @@ CONTRACT_KEYS = (
     "archived_at",
 )
 
+#: Gives the scaled-out archive class; set by the package (``docflow/archive/__init__.py``), so
+#: that this module does not import the one that subclasses it.
+_scaled_class: Callable[[], type[Archive]] | None = None
+
 #: The steps of a store, in order; a test hook may be called after each (crash injection).
 STORE_STEPS = ("intent", "pdf", "json", "log", "commit")
 
@@ -89,13 +93,6 @@ def _dump_record(record: Mapping[str, Any]) -> bytes:
     except (TypeError, ValueError) as exc:
         raise ArchiveError(f"record cannot be written as JSON: {exc}") from exc
     return (text + "\n").encode("utf-8")
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -137,7 +134,19 @@ class Archive:
 
     ``clock`` supplies ``archived_at`` (docflow's layers below the workflow never read the clock
     themselves). Safe to share between threads; several processes may open the same archive.
+
+    When ``docflow.toml`` has ``[storage] database`` or ``objects`` (issue 18), ``Archive(home)``
+    gives a :class:`docflow.archive._scaled.ScaledArchive` instead: the same methods on a
+    database by URL and an object store, so no caller changes.
     """
+
+    def __new__(cls, home: Home, **kwargs: Any) -> Archive:
+        if cls is Archive:
+            from docflow.storage._settings import StorageSettings
+
+            if StorageSettings.from_home(home.root).scaled and _scaled_class is not None:
+                return super().__new__(_scaled_class())
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -391,14 +400,9 @@ class Archive:
         log_seq: int | None = None,
     ) -> None:
         row = self._row_values(full, record_bytes, record_sha, pdf_rel, json_rel)
-        columns = ", ".join((*_index.RECORD_COLUMNS, "state", "log_seq"))
-        marks = ", ".join("?" * (len(_index.RECORD_COLUMNS) + 2))
         try:
             with self._transaction():
-                self._db.execute(
-                    f"INSERT INTO records ({columns}) VALUES ({marks})",
-                    (*row, state, log_seq),
-                )
+                _index.insert(self._db, row, state, log_seq)
         except sqlite3.IntegrityError as exc:
             raise ArchiveError(f"cannot index record {full['id']}: {exc}") from exc
 
@@ -459,7 +463,7 @@ class Archive:
             )
 
         pending = self._db.execute(
-            "SELECT * FROM records WHERE state = 'pending' ORDER BY rowid"
+            f"{_index.ROW_SELECT} WHERE r.state = 'pending' ORDER BY r.rowid"
         ).fetchall()
         for row in pending:
             self._finish_intent(row, report)
@@ -533,41 +537,13 @@ class Archive:
             raise ArchiveError(f"cannot replay record {record_id}: its JSON was changed")
         full = json.loads(record_bytes)
         values = (full, record_bytes, entry["record_sha256"], entry["pdf"], entry["json"])
-        columns = ", ".join((*_index.RECORD_COLUMNS, "state", "log_seq"))
-        marks = ", ".join("?" * (len(_index.RECORD_COLUMNS) + 2))
         row = self._row_values(*values)
-        self._db.execute(
-            f"INSERT OR REPLACE INTO records ({columns}) VALUES ({marks})",
-            (*row, "stored", entry["seq"]),
-        )
+        _index.insert(self._db, row, "stored", entry["seq"], replace=True)
 
     def _row_values(
         self, full: Mapping[str, Any], record_bytes: bytes, record_sha: str, pdf: str, js: str
     ) -> tuple[Any, ...]:
-        text = record_bytes.decode("utf-8")
-        values = {
-            "id": full["id"],
-            "kind": str(full.get("kind")),
-            "outcome": full.get("outcome"),
-            "full_name": full.get("full_name"),
-            "name_fold": fold(full.get("full_name")),
-            "iin": None if full.get("iin") is None else str(full.get("iin")),
-            "year": _int_or_none(full.get("year")),
-            "chamber": full.get("chamber"),
-            "chamber_fold": fold(full.get("chamber")),
-            "version": _int_or_none(full.get("version")),
-            "previous": full.get("previous"),
-            "series": full.get("series") or default_series_key(full),
-            "sha256": full["sha256"],
-            "input_sha256": full.get("input_sha256"),
-            "archived_at": full["archived_at"],
-            "pdf_path": pdf,
-            "json_path": js,
-            "record_sha256": record_sha,
-            "record_json": text,
-            "text_fold": fold(text),
-        }
-        return tuple(values[c] for c in _index.RECORD_COLUMNS)
+        return _index.row_values(full, record_bytes, record_sha, pdf, js)
 
     def _finish_intent(self, row: sqlite3.Row, report: RecoveryReport) -> None:
         """Complete an intent whose PDF reached the disk intact; otherwise undo it."""
@@ -604,9 +580,9 @@ class Archive:
     # -- reading -----------------------------------------------------------------------------
 
     def _row(self, record_id: str, *, any_state: bool = False) -> sqlite3.Row | None:
-        sql = "SELECT * FROM records WHERE id = ?"
+        sql = f"{_index.ROW_SELECT} WHERE r.id = ?"
         if not any_state:
-            sql += " AND state = 'stored'"
+            sql += " AND r.state = 'stored'"
         row: sqlite3.Row | None = self._db.execute(sql, (record_id,)).fetchone()
         return row
 
@@ -682,32 +658,65 @@ class Archive:
         outcome: str | None = None,
         text: str | None = None,
         status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Records matching every filter given, oldest first.
+        """Records matching every filter given, oldest first (``limit``/``offset``: one page).
 
         ``name``, ``chamber`` and ``text`` (anywhere in the record) match case-insensitive
-        substrings, Cyrillic included; the others match exactly.
+        substrings, Cyrillic included, through the trigram index; the others match exactly.
         """
-        where = ["state = 'stored'"]
-        args: list[Any] = []
-        for column, value in (("name_fold", name), ("chamber_fold", chamber), ("text_fold", text)):
-            if value:
-                where.append(f"instr({column}, ?) > 0")
-                args.append(fold(value))
-        for column, exact in (
-            ("iin", iin),
-            ("year", year),
-            ("kind", kind),
-            ("outcome", outcome),
-            ("status", status),
-        ):
-            if exact is not None:
-                where.append(f"{column} = ?")
-                args.append(int(exact) if column == "year" else str(exact))
-        sql = f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY log_seq"
+        select, _, args = self._search_sql(
+            name, iin, year, chamber, kind, outcome, text, status, limit, offset
+        )
         with self._mutex:
-            rows = self._db.execute(sql, args).fetchall()
+            rows = self._db.execute(select, args).fetchall()
         return [self._result(row) for row in rows]
+
+    def search_page(
+        self, *, page: int = 1, per_page: int = 50, **filters: Any
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Page ``page`` (from 1) of :meth:`search` with ``per_page`` records, and the number of
+        records matching in all (for "page N of M" in the CLI and on the web page)."""
+        if page < 1 or per_page < 1:
+            raise ArchiveError("page and per_page start at 1")
+        offset = (page - 1) * per_page
+        filters.update(limit=per_page, offset=offset)
+        select, count, args = self._search_sql(**filters)
+        with self._mutex:
+            rows = self._db.execute(select, args).fetchall()
+            if rows and len(rows) < per_page:  # the last page: the total is known
+                total = offset + len(rows)
+            else:
+                total = int(self._db.execute(count, args).fetchone()[0])
+        return [self._result(row) for row in rows], total
+
+    @staticmethod
+    def _search_sql(
+        name: str | None = None,
+        iin: str | None = None,
+        year: int | None = None,
+        chamber: str | None = None,
+        kind: str | None = None,
+        outcome: str | None = None,
+        text: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[str, str, list[Any]]:
+        folded = {
+            column: fold(value)
+            for column, value in (("name_fold", name), ("chamber_fold", chamber),
+                                  ("text_fold", text))
+            if value
+        }  # fmt: skip
+        exact = {
+            column: int(value) if column == "year" else str(value)
+            for column, value in (("iin", iin), ("year", year), ("kind", kind),
+                                  ("outcome", outcome), ("status", status))
+            if value is not None
+        }  # fmt: skip
+        return _index.search_sql(folded, exact, limit=limit, offset=offset)
 
     def all_records(self) -> list[dict[str, Any]]:
         return self.search()
@@ -736,8 +745,8 @@ class Archive:
         """
         with self._mutex:
             rows = self._db.execute(
-                "SELECT * FROM records WHERE series = ? AND state = 'stored' "
-                "ORDER BY version, log_seq",
+                f"{_index.ROW_SELECT} WHERE r.series = ? AND r.state = 'stored' "
+                "ORDER BY r.version, r.log_seq",
                 (series_key,),
             ).fetchall()
         return [self._result(row) for row in rows]

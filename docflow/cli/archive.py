@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from docflow.archive import Archive, AuditReport, Verifier
+from docflow.archive._index import COUNT_CAP
 from docflow.atomic import write_bytes_atomic
 from docflow.config import Home
 from docflow.errors import ArchiveError, UnknownRecord
@@ -75,6 +76,11 @@ def register(group: click.Group) -> None:
     @click.option("--outcome", help="compliant, exempt, below_norm, ...")
     @click.option("--text", help="Text anywhere in the record.")
     @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+    @click.option("--page", type=click.IntRange(min=1), help="Show this page only (from 1).")
+    @click.option(
+        "--per-page", type=click.IntRange(1, 1000), default=50, show_default=True,
+        help="Records per page with --page.",
+    )  # fmt: skip
     @click.pass_obj
     def search(
         home: Home,
@@ -86,24 +92,44 @@ def register(group: click.Group) -> None:
         outcome: str | None,
         text: str | None,
         as_json: bool,
+        page: int | None,
+        per_page: int,
     ) -> None:
-        """Find archived records; every filter given must match. A chamber that is registered
-        matches its records by chamber id, whichever of its names they were filed under."""
+        """Find archived records; every filter given must match (--page: one page of them). A
+        chamber that is registered matches its records by chamber id, whichever of its names
+        they were filed under."""
         from docflow.bodies import ChamberRegistry
 
         registry = ChamberRegistry(home)
         body = registry.find(chamber) if chamber else None
+        filters: dict[str, Any] = dict(
+            name=name, iin=iin, year=year, chamber=None if body else chamber, kind=kind,
+            outcome=outcome, text=text,
+        )  # fmt: skip
+        total: int | None = None
         with _open(home) as arch:
-            found = arch.search(
-                name=name, iin=iin, year=year, chamber=None if body else chamber, kind=kind,
-                outcome=outcome, text=text,
-            )  # fmt: skip
+            if page is None or body is not None:
+                found = arch.search(**filters)
+            else:
+                found, total = arch.search_page(page=page, per_page=per_page, **filters)
         if body is not None:
+            # The chamber's records by id (its kk/ru names and aliases are one chamber): the
+            # index knows names only, so the id filter and its page are applied here.
             linked = registry.linked_records()
             found = [r for r in found if registry.chamber_of_record(r, linked=linked) == body.id]
+            if page is not None:
+                total = len(found)
+                found = found[(page - 1) * per_page : page * per_page]
         if as_json:
             click.echo(_dump(found))
             return
+        if total is not None and page is not None:
+            pages = max(1, -(-total // per_page))
+            more = "+" if total >= COUNT_CAP else ""
+            click.echo(
+                f"Бет {page}/{pages}{more} · Страница {page}/{pages}{more} · "
+                f"Page {page}/{pages}{more} ({total}{more})"
+            )
         if not found:
             click.echo("No archived record matches.")
         locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
@@ -299,6 +325,8 @@ def register(group: click.Group) -> None:
             "torn log byte(s)"
         )
 
+    _register_migrate(archive)
+
     @archive.command()
     @click.argument("dest", type=click.Path(file_okay=False))
     @click.option("--id", "ids", multiple=True, help="Export only these records (repeatable).")
@@ -315,6 +343,39 @@ def register(group: click.Group) -> None:
                 _fail(str(exc))
                 return
         click.echo(str(path))
+
+
+def _register_migrate(archive: click.Group) -> None:
+    @archive.command()
+    @click.option(
+        "--to-database", "database", required=True,
+        help="postgresql://… (or sqlite:///…) of the new index and log.",
+    )  # fmt: skip
+    @click.option("--to-objects", "objects", help="s3://bucket of the new object store.")
+    @click.pass_obj
+    def migrate(home: Home, database: str, objects: str | None) -> None:
+        """Move this home's embedded archive to a database and an object store (issue 18).
+
+        The log moves line for line (the same chain, the same head); every PDF and record JSON
+        is checked against its SHA-256 on the way. Both audits must pass. Afterwards put the two
+        URLs under [storage] in docflow.toml.
+        """
+        from docflow.archive._migrate import migrate_archive
+
+        try:
+            result = migrate_archive(home, database=database, objects=objects)
+        except ArchiveError as exc:
+            _fail(str(exc))
+            return
+        click.echo(
+            f"Көшірілді · Перенесено · Migrated: {result.records} record(s), "
+            f"{result.log_lines} log line(s); log head seq {result.head.seq} "
+            f"sha256 {result.head.line_sha256}"
+        )
+        click.echo("[storage]")
+        click.echo(f'database = "{result.database_for_toml}"')
+        if objects:
+            click.echo(f'objects = "{objects}"')
 
 
 def _now() -> datetime:

@@ -1,0 +1,74 @@
+"""Where the archive lives: the ``[storage]`` table of ``docflow.toml``.
+
+```toml
+[storage]
+database = "postgresql://docflow@db.example.kz/docflow"   # default: the embedded SQLite index
+objects = "s3://docflow-archive"                           # default: the files in outbox/
+retention_years = 50                                       # Object Lock COMPLIANCE retention
+```
+
+The S3 endpoint and credentials come from the environment (``DOCFLOW_S3_ENDPOINT``,
+``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``), never from the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docflow.errors import ConfigError
+
+DEFAULT_RETENTION_YEARS = 50
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """``database``/``objects`` ``None`` mean the embedded default (SQLite and ``outbox/``)."""
+
+    database: str | None = None
+    objects: str | None = None
+    retention_years: int = DEFAULT_RETENTION_YEARS
+
+    @property
+    def scaled(self) -> bool:
+        """True when the archive lives in a database and/or an object store by URL."""
+        return self.database is not None or self.objects is not None
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any], where: str = "docflow.toml") -> StorageSettings:
+        table = raw.get("storage", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [storage] must be a table")
+        unknown = set(table) - {"database", "objects", "retention_years"}
+        if unknown:
+            raise ConfigError(f"{where}: [storage] has unknown keys {sorted(unknown)}")
+        database, objects = table.get("database"), table.get("objects")
+        for key, value in (("database", database), ("objects", objects)):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ConfigError(f"{where}: [storage] {key} must be a URL string")
+        if database is not None and not database.startswith(("sqlite:///", "postgresql")):
+            raise ConfigError(
+                f"{where}: [storage] database must be sqlite:///... or postgresql://..., "
+                f"not {database!r}"
+            )
+        if objects is not None and not objects.startswith("s3://"):
+            raise ConfigError(f"{where}: [storage] objects must be s3://bucket, not {objects!r}")
+        years = table.get("retention_years", DEFAULT_RETENTION_YEARS)
+        if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 100:
+            raise ConfigError(f"{where}: [storage] retention_years must be 1..100, not {years!r}")
+        return cls(database=database, objects=objects, retention_years=years)
+
+    @classmethod
+    def from_home(cls, home_root: Path) -> StorageSettings:
+        """Read only the ``[storage]`` table (cheap: every ``Archive(home)`` asks)."""
+        import tomllib
+
+        path = home_root / "docflow.toml"
+        if not path.exists():
+            return cls()
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from exc
+        return cls.from_raw(raw, str(path))

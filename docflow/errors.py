@@ -18,6 +18,7 @@ means the work could not proceed::
     │   ├── UnknownSignRequest   no signing request with that id
     │   └── RequestClosed        the signing request is signed or cancelled already
     ├── UnreadablePdf            a file given to verify is not a readable PDF
+    │   └── VerifyLimitExceeded  beyond one of verify's bounds (size, signatures): refused unread
     ├── ArchiveError             the archive cannot store or find something
     │   └── UnknownRecord        no record with that id
     ├── WorkflowError            the flow could not take a submission through its stages
@@ -134,6 +135,18 @@ class RequestClosed(SigningError):
 
 class UnreadablePdf(DocflowError):
     pass
+
+
+class VerifyLimitExceeded(UnreadablePdf):
+    """An input beyond one of verify's bounds: refused before the expensive work. A subclass
+    of ``UnreadablePdf``, so the doors answer it as they answer an unreadable file (exit 2,
+    a plain message); ``finding`` (``docflow.verify``'s catalogue finding) says which bound,
+    in every language."""
+
+    def __init__(self, finding: Any, name: str = "") -> None:
+        self.finding = finding
+        prefix = f"{name}: " if name else ""
+        super().__init__(prefix + finding.text("en"))
 
 
 class ArchiveError(DocflowError):

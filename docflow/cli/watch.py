@@ -6,8 +6,9 @@ import json
 import logging
 import signal
 import threading
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +19,7 @@ from docflow.i18n import cli_locale, message
 if TYPE_CHECKING:
     from docflow.inbox.journal import Entry
     from docflow.inbox.runner import Outcome, ProcessFn
+    from docflow.workflow.services import Services
 
 
 class Progress:
@@ -195,6 +197,11 @@ def _watch(
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(sig, lambda *_: stop.set())
                 click.echo(message("watch.watching", locale, inbox=home.inbox))
+                # Issue 16: the archive's timestamps are renewed before they expire, once a day.
+                renewal = threading.Thread(
+                    target=_renew_daily, args=(home, services, stop), daemon=True
+                )
+                renewal.start()
                 watch_forever(runner, stop)
         finally:
             runner.close()
@@ -205,6 +212,44 @@ def _watch(
     if verbose:
         _log_stage_timings(services.timings.snapshot())
     _print_summary(home, locale)
+
+
+#: How often a long-running watcher renews the archive's timestamps that end soon.
+RENEW_EVERY_SECONDS = 24 * 3600
+
+
+def _renew_daily(home: Home, services: Services, stop: threading.Event) -> None:
+    """``docflow archive renew`` once at start, then every day, while ``watch`` runs: every
+    record whose newest timestamp's authority certificate (or hash) ends within
+    ``[archive] renew_margin`` gets fresh revocation data and a new document timestamp. A
+    failure is logged and tried again the next day; it never stops the watcher."""
+    from docflow.archive import renew_due
+    from docflow.cli.verify import trust_anchors_for
+
+    log = logging.getLogger("docflow.watch")
+    while True:
+        try:
+            anchors, intermediates = trust_anchors_for(home)
+            results = renew_due(
+                services.archive, services.trust.endpoints, services.clock.today(),
+                verify=partial(_verdict, anchors=anchors, intermediates=intermediates),
+                trust=(anchors, intermediates),
+            )  # fmt: skip
+            for r in results:
+                if r.renewed_as:
+                    log.info("renewed %s as %s", r.record, r.renewed_as)
+                else:
+                    log.warning("could not renew %s: %s", r.record, r.error)
+        except Exception:
+            log.exception("the daily renewal of archive timestamps failed")
+        if stop.wait(RENEW_EVERY_SECONDS):
+            return
+
+
+def _verdict(pdf: bytes, *, anchors: list[Any], intermediates: list[Any]) -> str:
+    from docflow.verify import verify_pdf
+
+    return verify_pdf(pdf, trust_roots=anchors, other_certs=intermediates).verdict
 
 
 def _log_stage_timings(timings: tuple[dict[str, float], dict[str, int]]) -> None:

@@ -1,10 +1,10 @@
 """Judging any signed PDF: every signature's integrity, trust, revocation and what changed
 after it, as a ``VerifyReport`` (the ``verify --json`` shape of CONTRACT.md)."""
 
+from docflow.errors import VerifyLimitExceeded
 from docflow.verify._limits import (
     MAX_PDF_BYTES,
     MAX_SIGNATURES,
-    VerifyLimitExceeded,
     read_pdf,
     sha256_of,
 )

@@ -12,7 +12,7 @@ import os
 import stat
 from pathlib import Path
 
-from docflow.errors import UnreadablePdf
+from docflow.errors import UnreadablePdf, VerifyLimitExceeded
 from docflow.verify._messages import Finding
 
 #: The largest PDF verify reads. A docflow report with every attachment it may carry stays
@@ -21,17 +21,6 @@ MAX_PDF_BYTES = 100 * 1024 * 1024
 #: The most signatures and document timestamps judged in one file. A report has three; a
 #: quorum document of the Bar (M-2.6q) has one per chair of about twenty collegia.
 MAX_SIGNATURES = 64
-
-
-class VerifyLimitExceeded(UnreadablePdf):
-    """An input beyond one of verify's bounds: refused before the expensive work. A subclass
-    of ``UnreadablePdf``, so the doors answer it as they answer an unreadable file (exit 2,
-    a plain message); ``finding`` says which bound, in every language."""
-
-    def __init__(self, finding: Finding, name: str = "") -> None:
-        self.finding = finding
-        prefix = f"{name}: " if name else ""
-        super().__init__(prefix + finding.text("en"))
 
 
 def check_size(size: int, name: str = "", limit: int = MAX_PDF_BYTES) -> None:

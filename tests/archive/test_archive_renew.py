@@ -148,3 +148,36 @@ def test_renew_margin_comes_from_docflow_toml(tmp_path: Path) -> None:
     (tmp_path / "docflow.toml").write_text('[archive]\nrenew_margin = "soon"\n')
     with pytest.raises(ConfigError):
         renew_margin(home)
+
+
+@pytest.mark.slow
+def test_the_watcher_renews_due_records_once_a_day(tmp_path: Path) -> None:
+    """Issue 16: `watch` runs the renewal itself (once at start, then daily): a record whose
+    TSA certificate ends within the margin is renewed by the watcher's daily task."""
+    import threading
+
+    from docflow.cli.watch import _renew_daily
+    from docflow.workflow.services import build_services
+
+    home = Home(tmp_path / "home").ensure()
+    now = datetime.now(UTC)
+    pki = make_test_pki(home)
+    reissue_tsa(pki, days=30, now=now)
+    with TrustServices(home, reuse_running=False) as services:
+        pdf = SigningKit(home, pki, services).sign_both()
+    with Archive(home) as archive:
+        archive.store(
+            {"kind": "cpd-report", "iin": CONSULTANT_IIN, "year": 2026, "version": 1},
+            pdf,
+            record_id=RECORD,
+        )
+    reissue_tsa(pki, days=3650, now=datetime.now(UTC))
+    stop = threading.Event()
+    stop.set()  # one round, then the task ends as the watcher stops
+    with build_services(home) as flow_services:
+        _renew_daily(home, flow_services, stop)
+    with Archive(home, recover=False) as archive:
+        assert archive.get(RECORD).status == "renewed"
+        renewed = archive.pdf_bytes(f"{RECORD}.r1")
+    later = now + timedelta(days=60)
+    assert verify_pdf(renewed, trust_roots=pki.trust_roots(), at=later).verdict == "valid"

@@ -107,8 +107,11 @@ def test_signature_posted_through_the_api_completes_the_request(api: Api) -> Non
         store.close()
     with TrustServices(api.home):  # verify may fetch nothing; the services are for symmetry
         report = api.client.post("/api/v1/verify", content=pdf).json()
-    assert report["verdict"] == "valid"
+    # Issue 19's document policy: the consultant's signature is valid, and the report is not
+    # complete while the officer's field is empty (the one document-level finding).
+    assert report["signatures"][0]["verdict"] == "valid"
     assert report["signatures"][0]["iin"] == CONSULTANT_IIN
+    assert [f["key"] for f in report["findings"]] == ["policy.field_empty"]
     # a second signature for the closed request
     again = api.client.post(
         f"/api/v1/sign-requests/{request_id}/signature", headers=api.auth(), content=signature

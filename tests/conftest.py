@@ -3,12 +3,17 @@ demo PKI per session). Subsystems keep their own fixtures in tests/<module>/conf
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from docflow.config import Home
+
+# The shared trust-services process of each test home ends 20 s after its last request (the
+# default, 120 s, suits a chamber's machine; a test run makes hundreds of homes).
+os.environ.setdefault("DOCFLOW_SERVICES_IDLE", "20")
 
 # One demo PKI per session and the other shared helpers: tests/support/.
 pytest_plugins = ["tests.support.fixtures"]

@@ -5,6 +5,7 @@ means the work could not proceed::
 
     DocflowError
     ├── ConfigError              docflow.toml or the home folder is unusable
+    │   └── ObjectLockMissing    the configured S3 bucket cannot keep objects write-once
     ├── SubmissionInvalid        the input itself is malformed (carries every problem found)
     │   └── UnknownChamber       it names a chamber docflow does not know (lists the known ones)
     ├── ChamberError             a chamber cannot be added or changed as asked (name conflict)
@@ -47,6 +48,10 @@ class DocflowError(Exception):
 
 class ConfigError(DocflowError):
     pass
+
+
+class ObjectLockMissing(ConfigError):
+    """The configured bucket cannot keep objects write-once."""
 
 
 @dataclass(frozen=True)

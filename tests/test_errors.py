@@ -10,15 +10,17 @@ import pkgutil
 import docflow
 import docflow.errors as errors
 
-#: Modules that are not imported in a test process: the CLI entry point and the LibreOffice
-#: worker (it runs under LibreOffice's own Python with ``uno``).
+#: Modules that are not imported in a test process: the CLI entry point, the LibreOffice
+#: worker (it runs under LibreOffice's own Python with ``uno``) and Alembic's migration
+#: environment (it runs only inside Alembic, which provides its context).
 _NOT_IMPORTED = {"docflow.__main__", "docflow.render._uno_worker"}
+_NOT_IMPORTED_PACKAGES = ("docflow.storage.migrations",)
 
 
 def _docflow_errors() -> set[type[BaseException]]:
     found: set[type[BaseException]] = set()
     for info in pkgutil.walk_packages(docflow.__path__, "docflow."):
-        if info.name in _NOT_IMPORTED:
+        if info.name in _NOT_IMPORTED or info.name.startswith(_NOT_IMPORTED_PACKAGES):
             continue
         module = importlib.import_module(info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):

@@ -18,11 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from docflow.atomic import write_bytes_atomic
-from docflow.errors import ArchiveError, ConfigError
-
-
-class ObjectLockMissing(ConfigError):
-    """The configured bucket cannot keep objects write-once."""
+from docflow.errors import ArchiveError, ConfigError, ObjectLockMissing
 
 
 @dataclass(frozen=True)

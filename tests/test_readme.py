@@ -64,6 +64,15 @@ def test_the_readme_try_as_a_user_would_block_runs_as_written(tmp_path: Path) ->
             ["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
             timeout=600,
         )  # fmt: skip
+        if " verify " in command and done.returncode == 1:
+            # A returned report's version is signed by the consultant alone: verify says so
+            # (issue 19: never VALID while the officer's field is empty); every other is VALID.
+            verdicts = [ln for ln in done.stdout.splitlines() if ln.startswith("verdict:")]
+            assert "verdict: VALID" in verdicts, done.stdout[-2000:]
+            assert done.stdout.count("the signature field 'officer' is empty") == sum(
+                v != "verdict: VALID" for v in verdicts
+            ), done.stdout[-3000:]
+            continue
         assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
         assert done.stdout.strip(), command  # each shows the person something
     verify = next(c for c in commands if " verify " in c)

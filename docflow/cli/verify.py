@@ -20,6 +20,7 @@ from docflow.archive import pdf_lookup
 from docflow.certificates import describe
 from docflow.config import Home
 from docflow.errors import ConfigError, UnreadablePdf
+from docflow.i18n import cli_locale
 from docflow.verify import (
     VerifyReport,
     home_ca_certificates,
@@ -85,7 +86,7 @@ def _yes_no(value: bool) -> str:
     return "yes" if value else "NO"
 
 
-def render_human(report: VerifyReport) -> str:
+def render_human(report: VerifyReport, locale: str = "en") -> str:
     """A table per signature, then the verdict and why."""
     lines = [f"{report.file or 'document'}  sha256 {report.sha256}"]
     if not report.signatures:
@@ -113,6 +114,8 @@ def render_human(report: VerifyReport) -> str:
     lines.append(f"verdict: {report.verdict.upper()}")
     if not report.signatures:
         lines.extend(f"  - {reason}" for reason in report.reasons)
+    else:  # what is wrong with the document as a whole (issue 19), in the reader's language
+        lines.extend(f"  - {finding.text(locale)}" for finding in report.findings)
     return "\n".join(lines)
 
 
@@ -122,6 +125,7 @@ def _verify_one(
     anchors: list[Any],
     intermediates: list[Any],
     at: datetime | None,
+    locale: str = "en",
 ) -> tuple[int, dict[str, Any] | None, str]:
     """One file: its exit code, its ``--json`` document (None if unreadable) and its text."""
     try:
@@ -149,7 +153,7 @@ def _verify_one(
     if certificate is not None:
         document["certificate"] = certificate
         document["verdict"] = verdict
-    lines = [render_human(report)]
+    lines = [render_human(report, locale)]
     if certificate is not None:
         lines.append(render_certificate(certificate))
         if verdict != report.verdict:
@@ -198,7 +202,14 @@ def register(group: click.Group) -> None:
         documents: list[dict[str, Any]] = []
         for number, file in enumerate(files):
             path = Path(file)
-            code, document, text = _verify_one(home, path, anchors, intermediates, at)
+            code, document, text = _verify_one(
+                home,
+                path,
+                anchors,
+                intermediates,
+                at,
+                cli_locale(click.get_current_context().meta.get("docflow.lang")),
+            )
             worst = max(worst, code)
             if document is None:
                 click.echo(text, err=True)

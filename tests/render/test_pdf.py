@@ -161,7 +161,10 @@ def test_report_labels_values_fonts_pdfa(converter: Converter, tmp_path: Path, l
         assert flat(label) in text, label
     title = (w["title1"] + " " + w["title2"]).replace("{{ year }}", "2025")
     assert flat(title) in text
+    from docflow.render.docx import _member_of
+
     member = w["member"].replace("{{ member_since }}", context["member_since"])
+    member = member.replace("{{ member_of }}", _member_of(context["chamber"], locale))
     assert flat(member.replace("{{ chamber }}", context["chamber"])) in text
     assert context["full_name"] in text
     assert f"{w['filled']} {context['filled_on']}" in text

@@ -46,6 +46,19 @@ def _report_zip(locale: str, certificate: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _almaty_takes_reports(world: World) -> None:  # noqa: F811
+    """Issue 13: the certificates' home also takes reports: the demo officer is Almaty's
+    officer and the consultant is on Almaty's roster."""
+    from docflow.pki import Pki
+    from tests.workflow.workflow_builders import join_roster
+
+    pki = Pki(world.home)
+    for e in pki.live_enrolments():
+        if e.role == "officer" and e.body is None:
+            pki.assign_body(e.serial, "almaty")
+    join_roster(world.home, "almaty", [(CONSULTANT_IIN, CONSULTANT_NAME)])
+
+
 @pytest.mark.parametrize(
     ("locale", "words"),
     [("kk", "басқа адамға"), ("ru", "выдан другому лицу")],
@@ -57,6 +70,7 @@ def test_R_7_5_R_3_2e_remarks_say_the_certificate_was_issued_to_another_person(
     words: str,
 ) -> None:
     other = bytes(world.archive.pdf_bytes(kk_batch.records[1]["id"]))  # Жұмабаев's
+    _almaty_takes_reports(world)
     services = build_services(world.home, clock=Clock(date(2026, 2, 10)))
     runner = Runner(world.home, build_flow(services), workers=1, settle=0)
     name = f"borrowed-{locale}.zip"

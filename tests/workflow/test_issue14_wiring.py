@@ -160,7 +160,10 @@ def _roster(home: Home, status: str, start: str, end: str) -> None:
         status_to=date.fromisoformat(end),
     )
     with SummaryStore(home) as store:
-        store.save_roster(Roster(CHAMBER, (member,)), source="roster.csv", imported_at="2026-01-05")
+        # Issue 13: a roster is kept under its chamber id (the fixture registered "almaty").
+        store.save_roster(
+            Roster("almaty", (member,)), source="roster.csv", imported_at="2026-01-05"
+        )
 
 
 def test_R_7_4_an_exemption_the_roster_confirms_is_applied_and_stated_on_the_form(

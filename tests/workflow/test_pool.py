@@ -121,10 +121,10 @@ def test_watch_once_in_worker_processes_archives_a_burst(home: Home) -> None:
     assert "s/6" in officer, done.stderr
     assert "convert" in line and "parse" in line
     assert_archived_exactly_once(home, files, others={"broken.json": "rejected"})
-    assert (
-        "consultant: this field is required"
-        in (home.inbox / "rejected" / "broken.json.error.txt").read_text()
-    )
+    # Issue 14: the error file names the field as a person sees it, in Kazakh and Russian (the
+    # broken file says no locale).
+    error = (home.inbox / "rejected" / "broken.json.error.txt").read_text(encoding="utf-8")
+    assert "консультант" in error and "full_name, iin, chamber" in error
     assert not list(home.state.glob("*.sock"))  # the converter channel was closed
 
 

@@ -20,7 +20,7 @@ from docflow.archive import pdf_lookup
 from docflow.certificates import describe
 from docflow.config import Home
 from docflow.errors import ConfigError, UnreadablePdf
-from docflow.i18n import cli_locale
+from docflow.i18n import cli_locale, message
 from docflow.verify import (
     VerifyReport,
     home_ca_certificates,
@@ -82,36 +82,46 @@ def _parse_at(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _yes_no(value: bool) -> str:
-    return "yes" if value else "NO"
-
-
 def render_human(report: VerifyReport, locale: str = "en") -> str:
-    """A table per signature, then the verdict and why."""
-    lines = [f"{report.file or 'document'}  sha256 {report.sha256}"]
+    """A table per signature, then the verdict and why, in ``locale`` (kk, ru, en)."""
+
+    def t(key: str, **params: object) -> str:
+        return message(key, locale, **params)
+
+    def yes_no(value: bool) -> str:
+        return t("verify.yes") if value else t("verify.no")
+
+    def verdict(value: str) -> str:
+        return t(f"param.verdict.{value}")
+
+    lines = [f"{report.file or t('verify.document')}  sha256 {report.sha256}"]
     if not report.signatures:
-        lines.append("  no signatures")
+        lines.append(f"  {t('verify.no_signatures')}")
     for i, s in enumerate(report.signatures, start=1):
-        who = f"{s.signer} ({s.role}" + (f", IIN {s.iin})" if s.iin else ")")
+        iin = f", {t('verify.iin')} {s.iin})" if s.iin else ")"
         rows = [
-            ("field", s.field),
-            ("signer", who),
-            ("intact", _yes_no(s.intact)),
-            ("trusted", _yes_no(s.trusted)),
-            ("revocation", s.revocation),
-            ("signed at", s.signed_at.isoformat() if s.signed_at else "-"),
-            ("timestamp", s.timestamp.isoformat() if s.timestamp else "-"),
-            ("changed after", s.modified_after),
-            ("algorithm", s.algorithm or "-"),
-            ("verdict", s.verdict.upper()),
+            (t("verify.field"), s.field),
+            (t("verify.signer"), f"{s.signer} ({s.role}" + iin),
+            (t("verify.intact"), yes_no(s.intact)),
+            (t("verify.trusted"), yes_no(s.trusted)),
+            (t("verify.revocation"), s.revocation),
+            (t("verify.signed_at"), s.signed_at.isoformat() if s.signed_at else "-"),
+            (t("verify.timestamp"), s.timestamp.isoformat() if s.timestamp else "-"),
+            (t("verify.changed_after"), s.modified_after),
+            (t("verify.algorithm"), s.algorithm or "-"),
+            (t("verify.verdict_label"), verdict(s.verdict)),
         ]
-        lines.append(f"  signature {i}")
+        lines.append(f"  {t('verify.signature', n=i)}")
         lines.extend(f"    {label:<14}{value}" for label, value in rows)
-        lines.extend(f"    - {reason}" for reason in s.reasons)
+        lines.extend(f"    - {reason}" for reason in s.localized_reasons(locale))
     if report.archive is not None:
-        archived = f"yes, record {report.archive.record}" if report.archive.registered else "no"
-        lines.append(f"  issued by this docflow (archive): {archived}")
-    lines.append(f"verdict: {report.verdict.upper()}")
+        archive = report.archive
+        lines.append(
+            "  "
+            + (t("verify.archive_yes", record=archive.record) if archive.registered
+               else t("verify.archive_no"))
+        )  # fmt: skip
+    lines.append(t("verify.verdict", verdict=verdict(report.verdict)))
     if not report.signatures:
         lines.extend(f"  - {reason}" for reason in report.reasons)
     else:  # what is wrong with the document as a whole (issue 19), in the reader's language

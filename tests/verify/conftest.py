@@ -24,47 +24,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pypdf import PdfWriter
 
 from docflow.config import Home
 from docflow.pki import Pki, SignerHandle, TrustServices
 from docflow.pki.testing import CONSULTANT_IIN, OFFICER_IIN, make_test_pki
-
-
-def blank_pdf(text: str = "CPD report 2025") -> bytes:
-    """A one-page PDF with a line of text, made by pypdf (not by pyHanko or LibreOffice)."""
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
-    writer = PdfWriter()
-    page = writer.add_blank_page(width=595, height=842)
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-        }
-    )
-    page[NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
-    )
-    content = DecodedStreamObject()
-    content.set_data(f"BT /F1 18 Tf 72 760 Td ({text}) Tj ET".encode("latin-1"))
-    page[NameObject("/Contents")] = writer._add_object(content)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def with_fields(pdf: bytes, names: tuple[str, ...]) -> bytes:
-    """Empty signature fields for every signer, made before the first signature."""
-    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    for i, name in enumerate(names):
-        fields.append_signature_field(
-            w, fields.SigFieldSpec(name, box=(72 + 220 * i, 72, 272 + 220 * i, 132))
-        )
-    out = io.BytesIO()
-    w.write(out)
-    return out.getvalue()
+from tests.support.pdfs import blank_pdf, with_fields
 
 
 @dataclass

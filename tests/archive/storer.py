@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,11 +32,28 @@ def main(argv: list[str]) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     archive = Archive(home, _after_step=after_step)
+    _wait_for_the_others()
     for i in range(start, start + count):
         current["i"] = i
         archive.store(make_record(i), make_pdf(i), record_id=f"R-2025-{i:04d}")
         print(i, flush=True)
     archive.close()
+
+
+def _wait_for_the_others() -> None:
+    """With STORER_BARRIER=DIR:N, start storing only when N storers have opened the archive,
+    so that they really store at once (a process's start-up takes long enough for another to
+    finish a short run before it)."""
+    barrier = os.environ.get("STORER_BARRIER")
+    if not barrier:
+        return
+    folder, parties = barrier.rsplit(":", 1)
+    Path(folder, f"ready-{os.getpid()}").touch()
+    deadline = time.monotonic() + 60
+    while len(list(Path(folder).glob("ready-*"))) < int(parties):
+        if time.monotonic() > deadline:
+            raise SystemExit("storer: the other storers never started")
+        time.sleep(0.01)
 
 
 if __name__ == "__main__":

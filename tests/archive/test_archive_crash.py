@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import signal
 import subprocess
 import time
@@ -113,12 +114,16 @@ def test_sigkill_mid_burst_of_200_then_restart(home: Home) -> None:
 @pytest.mark.slow  # several processes, seconds each: the full suite runs it
 def test_two_processes_storing_at_once_keep_one_chain(home: Home) -> None:
     Archive(home).close()  # create the index first, so both start storing at once
+    barrier = home.root / "barrier"
+    barrier.mkdir()
+    env = {**os.environ, "STORER_BARRIER": f"{barrier}:2"}  # both open, then both store
     procs = [
         subprocess.Popen(
             [PYTHON, str(STORER), str(home.root), str(start), "60"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
         for start in (0, 1000)
     ]

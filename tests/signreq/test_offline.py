@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,10 +196,16 @@ def test_offline_pkcs11_token_signature_completes(
         _cli("--home", str(home), "sign-requests", "export", request_id, "-o", str(package))[0] == 0
     )
     signed = tmp_path / "signed.zip"
-    code, out, _ = _cli("sign-package", str(package), "--pkcs11-lib", SOFTHSM_LIB,
-                        "--token-label", "own", "--key-label", "signer", "-o", str(signed),
-                        env={"DOCFLOW_PKCS11_PIN": pin})  # fmt: skip
-    assert code == 0, out
+    # On the signer's own machine: a process of its own, as a person runs it (in this test
+    # process the PKCS#11 library may already be initialised with another SoftHSM2 config).
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "docflow"), "sign-package", str(package),
+         "--pkcs11-lib", SOFTHSM_LIB, "--token-label", "own", "--key-label", "signer",
+         "-o", str(signed)],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "DOCFLOW_PKCS11_PIN": pin},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
     code, _, err = _cli("--home", str(home), "sign-requests", "complete", request_id, str(signed))
     assert code == 0, err
 

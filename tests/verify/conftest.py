@@ -105,15 +105,15 @@ class StrangerCa:
     root: asn1_x509.Certificate
 
 
-@pytest.fixture(scope="session")
-def stranger() -> StrangerCa:
+def outside_ca(ca_name: str, subject: list[x509.NameAttribute]) -> StrangerCa:
+    """A CA of its own (not docflow's) and one signer certificate it issues with ``subject``."""
     now = datetime.now(UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Stranger Root CA")])
+    ca = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ca_name)])
     ca_cert = (
         x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
+        .subject_name(ca)
+        .issuer_name(ca)
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(days=1))
@@ -122,17 +122,10 @@ def stranger() -> StrangerCa:
         .sign(ca_key, hashes.SHA256())
     )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, "Impostor Officer"),
-            x509.NameAttribute(NameOID.TITLE, "officer"),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, "IIN" + OFFICER_IIN),
-        ]
-    )
     cert = (
         x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca_name)
+        .subject_name(x509.Name(subject))
+        .issuer_name(ca)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(days=1))
@@ -160,3 +153,15 @@ def stranger() -> StrangerCa:
         cert_registry=SimpleCertificateStore.from_certs([der(ca_cert)]),
     )
     return StrangerCa(simple, der(ca_cert))
+
+
+@pytest.fixture(scope="session")
+def stranger() -> StrangerCa:
+    return outside_ca(
+        "Stranger Root CA",
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Impostor Officer"),
+            x509.NameAttribute(NameOID.TITLE, "officer"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, "IIN" + OFFICER_IIN),
+        ],
+    )

@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 from asn1crypto import crl as asn1_crl
-from asn1crypto import keys, ocsp
+from asn1crypto import ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
@@ -28,12 +27,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers, timestamps
 from pyhanko.sign.validation import DocumentSecurityStore
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from docflow.pki.testing import CONSULTANT_IIN, OFFICER_IIN
 from docflow.verify import verify_pdf
 
-from .conftest import SigningKit, blank_pdf, with_fields
+from .conftest import SigningKit, blank_pdf, outside_ca, with_fields
 
 pytestmark = pytest.mark.slow
 
@@ -122,58 +120,14 @@ def test_policy_certificate_issuer_field_signed_by_a_consultant_is_invalid(
 
 def _roleless_ca() -> tuple[signers.SimpleSigner, asn1_x509.Certificate]:
     """A trusted CA (like a national one) whose signer certificate names no docflow role."""
-    now = datetime.now(UTC)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "National Root CA (test)")])
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name(
+    ca = outside_ca(
+        "National Root CA (test)",
         [
             x509.NameAttribute(NameOID.COMMON_NAME, "Citizen Without Role"),
             x509.NameAttribute(NameOID.SERIAL_NUMBER, "IIN" + OFFICER_IIN),
-        ]
+        ],
     )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-
-    def der(c: x509.Certificate) -> asn1_x509.Certificate:
-        return asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-
-    pkey = keys.PrivateKeyInfo.load(
-        key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    simple = signers.SimpleSigner(
-        signing_cert=der(cert),
-        signing_key=pkey,
-        cert_registry=SimpleCertificateStore.from_certs([der(ca_cert)]),
-    )
-    return simple, der(ca_cert)
+    return ca.signer, ca.root
 
 
 def test_policy_role_is_never_taken_from_the_field_name(kit: SigningKit) -> None:

@@ -1,7 +1,8 @@
 """Event certificates (R-5.4, R-7.5): serials, QR-verifiable issuing, revocation, and judging
 certificates attached to a report as evidence.
 
-``issue_batch`` issues a batch (resumable, idempotent); ``describe`` tells ``docflow verify``
+``Batch`` issues a batch's certificates, one participant at a time (resumable, idempotent;
+the flow in ``docflow.workflow.certificates`` drives it); ``describe`` tells ``docflow verify``
 what certificate a PDF is; ``check_evidence`` names attached certificates that prove nothing;
 ``revoke`` withdraws one; ``require_approved`` refuses a template the Collegium has not
 approved (R-5.4), ``approve_template`` records an approval in the home's register.
@@ -22,11 +23,12 @@ from docflow.certificates._forms import (
     load_register,
     require_approved,
 )
+from docflow.certificates._issue import SIGNER as SIGNER_SPEC
 from docflow.certificates._issue import (
     Batch,
-    BatchResult,
     IssuedCertificate,
-    issue_batch,
+    SignHook,
+    judge_batch,
     points_here,
     verify_url,
 )
@@ -35,10 +37,11 @@ from docflow.certificates._serial import SERIAL_PREFIX, is_serial, load_secret, 
 __all__ = [
     "ATTACHMENT_NAME",
     "SERIAL_PREFIX",
+    "SIGNER_SPEC",
     "ApprovedForm",
     "Batch",
-    "BatchResult",
     "IssuedCertificate",
+    "SignHook",
     "approve_template",
     "approved_form",
     "check_evidence",
@@ -46,7 +49,7 @@ __all__ = [
     "describe",
     "find_certificate",
     "is_serial",
-    "issue_batch",
+    "judge_batch",
     "load_register",
     "load_secret",
     "mask_iin",

@@ -4,8 +4,12 @@ template (R-5.4), signed by the issuer (timestamped, LTV, locked) and archived u
 Every participant's work is checkpointed in the batch's work folder (``NNNNN-<serial>.pdf``
 unsigned, ``….signed.pdf`` signed) and the archive is idempotent per serial, so a batch killed
 at any point resumes where it stopped and never issues a second certificate to anyone.
-LibreOffice runs outside the GIL, so a few threads keep both cores busy: while the converter's
-instances turn DOCX into PDF, other threads render and sign.
+The batch runs in the generic flow (``docflow.workflow.certificates``), spread over the worker
+processes, whether it came by the inbox or by ``docflow certificates issue`` (issue 12).
+
+Who signs is the caller's ``SignHook``: the issuer's held key (``Batch.sign``), or, when
+``[signing] issuer = "own"``, a signing request the issuer answers with their own key (issue
+15): the hook then returns None and the certificate waits, its unsigned checkpoint kept.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ import hashlib
 import io
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -46,12 +50,16 @@ from docflow.ports import DocumentServices
 from docflow.render import Attachment, certificate_context, certificate_fields
 from docflow.rules import table_for_year
 
-__all__ = ["Batch", "BatchResult", "IssuedCertificate", "issue_batch", "verify_url"]
+__all__ = ["Batch", "IssuedCertificate", "SignHook", "judge_batch", "verify_url"]
 
 log = logging.getLogger("docflow.certificates")
 
 KIND = load_kind("event-certificates")
 SIGNER = KIND.signing.signers[0]  # role "issuer", field "issuer", locks the document
+
+#: ``(index, serial, unsigned PDF) -> signed PDF``, or None when the signature is not there yet
+#: (the issuer signs with their own key; the certificate waits).
+SignHook = Callable[[int, str, bytes], bytes | None]
 
 
 @dataclass(frozen=True)
@@ -65,20 +73,6 @@ class IssuedCertificate:
     verify_url: str
     sha256: str
     new: bool
-
-
-@dataclass
-class BatchResult:
-    batch: str  # the input's SHA-256
-    issued: list[IssuedCertificate] = field(default_factory=list)
-
-    @property
-    def serials(self) -> list[str]:
-        return [c.serial for c in sorted(self.issued, key=lambda c: c.index)]
-
-    @property
-    def new_count(self) -> int:
-        return sum(1 for c in self.issued if c.new)
 
 
 def points_here(base_url: str) -> bool:
@@ -198,6 +192,16 @@ def _refuse_repeated_participants(model: EventCertificates) -> None:
 
 def _hours(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
+
+
+def judge_batch(parts: DocumentServices, model: EventCertificates) -> Enrolment:
+    """Everything that refuses a batch before any certificate is made (``Batch`` does it
+    again): a repeated participant, an event the rules do not cover (``SubmissionInvalid``),
+    an issuer who is not one of the organising chamber (``NotEnrolled``). The issuer's
+    enrolment when the batch may go on."""
+    _refuse_repeated_participants(model)
+    _appendix2(model)
+    return _issuer_enrolment(parts, model)
 
 
 class Batch:
@@ -349,7 +353,16 @@ class Batch:
             self.template, context, attachments=[attachment], signature_fields=fields
         )
 
-    def issue(self, index: int, participant: Participant, archived: set[str]) -> IssuedCertificate:
+    def issue(
+        self,
+        index: int,
+        participant: Participant,
+        archived: set[str],
+        sign: SignHook | None = None,
+    ) -> IssuedCertificate | None:
+        """This participant's certificate: archived already, or rendered, signed (``sign``,
+        default the held key: ``Batch.sign``) and archived now. None when ``sign`` has no
+        signature yet (own mode: the certificate waits for the issuer)."""
         serial = self.serial(index, participant)
         url = verify_url(self.parts.settings.base_url, serial)
         if serial in archived:
@@ -361,18 +374,29 @@ class Batch:
             base = self.parts.settings.base_url
             return self._existing(index, participant, earlier, verify_url(base, earlier))
         record = self.record(index, participant, serial)
-        stem = self.workdir / f"{index:05d}-{serial}"
-        unsigned, signed = stem.with_suffix(".pdf"), stem.with_suffix(".signed.pdf")
+        unsigned, signed = self.checkpoints(index, serial)
         if not signed.exists():
             if not unsigned.exists():
                 write_bytes_atomic(unsigned, self.render(record, participant))
-            write_bytes_atomic(signed, self.sign(unsigned.read_bytes(), serial))
+            if sign is None:
+                data: bytes | None = self.sign(unsigned.read_bytes(), serial)
+            else:
+                data = sign(index, serial, unsigned.read_bytes())
+            if data is None:
+                return None
+            write_bytes_atomic(signed, data)
         data = signed.read_bytes()
         with self.parts.timings.timed("archive"):
             stored = self.parts.archive.store(record, data, record_id=serial)
+        log.info("certificate %s issued (process %d)", serial, os.getpid())
         return IssuedCertificate(
             index, serial, participant.full_name, participant.iin, url, stored.sha256, True
         )
+
+    def checkpoints(self, index: int, serial: str) -> tuple[Path, Path]:
+        """(unsigned, signed) checkpoint of one participant in the batch's work folder."""
+        stem = self.workdir / f"{index:05d}-{serial}"
+        return stem.with_suffix(".pdf"), stem.with_suffix(".signed.pdf")
 
     def sign(self, pdf: bytes, serial: str) -> bytes:
         """The issuer's signature: timestamped, LTV, locked (B-LTA).
@@ -415,67 +439,3 @@ class Batch:
         return IssuedCertificate(
             index, serial, participant.full_name, participant.iin, url, sha, False
         )
-
-
-def issue_batch(
-    parts: DocumentServices,
-    loaded: LoadedSubmission,
-    model: EventCertificates,
-    *,
-    workdir: Path,
-    received_at: str | None = None,
-    progress: Callable[[IssuedCertificate], None] | None = None,
-    workers: int | None = None,
-) -> BatchResult:
-    """Issue (or finish issuing) every certificate of ``model``; idempotent and resumable.
-
-    ``workdir`` holds the checkpoints (kept by the caller until the batch is done);
-    ``progress`` is called once per participant, in completion order, on this thread.
-    Raises ``NotEnrolled`` when the named issuer is not an issuer of the organising chamber,
-    ``SubmissionInvalid`` when the face names another issuer, or for an event the
-    rules do not cover, and whatever a stage raised (the checkpoints stay for the next run).
-    """
-    workdir.mkdir(parents=True, exist_ok=True)
-    batch = Batch(parts, loaded, model, workdir, received_at)
-    archived = batch.archived_serials()
-    result = BatchResult(batch=loaded.sha256)
-    # Two threads per LibreOffice instance: while both convert, others render, sign and wait
-    # for the TSA. Measured on 2 cores (bench/results/certificates.json): 1 thread 2.1/s,
-    # 3 threads 2.6-3.2/s, 4 threads 3.4-3.6/s, 6-8 threads 3.0/s.
-    threads = workers or 2 * max(1, parts.settings.workers)
-
-    def done(issued: IssuedCertificate) -> None:
-        result.issued.append(issued)
-        if progress is not None:
-            progress(issued)
-
-    # Alone until one certificate has really been signed: the first signature of a process
-    # parses the shared trust roots, chain and TSA certificate (asn1crypto parses lazily and
-    # not thread-safely: concurrent first use raised KeyError/IndexError in pyhanko) and
-    # imports pyHanko's XMP module, which registers lxml namespaces while others parse.
-    pending = list(enumerate(model.participants))
-    while pending:
-        index, participant = pending.pop(0)
-        first = batch.issue(index, participant, archived)
-        done(first)
-        if first.new:
-            break
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="certificates") as pool:
-        futures = [
-            pool.submit(batch.issue, index, participant, archived) for index, participant in pending
-        ]
-        try:
-            for future in as_completed(futures):
-                done(future.result())
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
-    result.issued.sort(key=lambda c: c.index)
-    log.info(
-        "batch %s: %d certificates (%d new)",
-        loaded.sha256[:12],
-        len(result.issued),
-        result.new_count,
-    )
-    return result

@@ -4,7 +4,7 @@ one, show one. Exit codes: 0 done; 1 unknown serial or no issuer enrolled; 2 inv
 from __future__ import annotations
 
 import json
-import shutil
+import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -40,34 +40,32 @@ def register(group: click.Group) -> None:
         "--workers",
         type=int,
         default=None,
-        help="Parallel threads (default: 2 per LibreOffice instance, 4).",
+        help="Worker processes (default: workers in docflow.toml, 2).",
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the serials as JSON.")
+    @click.option("-v", "--verbose", is_flag=True, help="Log every certificate.")
     @click.pass_obj
-    def issue(home: Home, file: Path, clock: Clock, workers: int | None, as_json: bool) -> None:
+    def issue(
+        home: Home, file: Path, clock: Clock, workers: int | None, as_json: bool, verbose: bool
+    ) -> None:
         """Issue a certificate to every participant of an event-certificates FILE, sign each by
-        the issuer and archive it. Running it again finishes an interrupted batch and issues
-        nothing twice."""
+        the issuer and archive it, in the worker processes of `docflow watch`. With [signing]
+        issuer = "own" the certificates wait for the issuer's own signature (`docflow
+        sign-requests export --batch`). Running it again finishes an interrupted batch and
+        issues nothing twice."""
         from docflow.certificates import points_here
         from docflow.i18n import cli_locale, message
 
+        logging.basicConfig(
+            level=logging.INFO if verbose else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s",
+        )
         base_url = home.settings().base_url
         if points_here(base_url):
             locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
             click.echo(message("certificates.loopback", locale, url=base_url), err=True)
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        from docflow.certificates import issue_batch
         from docflow.intake.parse import load_submission
         from docflow.model import EventCertificates
-        from docflow.workflow.services import build_services
 
         try:
             loaded = load_submission(file, today=clock.today())
@@ -82,60 +80,7 @@ def register(group: click.Group) -> None:
                 f"{file.name} is of kind {loaded.data.get('kind')!r}, not 'event-certificates'", 2
             )
             return
-        parts = build_services(home, clock=clock)
-        workdir = home.state / "certificates" / loaded.sha256[:16]
-        total = len(model.participants)
-        progress = Progress(
-            TextColumn("[bold]certificates"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=_stderr_console(),  # stdout stays for the results (and --json)
-            transient=False,
-        )
-        try:
-            with progress:
-                task = progress.add_task("issue", total=total)
-                result = issue_batch(
-                    parts,
-                    loaded,
-                    model,
-                    workdir=workdir,
-                    progress=lambda _c: progress.advance(task),
-                    workers=workers,
-                )
-        except NotEnrolled as exc:
-            _fail(str(exc), 1)
-            return
-        except SubmissionInvalid as exc:
-            _fail("; ".join(str(p) for p in exc.problems), 2)
-            return
-        finally:
-            parts.close()
-        shutil.rmtree(workdir, ignore_errors=True)  # checkpoints are spent once all is archived
-        if as_json:
-            click.echo(
-                _dump(
-                    [
-                        {
-                            "index": c.index,
-                            "serial": c.serial,
-                            "full_name": c.full_name,
-                            "verify_url": c.verify_url,
-                            "sha256": c.sha256,
-                            "new": c.new,
-                        }
-                        for c in result.issued
-                    ]
-                )
-            )
-            return
-        for c in result.issued:
-            click.echo(f"{c.serial}  {c.full_name}  {c.verify_url}")
-        click.echo(
-            f"{len(result.issued)} certificates ({result.new_count} new) for {model.event.title}"
-        )
+        _issue(home, file, clock, workers, as_json, loaded.sha256, model)
 
     _register_forms(certificates)
 
@@ -219,6 +164,142 @@ def _register_forms(certificates: click.Group) -> None:
         for form in load_register(home):
             sample = " (docflow sample form)" if form.sample else ""
             click.echo(f"{form.sha256}  {form.name}  {form.decision} of {form.date}{sample}")
+
+
+def _issue(
+    home: Home,
+    file: Path,
+    clock: Clock,
+    workers: int | None,
+    as_json: bool,
+    sha256: str,
+    model: Any,
+) -> None:
+    """The batch through the flow in the worker processes (issue 12), with a progress bar."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from docflow.certificates import judge_batch, verify_url
+    from docflow.workflow.build import build_flow
+    from docflow.workflow.certificates import issue_submission
+    from docflow.workflow.flow import Flow
+    from docflow.workflow.pool import WorkerPool
+    from docflow.workflow.services import build_services
+
+    services = build_services(home, clock=clock)
+    count = max(1, workers or services.settings.workers)
+    total = len(model.participants)
+    pool: WorkerPool | None = None
+    try:
+        try:  # before any worker starts; the flow judges it again
+            judge_batch(services, model)
+        except NotEnrolled as exc:
+            _fail(str(exc), 1)
+            return
+        except SubmissionInvalid as exc:
+            _fail("; ".join(str(p) for p in exc.problems), 2)
+            return
+        before = _batch_serials(services, sha256)
+        if services.settings.worker_processes:
+            pool = WorkerPool(services, workers=count)
+            run, parallel = pool.dispatch, count
+        else:  # worker_processes = false: the same flow on threads of this process
+            flow: Flow = build_flow(services)
+            run, parallel = flow.run, 2 * count
+        progress = Progress(
+            TextColumn("[bold]certificates"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=_stderr_console(),  # stdout stays for the results (and --json)
+            transient=False,
+        )
+        with progress:
+            task = progress.add_task("issue", total=total)
+            entry, outcome = issue_submission(
+                services,
+                file,
+                run=run,
+                parallel=parallel,
+                total=total,
+                progress=lambda n: progress.advance(task, n),
+            )
+        if outcome.state == "rejected":
+            click.echo(outcome.error_text or outcome.reason or "", err=True)
+            enrol = (outcome.reason or "").startswith("issuer not enrolled")
+            _fail(f"{file.name}: {outcome.reason}", 1 if enrol else 2)
+            return
+        serials: list[str] = json.loads(services.journal.get(entry.token).details or "[]")
+        waiting = _waiting_requests(services, entry.token)
+        rows = []
+        people = zip(model.participants, serials, strict=True)
+        for index, (participant, serial) in enumerate(people):
+            row: dict[str, Any] = {
+                "index": index,
+                "serial": serial,
+                "full_name": participant.full_name,
+                "verify_url": verify_url(services.settings.base_url, serial),
+            }
+            if serial in waiting:
+                row.update(sha256=None, new=False, state="awaiting_signature",
+                           request=waiting[serial])  # fmt: skip
+            else:
+                stored = services.archive.get(serial)
+                new = serial not in before and stored.record.get("batch") == sha256
+                row.update(sha256=stored.sha256, new=new, state="issued")
+            rows.append(row)
+    finally:
+        if pool is not None:
+            pool.close()
+        services.close()
+    if as_json:
+        click.echo(_dump(rows))
+        return
+    for row in rows:
+        if row["state"] == "issued":
+            click.echo(f"{row['serial']}  {row['full_name']}  {row['verify_url']}")
+        else:
+            click.echo(
+                f"{row['serial']}  {row['full_name']}  қолды күтуде / ожидает подписи / "
+                f"awaiting signature (request {row['request']})"
+            )
+    issued = [r for r in rows if r["state"] == "issued"]
+    click.echo(
+        f"{len(issued)} certificates ({sum(r['new'] for r in issued)} new) for {model.event.title}"
+    )
+    if waiting:
+        click.echo(
+            f"{len(waiting)} certificates await the issuer's own signature: "
+            f"docflow sign-requests export --batch {entry.token} -o FILE"
+        )
+
+
+def _batch_serials(services: Any, sha256: str) -> set[str]:
+    """Serials of the batch with these bytes already archived."""
+    return {
+        str(r.get("serial"))
+        for r in services.archive.search(kind="certificate", text=sha256)
+        if r.get("batch") == sha256
+    }
+
+
+def _waiting_requests(services: Any, token: str) -> dict[str, str]:
+    """serial -> open signing request of the batch ``token`` (own mode, issue 15)."""
+    from docflow.workflow.certificates import batch_document
+
+    prefix = batch_document(token, "")
+    return {
+        r.document[len(prefix) :]: r.id
+        for r in services.sign_requests.list()
+        if r.document.startswith(prefix)
+    }
 
 
 def _stderr_console() -> Any:

@@ -5,7 +5,7 @@ tests because each certificate costs LibreOffice and two timestamps:
 * ``kk_batch``: a seminar (form 2, 2025-03-14) in Kazakh for the consultant and two others,
   dropped into the inbox and processed by the runner;
 * ``ru_batch``: a talk (form 4, 2025-05-22) in Russian for the consultant and one other,
-  issued by ``issue_batch`` directly (the CLI's path), its checkpoints kept.
+  issued by ``Batch.issue`` directly (``issue_here``), its checkpoints kept.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from docflow.bodies import ChamberRegistry
-from docflow.certificates import BatchResult
+from docflow.certificates import Batch, IssuedCertificate
 from docflow.config import Home
 from docflow.iin import check_digit
 from docflow.pki import Pki
@@ -163,8 +163,38 @@ def kk_batch(world: World) -> KkBatch:
 
 
 @dataclass
+class Issued:
+    """What ``issue_here`` issued."""
+
+    batch: str  # the input's SHA-256
+    issued: list[IssuedCertificate]
+
+    @property
+    def serials(self) -> list[str]:
+        return [c.serial for c in self.issued]
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for c in self.issued if c.new)
+
+
+def issue_here(services: Any, loaded: Any, workdir: Path) -> Issued:
+    """Every certificate of a batch, one after the other in this process, by the held key
+    (the flow's ``issue`` stage without the worker processes; its checkpoints stay)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    batch = Batch(services, loaded, loaded.model, workdir, None)
+    archived = batch.archived_serials()
+    issued = []
+    for index, participant in enumerate(loaded.model.participants):
+        certificate = batch.issue(index, participant, archived)
+        assert certificate is not None
+        issued.append(certificate)
+    return Issued(loaded.sha256, issued)
+
+
+@dataclass
 class RuBatch:
-    result: BatchResult
+    result: Issued
     workdir: Path
     records: list[dict[str, Any]]
 
@@ -172,7 +202,6 @@ class RuBatch:
 @pytest.fixture(scope="session")
 def ru_batch(world: World, tmp_path_factory: pytest.TempPathFactory) -> RuBatch:
     """The Russian batch issued directly; its work folder (checkpoints) is kept."""
-    from docflow.certificates import issue_batch
     from docflow.intake.parse import load_submission
 
     folder = tmp_path_factory.mktemp("ru")
@@ -182,7 +211,7 @@ def ru_batch(world: World, tmp_path_factory: pytest.TempPathFactory) -> RuBatch:
     )
     loaded = load_submission(source, today=ISSUE_DAY)
     workdir = folder / "work"
-    result = issue_batch(world.parts, loaded, loaded.model, workdir=workdir)  # type: ignore[arg-type]
+    result = issue_here(world.parts, loaded, workdir)
     records = [world.archive.get(c.serial).record for c in result.issued]
     return RuBatch(result, workdir, records)
 

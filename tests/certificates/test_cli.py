@@ -86,9 +86,7 @@ def test_issue_show_revoke(tmp_path: Path, world: World) -> None:
     code, out = run(world.home.root, "certificates", "show", serials[0], "--json")
     record = json.loads(out)
     assert record["issued_on"] == "2025-11-21" and record["status"] == "active"
-    assert not (world.home.state / "certificates").exists() or not any(
-        (world.home.state / "certificates").iterdir()
-    )  # checkpoints removed once everything is archived
+    assert not any((world.home.state / "work").iterdir())  # work folder removed once archived
     code, out = run(world.home.root, "certificates", "revoke", serials[1], "--reason", "duplicate")
     assert code == 0 and "revoked" in out
     code, out = run(world.home.root, "certificates", "show", serials[1])
@@ -146,10 +144,10 @@ def test_a_batch_killed_mid_way_is_finished_by_the_next_run(tmp_path: Path) -> N
         proc.wait(timeout=30)
     before = {r["serial"] for r in _certificates(home.root)}
     assert 1 <= len(before) < 4
-    (workdir,) = list((home.state / "certificates").iterdir())
+    (workdir,) = list((home.state / "work").iterdir())  # the batch's, as in the inbox
     checkpoints = {
         p.name.split("-", 1)[1].split(".")[0]: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in workdir.glob("*.signed.pdf")
+        for p in (workdir / "certificates").glob("*.signed.pdf")
     }
 
     code, out = run(home.root, "certificates", "issue", str(source), "--json")
@@ -188,3 +186,34 @@ def test_issue_refuses_a_repeated_participant_and_an_event_before_the_rules(
     code, _ = run(home.root, "certificates", "issue", str(old))
     assert code == 2 and "R-10.1" in run.stderr  # type: ignore[attr-defined]
     assert not list((home.outbox).rglob("*.pdf"))
+
+
+def test_issue_12_the_cli_issues_in_the_worker_processes(tmp_path: Path) -> None:
+    """`certificates issue` hands the batch to the worker processes of `docflow watch`: every
+    certificate is logged as issued by a process other than the CLI's own."""
+    import re
+
+    home, pki = new_home(tmp_path / "home")
+    people = roster(5, "960606")
+    source = tmp_path / "workers.yaml"
+    source.write_bytes(yaml_bytes(batch("ru", people, title="Семинар: процессы", on="2025-10-01")))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "docflow", "--home", str(home.root), "certificates", "issue",
+         str(source), "--today", ISSUE_DAY.isoformat(), "--workers", "2", "-v", "--json"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr
+    issued = json.loads(stdout)
+    assert [c["state"] for c in issued] == ["issued"] * 5 and all(c["new"] for c in issued)
+    lines = re.findall(
+        r"docflow\.certificates\[(\d+)\]: certificate (KZC-\S+) issued \(process (\d+)\)",
+        stderr,
+    )
+    assert sorted(serial for _, serial, _ in lines) == sorted(c["serial"] for c in issued)
+    pids = {int(pid) for pid, _, same in lines if pid == same}
+    assert len(pids) >= 1 and proc.pid not in pids, (proc.pid, pids)
+    assert len({pid for pid, _, _ in lines}) == len(pids)  # each line names its own process
+    with Archive(home, recover=False) as archive:
+        report = verify_pdf(archive.pdf_bytes(issued[0]["serial"]), trust_roots=pki.trust_roots())
+    assert report.verdict == "valid", report.to_json()

@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from docflow.bodies import ChamberRegistry
 from docflow.certificates import (
     approved_form,
-    issue_batch,
     load_register,
     require_approved,
 )
@@ -22,6 +21,8 @@ from docflow.cli import main
 from docflow.config import DEFAULT_TEMPLATES, Home
 from docflow.errors import TemplateNotApproved
 from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, OTHER_IIN, make_test_pki
+
+from .conftest import issue_here
 
 ISSUE_DAY = date(2025, 6, 2)
 
@@ -92,5 +93,5 @@ def test_R_5_4_issuing_with_an_unapproved_template_is_refused(tmp_path: Path) ->
     loaded = load_submission(source, today=ISSUE_DAY)
     with build_services(home, clock=Clock(ISSUE_DAY)) as services:
         with pytest.raises(TemplateNotApproved):
-            issue_batch(services, loaded, loaded.model, workdir=tmp_path / "work")  # type: ignore[arg-type]
+            issue_here(services, loaded, tmp_path / "work")
         assert services.archive.search(kind="certificate") == []

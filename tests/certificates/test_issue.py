@@ -13,7 +13,6 @@ import pytest
 from docflow.certificates import (
     describe,
     find_certificate,
-    issue_batch,
     load_secret,
     read_embedded,
     serial_for,
@@ -31,6 +30,7 @@ from .conftest import (
     RuBatch,
     World,
     decode_qr,
+    issue_here,
 )
 
 pytestmark = pytest.mark.slow
@@ -121,7 +121,7 @@ def test_issuing_the_same_batch_again_issues_nothing_new(
     assert hashlib.sha256(original).hexdigest() == ru_batch.result.batch
     source.write_bytes(original)
     loaded = load_submission(source, today=ISSUE_DAY)
-    again = issue_batch(world.parts, loaded, loaded.model, workdir=tmp_path / "w")  # type: ignore[arg-type]
+    again = issue_here(world.parts, loaded, tmp_path / "w")
     assert again.serials == ru_batch.result.serials
     assert again.new_count == 0
     assert len(world.archive.search(kind="certificate")) == len(records)

@@ -292,14 +292,7 @@ def _batch_serials(services: Any, sha256: str) -> set[str]:
 
 def _waiting_requests(services: Any, token: str) -> dict[str, str]:
     """serial -> open signing request of the batch ``token`` (own mode, issue 15)."""
-    from docflow.workflow.certificates import batch_document
-
-    prefix = batch_document(token, "")
-    return {
-        r.document[len(prefix) :]: r.id
-        for r in services.sign_requests.list()
-        if r.document.startswith(prefix)
-    }
+    return {r.document.partition(":")[2]: r.id for r in services.sign_requests.of_batch(token)}
 
 
 def _stderr_console() -> Any:

@@ -1,5 +1,8 @@
 """``docflow sign-package``: sign an exported request on the signer's own machine, offline.
 
+A batch package (several requests of one person, ``sign-requests export --batch``) is signed
+in one go: the key is opened once (one passphrase or PIN prompt) and signs every request.
+
 Needs no docflow home and no network: the package holds the prepared PDF, and the key is the
 signer's PKCS#12 file (passphrase from a hidden prompt or ``DOCFLOW_KEY_PASSPHRASE``) or a
 PKCS#11 token (PIN from a prompt or ``DOCFLOW_PKCS11_PIN``).
@@ -37,15 +40,20 @@ def sign_package_cmd(
     """Sign PACKAGE (from `docflow sign-requests export`) and write the signed answer.
 
     The answer is a ZIP (or JSON when OUTPUT ends in .json) to hand back with
-    `docflow sign-requests complete`, the web page or the API.
+    `docflow sign-requests complete`, the web page or the API. A batch package is signed in
+    one go (one prompt) into one signed batch (a ZIP).
     """
     from docflow.errors import PkiError
     from docflow.pki import PASSPHRASE_ENV, PIN_ENV, load_pkcs11, load_pkcs12
     from docflow.sign import is_signing_certificate
-    from docflow.signreq import read_package, sign_package
+    from docflow.signreq import is_batch, read_batch, read_package, sign_batch, sign_package
 
     del home  # no home needed
-    pkg = read_package(package.read_bytes())
+    raw = package.read_bytes()
+    packages = read_batch(raw) if is_batch(raw) else [read_package(raw)]
+    if len(packages) > 1 and output.suffix == ".json":
+        raise click.UsageError("a signed batch is a ZIP")
+    pkg = packages[0]
     if (p12 is None) == (pkcs11_lib is None):
         raise click.UsageError(
             "give either --p12 or --pkcs11-lib (with --token-label, --key-label)"
@@ -66,25 +74,30 @@ def sign_package_cmd(
             cert_label=cert_label,
             pin=pin,
         )
-    if handle.iin != pkg.expected_iin:
-        raise PkiError(
-            f"бұл кілт ЖСН {handle.iin} иесінікі, сұрау ЖСН {pkg.expected_iin} күтеді / "
-            f"ключ принадлежит ИИН {handle.iin}, запрос ждёт ИИН {pkg.expected_iin} / "
-            f"this key is IIN {handle.iin}'s, the request expects IIN {pkg.expected_iin}"
-        )
+    for each in packages:
+        if handle.iin != each.expected_iin:
+            raise PkiError(
+                f"бұл кілт ЖСН {handle.iin} иесінікі, сұрау ЖСН {each.expected_iin} күтеді / "
+                f"ключ принадлежит ИИН {handle.iin}, запрос ждёт ИИН {each.expected_iin} / "
+                f"this key is IIN {handle.iin}'s, the request expects IIN {each.expected_iin}"
+            )
     signing, why = is_signing_certificate(handle.certificate)
     if not signing:
         raise PkiError(
             "бұл кіру кілті, қол қою кілті емес / это ключ для входа, не для подписи / "
             f"this is a login key, not a signing key ({why})"
         )
-    meta = pkg.meta
-    click.echo(
-        f"{meta['document']}: {meta['field']} ({meta.get('role') or '-'}), "
-        f"{handle.name} (IIN {handle.iin})",
-        err=True,
-    )
-    data = sign_package(pkg, handle.signer, as_zip=output.suffix != ".json")
+    for each in packages:
+        meta = each.meta
+        click.echo(
+            f"{meta['document']}: {meta['field']} ({meta.get('role') or '-'}), "
+            f"{handle.name} (IIN {handle.iin})",
+            err=True,
+        )
+    if is_batch(raw):
+        data = sign_batch(packages, handle.signer)
+    else:
+        data = sign_package(pkg, handle.signer, as_zip=output.suffix != ".json")
     tmp = output.with_name(f".{output.name}.part")
     tmp.write_bytes(data)
     tmp.replace(output)

@@ -108,58 +108,118 @@ def renew_cmd(home: Home, request_id: str) -> None:
 
 
 @sign_requests_group.command(name="export")
-@click.argument("request_id")
+@click.argument("request_ids", nargs=-1)
+@click.option(
+    "--batch",
+    default=None,
+    help="Every open request of this batch (the token `certificates issue` prints).",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="A JSON package instead of a ZIP.")
 @click.pass_obj
-def export_cmd(home: Home, request_id: str, output: Path, as_json: bool) -> None:
-    """Write a self-contained package to sign offline (`docflow sign-package`)."""
-    from docflow.signreq import SignRequests, export_package
+def export_cmd(
+    home: Home, request_ids: tuple[str, ...], batch: str | None, output: Path, as_json: bool
+) -> None:
+    """Write a self-contained package to sign offline (`docflow sign-package`): one request,
+    or several of one person (REQUEST_ID…, or --batch TOKEN) in one package signed in one go."""
+    from docflow.signreq import SignRequests, export_batch, export_package
 
+    if not request_ids and batch is None:
+        raise click.UsageError("give REQUEST_ID… or --batch TOKEN")
     store = SignRequests(home.ensure())
     try:
-        record = store.get(request_id)
-        data = export_package(
-            record, store.prepared(request_id), as_json=as_json or output.suffix == ".json"
-        )
+        records = [store.get(i) for i in request_ids]
+        if batch is not None:
+            records += [r for r in store.of_batch(batch) if r.id not in request_ids]
+        if not records:
+            raise click.ClickException(f"no open signing request in batch {batch!r}")
+        if len(records) == 1 and batch is None:
+            (record,) = records
+            data = export_package(
+                record, store.prepared(record.id), as_json=as_json or output.suffix == ".json"
+            )
+        else:
+            if as_json or output.suffix == ".json":
+                raise click.UsageError("a package of several requests is a ZIP")
+            closed = [r.id for r in records if r.state != "open"]
+            if closed:
+                raise click.ClickException(f"not open: {', '.join(closed)}")
+            data = export_batch([(r, store.prepared(r.id)) for r in records])
     finally:
         store.close()
     _write(output, data)
+    first = records[0]
     click.echo(
-        f"{record.id}: package for {record.signer_name} (IIN {record.expected_iin}): {output}"
+        f"{len(records)} request(s) for {first.signer_name} (IIN {first.expected_iin}): {output}"
     )
 
 
 @sign_requests_group.command(name="complete")
-@click.argument("request_id")
-@click.argument("signed", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("arguments", nargs=-1, required=True, metavar="[REQUEST_ID] SIGNED")
 @click.pass_obj
-def complete_cmd(home: Home, request_id: str, signed: Path) -> None:
-    """Check a returned signature (CMS or signed package) and complete the PDF (B-LTA).
+def complete_cmd(home: Home, arguments: tuple[str, ...]) -> None:
+    """Check a returned signature (CMS or signed package) and complete the PDF (B-LTA); a
+    signed batch package (no REQUEST_ID) completes each of its requests, each signature
+    checked on its own.
 
-    Exit 0 when accepted; 1 when refused (the request stays open, each reason printed).
+    Exit 0 when every signature was accepted; 1 when one was refused (that request stays open,
+    each reason printed; the others of a batch are completed).
     """
-    from docflow.signreq import SignRequests, home_services, home_trust
+    from docflow.errors import DocflowError
+    from docflow.signreq import SignRequests, home_services, home_trust, read_signed_batch
 
+    if len(arguments) > 2:
+        raise click.UsageError("give [REQUEST_ID] SIGNED")
+    request_id = arguments[0] if len(arguments) == 2 else None
+    signed = Path(arguments[-1])
+    if not signed.is_file():
+        raise click.BadParameter(f"{signed} is not a file", param_hint="SIGNED")
+    data = signed.read_bytes()
+    answers: list[tuple[str, bytes]] | None = read_signed_batch(data)
+    if answers is None:
+        if request_id is None:
+            from docflow.signreq import read_signed
+
+            named, _ = read_signed(data)
+            if named is None:
+                raise click.UsageError("a bare CMS needs its REQUEST_ID")
+            request_id = named
+        answers = [(request_id, data)]
+    elif request_id is not None and request_id not in {i for i, _ in answers}:
+        raise click.ClickException(f"the signed batch holds no signature for {request_id}")
+    refused = 0
     store = SignRequests(home.ensure())
     try:
         with home_services(home) as services:
-            result = store.submit(
-                request_id, signed.read_bytes(), trust=home_trust(home), services=services
-            )
+            trust = home_trust(home)
+            for rid, answer in answers:
+                if request_id is not None and rid != request_id:
+                    continue
+                try:
+                    result = store.submit(rid, answer, trust=trust, services=services)
+                except DocflowError as exc:
+                    if len(answers) == 1:
+                        raise
+                    refused += 1  # one closed request does not stop the rest of a batch
+                    click.echo(f"{rid}: {exc}", err=True)
+                    continue
+                if not result.accepted:
+                    refused += 1
+                    click.echo(f"{rid}: қабылданбады / отклонено / refused:", err=True)
+                    for r in result.check.refusals:
+                        click.echo(
+                            f"  - {r.message('kk')}\n    {r.message('ru')}\n    {r.message('en')}",
+                            err=True,
+                        )
+                    continue
+                click.echo(
+                    f"{rid}: қол қойылды / подписано / signed by {result.check.signer_name} "
+                    f"(IIN {result.check.signer_iin})"
+                )
     finally:
         store.close()
-    if not result.accepted:
-        click.echo(f"{request_id}: қабылданбады / отклонено / refused:", err=True)
-        for r in result.check.refusals:
-            click.echo(
-                f"  - {r.message('kk')}\n    {r.message('ru')}\n    {r.message('en')}", err=True
-            )
+    if refused:
         raise SystemExit(1)
-    click.echo(
-        f"{request_id}: қол қойылды / подписано / signed by {result.check.signer_name} "
-        f"(IIN {result.check.signer_iin})"
-    )
 
 
 def add_user_commands(users: click.Group) -> None:

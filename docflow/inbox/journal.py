@@ -225,6 +225,18 @@ class Journal:
             )
         return True
 
+    def resume(self, token: str, owner: str) -> bool:
+        """Lease a row waiting for a person (``awaiting_signature``) to ``owner`` as
+        ``processing``, atomically: False when it is no longer waiting (another process took
+        it). Nobody runs a waiting row, so its old lease does not count."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE submissions SET state = 'processing', owner = ?, lease_until = ?,"
+                " updated_at = ? WHERE token = ? AND state = 'awaiting_signature'",
+                (owner, time.time() + LEASE_SECONDS, _now(), token),
+            )
+        return cursor.rowcount == 1
+
     def holder_of(self, sha256: str, *, exclude: str | None = None) -> Entry | None:
         """The earlier submission holding these exact bytes, if any."""
         marks = ",".join("?" for _ in HOLDING_STATES)

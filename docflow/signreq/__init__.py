@@ -4,9 +4,14 @@ folder, exported as packages to sign offline, completed when a CMS passes every 
 from docflow.signreq._modes import SIGNING_ROLES, SigningModes, signing_modes
 from docflow.signreq._package import (
     SignPackage,
+    export_batch,
     export_package,
+    is_batch,
+    read_batch,
     read_package,
     read_signed,
+    read_signed_batch,
+    sign_batch,
     sign_package,
 )
 from docflow.signreq._store import (
@@ -17,6 +22,8 @@ from docflow.signreq._store import (
     SubmitResult,
     UnknownSignRequest,
     WaitingOn,
+    batch_document,
+    batch_of,
     check_id,
     due,
 )
@@ -33,13 +40,20 @@ __all__ = [
     "SubmitResult",
     "UnknownSignRequest",
     "WaitingOn",
+    "batch_document",
+    "batch_of",
     "check_id",
     "due",
+    "export_batch",
     "export_package",
     "home_services",
     "home_trust",
+    "is_batch",
+    "read_batch",
     "read_package",
     "read_signed",
+    "read_signed_batch",
+    "sign_batch",
     "sign_package",
     "signing_modes",
 ]

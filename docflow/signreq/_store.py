@@ -172,6 +172,18 @@ class SubmitResult:
         return self.pdf is not None
 
 
+def batch_document(batch: str, item: str) -> str:
+    """The ``document`` of one request of a batch (a certificate of an event's batch:
+    ``<batch token>:<serial>``); ``batch_of`` reads the batch back."""
+    return f"{batch}:{item}"
+
+
+def batch_of(document: str) -> str | None:
+    """The batch a request's ``document`` belongs to (``batch_document``), else None."""
+    batch, sep, item = document.partition(":")
+    return batch if sep and batch and item else None
+
+
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -305,6 +317,12 @@ class SignRequests:
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [self._record(r) for r in rows]
+
+    def of_batch(
+        self, batch: str, *, state: str | None = "open"
+    ) -> builtins.list[SignRequestRecord]:
+        """The requests of one batch (``batch_document``), oldest first."""
+        return [r for r in self.list(state=state) if batch_of(r.document) == batch]
 
     def waiting(
         self, *, request_days: float = DEFAULT_REQUEST_DAYS, now: datetime | None = None

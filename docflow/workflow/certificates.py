@@ -39,6 +39,7 @@ from docflow.inbox.runner import Outcome, new_token
 from docflow.intake.messages import rejection_text
 from docflow.model import EventCertificates, Participant
 from docflow.sign import SignSpec
+from docflow.signreq import batch_document
 from docflow.workflow.flow import (
     COLLECT,
     WHOLE,
@@ -55,7 +56,6 @@ __all__ = [
     "AWAITING",
     "IssueCertificate",
     "JudgeBatch",
-    "batch_document",
     "collect_batch",
     "issue_submission",
     "participants",
@@ -149,12 +149,6 @@ class IssueCertificate:
 
 def _issuer_own(services: Services) -> bool:
     return services.signing_modes.own(SIGNER_SPEC.role)
-
-
-def batch_document(token: str, serial: str) -> str:
-    """The ``document`` of a certificate's signing request: ``<batch token>:<serial>``
-    (``docflow sign-requests export --batch TOKEN`` takes every request of one batch)."""
-    return f"{token}:{serial}"
 
 
 def _request_path(item: WorkItem, index: int) -> Path:
@@ -270,14 +264,14 @@ def _resumable(services: Services, sha256: str, owner: str) -> Entry | None:
     own signatures), now leased to ``owner``; None when there is none."""
     journal = services.journal
     work = services.home.state / "work"
-    for state in ("processing", AWAITING):
-        for entry in journal.entries(state):  # type: ignore[arg-type]
-            if entry.sha256 != sha256 or not any((work / entry.token).glob("input*")):
-                continue
-            if state == AWAITING:
-                entry = journal.update(entry.token, state="processing")
-            if journal.take_over(entry.token, owner):
-                return entry
+    for entry in journal.entries("processing") + journal.entries("awaiting_signature"):
+        if entry.sha256 != sha256 or not any((work / entry.token).glob("input*")):
+            continue
+        if entry.state == AWAITING:
+            if journal.resume(entry.token, owner):
+                return journal.get(entry.token)
+        elif journal.take_over(entry.token, owner):
+            return entry
     return None
 
 

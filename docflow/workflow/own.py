@@ -37,6 +37,7 @@ from docflow.signreq import (
     due,
     home_trust,
     read_signed,
+    read_signed_batch,
 )
 from docflow.workflow.flow import StageResult, Waiting, WorkItem, rejected, signer_iin, write_json
 from docflow.workflow.services import Services
@@ -200,13 +201,16 @@ class SignatureArrivals:
 
 
 def is_signed_answer(raw: bytes) -> bool:
-    """A signed package (ZIP with ``signature.p7s``) or a JSON ``docflow-signature/1``."""
+    """A signed package (ZIP with ``signature.p7s``), a signed batch (ZIP with ``batch.json``
+    and ``requests/<id>/signature.p7s``) or a JSON ``docflow-signature/1``."""
     if raw[:2] == b"PK":
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as zf:
                 names = set(zf.namelist())
         except zipfile.BadZipFile:
             return False
+        if "batch.json" in names:
+            return any(n.endswith("/signature.p7s") for n in names)
         return {"request.json", "signature.p7s"} <= names
     head = raw.lstrip()[:4096]
     return head[:1] == b"{" and b'"docflow-signature/1"' in head
@@ -215,7 +219,10 @@ def is_signed_answer(raw: bytes) -> bool:
 def accept_dropped_signature(entry: Entry, raw: bytes, services: Services) -> Outcome:
     """A signed package dropped into the inbox: submitted to the request it names. Accepted,
     its row is ``signed`` (the waiting document goes on); refused, it is rejected with every
-    reason beside it, and the request stays open."""
+    reason beside it, and the request stays open. A signed batch completes each request it
+    holds whose signature passes (``_accept_batch``)."""
+    if _signed_batch(raw) is not None:
+        return _accept_batch(entry, raw, services)
     try:
         request_id, _ = read_signed(raw)
         if request_id is None:
@@ -251,3 +258,49 @@ def accept_dropped_signature(entry: Entry, raw: bytes, services: Services) -> Ou
         reason=f"signature for request {record.id} ({record.role}, document {record.document})"
         " accepted",
     )
+
+
+def _signed_batch(raw: bytes) -> list[tuple[str, bytes]] | None:
+    try:
+        return read_signed_batch(raw)
+    except DocflowError:
+        return None
+
+
+def _accept_batch(entry: Entry, raw: bytes, services: Services) -> Outcome:
+    """A signed batch dropped into the inbox: each signature submitted to its request and
+    checked on its own (a batch is not atomic: docs/OWN-SIGNING.md). ``signed`` when at least
+    one was accepted (the refused ones stay open, their reasons in the journal and on the
+    requests); ``rejected`` with every reason when none was."""
+    answers = read_signed_batch(raw) or []
+    endpoints = services.trust.endpoints
+    trust = home_trust(services.home)
+    endpoints = replace(endpoints, trust_roots=trust.roots, intermediates=trust.intermediates)
+    accepted: list[str] = []
+    refused: list[tuple[str, list[Problem], str]] = []
+    for request_id, cms_der in answers:
+        try:
+            result = services.sign_requests.submit(
+                request_id, cms_der, trust=trust, services=endpoints, now=datetime.now(UTC)
+            )
+        except DocflowError as exc:
+            refused.append((request_id, [Problem("signature", str(exc))], type(exc).__name__))
+            continue
+        if result.accepted:
+            accepted.append(request_id)
+        else:
+            codes = ", ".join(r.code for r in result.check.refusals)
+            problems = [
+                Problem(f"signature {request_id}", f"{r.message('kk')} / {r.message('ru')}")
+                for r in result.check.refusals
+            ]
+            refused.append((request_id, problems, codes))
+    summary = "; ".join(f"{rid}: {codes}" for rid, _, codes in refused)
+    if not accepted:
+        text = rejection_text(entry.source, [p for _, ps, _ in refused for p in ps], None)
+        return rejected(entry.source, f"signed batch refused: {summary}", text)
+    reason = f"signed batch: {len(accepted)} of {len(answers)} signatures accepted"
+    if refused:
+        reason += f"; refused {summary}"
+        log.warning("%s (%s): %s", entry.token, entry.source, reason)
+    return Outcome("signed", reason=reason)

@@ -6,11 +6,17 @@ IIN``); ``/sign/<id>`` shows one, loads ``ncalayer-js-client`` (static/vendor) a
 sign them (detached CMS, ``digested: false``, ``signerParams.iin`` = the expected IIN) and
 posts the CMS back to ``/sign/<id>``, where ``SignRequests.submit`` checks and completes it.
 The page's CSP allows a WebSocket to NCALayer on loopback and nothing else outside the site.
+
+``/sign/batch/<token>`` signs every open request of one batch (an event's certificates, issue
+15) with ONE NCALayer call: ``kz.gov.pki.knca.basics`` ``sign`` takes an array of data and
+answers an array of CMS (ncalayer-js-client's ``basicsSignCMS`` with an array; its
+``multisignAvailable`` is true). Each CMS is then checked and completed on its own.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,6 +35,7 @@ from docflow.signreq import (
     SubmitResult,
     UnknownSignRequest,
     WaitingOn,
+    batch_of,
     due,
     home_services,
     home_trust,
@@ -134,6 +141,20 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "Этот ИИН не связан ни с одним пользователем.",
         "This IIN is not linked to any user.",
     ),
+    "batch.title": (
+        "Топтаманың барлық құжатына қол қою",
+        "Подписать все документы пакета",
+        "Sign every document of the batch",
+    ),
+    "batch.count": ("Құжаттар саны", "Документов", "Documents"),
+    "batch.link": ("Барлығына бір рет қол қою", "Подписать все разом", "Sign all at once"),
+    "batch.button": (
+        "NCALayer арқылы барлығына қол қою",
+        "Подписать все через NCALayer",
+        "Sign all with NCALayer",
+    ),
+    "batch.signed": ("Қол қойылды", "Подписано", "Signed"),
+    "batch.refused": ("Қабылданбады", "Не принято", "Refused"),
     "js.connecting": ("NCALayer-ге қосылу…", "Подключение к NCALayer…", "Connecting to NCALayer…"),
     "js.signing": ("NCALayer-де қол қойыңыз…", "Подпишите в NCALayer…", "Sign in NCALayer…"),
     "js.cancelled": ("Қол қою тоқтатылды.", "Подписание отменено.", "Signing was cancelled."),
@@ -167,6 +188,32 @@ def submit(ctx: WebContext, request_id: str, signed: bytes) -> SubmitResult:
     trust = ctx.extras.get("signreq.trust") or home_trust(ctx.home)
     with home_services(ctx.home) as services:
         return store.submit(request_id, signed, trust=trust, services=services)
+
+
+def submit_many(ctx: WebContext, pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Check and complete each ``(request id, CMS text)`` on its own (one trust-services
+    start for all): ``[{"id", "accepted", "refusals"}]``. A refused one stays open."""
+    store = store_of(ctx)
+    trust = ctx.extras.get("signreq.trust") or home_trust(ctx.home)
+    results: list[dict[str, Any]] = []
+    with home_services(ctx.home) as services:
+        for request_id, cms_text in pairs:
+            try:
+                result = store.submit(
+                    request_id, cms_text.encode("ascii"), trust=trust, services=services
+                )
+            except (DocflowError, UnicodeEncodeError) as exc:
+                log.warning("signature for request %s not completed: %s", request_id, exc)
+                results.append({"id": request_id, "accepted": False, "refusals": []})
+                continue
+            results.append(
+                {
+                    "id": request_id,
+                    "accepted": result.accepted,
+                    "refusals": [r.to_json() for r in result.check.refusals],
+                }
+            )
+    return results
 
 
 def _plain_refusal(key: str) -> dict[str, str]:
@@ -278,6 +325,81 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         log.info("user %s logged in with a key", user.name)
         return response
 
+    def own_batch(request: Request, token: str) -> list[SignRequestRecord]:
+        """The open requests of batch ``token`` that wait for the logged-in person."""
+        user = ctx.require(request)
+        store = store_of(ctx)
+        iin = store.user_iin(user.name)
+        if iin is None:
+            return []
+        return [r for r in store.of_batch(token) if r.expected_iin == iin]
+
+    def batch_page(
+        request: Request, token: str, records: list[SignRequestRecord], **extra: Any
+    ) -> Response:
+        response = ctx.render(
+            request,
+            "sign_batch.html",
+            token=token,
+            reqs=records,
+            s=texts(ctx.locale(request)),
+            role_name=role_name,
+            ncalayer_url=NCALAYER_URL,
+            results=extra.get("results") or [],
+        )
+        response.headers["content-security-policy"] = SIGN_PAGE_CSP
+        return response
+
+    @app.get("/sign/batch/{token}")
+    def sign_batch(request: Request, token: str) -> Response:
+        records = own_batch(request, token)
+        if not records:
+            return not_found(request)
+        return batch_page(request, token, records)
+
+    @app.get("/sign/batch/{token}/data")
+    def sign_batch_data(request: Request, token: str) -> Response:
+        records = own_batch(request, token)
+        if not records:
+            return PlainTextResponse("not found", status_code=404)
+        store = store_of(ctx)
+        body = {
+            "ids": [r.id for r in records],
+            "data": [
+                base64.b64encode(store.prepared(r.id).signed_bytes()).decode("ascii")
+                for r in records
+            ],
+        }
+        return Response(
+            json.dumps(body), media_type="application/json", headers={"cache-control": "no-store"}
+        )
+
+    @app.post("/sign/batch/{token}")
+    async def sign_batch_post(request: Request, token: str) -> Response:
+        records = {r.id: r for r in own_batch(request, token)}
+        if not records:
+            return not_found(request)
+        form = await request.form(max_files=0, max_fields=10)
+        ctx.check_csrf(request, form)
+        answers = form.get("answers")
+        if not isinstance(answers, str) or len(answers) > MAX_CMS_CHARS * (len(records) + 1):
+            return RedirectResponse(f"/sign/batch/{token}", status_code=303)
+        try:
+            parsed = json.loads(answers)
+            pairs = list(zip(parsed["ids"], parsed["cms"], strict=True))
+        except (ValueError, KeyError, TypeError):
+            return RedirectResponse(f"/sign/batch/{token}", status_code=303)
+        # only this person's open requests of this batch; anything else is ignored
+        pairs = [(str(i), c) for i, c in pairs if str(i) in records and isinstance(c, str)]
+        results = await run_in_threadpool(submit_many, ctx, pairs)
+        log.info(
+            "batch %s: %d of %d signatures accepted",
+            token,
+            sum(1 for r in results if r["accepted"]),
+            len(results),
+        )
+        return batch_page(request, token, own_batch(request, token), results=results)
+
     @app.get("/sign")
     def sign_list(request: Request) -> Response:
         user = ctx.require(request)
@@ -286,9 +408,15 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         records = store.list(iin=iin) if iin else []
         days = signing_modes(ctx.home).request_days
         now = datetime.now(UTC)
+        batches: dict[str, int] = {}
+        for r in records:
+            batch = batch_of(r.document)
+            if batch is not None:
+                batches[batch] = batches.get(batch, 0) + 1
         return ctx.render(
             request,
             "sign_list.html",
+            batches={b: n for b, n in batches.items() if n > 1},
             requests=records,
             due={r.id: due(r, request_days=days, now=now) for r in records},
             iin=iin,

@@ -7,8 +7,12 @@ one-participant warm-up batch first starts LibreOffice and the TSA; its time is 
 Every certificate is rendered, converted to PDF/A, signed (timestamp, DSS, document
 timestamp: B-LTA) and archived, as in production.
 
+``--via cli`` hands each batch to the worker processes the way ``docflow certificates issue
+FILE`` does (``docflow.workflow.certificates.issue_submission``: a journal row, a work folder,
+``WorkerPool.dispatch`` per part) instead of dropping it into the inbox; the work is the same.
+
 Writes ``bench/results/certificates.json``.
-Run: ``python bench/bench_certificates.py [--count 500] [--workers 2]``.
+Run: ``python bench/bench_certificates.py [--count 500] [--workers 2] [--via inbox|cli]``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from docflow.config import Clock, Home
 from docflow.iin import check_digit
 from docflow.inbox.runner import Runner
 from docflow.pki.testing import OTHER_IIN, make_test_pki
+from docflow.workflow.certificates import issue_submission
 from docflow.workflow.pool import WorkerPool
 from docflow.workflow.services import build_services
 
@@ -107,7 +112,7 @@ def _drop(home: Home, path: Path) -> None:
     os.rename(path, home.inbox / path.name)
 
 
-def run(count: int, workers_list: list[int]) -> dict[str, Any]:
+def run(count: int, workers_list: list[int], via: str = "inbox") -> dict[str, Any]:
     """Each batch goes through the inbox as ``docflow watch`` runs it: the worker processes
     issue its participants' certificates in parallel, LibreOffice and the trust services stay
     in this process."""
@@ -127,26 +132,45 @@ def run(count: int, workers_list: list[int]) -> dict[str, Any]:
             services = build_services(home, clock=Clock(date(2025, 6, 2)))
             pool = WorkerPool(services, workers=workers)
             runner = Runner(home, pool, workers=workers, settle=0)
+
+            def issue(
+                path: Path,
+                total: int,
+                runner: Runner = runner,
+                pool: WorkerPool = pool,
+                home: Home = home,
+                services: Any = services,
+                workers: int = workers,
+            ) -> None:
+                if via == "inbox":
+                    _drop(home, path)
+                    runner.run_once()
+                    return
+                _entry, outcome = issue_submission(
+                    services, path, run=pool.dispatch, parallel=workers, total=total
+                )
+                assert outcome.state == "archived", outcome
+
             try:
                 start = time.perf_counter()
-                _drop(home, batch_file(folder, 1, 0))
-                runner.run_once()
+                issue(batch_file(folder, 1, 0), 1)
                 warmup_s = time.perf_counter() - start
                 services.timings.clear()
                 pids = services.soffice_pids() + pool.worker_pids()
                 cpu_start = cpu_seconds(pids)
-                _drop(home, batch_file(folder, count, tag))
+                path = batch_file(folder, count, tag)
                 start = time.perf_counter()
-                runner.run_once()
+                issue(path, count)
                 elapsed = time.perf_counter() - start
                 cpu = cpu_seconds(pids) - cpu_start
                 states = [e.state for e in runner.journal.entries()]
-                assert states == ["archived", "archived"], states
+                assert states == ["archived", "archived"], states  # inbox and cli alike
                 seconds, _counts = services.timings.snapshot()
                 runs.append(
                     {
                         "workers": workers,
-                        "mode": "worker processes (as docflow watch)",
+                        "mode": "worker processes, "
+                        + ("as docflow watch" if via == "inbox" else "as certificates issue"),
                         "certificates": count,
                         "seconds": round(elapsed, 2),
                         "certificates_per_s": round(count / elapsed, 3),
@@ -178,7 +202,8 @@ def run(count: int, workers_list: list[int]) -> dict[str, Any]:
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
-        "note": "through the inbox and the worker processes: render (docxtpl) -> LibreOffice "
+        "via": via,
+        "note": f"through the {via} and the worker processes: render (docxtpl) -> LibreOffice "
         "PDF/A-3b (warm, in the parent) -> finalize -> PAdES B-LTA signature by the issuer "
         "(loopback TSA/OCSP) -> archive, one participant per flow part",
         "warmup_seconds": round(warmup_s, 2),
@@ -197,9 +222,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--workers", type=int, nargs="+", default=[2])
+    parser.add_argument("--via", choices=("inbox", "cli"), default="inbox")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    result = run(args.count, args.workers)
+    result = run(args.count, args.workers, args.via)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: result[k] for k in ("best_certificates_per_s", "peak_rss_mib")}))

@@ -262,23 +262,22 @@ def _issue(
     if as_json:
         click.echo(_dump(rows))
         return
+    from docflow.i18n import cli_locale, message
+
+    locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
     for row in rows:
         if row["state"] == "issued":
             click.echo(f"{row['serial']}  {row['full_name']}  {row['verify_url']}")
         else:
-            click.echo(
-                f"{row['serial']}  {row['full_name']}  қолды күтуде / ожидает подписи / "
-                f"awaiting signature (request {row['request']})"
-            )
+            click.echo(message("certificates.awaiting_one", locale, serial=row["serial"],
+                               name=row["full_name"], request=row["request"]))  # fmt: skip
     issued = [r for r in rows if r["state"] == "issued"]
     click.echo(
         f"{len(issued)} certificates ({sum(r['new'] for r in issued)} new) for {model.event.title}"
     )
     if waiting:
-        click.echo(
-            f"{len(waiting)} certificates await the issuer's own signature: "
-            f"docflow sign-requests export --batch {entry.token} -o FILE"
-        )
+        click.echo(message("certificates.awaiting_all", locale, count=len(waiting),
+                           batch=entry.token))  # fmt: skip
 
 
 def _batch_serials(services: Any, sha256: str) -> set[str]:

@@ -11,8 +11,16 @@ timestamp: B-LTA) and archived, as in production.
 FILE`` does (``docflow.workflow.certificates.issue_submission``: a journal row, a work folder,
 ``WorkerPool.dispatch`` per part) instead of dropping it into the inbox; the work is the same.
 
+``--own`` measures a batch with ``[signing] issuer = "own"`` (issue 15) phase by phase: the
+worker processes prepare every certificate and record its request (no signature), the issuer
+signs the whole batch as one package (``sign_batch``, the key opened once: here the demo
+issuer's key stands in for the person's own), docflow checks and completes each signature
+(``SignRequests.submit``, as ``sign-requests complete`` does, one process), and a second run
+archives them. Writes ``bench/results/certificates-own.json``.
+
 Writes ``bench/results/certificates.json``.
-Run: ``python bench/bench_certificates.py [--count 500] [--workers 2] [--via inbox|cli]``.
+Run: ``python bench/bench_certificates.py [--count 500] [--workers 2] [--via inbox|cli]
+[--own]``.
 """
 
 from __future__ import annotations
@@ -218,13 +226,98 @@ def run(count: int, workers_list: list[int], via: str = "inbox") -> dict[str, An
     }
 
 
+def run_own(count: int, workers: int) -> dict[str, Any]:
+    """The own-key issuer's batch, phase by phase (see the module docstring)."""
+    from docflow.pki import Pki
+    from docflow.signreq import (
+        SignRequests,
+        export_batch,
+        home_services,
+        home_trust,
+        read_batch,
+        read_signed_batch,
+        sign_batch,
+    )
+
+    load_before = os.getloadavg()
+    phases: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="docflow-bench-cert-own-") as tmp:
+        folder = Path(tmp)
+        home = Home(folder / "home").ensure()
+        pki = make_test_pki(home, issuer=True)
+        ChamberRegistry(home).add("almaty", kk=CHAMBER, ru="Палата ЮК города Алматы")
+        pki.assign_body(pki.find(OTHER_IIN, "issuer").serial, "almaty")
+        (home.root / "docflow.toml").write_text('[signing]\nissuer = "own"\n', encoding="utf-8")
+        services = build_services(home, clock=Clock(date(2025, 6, 2)))
+        pool = WorkerPool(services, workers=workers)
+        try:
+            path = batch_file(folder, count, 1)
+            start = time.perf_counter()
+            entry, outcome = issue_submission(
+                services, path, run=pool.dispatch, parallel=workers, total=count
+            )
+            phases["prepare_and_request"] = time.perf_counter() - start
+            assert outcome.state == "awaiting_signature", outcome
+            store = SignRequests(home)
+            try:
+                start = time.perf_counter()
+                records = store.of_batch(entry.token)
+                package = export_batch([(r, store.prepared(r.id)) for r in records])
+                phases["export"] = time.perf_counter() - start
+                start = time.perf_counter()
+                signer = Pki(home).signer_for(OTHER_IIN, "issuer").signer
+                signed = sign_batch(read_batch(package), signer)
+                phases["sign_package"] = time.perf_counter() - start
+                start = time.perf_counter()
+                trust = home_trust(home)
+                with home_services(home) as endpoints:
+                    for request_id, cms in read_signed_batch(signed) or []:
+                        done = store.submit(request_id, cms, trust=trust, services=endpoints)
+                        assert done.accepted, done.check.refusals
+                phases["check_and_complete"] = time.perf_counter() - start
+            finally:
+                store.close()
+            start = time.perf_counter()
+            entry, outcome = issue_submission(
+                services, path, run=pool.dispatch, parallel=workers, total=count
+            )
+            phases["archive"] = time.perf_counter() - start
+            assert outcome.state == "archived", outcome
+        finally:
+            pool.close()
+            services.close()
+    result = {
+        "bench": "certificates-own",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "certificates": count,
+        "workers": workers,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "seconds": {k: round(v, 2) for k, v in phases.items()},
+        "ms_per_certificate": {k: round(1000 * v / count, 1) for k, v in phases.items()},
+        "note": "prepare_and_request: render, LibreOffice, finalize, prepare and request in the "
+        "worker processes; sign_package: one detached CMS per request, the key opened once; "
+        "check_and_complete: SignRequests.submit per signature in one process (signature "
+        "timestamp, DSS, document timestamp); archive: the second run of the batch",
+    }
+    print(json.dumps(result["seconds"]), f"for {count} certificates")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--workers", type=int, nargs="+", default=[2])
     parser.add_argument("--via", choices=("inbox", "cli"), default="inbox")
+    parser.add_argument("--own", action="store_true", help="issuer = own, phase by phase")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.own:
+        own = run_own(args.count, args.workers[0])
+        path = RESULTS.with_name("certificates-own.json")
+        path.write_text(json.dumps(own, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"written to {path}")
+        return
     result = run(args.count, args.workers, args.via)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

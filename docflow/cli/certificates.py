@@ -247,11 +247,12 @@ def _issue(
                 "full_name": participant.full_name,
                 "verify_url": verify_url(services.settings.base_url, serial),
             }
-            if serial in waiting:
-                row.update(sha256=None, new=False, state="awaiting_signature",
-                           request=waiting[serial])  # fmt: skip
-            else:
+            try:
                 stored = services.archive.get(serial)
+            except UnknownRecord:  # own mode: waits for the issuer (its request, if open)
+                row.update(sha256=None, new=False, state="awaiting_signature",
+                           request=waiting.get(serial))  # fmt: skip
+            else:
                 new = serial not in before and stored.record.get("batch") == sha256
                 row.update(sha256=stored.sha256, new=new, state="issued")
             rows.append(row)

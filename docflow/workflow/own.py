@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import zipfile
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -34,6 +35,7 @@ from docflow.sign import SignSpec
 from docflow.signreq import (
     SignRequestRecord,
     SignRequests,
+    UnknownSignRequest,
     due,
     home_trust,
     read_signed,
@@ -170,13 +172,29 @@ class SignatureArrivals:
         self.store = store
         self.request_days = request_days
         self._noted: set[tuple[str, str]] = set()
+        #: Request files read, per work folder: path -> (mtime_ns, data). A certificate batch
+        #: waits on hundreds of requests for days; the watcher asks every second.
+        self._files: OrderedDict[Path, dict[Path, tuple[int, dict[str, Any]]]] = OrderedDict()
 
     def __call__(self, entry: Entry, workdir: Path) -> bool:
+        known = self._files.pop(workdir, {})
+        current: dict[Path, tuple[int, dict[str, Any]]] = {}
+        pending: list[str] = []
         for path in sorted(workdir.glob("*request-*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if (workdir / str(data["product"])).exists():
-                continue  # that signature is in; the document waits on a later one
-            record = self.store.get(str(data["id"]))
+            mtime = path.stat().st_mtime_ns
+            cached = known.get(path)
+            data = cached[1] if cached and cached[0] == mtime else _read_json(path)
+            current[path] = (mtime, data)
+            if not (workdir / str(data["product"])).exists():
+                pending.append(str(data["id"]))  # that signature is not in yet
+        self._files[workdir] = current
+        while len(self._files) > 256:
+            self._files.popitem(last=False)
+        records = self.store.get_many(pending)
+        for request_id in pending:
+            record = records.get(request_id)
+            if record is None:
+                raise UnknownSignRequest(f"no signing request {request_id!r}")
             if record.state != "open":
                 return True
             self._note_due(entry, record)
@@ -198,6 +216,12 @@ class SignatureArrivals:
 
 
 # ---------------------------------------------------------------------- the inbox
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
 
 
 def is_signed_answer(raw: bytes) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +53,10 @@ SIGN_PAGE_CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 MAX_CMS_CHARS = 512 * 1024
+#: Signatures of a batch completed while the page waits; a larger batch is completed in the
+#: background (each takes ~0.3-0.5 s: check, signature timestamp, DSS, document timestamp),
+#: and the page lists what still waits. ``ctx.extras["signreq.batch_inline"]`` overrides it.
+BATCH_INLINE = 20
 
 TEXTS: dict[str, tuple[str, str, str]] = {
     "wait.title": ("Қол қоюды күтетіндер", "Ожидают подписи", "Signatures waiting"),
@@ -154,6 +159,14 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "Sign all with NCALayer",
     ),
     "batch.signed": ("Қол қойылды", "Подписано", "Signed"),
+    "batch.checking": (
+        "Қолтаңбалар қабылданды, docflow оларды тексеріп жатыр. Бетті жаңартыңыз: әлі күтіп "
+        "тұрған сұраулар төменде; қабылданбағанының себебі оның бетінде.",
+        "Подписи получены, docflow их проверяет. Обновите страницу: ниже остаются ещё "
+        "ожидающие запросы; причина отказа — на странице запроса.",
+        "The signatures arrived and docflow is checking them. Reload the page: the requests "
+        "still waiting stay listed below; a refusal's reason is on its request's page.",
+    ),
     "batch.refused": ("Қабылданбады", "Не принято", "Refused"),
     "js.connecting": ("NCALayer-ге қосылу…", "Подключение к NCALayer…", "Connecting to NCALayer…"),
     "js.signing": ("NCALayer-де қол қойыңыз…", "Подпишите в NCALayer…", "Sign in NCALayer…"),
@@ -214,6 +227,28 @@ def submit_many(ctx: WebContext, pairs: list[tuple[str, str]]) -> list[dict[str,
                 }
             )
     return results
+
+
+def _complete_in_background(ctx: WebContext, token: str, pairs: list[tuple[str, str]]) -> None:
+    """``submit_many`` on a thread of its own (one per batch at a time): the page returns at
+    once. Each request's outcome is on its row (signed, or open with ``last_refusal``)."""
+    running: dict[str, threading.Thread] = ctx.extras.setdefault("signreq.batches", {})
+    alive = running.get(token)
+    if alive is not None and alive.is_alive():
+        return  # the same batch posted twice: the first answers are being checked
+
+    def work() -> None:
+        results = submit_many(ctx, pairs)
+        log.info(
+            "batch %s: %d of %d signatures accepted",
+            token,
+            sum(1 for r in results if r["accepted"]),
+            len(results),
+        )
+
+    thread = threading.Thread(target=work, name=f"docflow-sign-batch-{token}", daemon=True)
+    running[token] = thread
+    thread.start()
 
 
 def _plain_refusal(key: str) -> dict[str, str]:
@@ -346,6 +381,7 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             role_name=role_name,
             ncalayer_url=NCALAYER_URL,
             results=extra.get("results") or [],
+            checking=extra.get("checking", 0),
         )
         response.headers["content-security-policy"] = SIGN_PAGE_CSP
         return response
@@ -391,6 +427,9 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             return RedirectResponse(f"/sign/batch/{token}", status_code=303)
         # only this person's open requests of this batch; anything else is ignored
         pairs = [(str(i), c) for i, c in pairs if str(i) in records and isinstance(c, str)]
+        if len(pairs) > int(ctx.extras.get("signreq.batch_inline", BATCH_INLINE)):
+            _complete_in_background(ctx, token, pairs)
+            return batch_page(request, token, list(records.values()), checking=len(pairs))
         results = await run_in_threadpool(submit_many, ctx, pairs)
         log.info(
             "batch %s: %d of %d signatures accepted",

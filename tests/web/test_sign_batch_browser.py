@@ -104,3 +104,78 @@ def test_issue_15_a_batch_is_signed_with_one_ncalayer_call(
             assert report.signatures[0].iin == OFFICER_IIN
     finally:
         store.close()
+
+
+def test_issue_15_a_large_batch_is_completed_in_the_background(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Above BATCH_INLINE answers the page returns at once and a thread checks and completes
+    each; one signature over other bytes stays open with its reason, the others are signed."""
+    import base64
+    import json
+    import re
+    import time
+    from datetime import UTC, datetime
+
+    from fastapi.testclient import TestClient
+
+    from docflow.sign._cmsmake import detached_cms
+    from docflow.web import create_app
+    from docflow.web.auth import AuthStore
+
+    home = Home(tmp_path_factory.mktemp("batch-bg")).ensure()
+    pki = make_test_pki(home)
+    auth = AuthStore.for_home(home)
+    auth.add_user("ivan", "officer", PASSWORD)
+    auth.close()
+    store = SignRequests(home)
+    store.set_user_iin("ivan", OFFICER_IIN)
+    ids = [
+        store.create(
+            pdf_with_fields(("officer",), text=f"certificate {i}"),
+            SignSpec("officer", role="officer", lock=True, locale="ru"),
+            document=batch_document(BATCH, f"KZC-BG{i}"),
+            expected_iin=OFFICER_IIN,
+            signer_name="Демо Офицер (DEMO)",
+        ).id
+        for i in range(3)
+    ]
+    store.close()
+    app = create_app(home)
+    app.state.docflow.extras["signreq.batch_inline"] = 1
+    officer = pki.signer_for(role="officer")
+    moment = datetime.now(UTC).replace(microsecond=0)
+    with TestClient(app) as client:
+        page = client.get("/login")
+        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert found is not None
+        client.post("/login", data={"name": "ivan", "password": PASSWORD, "csrf": found.group(1)})
+        page = client.get(f"/sign/batch/{BATCH}")
+        assert page.status_code == 200
+        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert found is not None
+        batch = client.get(f"/sign/batch/{BATCH}/data").json()
+        assert batch["ids"] == ids
+        signatures = []
+        for request_id, data in zip(batch["ids"], batch["data"], strict=True):
+            signed = base64.b64decode(data)
+            if request_id == ids[2]:
+                signed += b"% other bytes"
+            cms = detached_cms(officer.signer, signed, signing_time=moment)
+            signatures.append(base64.b64encode(cms).decode("ascii"))
+        answers = json.dumps({"ids": batch["ids"], "cms": signatures})
+        done = client.post(f"/sign/batch/{BATCH}", data={"csrf": found.group(1),
+                                                         "answers": answers})  # fmt: skip
+        assert done.status_code == 200 and 'id="batch-checking"' in done.text
+        store = SignRequests(home)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                records = [store.get(i) for i in ids]
+                if records[2].last_refusal and all(r.state == "signed" for r in records[:2]):
+                    break
+                time.sleep(0.5)
+            assert [r.state for r in records] == ["signed", "signed", "open"]
+            assert records[2].last_refusal and records[2].last_refusal[0]["code"] == "other_bytes"
+        finally:
+            store.close()

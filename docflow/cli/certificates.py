@@ -230,6 +230,7 @@ def _issue(
                 parallel=parallel,
                 total=total,
                 progress=lambda n: progress.advance(task, n),
+                first_alone=pool is None,
             )
         if outcome.state == "rejected":
             click.echo(outcome.error_text or outcome.reason or "", err=True)

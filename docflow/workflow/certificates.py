@@ -283,12 +283,15 @@ def issue_submission(
     parallel: int,
     total: int,
     progress: Callable[[int], None] | None = None,
+    first_alone: bool = False,
 ) -> tuple[Entry, Outcome]:
     """Run the batch in ``source`` through the flow as the inbox would, without moving the
     file: a journal row and a work folder (``.docflow/work/<token>/input.EXT``, a copy), then
     ``run`` (``WorkerPool.dispatch``: the worker processes) for the whole, each part
     (``parallel`` at once) and the collection. ``progress(n)`` is called with the number of
-    participants of each finished part.
+    participants of each finished part. ``first_alone``: the first part runs before the others
+    (``run`` is an in-process ``Flow.run``: a process's first signature must be alone, as in
+    ``Flow.__call__``; each worker process sees to it itself).
 
     An earlier run of the same bytes that was interrupted, or waits for the issuer's own
     signatures, is resumed (its work folder and row), so nothing is issued twice. The row ends
@@ -329,8 +332,11 @@ def issue_submission(
                 if progress is not None:
                     progress(max(0, min(PART_SIZE, total - PART_SIZE * index)))
 
+            parts = list(outcome.parts)
+            if first_alone and parts:
+                part(parts.pop(0))
             with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="docflow-parts") as pool:
-                for future in [pool.submit(part, i) for i in outcome.parts]:
+                for future in [pool.submit(part, i) for i in parts]:
                     future.result()
             outcome = run(claimed, workdir, COLLECT)
     finally:

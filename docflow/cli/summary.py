@@ -67,7 +67,6 @@ def _make(
     own, built after the deciding ones were closed). A document that could not be made ends
     the command (exit 1) with the reason."""
     from docflow.i18n import message
-    from docflow.signreq import SignRequests
     from docflow.summaries.jobs import job_bytes, job_name
     from docflow.summaries.service import Issued
     from docflow.workflow.local import LocalJob, make_documents
@@ -85,17 +84,27 @@ def _make(
             reason = done.entry.reason or done.state
             click.echo(message("summary.not_made", _lang(), reason=reason), err=True)
             sys.exit(1)
-    waiting = [i.request for i in issued if i.request]
-    if waiting:
-        store = SignRequests(home)
-        try:
-            for request in waiting:
-                r = store.get(request)
-                signer = f"{r.signer_name}, IIN {r.expected_iin}"
-                click.echo(message("summary.awaiting", _lang(), request=request, signer=signer))
-        finally:
-            store.close()
     return issued
+
+
+def _say_waiting(home: Home, issued: Sequence[Issued | None], *, err: bool = False) -> None:
+    """The command's last word on each document waiting for the chair's own signature: the
+    request's id and whom it waits on (on stderr when stdout is JSON)."""
+    from docflow.i18n import message
+    from docflow.signreq import SignRequests
+
+    waiting = [i.request for i in issued if i is not None and i.request]
+    if not waiting:
+        return
+    store = SignRequests(home)
+    try:
+        for request in waiting:
+            r = store.get(request)
+            signer = f"{r.signer_name}, IIN {r.expected_iin}"
+            click.echo(message("summary.awaiting", _lang(), request=request, signer=signer),
+                       err=err)  # fmt: skip
+    finally:
+        store.close()
 
 
 def _dump(data: Any) -> str:
@@ -201,6 +210,7 @@ def register(group: click.Group) -> None:
             data["record"] = issued.record_id if issued else None
             data["request"] = issued.request if issued else None
             click.echo(_dump(data))
+            _say_waiting(home, [issued], err=True)
             return
         click.echo(f"{result.chamber}, {year} (as of {day.isoformat()})")
         for key, value in result.counts().items():
@@ -209,6 +219,7 @@ def register(group: click.Group) -> None:
             click.echo(f"  warning {note.clause}: {note.message}")
         if issued and issued.record_id:
             click.echo(f"archived: {issued.record_id}")
+        _say_waiting(home, [issued])
 
     @summary.command("collegium")
     @click.option("--year", type=int, required=True)
@@ -240,6 +251,7 @@ def register(group: click.Group) -> None:
             data["request"] = issued.request
             data["charts"] = {k: str(v) for k, v in pngs.items()}
             click.echo(_dump(data))
+            _say_waiting(home, [issued], err=True)
             return
         totals = result.totals(year)
         click.echo(f"{len(result.chambers)} chamber(s), {year}: {totals.reports} report(s), "
@@ -248,6 +260,7 @@ def register(group: click.Group) -> None:
             click.echo(f"chart: {path}")
         if issued.record_id:
             click.echo(f"archived: {issued.record_id}")
+        _say_waiting(home, [issued])
 
     # ------------------------------------------------------------------ sanctions
 
@@ -277,6 +290,7 @@ def register(group: click.Group) -> None:
             if issued is not None:
                 where = f" → {issued.record_id or issued.request}"
             click.echo(f"{action.kind:8} {case.iin}  {case.full_name}  ({case.reason}){where}")
+        _say_waiting(home, [issued for _, issued in done])
 
     @sanctions.command("list")
     @click.option("--chamber")

@@ -21,17 +21,21 @@ COLLEGIUM_CHAIR_IIN = make_iin(date(1960, 6, 6))
 COLLEGIUM_CHAIR_NAME = "Әлиев Қайрат"
 
 
-def summaries_home(root: Path, *, chair_key: Path | None = None) -> Home:
+def summaries_home(
+    root: Path, *, chair_key: Path | None = None, collegium_key: Path | None = None
+) -> Home:
     """Issue 13: the chambers registered, the Almaty chair and the Collegium's chair. With
-    ``chair_key`` the Almaty chair gets her PKCS#12 there (``pki enroll --out``, passphrase
-    from ``DOCFLOW_KEY_PASSPHRASE``) and the home keeps only her certificate."""
+    ``chair_key`` (``collegium_key``) the Almaty chair (the Collegium's) gets the PKCS#12 there
+    (``pki enroll --out``, passphrase from ``DOCFLOW_KEY_PASSPHRASE``) and the home keeps only
+    the certificate."""
     home = Home(root).ensure()
     pki = make_test_pki(home, consultant=False)
     chambers = ChamberRegistry(home)
     chambers.add("almaty", kk=CHAMBER, ru="Палата юридических консультантов города Алматы")
     chambers.add("astana", kk=OTHER_CHAMBER, ru="Палата юридических консультантов города Астаны")
     pki.enroll(CHAIR_IIN, CHAIR_NAME, "chair", chamber="almaty", out=chair_key)
-    pki.enroll(COLLEGIUM_CHAIR_IIN, COLLEGIUM_CHAIR_NAME, "collegium_chair", chamber="collegium")
+    pki.enroll(COLLEGIUM_CHAIR_IIN, COLLEGIUM_CHAIR_NAME, "collegium_chair", chamber="collegium",
+               out=collegium_key)  # fmt: skip
     return home
 
 

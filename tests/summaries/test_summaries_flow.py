@@ -20,7 +20,14 @@ import pytest
 from click.testing import CliRunner, Result
 from pypdf import PdfReader
 from summaries_data import CHAMBER, YEAR, chamber_records, chamber_roster, make_iin, record_for
-from summaries_support import CHAIR_IIN, CHAIR_NAME, store_records, summaries_home, verified
+from summaries_support import (
+    CHAIR_IIN,
+    CHAIR_NAME,
+    COLLEGIUM_CHAIR_IIN,
+    store_records,
+    summaries_home,
+    verified,
+)
 
 from docflow.archive import Archive
 from docflow.cli import main
@@ -198,3 +205,32 @@ def test_issue12_r91a_the_warning_notice_is_made_in_a_worker_process(tmp_path: P
     # Idempotent: nothing more to do, nothing made again.
     assert "nothing to do" in _cli(home, *run, "--today", "2026-02-21").output
     assert len(_entries(home, "warning-notice")) == 1
+
+
+def test_issue15_r55_the_collegiums_chair_signs_as_chair_own_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``chair = "own"`` covers the Collegium's chair too: its summary waits for her request,
+    and docflow holds no key of hers."""
+    monkeypatch.setenv("DOCFLOW_KEY_PASSPHRASE", PASSPHRASE)
+    home = summaries_home(tmp_path / "home", collegium_key=tmp_path / "collegium-chair.p12")
+    monkeypatch.delenv("DOCFLOW_KEY_PASSPHRASE")
+    store_records(home, chamber_records())
+    with (home.root / "docflow.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[signing]\nchair = "own"\n')
+    done = _cli(home, "--lang", "en", "summary", "collegium", "--year", str(YEAR), "--today",
+                "2026-03-20", "--json")  # fmt: skip
+    data = json.loads(done.stdout)
+    assert data["record"] is None and data["request"]
+    assert f"awaiting the chair's own signature: signing request {data['request']}" in done.stderr
+    store = SignRequests(home)
+    try:
+        (request,) = store.list(iin=COLLEGIUM_CHAIR_IIN)
+    finally:
+        store.close()
+    assert (request.id, request.role, request.field) == (data["request"], "collegium_chair", "head")
+    (entry,) = _entries(home, "collegium-summary")
+    assert entry.state == "awaiting_signature" and _made_by(entry) != os.getpid()
+    assert key_files_of(home, COLLEGIUM_CHAIR_IIN) == []
+    with Archive(home) as archive:
+        assert archive.search(kind="collegium-summary") == []

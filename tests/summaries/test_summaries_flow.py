@@ -234,3 +234,51 @@ def test_issue15_r55_the_collegiums_chair_signs_as_chair_own_says(
     assert key_files_of(home, COLLEGIUM_CHAIR_IIN) == []
     with Archive(home) as archive:
         assert archive.search(kind="collegium-summary") == []
+
+
+def test_issue15_r91a_a_warning_waits_for_the_chairs_own_signature_and_is_not_asked_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    her_key = tmp_path / "chair.p12"
+    monkeypatch.setenv("DOCFLOW_KEY_PASSPHRASE", PASSPHRASE)
+    home = summaries_home(tmp_path / "home", chair_key=her_key)
+    monkeypatch.delenv("DOCFLOW_KEY_PASSPHRASE")
+    with (home.root / "docflow.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[signing]\nchair = "own"\n')
+    silent = make_iin(date(1982, 3, 3))
+    roster = Roster(CHAMBER, (Member("Үнсіз Серік", silent, date(2016, 1, 1)),))
+    with SummaryStore(home) as store:
+        store.save_roster(roster, source="test", imported_at="2026-01-05T00:00:00Z")
+    run = ["--lang", "ru", "sanctions", "run", "--chamber", "almaty", "--year", str(YEAR)]
+
+    said = _cli(home, *run, "--today", "2026-02-20").output
+    store = SignRequests(home)
+    try:
+        (request,) = store.list(iin=CHAIR_IIN)
+    finally:
+        store.close()
+    assert f"warn     {silent}" in said and f"→ {request.id}" in said
+    assert f"запрос на подпись {request.id}" in said
+    # The case is open from the day the chair was asked; the notice's id is the one it will
+    # be archived under, so the next run neither warns again nor asks her twice.
+    record_id = f"warning-{YEAR}-{silent}"
+    with SummaryStore(home) as store:
+        (case,) = store.cases()
+    assert (case.state, case.warning_record, case.warned_on) == (
+        "open", record_id, date(2026, 2, 20)
+    )  # fmt: skip
+    assert "nothing to do" in _cli(home, *run, "--today", "2026-02-21").output
+    assert len(_entries(home, "warning-notice")) == 1
+
+    package, signed = tmp_path / "request.zip", tmp_path / "signed.zip"
+    _cli(home, "sign-requests", "export", request.id, "-o", str(package))
+    _cli(tmp_path / "no-home", "sign-package", str(package), "--p12", str(her_key),
+         "-o", str(signed), env={"DOCFLOW_KEY_PASSPHRASE": PASSPHRASE})  # fmt: skip
+    _cli(home, "sign-requests", "complete", request.id, str(signed))
+    _cli(home, "watch", "--once")
+    (entry,) = _entries(home, "warning-notice")
+    assert (entry.state, entry.record) == ("archived", record_id)
+    with Archive(home) as archive:
+        pdf = archive.get(record_id).pdf_path.read_bytes()
+    assert verified(home, pdf, role="chair").signatures[0].iin == CHAIR_IIN
+    assert key_files_of(home, CHAIR_IIN) == []

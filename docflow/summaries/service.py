@@ -81,7 +81,8 @@ class Issued:
 
 
 #: Makes the notices of one run, each an ``Issued`` in the same order (``docflow sanctions``
-#: passes the flow's; it raises a ``DocflowError`` when one could not be made).
+#: passes the flow's, which ends the command when one could not be made: no case is saved
+#: then, and a notice archived meanwhile is adopted by the next run).
 IssueNotices = Callable[[Sequence[NoticeJob]], Sequence[Issued]]
 
 

@@ -31,10 +31,13 @@ from summaries_support import (
 
 from docflow.archive import Archive
 from docflow.cli import main
-from docflow.config import Home
+from docflow.config import Clock, Home
 from docflow.inbox.journal import Entry, Journal
 from docflow.signreq import SignRequests
 from docflow.summaries import Member, Roster, SummaryStore
+from docflow.summaries.jobs import job_bytes
+from docflow.summaries.service import SummaryService
+from docflow.workflow.services import build_services
 from tests.workflow.own_signing_support import key_files_of
 
 pytestmark = pytest.mark.slow
@@ -282,3 +285,32 @@ def test_issue15_r91a_a_warning_waits_for_the_chairs_own_signature_and_is_not_as
         pdf = archive.get(record_id).pdf_path.read_bytes()
     assert verified(home, pdf, role="chair").signatures[0].iin == CHAIR_IIN
     assert key_files_of(home, CHAIR_IIN) == []
+
+
+def test_issue12_a_summary_job_dropped_into_the_inbox_is_refused_unsigned(tmp_path: Path) -> None:
+    """The summaries' kinds are made by their commands only (``inbox = false``): numbers of
+    one's own dropped into the inbox never get the chair's signature."""
+    home = _home_with_roster(tmp_path / "home")
+    with build_services(home, clock=Clock(date(2026, 3, 5))) as services:
+        service = SummaryService(services)
+        try:
+            summary = service.chamber_summary("almaty", YEAR, today=date(2026, 3, 5))
+            job = service.chamber_job(summary, locale="kk")
+        finally:
+            service.close()
+    forged = job.model_copy(update={"summary": {**job.summary, "required_points": 1}})
+    (home.inbox / "summary.json").write_bytes(job_bytes(forged))
+    _cli(home, "watch", "--once", "--settle", "0")
+    journal = Journal(home.state / "journal.sqlite")
+    try:
+        (entry,) = journal.entries()
+    finally:
+        journal.close()
+    assert entry.state == "rejected" and entry.kind is None
+    assert "chamber-summary" in (home.inbox / "rejected" / "summary.json.error.txt").read_text()
+    assert _summaries(home) == []
+    store = SignRequests(home)
+    try:
+        assert store.list() == []
+    finally:
+        store.close()

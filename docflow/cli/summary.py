@@ -63,9 +63,8 @@ def _service(home: Home, today: date) -> Iterator[SummaryService]:
 def _make(
     home: Home, today: date, jobs: Sequence[ChamberSummaryJob | CollegiumSummaryJob | NoticeJob]
 ) -> list[Issued]:
-    """Make the documents of ``jobs`` through the flow in worker processes (services of their
-    own, built after the deciding ones were closed). A document that could not be made ends
-    the command (exit 1) with the reason."""
+    """Make the documents of ``jobs`` through the flow in worker processes, with services of
+    their own. A document that could not be made ends the command (exit 1) with the reason."""
     from docflow.i18n import message
     from docflow.summaries.jobs import job_bytes, job_name
     from docflow.summaries.service import Issued
@@ -77,9 +76,9 @@ def _make(
     issued: list[Issued] = []
     for job, done in zip(jobs, made, strict=True):
         if done.request is not None:
-            issued.append(Issued(None, job.kind, request=done.request))
+            issued.append(Issued(None, job.record_kind, request=done.request))
         elif done.state in ("archived", "duplicate") and done.record:
-            issued.append(Issued(done.record, job.kind, new=done.state == "archived"))
+            issued.append(Issued(done.record, job.record_kind, new=done.state == "archived"))
         else:
             reason = done.entry.reason or done.state
             click.echo(message("summary.not_made", _lang(), reason=reason), err=True)

@@ -65,6 +65,10 @@ class ChamberSummaryJob(_Job):
     def decoded(self) -> ChamberSummary:
         return ChamberSummary.from_json(self.summary, chamber_id=self.chamber_id)
 
+    @property
+    def record_kind(self) -> str:
+        return "chamber-summary"
+
 
 class CollegiumSummaryJob(_Job):
     """R-5.5, R-5.6: the Collegium's summary with its charts (PNG, base64), signed by the
@@ -82,6 +86,10 @@ class CollegiumSummaryJob(_Job):
 
     def chart_images(self) -> dict[str, bytes]:
         return {name: base64.b64decode(png) for name, png in self.charts.items()}
+
+    @property
+    def record_kind(self) -> str:
+        return "collegium-summary"
 
 
 class NoticeJob(_Job):

@@ -26,6 +26,7 @@ import click
 from docflow.cli._options import today_option
 from docflow.config import Clock, Home
 from docflow.errors import SubmissionInvalid
+from docflow.i18n import message
 
 if TYPE_CHECKING:
     from docflow.summaries.jobs import ChamberSummaryJob, CollegiumSummaryJob, NoticeJob
@@ -65,7 +66,6 @@ def _make(
 ) -> list[Issued]:
     """Make the documents of ``jobs`` through the flow in worker processes, with services of
     their own. A document that could not be made ends the command (exit 1) with the reason."""
-    from docflow.i18n import message
     from docflow.summaries.jobs import job_bytes, job_name
     from docflow.summaries.service import Issued
     from docflow.workflow.local import LocalJob, make_documents
@@ -89,7 +89,6 @@ def _make(
 def _say_waiting(home: Home, issued: Sequence[Issued | None], *, err: bool = False) -> None:
     """The command's last word on each document waiting for the chair's own signature: the
     request's id and whom it waits on (on stderr when stdout is JSON)."""
-    from docflow.i18n import message
     from docflow.signreq import SignRequests
 
     waiting = [i.request for i in issued if i is not None and i.request]
@@ -99,11 +98,17 @@ def _say_waiting(home: Home, issued: Sequence[Issued | None], *, err: bool = Fal
     try:
         for request in waiting:
             r = store.get(request)
-            signer = f"{r.signer_name}, IIN {r.expected_iin}"
+            signer = f"{r.signer_name}, {message('verify.iin', _lang())} {r.expected_iin}"
             click.echo(message("summary.awaiting", _lang(), request=request, signer=signer),
                        err=err)  # fmt: skip
     finally:
         store.close()
+
+
+#: What ``sanctions run`` does to a case, and the states of a case (R-9.1), as the catalogue
+#: names them (``sanctions.kind.*``, ``sanctions.state.*``).
+_ACTIONS = ("warn", "cure", "suspend")
+_CASE_STATES = ("open", "cured", "suspended")
 
 
 def _dump(data: Any) -> str:
@@ -159,14 +164,17 @@ def register(group: click.Group) -> None:
         if as_json:
             click.echo(_dump(current.to_json()))
             return
-        click.echo(f"{current.chamber}: {len(current.members)} member(s)")
+        lang = _lang()
+        click.echo(message("roster.show.title", lang, chamber=current.chamber,
+                           count=len(current.members)))  # fmt: skip
         for m in current.members:
-            status = m.status
+            status = message(f"roster.status.{m.status}", lang)
             if m.status != "active":
                 start = m.status_from.isoformat() if m.status_from else "…"
                 end = m.status_to.isoformat() if m.status_to else "…"
                 status += f" {start}–{end}"
-            click.echo(f"  {m.iin}  {m.full_name}  since {m.member_since.isoformat()}  {status}")
+            since = message("roster.show.since", lang, date=m.member_since.isoformat())
+            click.echo(f"  {m.iin}  {m.full_name}  {since}  {status}")
 
     # ------------------------------------------------------------------ summary
 
@@ -211,13 +219,18 @@ def register(group: click.Group) -> None:
             click.echo(_dump(data))
             _say_waiting(home, [issued], err=True)
             return
-        click.echo(f"{result.chamber}, {year} (as of {day.isoformat()})")
-        for key, value in result.counts().items():
-            click.echo(f"  {key:24} {value}")
+        lang = _lang()
+        click.echo(message("summary.title", lang, chamber=result.chamber, year=year,
+                           day=day.isoformat()))  # fmt: skip
+        rows = [(message(f"summary.count.{key}", lang), value)
+                for key, value in result.counts().items()]  # fmt: skip
+        width = max(len(label) for label, _ in rows) + 2
+        for label, value in rows:
+            click.echo(f"  {label:{width}}{value}")
         for note in result.notes:
-            click.echo(f"  warning {note.clause}: {note.message}")
+            click.echo("  " + message("summary.note", lang, clause=note.clause, text=note.message))
         if issued and issued.record_id:
-            click.echo(f"archived: {issued.record_id}")
+            click.echo(message("summary.archived", lang, record=issued.record_id))
         _say_waiting(home, [issued])
 
     @summary.command("collegium")
@@ -253,12 +266,14 @@ def register(group: click.Group) -> None:
             _say_waiting(home, [issued], err=True)
             return
         totals = result.totals(year)
-        click.echo(f"{len(result.chambers)} chamber(s), {year}: {totals.reports} report(s), "
-                   f"{totals.compliant} compliant, {totals.below_norm} below the norm")  # fmt: skip
+        lang = _lang()
+        click.echo(message("summary.collegium_totals", lang, chambers=len(result.chambers),
+                           year=year, reports=totals.reports, compliant=totals.compliant,
+                           below=totals.below_norm))  # fmt: skip
         for path in pngs.values():
-            click.echo(f"chart: {path}")
+            click.echo(message("summary.chart", lang, path=path))
         if issued.record_id:
-            click.echo(f"archived: {issued.record_id}")
+            click.echo(message("summary.archived", lang, record=issued.record_id))
         _say_waiting(home, [issued])
 
     # ------------------------------------------------------------------ sanctions
@@ -281,14 +296,18 @@ def register(group: click.Group) -> None:
             done = service.run_sanctions(
                 chamber, year, today=day, locale=locale, issue=lambda jobs: _make(home, day, jobs)
             )
+        lang = _lang()
         if not done:
-            click.echo("nothing to do")
+            click.echo(message("sanctions.nothing", lang))
         for action, issued in done:
             case = action.case
             where = ""
             if issued is not None:
                 where = f" → {issued.record_id or issued.request}"
-            click.echo(f"{action.kind:8} {case.iin}  {case.full_name}  ({case.reason}){where}")
+            kind = message(f"sanctions.kind.{action.kind}", lang)
+            width = 1 + max(len(message(f"sanctions.kind.{k}", lang)) for k in _ACTIONS)
+            reason = message(f"sanctions.reason.{case.reason}", lang)
+            click.echo(f"{kind:{width}} {case.iin}  {case.full_name}  ({reason}){where}")
         _say_waiting(home, [issued for _, issued in done])
 
     @sanctions.command("list")
@@ -305,15 +324,21 @@ def register(group: click.Group) -> None:
         if as_json:
             click.echo(_dump([c.to_json() for c in cases]))
             return
+        lang = _lang()
         if not cases:
-            click.echo("no sanction cases")
+            click.echo(message("sanctions.none", lang))
         for c in cases:
-            extra = f"due {c.due_on.isoformat()}"
+            extra = message("sanctions.due", lang, date=c.due_on.isoformat())
             if c.state == "cured" and c.cured_on:
-                extra = f"cured {c.cured_on.isoformat()}"
+                extra = message("sanctions.cured_on", lang, date=c.cured_on.isoformat())
             elif c.state == "suspended" and c.suspended_from and c.suspended_to:
-                extra = f"suspended {c.suspended_from.isoformat()}–{c.suspended_to.isoformat()}"
-            click.echo(f"{c.state:9} {c.year} {c.iin}  {c.full_name}  ({c.reason}; {extra})")
+                extra = message("sanctions.suspended_period", lang,
+                                start=c.suspended_from.isoformat(),
+                                end=c.suspended_to.isoformat())  # fmt: skip
+            state = message(f"sanctions.state.{c.state}", lang)
+            width = max(len(message(f"sanctions.state.{k}", lang)) for k in _CASE_STATES)
+            reason = message(f"sanctions.reason.{c.reason}", lang)
+            click.echo(f"{state:{width}} {c.year} {c.iin}  {c.full_name}  ({reason}; {extra})")
 
     # ------------------------------------------------------------------ reminders
 
@@ -344,9 +369,10 @@ def register(group: click.Group) -> None:
             click.echo(_dump({"members": [m.to_json() for m in pending],
                               "letters": [str(p) for p in letters]}))  # fmt: skip
             return
+        lang = _lang()
         if not pending:
-            click.echo("no reminders: everyone has filed, or the deadline has passed")
+            click.echo(message("reminders.none", lang))
         for m in pending:
-            click.echo(f"{m.iin}  {m.full_name}  ({m.state})")
+            click.echo(f"{m.iin}  {m.full_name}  ({message(f'sanctions.reason.{m.state}', lang)})")
         for path in letters:
-            click.echo(f"letter: {path}")
+            click.echo(message("reminders.letter", lang, path=path))

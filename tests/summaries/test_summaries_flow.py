@@ -260,7 +260,7 @@ def test_issue15_r91a_a_warning_waits_for_the_chairs_own_signature_and_is_not_as
         (request,) = store.list(iin=CHAIR_IIN)
     finally:
         store.close()
-    assert f"warn     {silent}" in said and f"→ {request.id}" in said
+    assert f"предупреждение   {silent}" in said and f"→ {request.id}" in said
     assert f"запрос на подпись {request.id}" in said
     # The case is open from the day the chair was asked; the notice's id is the one it will
     # be archived under, so the next run neither warns again nor asks her twice.
@@ -270,7 +270,7 @@ def test_issue15_r91a_a_warning_waits_for_the_chairs_own_signature_and_is_not_as
     assert (case.state, case.warning_record, case.warned_on) == (
         "open", record_id, date(2026, 2, 20)
     )  # fmt: skip
-    assert "nothing to do" in _cli(home, *run, "--today", "2026-02-21").output
+    assert "делать нечего" in _cli(home, *run, "--today", "2026-02-21").output
     assert len(_entries(home, "warning-notice")) == 1
 
     package, signed = tmp_path / "request.zip", tmp_path / "signed.zip"

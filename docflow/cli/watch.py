@@ -154,8 +154,9 @@ def register(group: click.Group) -> None:
                 line += f"  ({e.reason})"  # the remarks, or why it waits to be retried
             # The flow names a request's document by the submission's token (with a prefix or
             # suffix for the remarks letter and the commented form, issue 15 A1).
-            for request in (
-                r for r in waiting if e.state == "awaiting_signature" and e.token in r.document
+            for request in _one_per_batch(
+                e.token,
+                [r for r in waiting if e.state == "awaiting_signature" and e.token in r.document],
             ):
                 role = request.role or request.field
                 line += "  (" + message(
@@ -164,6 +165,20 @@ def register(group: click.Group) -> None:
                     until=f"{request.expires:%Y-%m-%d}",
                 ) + ")"  # fmt: skip
             click.echo(line)
+
+
+def _one_per_batch(token: str, requests: list[SignRequestRecord]) -> list[SignRequestRecord]:
+    """A certificate batch waits on one request per certificate (``<token>:<serial>``,
+    issue 15): its line names the first and how many more, not hundreds."""
+    from dataclasses import replace
+
+    from docflow.signreq import batch_of
+
+    batch = [r for r in requests if batch_of(r.document) == token]
+    if len(batch) < 2:
+        return requests
+    first = replace(batch[0], id=f"{batch[0].id} (+{len(batch) - 1})")
+    return [first, *(r for r in requests if batch_of(r.document) != token)]
 
 
 def _open_requests(home: Home) -> list[SignRequestRecord]:

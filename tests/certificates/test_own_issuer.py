@@ -145,6 +145,9 @@ def test_issue_15_own_issuer_signs_a_batch_as_one_package(own: OwnHome, tmp_path
     open_requests = requests_of(home)
     assert sorted(r.id for r in open_requests) == sorted(c["request"] for c in waiting)
     assert {r.role for r in open_requests} == {"issuer"}
+    code, out, err = cli("--home", str(home.root), "--lang", "en", "status")
+    line = next(x for x in out.splitlines() if source.name in x)
+    assert line.count(ISSUER_IIN) == 1 and "(+2)" in line, line  # one line for the batch
     with Archive(home, recover=False) as archive:
         assert archive.search(kind="certificate") == []  # nothing signed, nothing archived
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from docflow.config import Home
+from docflow.i18n import cli_locale, message
 
 
 @click.command(name="sign-package")
@@ -49,6 +50,7 @@ def sign_package_cmd(
     from docflow.signreq import is_batch, read_batch, read_package, sign_batch, sign_package
 
     del home  # no home needed
+    lang = cli_locale(click.get_current_context().meta.get("docflow.lang"))
     raw = package.read_bytes()
     packages = read_batch(raw) if is_batch(raw) else [read_package(raw)]
     if len(packages) > 1 and output.suffix == ".json":
@@ -60,13 +62,15 @@ def sign_package_cmd(
         )
     if p12 is not None:
         secret = os.environ.get(PASSPHRASE_ENV) or click.prompt(
-            f"Passphrase for {p12.name}", hide_input=True, err=True
+            message("signpkg.passphrase", lang, name=p12.name), hide_input=True, err=True
         )
         handle = load_pkcs12(p12, secret.encode("utf-8"))
     else:
         if not token_label or not key_label:
             raise click.UsageError("--pkcs11-lib needs --token-label and --key-label")
-        pin = os.environ.get(PIN_ENV) or click.prompt("Token PIN", hide_input=True, err=True)
+        pin = os.environ.get(PIN_ENV) or click.prompt(
+            message("signpkg.pin", lang), hide_input=True, err=True
+        )
         handle = load_pkcs11(
             str(pkcs11_lib),
             token_label=token_label,
@@ -77,23 +81,18 @@ def sign_package_cmd(
     for each in packages:
         if handle.iin != each.expected_iin:
             raise PkiError(
-                f"бұл кілт ЖСН {handle.iin} иесінікі, сұрау ЖСН {each.expected_iin} күтеді / "
-                f"ключ принадлежит ИИН {handle.iin}, запрос ждёт ИИН {each.expected_iin} / "
-                f"this key is IIN {handle.iin}'s, the request expects IIN {each.expected_iin}"
+                message("signpkg.other_iin", lang, key_iin=handle.iin, iin=each.expected_iin)
             )
     signing, why = is_signing_certificate(handle.certificate)
     if not signing:
-        raise PkiError(
-            "бұл кіру кілті, қол қою кілті емес / это ключ для входа, не для подписи / "
-            f"this is a login key, not a signing key ({why})"
-        )
+        raise PkiError(message("signpkg.login_key", lang, why=why))
     for each in packages:
         meta = each.meta
-        click.echo(
-            f"{meta['document']}: {meta['field']} ({meta.get('role') or '-'}), "
-            f"{handle.name} (IIN {handle.iin})",
-            err=True,
-        )
+        role = str(meta.get("role") or "-")
+        shown = message(f"signer.role.{role}", lang)
+        click.echo(message("signpkg.signing", lang, document=meta["document"], field=meta["field"],
+                           role=role if shown.startswith("signer.role.") else shown,
+                           name=handle.name, iin=handle.iin), err=True)  # fmt: skip
     if is_batch(raw):
         data = sign_batch(packages, handle.signer)
     else:
@@ -101,7 +100,7 @@ def sign_package_cmd(
     tmp = output.with_name(f".{output.name}.part")
     tmp.write_bytes(data)
     tmp.replace(output)
-    click.echo(f"signed: {output}")
+    click.echo(message("signpkg.signed", lang, output=output))
 
 
 def register(group: click.Group) -> None:

@@ -9,6 +9,18 @@ from pathlib import Path
 import click
 
 from docflow.config import Home
+from docflow.i18n import cli_locale, message
+
+
+def _lang() -> str:
+    return cli_locale(click.get_current_context().meta.get("docflow.lang"))
+
+
+def _role(role: str, lang: str) -> str:
+    """A signer's role in the reader's words (the role itself where the catalogue has none)."""
+    key = f"signer.role.{role}"
+    shown = message(key, lang)
+    return role if shown == key else shown
 
 
 def _write(output: Path, data: bytes) -> None:
@@ -47,19 +59,18 @@ def list_cmd(home: Home, iin: str | None, every: bool, as_json: bool) -> None:
         rows = [{**r.to_json(), "due": due(r, request_days=days, now=now)} for r in records]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    lang = _lang()
     if not records:
-        click.echo("қол қоюды күтетін сұрау жоқ / нет запросов на подпись / no signing requests")
+        click.echo(message("signreq.none", lang))
         return
-    marks = {
-        "remind": "  ЕСКЕРТУ / НАПОМНИТЬ / REMIND",
-        "flag": "  ОФИЦЕРГЕ / ОФИЦЕРУ / FLAGGED TO THE OFFICER",
-    }
     for r in records:
-        mark = marks.get(due(r, request_days=days, now=now) or "", "")
-        click.echo(
-            f"{r.id}  {r.state:9}  {r.field:11}  IIN {r.expected_iin}  {r.signer_name}  "
-            f"{r.document}  until {r.expires:%Y-%m-%d %H:%M}{mark}"
-        )
+        when = due(r, request_days=days, now=now)
+        mark = "  " + message(f"signreq.{when}", lang) if when else ""
+        click.echo(message(
+            "signreq.line", lang, id=r.id, request_state=message(f"signreq.state.{r.state}", lang),
+            role=_role(r.role or r.field, lang), iin=r.expected_iin, name=r.signer_name,
+            document=r.document, until=f"{r.expires:%Y-%m-%d %H:%M}", mark=mark,
+        ))  # fmt: skip
 
 
 @sign_requests_group.command(name="waiting")
@@ -78,13 +89,14 @@ def waiting_cmd(home: Home, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([w.to_json() for w in rows], ensure_ascii=False, indent=2))
         return
+    lang = _lang()
     for w in rows:
-        flag = f"  OVERDUE {w.overdue}" if w.overdue else ""
+        flag = "  " + message("signreq.overdue", lang, count=w.overdue) if w.overdue else ""
         if w.flagged:
-            flag += f"  FLAGGED TO THE OFFICER {w.flagged}"
-        click.echo(
-            f"IIN {w.iin}  {w.signer_name}  {w.count} waiting since {w.oldest:%Y-%m-%d}{flag}"
-        )
+            flag += "  " + message("signreq.flagged", lang, count=w.flagged)
+        line = message("signreq.waiting", lang, iin=w.iin, name=w.signer_name, count=w.count,
+                       since=f"{w.oldest:%Y-%m-%d}")  # fmt: skip
+        click.echo(line + flag)
 
 
 @sign_requests_group.command(name="renew")
@@ -101,10 +113,8 @@ def renew_cmd(home: Home, request_id: str) -> None:
         store.cancel(request_id)
     finally:
         store.close()
-    click.echo(
-        f"{record.id}: жабылды, жаңа сұрау жасалады / закрыт, будет создан новый запрос / "
-        f"closed, a new request follows ({record.signer_name}, IIN {record.expected_iin})"
-    )
+    click.echo(message("signreq.renewed", _lang(), id=record.id, name=record.signer_name,
+                       iin=record.expected_iin))  # fmt: skip
 
 
 @sign_requests_group.command(name="export")
@@ -149,9 +159,8 @@ def export_cmd(
         store.close()
     _write(output, data)
     first = records[0]
-    click.echo(
-        f"{len(records)} request(s) for {first.signer_name} (IIN {first.expected_iin}): {output}"
-    )
+    click.echo(message("signreq.exported", _lang(), count=len(records), name=first.signer_name,
+                       iin=first.expected_iin, output=output))  # fmt: skip
 
 
 @sign_requests_group.command(name="complete")
@@ -188,6 +197,7 @@ def complete_cmd(home: Home, arguments: tuple[str, ...]) -> None:
     elif request_id is not None and request_id not in {i for i, _ in answers}:
         raise click.ClickException(f"the signed batch holds no signature for {request_id}")
     refused = 0
+    lang = _lang()
     store = SignRequests(home.ensure())
     try:
         with home_services(home) as services:
@@ -205,17 +215,12 @@ def complete_cmd(home: Home, arguments: tuple[str, ...]) -> None:
                     continue
                 if not result.accepted:
                     refused += 1
-                    click.echo(f"{rid}: қабылданбады / отклонено / refused:", err=True)
+                    click.echo(message("signreq.refused", lang, id=rid), err=True)
                     for r in result.check.refusals:
-                        click.echo(
-                            f"  - {r.message('kk')}\n    {r.message('ru')}\n    {r.message('en')}",
-                            err=True,
-                        )
+                        click.echo(f"  - {r.message(lang)}", err=True)
                     continue
-                click.echo(
-                    f"{rid}: қол қойылды / подписано / signed by {result.check.signer_name} "
-                    f"(IIN {result.check.signer_iin})"
-                )
+                click.echo(message("signreq.signed", lang, id=rid, name=result.check.signer_name,
+                                   iin=result.check.signer_iin))  # fmt: skip
     finally:
         store.close()
     if refused:
@@ -249,9 +254,7 @@ def add_user_commands(users: click.Group) -> None:
         try:
             if revoke:
                 count = store.revoke_tokens(name)
-                click.echo(
-                    f"{name}: {count} — токен кері қайтарылды / токенов отозвано / token(s) revoked"
-                )
+                click.echo(message("signreq.tokens_revoked", _lang(), name=name, count=count))
                 return
             token = store.new_token(name, days=days)
         finally:
@@ -271,7 +274,7 @@ def add_user_commands(users: click.Group) -> None:
             store.set_user_iin(name, iin)
         finally:
             store.close()
-        click.echo(f"{name}: IIN {iin}")
+        click.echo(message("signreq.user_iin", _lang(), name=name, iin=iin))
 
 
 def register(group: click.Group) -> None:

@@ -71,6 +71,35 @@ def test_enrolled_key_file_goes_to_the_person_only(home: Path, tmp_path: Path) -
         pki.signer_for(iin=OWN_IIN)
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("kk", "бұл кілт ЖСН 750505400007 иесінікі"), ("ru", "ключ принадлежит ИИН 750505400007")],
+)
+def test_sign_package_refuses_another_persons_request_in_the_signers_language(
+    home: Path, tmp_path: Path, lang: str, said: str
+) -> None:
+    """On her own machine, with her key, a package meant for someone else is not signed, and
+    she is told so in her language (no home there: --lang, DOCFLOW_LANG or the system's)."""
+    key = tmp_path / "mine.p12"
+    env = {"DOCFLOW_KEY_PASSPHRASE": PASSPHRASE}
+    assert _cli("--home", str(home), "pki", "enroll", "--iin", OWN_IIN, "--name", OWN_NAME,
+                "--out", str(key), env=env)[0] == 0  # fmt: skip
+    request_id = _request(home, CONSULTANT_IIN, "Somebody Else DEMO")
+    package = tmp_path / "request.zip"
+    assert (
+        _cli("--home", str(home), "sign-requests", "export", request_id, "-o", str(package))[0] == 0
+    )
+    signed = tmp_path / "signed.zip"
+    result = CliRunner().invoke(
+        main,
+        ["--home", str(tmp_path / "no-home"), "--lang", lang, "sign-package", str(package),
+         "--p12", str(key), "-o", str(signed)],
+        env=env,
+    )  # fmt: skip
+    assert result.exit_code != 0 and not signed.exists()
+    assert said in result.output + str(result.exception), result.output
+
+
 def test_offline_p12_signature_completes_the_request(home: Path, tmp_path: Path) -> None:
     key = tmp_path / "mine.p12"
     env = {"DOCFLOW_KEY_PASSPHRASE": PASSPHRASE}
@@ -261,6 +290,41 @@ def test_waiting_summary_flags_overdue_requests(home: Path) -> None:
     assert waiting.iin == OWN_IIN and waiting.count == 2 and waiting.overdue == 1
     code, out, _ = _cli("--home", str(home), "sign-requests", "waiting", "--json")
     assert code == 0 and json.loads(out)[0]["overdue"] == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "foreign"),
+    [
+        ("kk", ["ашық", "консультант", "ЖСН", "дейін", "ЕСКЕРТУ", "МЕРЗІМІ ӨТКЕН 1"],
+         ["открыт", "until", "REMIND", "OVERDUE", " / "]),
+        ("ru", ["открыт", "консультант", "ИИН", "до 20", "НАПОМНИТЬ", "ПРОСРОЧЕНО 1"],
+         ["ашық", "until", "REMIND", "OVERDUE", " / "]),
+    ],
+)  # fmt: skip
+def test_sign_requests_list_and_waiting_in_the_readers_language(
+    home: Path, lang: str, words: list[str], foreign: list[str]
+) -> None:
+    """What a signer or officer reads of the requests is one language, not three at once."""
+    from datetime import UTC, datetime, timedelta
+
+    store = SignRequests(home)
+    try:
+        store.create(
+            pdf_with_fields(), SignSpec("consultant", role="consultant"), document="report",
+            expected_iin=OWN_IIN, signer_name=OWN_NAME, days=30,
+            now=datetime.now(UTC) - timedelta(days=20),
+        )  # fmt: skip
+    finally:
+        store.close()
+    code, listed, _ = _cli("--home", str(home), "--lang", lang, "sign-requests", "list")
+    assert code == 0, listed
+    code, waiting, _ = _cli("--home", str(home), "--lang", lang, "sign-requests", "waiting")
+    assert code == 0, waiting
+    shown = listed + waiting
+    for word in words:
+        assert word in shown, (word, shown)
+    for word in foreign:
+        assert word not in shown, (word, shown)
 
 
 def test_users_token_and_iin_commands(home: Path) -> None:

@@ -7,6 +7,7 @@ from docflow.archive._archive import (
     Archive,
     RecoveryReport,
     StoredRecord,
+    has_archive,
     pdf_lookup,
 )
 from docflow.archive._audit import AuditProblem, AuditReport, Verifier
@@ -46,6 +47,7 @@ __all__ = [
     "Verifier",
     "default_series_key",
     "due_records",
+    "has_archive",
     "newest_timestamp",
     "pdf_lookup",
     "renew_due",

@@ -41,7 +41,7 @@ from docflow.archive._layout import (
 from docflow.archive._witness import KEY_NAME, Witness, check_witness, quarantine_index
 from docflow.atomic import fsync_dir, is_temp_name, write_bytes_atomic
 from docflow.config import Home
-from docflow.errors import ArchiveError, UnknownRecord
+from docflow.errors import ArchiveError, ConfigError, UnknownRecord
 
 #: Keys every search result carries (the ``archive search --json`` contract), ``None`` if unknown.
 CONTRACT_KEYS = (
@@ -812,10 +812,24 @@ class Archive:
         return str(value) if value else "docflow"
 
 
+def has_archive(home: Home) -> bool:
+    """Whether ``home`` holds an archive, without creating one: the embedded index file, or
+    a ``[storage]`` configuration (a scaled-out home's records are in its database and object
+    store, and its ``outbox/`` may hold nothing)."""
+    from docflow.storage._settings import StorageSettings
+
+    if (home.outbox / ".index" / "archive.sqlite").exists():
+        return True
+    try:
+        return StorageSettings.from_home(home.root).scaled
+    except ConfigError:
+        return False
+
+
 def pdf_lookup(home: Home) -> Callable[[str], str | None] | None:
     """``verify``'s question to the archive: which record, if any, holds a PDF with this SHA-256.
     ``None`` when the home keeps no archive; never creates one, never recovers one."""
-    if not (home.outbox / ".index" / "archive.sqlite").exists():
+    if not has_archive(home):
         return None
 
     def lookup(sha256: str) -> str | None:

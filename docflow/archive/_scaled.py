@@ -34,7 +34,7 @@ from docflow.archive._layout import check_record_id, check_status, default_serie
 from docflow.archive._sqlindex import SqlIndex
 from docflow.archive._tables import objects, records
 from docflow.config import Home
-from docflow.errors import ArchiveError, ConfigError, UnknownRecord
+from docflow.errors import ArchiveError, UnknownRecord
 from docflow.storage._blobs import LocalBlobs, S3Blobs, sha256_key
 from docflow.storage._database import Database, open_database
 from docflow.storage._settings import StorageSettings
@@ -510,14 +510,3 @@ class _Staged:
 
 def _drop_none(filters: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in filters.items() if v is not None}
-
-
-def has_archive(home: Home) -> bool:
-    """Whether ``home`` holds an archive, without creating one: the embedded index file, or
-    a ``[storage]`` configuration (for ``verify``, which today looks for the file only)."""
-    if (home.outbox / ".index" / "archive.sqlite").exists():
-        return True
-    try:
-        return StorageSettings.from_home(home.root).scaled
-    except ConfigError:
-        return False

@@ -10,6 +10,7 @@ from docflow.archive._archive import (
     has_archive,
     pdf_lookup,
 )
+from docflow.archive._index import COUNT_CAP
 from docflow.archive._audit import AuditProblem, AuditReport, Verifier
 from docflow.archive._layout import default_series_key, slugify
 from docflow.archive._log import Head
@@ -36,6 +37,7 @@ _archive._scaled_class = _scaled_archive
 
 __all__ = [
     "CONTRACT_KEYS",
+    "COUNT_CAP",
     "Archive",
     "AuditProblem",
     "AuditReport",

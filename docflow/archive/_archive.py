@@ -674,15 +674,17 @@ class Archive:
         return [self._result(row) for row in rows]
 
     def search_page(
-        self, *, page: int = 1, per_page: int = 50, **filters: Any
+        self, *, page: int = 1, per_page: int = 50, newest_first: bool = False, **filters: Any
     ) -> tuple[list[dict[str, Any]], int]:
         """Page ``page`` (from 1) of :meth:`search` with ``per_page`` records, and the number of
-        records matching in all (for "page N of M" in the CLI and on the web page)."""
+        records matching in all (for "page N of M" in the CLI and on the web page), counted up
+        to ``COUNT_CAP`` (a total of ``COUNT_CAP`` means "at least"). ``newest_first``: the
+        pages run from the newest record back."""
         if page < 1 or per_page < 1:
             raise ArchiveError("page and per_page start at 1")
         offset = (page - 1) * per_page
         filters.update(limit=per_page, offset=offset)
-        select, count, args = self._search_sql(**filters)
+        select, count, args = self._search_sql(**filters, newest_first=newest_first)
         with self._mutex:
             rows = self._db.execute(select, args).fetchall()
             if rows and len(rows) < per_page:  # the last page: the total is known
@@ -703,6 +705,7 @@ class Archive:
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        newest_first: bool = False,
     ) -> tuple[str, str, list[Any]]:
         folded = {
             column: fold(value)
@@ -716,7 +719,9 @@ class Archive:
                                   ("outcome", outcome), ("status", status))
             if value is not None
         }  # fmt: skip
-        return _index.search_sql(folded, exact, limit=limit, offset=offset)
+        return _index.search_sql(
+            folded, exact, limit=limit, offset=offset, newest_first=newest_first
+        )
 
     def all_records(self) -> list[dict[str, Any]]:
         return self.search()

@@ -299,9 +299,15 @@ def fts_phrase(needle: str) -> str:
 
 
 def search_sql(
-    folded: Mapping[str, str], exact: Mapping[str, Any], *, limit: int | None, offset: int
+    folded: Mapping[str, str],
+    exact: Mapping[str, Any],
+    *,
+    limit: int | None,
+    offset: int,
+    newest_first: bool = False,
 ) -> tuple[str, str, list[Any]]:
-    """``SELECT`` of matching stored rows (oldest first, one page) and its capped ``COUNT``.
+    """``SELECT`` of matching stored rows (oldest first, one page; ``newest_first`` reverses
+    the order) and its capped ``COUNT``.
 
     ``folded`` maps a folded column (one of :data:`SEARCHED`) to a folded needle; needles of
     three characters or more go through that column's trigram index, shorter ones are matched
@@ -340,9 +346,13 @@ def search_sql(
         where.append(f"r.{column} = ?")
         args.append(value)
     args = driver_args + args
-    order = "f.rowid" if driver else "r.rowid"
+    direction = " DESC" if newest_first else ""
+    order = ("f.rowid" if driver else "r.rowid") + direction
     matching = f"SELECT r.rowid FROM {source} WHERE {' AND '.join(where)}"
     page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    select = f"{ROW_SELECT} WHERE r.rowid IN ({matching} ORDER BY {order}{page}) ORDER BY r.rowid"
+    select = (
+        f"{ROW_SELECT} WHERE r.rowid IN ({matching} ORDER BY {order}{page}) "
+        f"ORDER BY r.rowid{direction}"
+    )
     count = f"SELECT count(*) FROM ({matching} LIMIT {COUNT_CAP})"
     return select, count, args

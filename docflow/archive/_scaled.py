@@ -250,14 +250,14 @@ class ScaledArchive(Archive):
         return [self._result(row) for row in rows]  # type: ignore[arg-type]
 
     def search_page(
-        self, *, page: int = 1, per_page: int = 50, **filters: Any
+        self, *, page: int = 1, per_page: int = 50, newest_first: bool = False, **filters: Any
     ) -> tuple[list[dict[str, Any]], int]:
         if page < 1 or per_page < 1:
             raise ArchiveError("page and per_page start at 1")
-        found = self.search(limit=per_page, offset=(page - 1) * per_page, **filters)
-        with self.db.reading() as conn:
-            total = self.index.count(conn, **_drop_none(filters))
-        return found, total
+        rows, total = self.index.search_page(
+            page=page, per_page=per_page, newest_first=newest_first, **_drop_none(filters)
+        )
+        return [self._result(row) for row in rows], total  # type: ignore[arg-type]
 
     def _find_one(self, column: str, value: str) -> str | None:
         with self.db.reading() as conn:

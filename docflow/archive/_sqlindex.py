@@ -7,7 +7,6 @@ FTS5 trigram tables on SQLite); the bodies are fetched for the page's ids only.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -184,15 +183,18 @@ class SqlIndex:
         *,
         limit: int | None = None,
         offset: int = 0,
+        newest_first: bool = False,
         _with_total: bool = False,
         _lazy_text: bool = False,
         **filters: Any,
     ) -> list[dict[str, Any]]:
-        """Matching records (index row and record JSON), oldest first, one page if ``limit``:
-        one statement, the page cut on the narrow rows before any body is read."""
+        """Matching records (index row and record JSON), oldest first (``newest_first``: the
+        other way), one page if ``limit``: one statement, the page cut on the narrow rows
+        before any body is read."""
         where = self._where(filters, lazy_text=_lazy_text)
+        order = records.c.log_seq.desc() if newest_first else records.c.log_seq
         ids: Select[Any] = select(records.c.id).where(and_(True, *where))
-        ids = ids.order_by(records.c.log_seq)
+        ids = ids.order_by(order)
         if limit is not None:
             ids = ids.limit(limit).offset(offset)
         columns: list[Any] = [records, bodies.c.record_json]
@@ -202,7 +204,7 @@ class SqlIndex:
             select(*columns)
             .join(bodies, bodies.c.id == records.c.id)
             .where(records.c.id.in_(ids.scalar_subquery()))
-            .order_by(records.c.log_seq)
+            .order_by(order)
         )
         return [dict(row._mapping) for row in conn.execute(query)]
 
@@ -230,21 +232,25 @@ class SqlIndex:
         return found[0] if found else None
 
     def search_page(
-        self, *, page: int = 1, per_page: int = 50, **filters: Any
+        self, *, page: int = 1, per_page: int = 50, newest_first: bool = False, **filters: Any
     ) -> tuple[list[dict[str, Any]], int]:
+        """One page of matching index rows (with ``record_json``) and the number matching,
+        counted up to :data:`COUNT_CAP`."""
         offset = (page - 1) * per_page
+        page_of: dict[str, Any] = {
+            "limit": per_page, "offset": offset, "newest_first": newest_first
+        }  # fmt: skip
         with self.db.reading() as conn:
             if filters.get("text") and self.db.dialect == "postgresql":
                 # The count first: few matches are best found through the trigram index, many
                 # by walking the log order and stopping at the page's last row.
                 total = self.count(conn, **filters)
-                rows = self.search(conn, limit=per_page, offset=offset,
-                                   _lazy_text=total >= LAZY_FROM, **filters)  # fmt: skip
-                return [json.loads(r["record_json"]) for r in rows], total
-            rows = self.search(conn, limit=per_page, offset=offset, _with_total=True, **filters)
+                rows = self.search(conn, **page_of, _lazy_text=total >= LAZY_FROM, **filters)
+                return rows, total
+            rows = self.search(conn, **page_of, _with_total=True, **filters)
             if not rows:
                 return [], self.count(conn, **filters)
-            return [json.loads(r["record_json"]) for r in rows], int(rows[0]["total"])
+            return rows, int(rows[0]["total"])
 
 
 def literal_column_rowid(table: str = "archive_records") -> Any:

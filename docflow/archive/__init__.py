@@ -10,8 +10,8 @@ from docflow.archive._archive import (
     has_archive,
     pdf_lookup,
 )
-from docflow.archive._index import COUNT_CAP
 from docflow.archive._audit import AuditProblem, AuditReport, Verifier
+from docflow.archive._index import COUNT_CAP
 from docflow.archive._layout import default_series_key, slugify
 from docflow.archive._log import Head
 from docflow.archive._renew import (

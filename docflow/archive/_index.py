@@ -126,8 +126,10 @@ _SEARCH_SCHEMA = "CREATE INDEX IF NOT EXISTS records_seq ON records (log_seq);" 
     for c in SEARCHED
 )
 
-#: Counting stops here: a search matching more records says "at least this many".
-COUNT_CAP = 1_000
+#: Counting stops here: a search matching more records says "at least this many" (five pages of
+#: 50). Counting costs a check per row until the cap (bench/bench_search.py: a needle in 10-40%
+#: of 100,000 records took 11-25 ms of CPU to count to 1,000 on PostgreSQL, 7-13 ms to 250).
+COUNT_CAP = 250
 
 #: Trigram search needs at least this many characters; shorter needles scan the folded column.
 TRIGRAM = 3

@@ -250,12 +250,14 @@ def sqlite_after(db: sqlite3.Connection, filters: dict[str, Any]) -> int:
         if filters.get(key)
     }  # fmt: skip
     exact = {c: filters[c] for c in ("iin", "year") if filters.get(c) is not None}
-    select, count, args = _index.search_sql(folded, exact, limit=PER_PAGE, offset=0)
-    rows = db.execute(select, args).fetchall()
+    # page 1 is within the count cap: one pass of the index for the count and the page's rowids,
+    # then the rows by rowid (as Archive.search_page)
+    ids, args = _index.ids_sql(folded, exact)
+    rowids = [row[0] for row in db.execute(ids, args)]
+    chosen = rowids[:PER_PAGE]
+    rows = db.execute(_index.rows_sql(len(chosen)), chosen).fetchall()
     [json.loads(row["record_json"]) for row in rows]
-    if rows and len(rows) < PER_PAGE:  # the last page: the total is known (as search_page)
-        return len(rows)
-    return int(db.execute(count, args).fetchone()[0])
+    return len(rowids)
 
 
 def open_ro(path: Path) -> sqlite3.Connection:

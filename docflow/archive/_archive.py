@@ -683,6 +683,17 @@ class Archive:
         if page < 1 or per_page < 1:
             raise ArchiveError("page and per_page start at 1")
         offset = (page - 1) * per_page
+        if offset + per_page <= _index.COUNT_CAP:
+            # One pass of the index gives the count (up to the cap) and the page's rowids; the
+            # rows are then read by rowid (issue 18: a rare name's trigram lists are read once).
+            ids, args = _index.ids_sql(*self._folded_exact(**filters), newest_first=newest_first)
+            with self._mutex:
+                rowids = [row[0] for row in self._db.execute(ids, args)]
+                chosen = rowids[offset : offset + per_page]
+                rows = self._db.execute(
+                    _index.rows_sql(len(chosen), newest_first=newest_first), chosen
+                ).fetchall()
+            return [self._result(row) for row in rows], len(rowids)
         filters.update(limit=per_page, offset=offset)
         select, count, args = self._search_sql(**filters, newest_first=newest_first)
         with self._mutex:
@@ -692,6 +703,32 @@ class Archive:
             else:
                 total = int(self._db.execute(count, args).fetchone()[0])
         return [self._result(row) for row in rows], total
+
+    @staticmethod
+    def _folded_exact(
+        name: str | None = None,
+        iin: str | None = None,
+        year: int | None = None,
+        chamber: str | None = None,
+        kind: str | None = None,
+        outcome: str | None = None,
+        text: str | None = None,
+        status: str | None = None,
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        """The searched columns' folded needles and the exact columns' values of a search."""
+        folded = {
+            column: fold(value)
+            for column, value in (("name_fold", name), ("chamber_fold", chamber),
+                                  ("text_fold", text))
+            if value
+        }  # fmt: skip
+        exact = {
+            column: int(value) if column == "year" else str(value)
+            for column, value in (("iin", iin), ("year", year), ("kind", kind),
+                                  ("outcome", outcome), ("status", status))
+            if value is not None
+        }  # fmt: skip
+        return folded, exact
 
     @staticmethod
     def _search_sql(
@@ -707,18 +744,8 @@ class Archive:
         offset: int = 0,
         newest_first: bool = False,
     ) -> tuple[str, str, list[Any]]:
-        folded = {
-            column: fold(value)
-            for column, value in (("name_fold", name), ("chamber_fold", chamber),
-                                  ("text_fold", text))
-            if value
-        }  # fmt: skip
-        exact = {
-            column: int(value) if column == "year" else str(value)
-            for column, value in (("iin", iin), ("year", year), ("kind", kind),
-                                  ("outcome", outcome), ("status", status))
-            if value is not None
-        }  # fmt: skip
+        folded, exact = Archive._folded_exact(name, iin, year, chamber, kind, outcome, text,
+                                              status)  # fmt: skip
         return _index.search_sql(
             folded, exact, limit=limit, offset=offset, newest_first=newest_first
         )

@@ -36,7 +36,7 @@ _SUBSTRING = {"name": "name_fold", "chamber": "chamber_fold", "text": "text_fold
 #: and at most this many rows walked to count a common one (a record's text costs ~4 µs a row
 #: to check, its narrow row ~0.5 µs; bench/bench_search.py measures them).
 PROBE_ROWS = 200
-WALK_BUDGET = 8_000
+WALK_BUDGET = 16_000
 WALK_BUDGET_TEXT = 2_000
 _EXACT = ("iin", "year", "kind", "outcome", "status")
 

@@ -132,3 +132,25 @@ def test_the_cli_search_pages(site: Site) -> None:
          "--per-page", "50"],
     )  # fmt: skip
     assert "Page 2/3 (120)" in shown.stdout
+
+
+def test_embedded_pages_within_and_past_the_count_cap(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within the cap a page comes from one pass of the index (rowids, then rows); past it, from
+    the paged query; the total stops at the cap either way."""
+    from docflow.archive import _index
+
+    monkeypatch.setattr(_index, "COUNT_CAP", 5)
+    with Archive(home, clock=FixedClock(datetime(2026, 2, 10, 9, 30, tzinfo=UTC))) as arch:
+        for i in range(12):
+            arch.store(make_record(i), make_pdf(i), record_id=f"R-2025-{i:04d}")
+        ids = [f"R-2025-{i:04d}" for i in range(12)]
+        for page, expected in ((1, ids[:4]), (2, ids[4:8]), (3, ids[8:])):
+            found, total = arch.search_page(name=NAME, page=page, per_page=4)
+            assert [r["id"] for r in found] == expected and total == 5
+        newest, total = arch.search_page(name=NAME, per_page=3, newest_first=True)
+        assert [r["id"] for r in newest] == ids[::-1][:3] and total == 5
+        one, total = arch.search_page(iin="900415400003", per_page=4)
+        assert [r["id"] for r in one] == ["R-2025-0003"] and total == 1
+        assert arch.search_page(name="жоқ", page=1) == ([], 0)

@@ -208,7 +208,7 @@ class SqlIndex:
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
-        _with_total: bool = False,
+        _total: Select[Any] | None = None,
         _walk: bool = False,
         **filters: Any,
     ) -> list[dict[str, Any]]:
@@ -222,8 +222,8 @@ class SqlIndex:
         if limit is not None:
             ids = ids.limit(limit).offset(offset)
         columns: list[Any] = [records, bodies.c.record_json]
-        if _with_total:  # the capped count in the same round trip (a column of every row)
-            columns.append(self._count_query(filters).scalar_subquery().label("total"))
+        if _total is not None:  # a count in the same round trip (a column of every row)
+            columns.append(_total.scalar_subquery().label("total"))
         query = (
             select(*columns)
             .join(bodies, bodies.c.id == records.c.id)
@@ -266,15 +266,24 @@ class SqlIndex:
         }  # fmt: skip
         with self.db.reading() as conn:
             if self.db.dialect == "postgresql" and any(filters.get(k) for k in _SUBSTRING):
-                if self._common(conn, filters):
-                    return self.search(conn, **page_of, _walk=True, **filters), COUNT_CAP
+                # With an exact filter too (a year, a kind) the log's first rows say little of how
+                # common the matches are (a log is in time order): the trigram index decides.
+                exact = any(filters.get(k) is not None for k in _EXACT)
+                budget = None if exact else self._walk_budget(conn, filters)
+                if budget is not None:
+                    # the page walked in log order, with the walk's count in the same statement
+                    count = self._walk_count_query(filters, budget)
+                    rows = self.search(conn, **page_of, _walk=True, _total=count, **filters)
+                    walked = rows[0]["total"] if rows else conn.execute(count).scalar_one()
+                    if int(walked) >= COUNT_CAP:
+                        return rows, COUNT_CAP
                 return self._substring_page(conn, page_of, filters)
-            rows = self.search(conn, **page_of, _with_total=True, **filters)
+            rows = self.search(conn, **page_of, _total=self._count_query(filters), **filters)
             if not rows:
                 return [], self.count(conn, **filters)
             return rows, int(rows[0]["total"])
 
-    def _walk_count(self, conn: Connection, filters: Mapping[str, Any], rows: int) -> int:
+    def _walk_count_query(self, filters: Mapping[str, Any], rows: int) -> Select[Any]:
         """How many of the first ``rows`` records in log order match (up to the cap), each
         checked in turn (``walk``): a cost in rows read, whatever the needle."""
         columns = {"id", "log_seq", *_SUBSTRING.values(), *_EXACT} - {"text_fold"}
@@ -286,22 +295,21 @@ class SqlIndex:
         )
         where = self._where(filters, walk=True, rows=first)
         hits = select(literal(1)).select_from(first).where(*where).limit(COUNT_CAP).subquery()
-        return int(conn.execute(select(func.count()).select_from(hits)).scalar_one())
+        return select(func.count()).select_from(hits)
 
-    def _common(self, conn: Connection, filters: Mapping[str, Any]) -> bool:
-        """Whether a substring search has at least ``COUNT_CAP`` matches, found by walking the
-        log order (PostgreSQL): then its count and pages are cheapest that way, while the
-        trigram index would first read the long lists of every common trigram (8-25 ms of CPU
-        for a name or a phrase in 10-40% of 100,000 records, against 3-9 ms walking).
+    def _walk_budget(self, conn: Connection, filters: Mapping[str, Any]) -> int | None:
+        """How many rows to walk in log order when a substring search looks common enough to
+        reach ``COUNT_CAP`` matches within them (PostgreSQL), else None. Walking, its count and
+        pages are cheapest, while the trigram index would first read the long lists of every
+        common trigram (8-25 ms of CPU for a name or a phrase in 10-40% of 100,000 records,
+        against 3-9 ms walking).
 
-        A probe of :data:`PROBE_ROWS` rows estimates how common the needle is; only when the
-        cap is then expected within the walk's budget is the walk counted, and a walk that
-        falls short leaves the search to the trigram index (a wasted budget at worst)."""
+        A probe of :data:`PROBE_ROWS` rows estimates how common the needle is; a walk that then
+        falls short of the cap leaves the search to the trigram index (a wasted budget at
+        worst)."""
         budget = WALK_BUDGET_TEXT if filters.get("text") else WALK_BUDGET
-        probe = self._walk_count(conn, filters, PROBE_ROWS)
-        if probe * budget < 1.1 * COUNT_CAP * PROBE_ROWS:
-            return False
-        return self._walk_count(conn, filters, budget) >= COUNT_CAP
+        probe = int(conn.execute(self._walk_count_query(filters, PROBE_ROWS)).scalar_one())
+        return budget if probe * budget >= 1.1 * COUNT_CAP * PROBE_ROWS else None
 
     def _substring_page(
         self, conn: Connection, page_of: dict[str, Any], filters: Mapping[str, Any]
@@ -311,9 +319,7 @@ class SqlIndex:
         First the matches, up to the cap, found once through the trigram indexes (a bitmap
         scan): their number is the total and, under the cap, they are every match, so the page
         is cut from them in the same statement (before, the page and the count each ran the
-        trigram scan). At the cap there are many matches, spread over the log: the page is then
-        found by walking the log order, checking rows one by one until its last one
-        (``walk``), cheaper than sorting thousands of matches."""
+        trigram scan). At the cap there are many matches and the page is asked for anew."""
         matched = (
             select(records.c.id, records.c.log_seq)
             .where(and_(True, *self._where(filters)))
@@ -340,7 +346,12 @@ class SqlIndex:
             total = int(conn.execute(total_of).scalar_one())
         if total < COUNT_CAP:
             return rows, total
-        return self.search(conn, **page_of, _walk=True, **filters), total
+        # Many matches: the planner picks the page's way for the narrow columns (their
+        # statistics estimate the matches well; sorting the matches found through the indexes
+        # measured slower than its walk even for a year's records, 5-12 ms against 5-6 ms); a
+        # text filter's it cannot estimate (texts are too wide for statistics), so that page
+        # walks the log order.
+        return self.search(conn, **page_of, _walk=bool(filters.get("text")), **filters), total
 
 
 def literal_column_rowid(table: str = "archive_records") -> Any:

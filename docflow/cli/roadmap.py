@@ -11,32 +11,39 @@ import click
 
 from docflow.cli._options import today_option
 from docflow.config import Clock, Home
+from docflow.i18n import cli_locale, message
 
 __all__ = ["register", "status_lines"]
 
 
-def status_lines(statuses: list[Any], *, today: date) -> list[str]:
-    """The status as text, one block per direction (Kazakh / Russian)."""
+def status_lines(statuses: list[Any], *, today: date, locale: str = "kk") -> list[str]:
+    """The status as text, one block per direction, in ``locale`` (kk, ru, en)."""
+    from docflow.i18n import message
     from docflow.roadmap.status import DEADLINE_NAMES, STAGE_NAMES
 
-    lines = [f"Жол картасы / Дорожная карта — {today.isoformat()}"]
+    lines = [message("roadmap.status.title", locale, today=today.isoformat())]
     for s in statuses:
         d = s.direction
-        stage = STAGE_NAMES[s.stage]
-        what = DEADLINE_NAMES[s.deadline_kind]
-        overdue = "  МЕРЗІМІ ӨТТІ / ПРОСРОЧЕНО" if s.overdue else ""
-        lines.append(f"{d.id}  {d.title['kk']} / {d.title['ru']}")
-        lines.append(f"  {stage['kk']} / {stage['ru']}")
-        lines.append(f"  {what['kk']} / {what['ru']}: {s.deadline.isoformat()}{overdue}")
+        overdue = "  " + message("roadmap.status.overdue", locale) if s.overdue else ""
+        lines.append(f"{d.id}  {d.name(locale)}")
+        lines.append(f"  {_pick(STAGE_NAMES[s.stage], locale)}")
+        what = _pick(DEADLINE_NAMES[s.deadline_kind], locale)
+        lines.append(f"  {what}: {s.deadline.isoformat()}{overdue}")
         if s.support is not None:
-            lines.append(f"  {s.support.text('kk')} / {s.support.text('ru')}")
+            lines.append(f"  {s.support.text(locale)}")
         for q in s.quarters:
-            late = " (кешікті / с опозданием)" if q.late else ""
-            lines.append(
-                f"  {q.label}: {q.consultations} консульт., {q.agreed_share:g} %, "
-                f"{q.proposals_ready}/{q.proposals_total}{late}"
-            )
+            line = message(
+                "roadmap.status.quarter", locale, label=q.label, consultations=q.consultations,
+                share=f"{q.agreed_share:g}", ready=q.proposals_ready, total=q.proposals_total,
+            )  # fmt: skip
+            late = f" ({message('roadmap.status.late', locale)})" if q.late else ""
+            lines.append(f"  {line}{late}")
     return lines
+
+
+def _pick(texts: dict[str, str], locale: str) -> str:
+    """A text of the roadmap's data in ``locale``: Russian where the data has no English."""
+    return texts.get(locale) or texts.get("ru") or next(iter(texts.values()))
 
 
 def register(group: click.Group) -> None:
@@ -60,7 +67,8 @@ def register(group: click.Group) -> None:
             doc = {"today": today.isoformat(), "directions": [s.to_json() for s in statuses]}
             click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
             return
-        click.echo("\n".join(status_lines(statuses, today=today)))
+        locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
+        click.echo("\n".join(status_lines(statuses, today=today, locale=locale)))
 
     @roadmap.command("bodies")
     @click.pass_obj
@@ -106,5 +114,9 @@ def register(group: click.Group) -> None:
         today = clock.today()
         with Archive(home) as archive:
             statuses = roadmap_status(archive, home, today=today)
-        for reminder in due_reminders(statuses, today=today):
-            click.echo(f"{reminder.text('kk')} / {reminder.text('ru')}")
+        locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
+        due = due_reminders(statuses, today=today)
+        if not due:
+            click.echo(message("roadmap.reminders.none", locale))
+        for reminder in due:
+            click.echo(reminder.text(locale))

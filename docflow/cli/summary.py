@@ -2,6 +2,11 @@
 member rosters, the chamber's and the Collegium's annual summaries (R-4.7, R-5.5, R-5.6), the
 R-9.1 warnings and suspensions, and reminders before the R-3.2d deadline.
 
+The summaries and notices are decided here and made by the generic flow in its worker
+processes (issue 12: ``docflow.workflow.local``): rendered, signed by the chair (a held key,
+or with ``[signing] chair = "own"`` a signing request she completes with her own key) and
+archived. A document waiting for the chair's signature is said so, with its request's id.
+
 ``--today`` replays a past day (default: ``DOCFLOW_TODAY`` or the real date); it is read here,
 at the edge, and passed down.
 """
@@ -10,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -21,9 +26,11 @@ import click
 from docflow.cli._options import today_option
 from docflow.config import Clock, Home
 from docflow.errors import SubmissionInvalid
+from docflow.i18n import message
 
 if TYPE_CHECKING:
-    from docflow.summaries.service import SummaryService
+    from docflow.summaries.jobs import ChamberSummaryJob, CollegiumSummaryJob, NoticeJob
+    from docflow.summaries.service import Issued, SummaryService
 
 __all__ = ["register"]
 
@@ -32,6 +39,12 @@ _LOCALE = click.Choice(["kk", "ru"])
 
 def _today(clock: Clock | None) -> date:
     return (clock or Clock.from_env()).today()
+
+
+def _lang() -> str:
+    from docflow.i18n import cli_locale
+
+    return cli_locale(click.get_current_context().meta.get("docflow.lang"))
 
 
 @contextmanager
@@ -46,6 +59,56 @@ def _service(home: Home, today: date) -> Iterator[SummaryService]:
     finally:
         service.close()
         services.close()
+
+
+def _make(
+    home: Home, today: date, jobs: Sequence[ChamberSummaryJob | CollegiumSummaryJob | NoticeJob]
+) -> list[Issued]:
+    """Make the documents of ``jobs`` through the flow in worker processes, with services of
+    their own. A document that could not be made ends the command (exit 1) with the reason."""
+    from docflow.summaries.jobs import job_bytes, job_name
+    from docflow.summaries.service import Issued
+    from docflow.workflow.local import LocalJob, make_documents
+    from docflow.workflow.services import build_services
+
+    with build_services(home, clock=Clock(today)) as services:
+        made = make_documents(services, [LocalJob(j.kind, job_name(j), job_bytes(j)) for j in jobs])
+    issued: list[Issued] = []
+    for job, done in zip(jobs, made, strict=True):
+        if done.request is not None:
+            issued.append(Issued(None, job.record_kind, request=done.request))
+        elif done.state in ("archived", "duplicate") and done.record:
+            issued.append(Issued(done.record, job.record_kind, new=done.state == "archived"))
+        else:
+            reason = done.entry.reason or done.state
+            click.echo(message("summary.not_made", _lang(), reason=reason), err=True)
+            sys.exit(1)
+    return issued
+
+
+def _say_waiting(home: Home, issued: Sequence[Issued | None], *, err: bool = False) -> None:
+    """The command's last word on each document waiting for the chair's own signature: the
+    request's id and whom it waits on (on stderr when stdout is JSON)."""
+    from docflow.signreq import SignRequests
+
+    waiting = [i.request for i in issued if i is not None and i.request]
+    if not waiting:
+        return
+    store = SignRequests(home)
+    try:
+        for request in waiting:
+            r = store.get(request)
+            signer = f"{r.signer_name}, {message('verify.iin', _lang())} {r.expected_iin}"
+            click.echo(message("summary.awaiting", _lang(), request=request, signer=signer),
+                       err=err)  # fmt: skip
+    finally:
+        store.close()
+
+
+#: What ``sanctions run`` does to a case, and the states of a case (R-9.1), as the catalogue
+#: names them (``sanctions.kind.*``, ``sanctions.state.*``).
+_ACTIONS = ("warn", "cure", "suspend")
+_CASE_STATES = ("open", "cured", "suspended")
 
 
 def _dump(data: Any) -> str:
@@ -101,14 +164,17 @@ def register(group: click.Group) -> None:
         if as_json:
             click.echo(_dump(current.to_json()))
             return
-        click.echo(f"{current.chamber}: {len(current.members)} member(s)")
+        lang = _lang()
+        click.echo(message("roster.show.title", lang, chamber=current.chamber,
+                           count=len(current.members)))  # fmt: skip
         for m in current.members:
-            status = m.status
+            status = message(f"roster.status.{m.status}", lang)
             if m.status != "active":
                 start = m.status_from.isoformat() if m.status_from else "…"
                 end = m.status_to.isoformat() if m.status_to else "…"
                 status += f" {start}–{end}"
-            click.echo(f"  {m.iin}  {m.full_name}  since {m.member_since.isoformat()}  {status}")
+            since = message("roster.show.since", lang, date=m.member_since.isoformat())
+            click.echo(f"  {m.iin}  {m.full_name}  {since}  {status}")
 
     # ------------------------------------------------------------------ summary
 
@@ -133,29 +199,39 @@ def register(group: click.Group) -> None:
     def summary_chamber(home: Home, chamber: str, year: int, today: Clock,
                         csv_path: Path | None, locale: str, no_sign: bool,
                         as_json: bool) -> None:  # fmt: skip
-        """Summarise YEAR for the chamber; sign (chamber head) and archive the document."""
+        """Summarise YEAR for the chamber; the document is signed by the chamber's chair and
+        archived (or waits for her own signature)."""
         from docflow.summaries import summary_csv, totals_csv
 
         day = _today(today)
         with _service(home, day) as service:
             result = service.chamber_summary(chamber, year, today=day)
-            issued = None if no_sign else service.issue_chamber_summary(result, locale=locale)
+            job = None if no_sign else service.chamber_job(result, locale=locale)
         if csv_path is not None:
             csv_path.write_text(summary_csv(result), encoding="utf-8")
             totals = csv_path.with_name(f"{csv_path.stem}_totals{csv_path.suffix or '.csv'}")
             totals.write_text(totals_csv(result), encoding="utf-8")
+        issued = _make(home, day, [job])[0] if job is not None else None
         if as_json:
             data = result.to_json()
             data["record"] = issued.record_id if issued else None
+            data["request"] = issued.request if issued else None
             click.echo(_dump(data))
+            _say_waiting(home, [issued], err=True)
             return
-        click.echo(f"{result.chamber}, {year} (as of {day.isoformat()})")
-        for key, value in result.counts().items():
-            click.echo(f"  {key:24} {value}")
+        lang = _lang()
+        click.echo(message("summary.title", lang, chamber=result.chamber, year=year,
+                           day=day.isoformat()))  # fmt: skip
+        rows = [(message(f"summary.count.{key}", lang), value)
+                for key, value in result.counts().items()]  # fmt: skip
+        width = max(len(label) for label, _ in rows) + 2
+        for label, value in rows:
+            click.echo(f"  {label:{width}}{value}")
         for note in result.notes:
-            click.echo(f"  warning {note.clause}: {note.message}")
-        if issued:
-            click.echo(f"archived: {issued.record_id}")
+            click.echo("  " + message("summary.note", lang, clause=note.clause, text=note.message))
+        if issued and issued.record_id:
+            click.echo(message("summary.archived", lang, record=issued.record_id))
+        _say_waiting(home, [issued])
 
     @summary.command("collegium")
     @click.option("--year", type=int, required=True)
@@ -179,21 +255,26 @@ def register(group: click.Group) -> None:
         folder = charts_dir or home.root / "summaries" / str(year)
         with _service(home, day) as service:
             result = service.collegium_summary(year, compare=compare, locale=locale)
-            issued, pngs = service.issue_collegium_summary(
-                result, locale=locale, today=day, charts_dir=folder
-            )
+            job, pngs = service.collegium_job(result, locale=locale, today=day, charts_dir=folder)
+        (issued,) = _make(home, day, [job])
         if as_json:
             data = result.to_json()
             data["record"] = issued.record_id
+            data["request"] = issued.request
             data["charts"] = {k: str(v) for k, v in pngs.items()}
             click.echo(_dump(data))
+            _say_waiting(home, [issued], err=True)
             return
         totals = result.totals(year)
-        click.echo(f"{len(result.chambers)} chamber(s), {year}: {totals.reports} report(s), "
-                   f"{totals.compliant} compliant, {totals.below_norm} below the norm")  # fmt: skip
+        lang = _lang()
+        click.echo(message("summary.collegium_totals", lang, chambers=len(result.chambers),
+                           year=year, reports=totals.reports, compliant=totals.compliant,
+                           below=totals.below_norm))  # fmt: skip
         for path in pngs.values():
-            click.echo(f"chart: {path}")
-        click.echo(f"archived: {issued.record_id}")
+            click.echo(message("summary.chart", lang, path=path))
+        if issued.record_id:
+            click.echo(message("summary.archived", lang, record=issued.record_id))
+        _say_waiting(home, [issued])
 
     # ------------------------------------------------------------------ sanctions
 
@@ -212,13 +293,22 @@ def register(group: click.Group) -> None:
         """Warn, close cured cases, suspend: whatever is due on --today. Idempotent."""
         day = _today(today)
         with _service(home, day) as service:
-            done = service.run_sanctions(chamber, year, today=day, locale=locale)
+            done = service.run_sanctions(
+                chamber, year, today=day, locale=locale, issue=lambda jobs: _make(home, day, jobs)
+            )
+        lang = _lang()
         if not done:
-            click.echo("nothing to do")
+            click.echo(message("sanctions.nothing", lang))
         for action, issued in done:
             case = action.case
-            where = f" → {issued.record_id}" if issued else ""
-            click.echo(f"{action.kind:8} {case.iin}  {case.full_name}  ({case.reason}){where}")
+            where = ""
+            if issued is not None:
+                where = f" → {issued.record_id or issued.request}"
+            kind = message(f"sanctions.kind.{action.kind}", lang)
+            width = 1 + max(len(message(f"sanctions.kind.{k}", lang)) for k in _ACTIONS)
+            reason = message(f"sanctions.reason.{case.reason}", lang)
+            click.echo(f"{kind:{width}} {case.iin}  {case.full_name}  ({reason}){where}")
+        _say_waiting(home, [issued for _, issued in done])
 
     @sanctions.command("list")
     @click.option("--chamber")
@@ -234,15 +324,21 @@ def register(group: click.Group) -> None:
         if as_json:
             click.echo(_dump([c.to_json() for c in cases]))
             return
+        lang = _lang()
         if not cases:
-            click.echo("no sanction cases")
+            click.echo(message("sanctions.none", lang))
         for c in cases:
-            extra = f"due {c.due_on.isoformat()}"
+            extra = message("sanctions.due", lang, date=c.due_on.isoformat())
             if c.state == "cured" and c.cured_on:
-                extra = f"cured {c.cured_on.isoformat()}"
+                extra = message("sanctions.cured_on", lang, date=c.cured_on.isoformat())
             elif c.state == "suspended" and c.suspended_from and c.suspended_to:
-                extra = f"suspended {c.suspended_from.isoformat()}–{c.suspended_to.isoformat()}"
-            click.echo(f"{c.state:9} {c.year} {c.iin}  {c.full_name}  ({c.reason}; {extra})")
+                extra = message("sanctions.suspended_period", lang,
+                                start=c.suspended_from.isoformat(),
+                                end=c.suspended_to.isoformat())  # fmt: skip
+            state = message(f"sanctions.state.{c.state}", lang)
+            width = max(len(message(f"sanctions.state.{k}", lang)) for k in _CASE_STATES)
+            reason = message(f"sanctions.reason.{c.reason}", lang)
+            click.echo(f"{state:{width}} {c.year} {c.iin}  {c.full_name}  ({reason}; {extra})")
 
     # ------------------------------------------------------------------ reminders
 
@@ -273,9 +369,10 @@ def register(group: click.Group) -> None:
             click.echo(_dump({"members": [m.to_json() for m in pending],
                               "letters": [str(p) for p in letters]}))  # fmt: skip
             return
+        lang = _lang()
         if not pending:
-            click.echo("no reminders: everyone has filed, or the deadline has passed")
+            click.echo(message("reminders.none", lang))
         for m in pending:
-            click.echo(f"{m.iin}  {m.full_name}  ({m.state})")
+            click.echo(f"{m.iin}  {m.full_name}  ({message(f'sanctions.reason.{m.state}', lang)})")
         for path in letters:
-            click.echo(f"letter: {path}")
+            click.echo(message("reminders.letter", lang, path=path))

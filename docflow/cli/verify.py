@@ -93,6 +93,13 @@ def render_human(report: VerifyReport, locale: str = "en") -> str:
     def verdict(value: str) -> str:
         return t(f"param.verdict.{value}")
 
+    def role(value: str) -> str:
+        # The certificate's role (title) in the reader's words; one docflow does not know
+        # (another issuer's title, a timestamp) is shown as the certificate says it.
+        key = f"signer.role.{value}"
+        shown = t(key)
+        return value if shown == key else shown
+
     lines = [f"{report.file or t('verify.document')}  sha256 {report.sha256}"]
     if not report.signatures:
         lines.append(f"  {t('verify.no_signatures')}")
@@ -100,18 +107,19 @@ def render_human(report: VerifyReport, locale: str = "en") -> str:
         iin = f", {t('verify.iin')} {s.iin})" if s.iin else ")"
         rows = [
             (t("verify.field"), s.field),
-            (t("verify.signer"), f"{s.signer} ({s.role}" + iin),
+            (t("verify.signer"), f"{s.signer} ({role(s.role)}" + iin),
             (t("verify.intact"), yes_no(s.intact)),
             (t("verify.trusted"), yes_no(s.trusted)),
-            (t("verify.revocation"), s.revocation),
+            (t("verify.revocation"), t(f"verify.revocation.{s.revocation}")),
             (t("verify.signed_at"), s.signed_at.isoformat() if s.signed_at else "-"),
             (t("verify.timestamp"), s.timestamp.isoformat() if s.timestamp else "-"),
-            (t("verify.changed_after"), s.modified_after),
+            (t("verify.changed_after"), t(f"verify.changed.{s.modified_after}")),
             (t("verify.algorithm"), s.algorithm or "-"),
             (t("verify.verdict_label"), verdict(s.verdict)),
         ]
         lines.append(f"  {t('verify.signature', n=i)}")
-        lines.extend(f"    {label:<14}{value}" for label, value in rows)
+        width = max(len(label) for label, _ in rows) + 2
+        lines.extend(f"    {label:<{width}}{value}" for label, value in rows)
         lines.extend(f"    - {reason}" for reason in s.localized_reasons(locale))
     if report.archive is not None:
         archive = report.archive

@@ -19,6 +19,7 @@ from docflow.i18n import cli_locale, message
 if TYPE_CHECKING:
     from docflow.inbox.journal import Entry
     from docflow.inbox.runner import Outcome, ProcessFn
+    from docflow.signreq import SignRequestRecord
     from docflow.workflow.services import Services
 
 
@@ -139,6 +140,9 @@ def register(group: click.Group) -> None:
         if not entries:
             click.echo(message("status.none", locale))
             return
+        waiting = (
+            _open_requests(home) if any(e.state == "awaiting_signature" for e in entries) else []
+        )
         for e in entries:
             state = message(f"param.state.{e.state}", locale)
             line = message("status.line", locale, received=e.received_at[:19].replace("T", " "),
@@ -153,7 +157,30 @@ def register(group: click.Group) -> None:
                 line += "  " + message("status.see_error", locale, name=e.source)
             elif e.state in ("returned", "processing") and e.reason:
                 line += f"  ({e.reason})"  # the remarks, or why it waits to be retried
+            # The flow names a request's document by the submission's token (with a prefix or
+            # suffix for the remarks letter and the commented form, issue 15 A1).
+            for request in (
+                r for r in waiting if e.state == "awaiting_signature" and e.token in r.document
+            ):
+                role = request.role or request.field
+                line += "  (" + message(
+                    "status.awaiting", locale, role=message(f"signer.role.{role}", locale),
+                    name=request.signer_name, iin=request.expected_iin, request=request.id,
+                    until=f"{request.expires:%Y-%m-%d}",
+                ) + ")"  # fmt: skip
             click.echo(line)
+
+
+def _open_requests(home: Home) -> list[SignRequestRecord]:
+    """The open signing requests (issue 15: ``status`` says on whom an ``awaiting_signature``
+    document waits)."""
+    from docflow.signreq import SignRequests
+
+    store = SignRequests(home)
+    try:
+        return store.list(state="open")
+    finally:
+        store.close()
 
 
 def _watch(

@@ -170,6 +170,9 @@ def prepare(
         reason=spec.reason,
         location=spec.location,
         embed_validation_info=False,
+        # As the held path asks: a locking field's signature allows no changes (pyHanko would
+        # otherwise warn that "fill forms" was asked for and set "no changes" itself).
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES if spec.lock else fields.MDPPerm.FILL_FORMS,
     )
     # The signer is unknown until the CMS comes back; pyHanko needs a Signer object only to
     # lay out the signature dictionary, which holds no certificate.

@@ -4,7 +4,7 @@
 [signing]
 consultant = "own"    # "own": the person signs (NCALayer, offline package, API)
 officer = "own"       # "held": docflow signs with a key it holds (demo; a seal on an HSM)
-chair = "held"
+chair = "held"        # a chamber's chair and the Collegium's chair (summaries, notices)
 issuer = "held"
 request_days = 14     # a request older than this is reminded, then flagged to the officer
 ```
@@ -21,6 +21,8 @@ from docflow.errors import ConfigError
 
 SIGNING_ROLES = ("consultant", "officer", "chair", "issuer")
 MODES = ("own", "held")
+#: Roles whose mode is another's: the Collegium's chair is a chair.
+_SAME_MODE = {"collegium_chair": "chair"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,9 @@ class SigningModes:
     request_days: float = 14.0
 
     def mode(self, role: str) -> str:
-        """``own`` or ``held`` for a role (an unknown role is ``held``)."""
+        """``own`` or ``held`` for a role (an unknown role is ``held``). The Collegium's chair
+        (``collegium_chair``) signs as ``chair`` says."""
+        role = _SAME_MODE.get(role, role)
         return str(getattr(self, role, "held")) if role in SIGNING_ROLES else "held"
 
     def own(self, role: str) -> bool:

@@ -2,7 +2,8 @@
 R-9.1 warnings and suspensions, and reminders before the R-3.2d deadline.
 
 The computations (``chamber_summary``, ``collegium_summary``, ``plan_sanctions``,
-``pending_members``) are pure; ``SummaryService`` renders, signs and archives their documents.
+``pending_members``) are pure; ``SummaryService`` writes their documents as jobs of the generic
+flow (``jobs``), which renders, signs and archives them in its worker processes (issue 12).
 """
 
 from docflow.summaries.chamber import (

@@ -95,6 +95,24 @@ class MemberLine:
             "version": self.version,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MemberLine:
+        """The line ``to_json`` wrote (a summary travels to the flow's worker as JSON)."""
+        return cls(
+            full_name=str(data["full_name"]),
+            iin=str(data["iin"]),
+            member_since=date.fromisoformat(data["member_since"]),
+            state=str(data["state"]),
+            ground=data.get("ground"),
+            filed_on=_day(data.get("filed_on")),
+            latest_on=_day(data.get("latest_on")),
+            late=data.get("late"),
+            total_points=data.get("total_points"),
+            points_by_form=dict(data.get("points_by_form") or {}),
+            record=data.get("record"),
+            version=data.get("version"),
+        )
+
 
 @dataclass(frozen=True)
 class ChamberSummary:
@@ -215,6 +233,25 @@ class ChamberSummary:
             "unknown_reports": list(self.unknown_reports),
             "warnings": [n.to_json() for n in self.notes],
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, chamber_id: str | None = None) -> ChamberSummary:
+        """The summary ``to_json`` wrote: ``from_json(s.to_json(), chamber_id=s.chamber_id)``
+        equals ``s`` (the document is made from it in a worker process, issue 12)."""
+        return cls(
+            chamber=str(data["chamber"]),
+            year=int(data["year"]),
+            today=date.fromisoformat(data["today"]),
+            deadline=date.fromisoformat(data["deadline"]),
+            collegium_due=date.fromisoformat(data["collegium_due"]),
+            required_points=int(data["required_points"]),
+            members=tuple(MemberLine.from_json(m) for m in data["members"]),
+            points_by_form=dict(data["points_by_form"]),
+            participants_by_form=dict(data["participants_by_form"]),
+            unknown_reports=tuple(data["unknown_reports"]),
+            notes=tuple(Note(str(n["clause"]), str(n["message"])) for n in data["warnings"]),
+            chamber_id=chamber_id,
+        )
 
 
 def _day(value: Any) -> date | None:

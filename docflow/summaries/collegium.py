@@ -133,6 +133,43 @@ class CollegiumSummary:
             "forms": [self.forms[(f, y)].to_json() for f in FORM_KEYS for y in self.years],
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CollegiumSummary:
+        """The summary ``to_json`` wrote (equal to the one that wrote it): each form's base,
+        the year's accepted reports, is the chambers' sum, as ``collegium_summary`` counts."""
+        years = tuple(int(y) for y in data["years"])
+        by_chamber: dict[tuple[str, int], ChamberYear] = {}
+        chambers: list[str] = []
+        for rows in data["chambers"]:
+            for row in rows:
+                cy = ChamberYear(
+                    chamber=str(row["chamber"]),
+                    year=int(row["year"]),
+                    reports=int(row["reports"]),
+                    compliant=int(row["compliant"]),
+                    below_norm=int(row["below_norm"]),
+                    exempt=int(row["exempt"]),
+                    returned=int(row["returned"]),
+                    late=int(row["late"]),
+                    points_by_form=dict(row["points_by_form"]),
+                    participants_by_form=dict(row["participants_by_form"]),
+                )
+                by_chamber[(cy.chamber, cy.year)] = cy
+            if rows:
+                chambers.append(str(rows[0]["chamber"]))
+        reports = {y: sum(by_chamber[(c, y)].reports for c in chambers) for y in years}
+        forms = {
+            (str(f["form"]), int(f["year"])): FormYear(
+                form=str(f["form"]),
+                year=int(f["year"]),
+                participants=int(f["participants"]),
+                points=int(f["points"]),
+                reports=reports[int(f["year"])],
+            )
+            for f in data["forms"]
+        }
+        return cls(years, tuple(chambers), by_chamber, forms)
+
 
 def _chamber_year(chamber: str, year: int, records: Iterable[Mapping[str, Any]]) -> ChamberYear:
     reports = latest_reports(records, year=year)

@@ -180,16 +180,15 @@ def notice_number(case: SanctionCase, kind: str) -> str:
     return f"{case.year}-{letter}-{case.iin}"
 
 
-def _reason(case: SanctionCase, line: MemberLine | None, required: int, locale: str) -> str:
-    points = line.total_points if line is not None and line.total_points is not None else 0
+def _reason(case: SanctionCase, points: int | None, required: int, locale: str) -> str:
     return label(f"reason_{case.reason}", locale).format(
-        points=points, required=required, deadline=short_date(filing_deadline(case.year))
+        points=points or 0, required=required, deadline=short_date(filing_deadline(case.year))
     )
 
 
 def warning_context(
     case: SanctionCase,
-    line: MemberLine | None,
+    points: int | None,
     *,
     locale: str,
     head_name: str,
@@ -204,7 +203,7 @@ def warning_context(
         "iin_label": _IIN_LABEL[locale],
         "year": case.year,
         "required_points": required_points,
-        "reason": _reason(case, line, required_points, locale),
+        "reason": _reason(case, points, required_points, locale),
         "period": short_date(case.due_on),
         "head_name": head_name,
     }

@@ -1,5 +1,7 @@
-"""The summaries' service layer: reads the archive and the summaries' store, renders the
-documents (DOCX → PDF/A-3b), has the chamber head sign them, and archives them.
+"""The summaries' service layer: imports rosters, computes the chamber's and the Collegium's
+summaries and the R-9.1 steps from the archive and the summaries' store, and writes each
+document to make as a job of the generic flow (``docflow.summaries.jobs``): rendering, the
+chair's signature and the archive are the flow's stages, in its worker processes (issue 12).
 
 Every decision is made by the pure modules (``chamber``, ``collegium``, ``sanctions``,
 ``reminders``); this module only does the I/O around them, with the flow's services
@@ -8,18 +10,14 @@ Every decision is made by the pure modules (``chamber``, ``collegium``, ``sancti
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from docflow.archive import slugify
-from docflow.audit import AuditEvent, EventType
 from docflow.bodies import (
     COLLEGIUM_ID,
     ChamberRegistry,
@@ -29,17 +27,18 @@ from docflow.bodies import (
 )
 from docflow.errors import DocflowError, UnknownRecord
 from docflow.ports import DocumentServices
-from docflow.render import Attachment, FieldSpec
-from docflow.summaries.chamber import ChamberSummary, chamber_summary, summary_csv
+from docflow.summaries.chamber import ChamberSummary, chamber_summary
 from docflow.summaries.charts import collegium_charts
 from docflow.summaries.collegium import CollegiumSummary, collegium_summary
-from docflow.summaries.documents import (
-    COLLEGIUM_NAME,
-    chamber_context,
-    collegium_context,
-    reminder_context,
-    suspension_context,
-    warning_context,
+from docflow.summaries.documents import reminder_context
+from docflow.summaries.jobs import (
+    NOTICE_KINDS,
+    ChamberSummaryJob,
+    CollegiumSummaryJob,
+    NoticeJob,
+    chamber_job,
+    collegium_job,
+    notice_job,
 )
 from docflow.summaries.reminders import pending_members
 from docflow.summaries.roster import Roster, load_roster
@@ -51,16 +50,9 @@ from docflow.summaries.sanctions import (
 )
 from docflow.summaries.store import SummaryStore
 
-__all__ = ["HEAD_FIELD", "HEAD_ROLE", "Issued", "Signer", "SummaryService"]
+__all__ = ["IssueNotices", "Issued", "Signer", "SummaryService"]
 
 log = logging.getLogger("docflow.summaries")
-
-#: The empty signature field every summary document carries, and who signs it.
-HEAD_FIELD = "head"
-#: The chamber head's enrolment role in the PKI (the Collegium's is ``collegium_chair``).
-HEAD_ROLE = "chair"
-#: The templates' bookmark where the field goes (see templates/SUMMARIES.md).
-HEAD_ANCHOR = "SigHead"
 
 
 @dataclass(frozen=True)
@@ -79,12 +71,25 @@ class NoRoster(DocflowError):
 
 @dataclass(frozen=True)
 class Issued:
-    """A document made and archived (or found already archived: ``new`` is False)."""
+    """A document made and archived (or found already archived: ``new`` is False), or waiting
+    for its signer's own signature (``request``: the signing request; ``record_id`` None)."""
 
-    record_id: str
+    record_id: str | None
     kind: str
-    sha256: str
     new: bool = True
+    request: str | None = None
+
+
+#: Makes the notices of one run, each an ``Issued`` in the same order (``docflow sanctions``
+#: passes the flow's, which ends the command when one could not be made: no case is saved
+#: then, and a notice archived meanwhile is adopted by the next run).
+IssueNotices = Callable[[Sequence[NoticeJob]], Sequence[Issued]]
+
+
+def _notice_record(action: str, case: SanctionCase) -> str:
+    """The record id of the notice an R-9.1 action issues: one per member, kind and year
+    (the kinds' ``numbering``)."""
+    return f"{NOTICE_KINDS[action][1]}-{case.year}-{case.iin}"
 
 
 def _chamber_key(name: Any) -> str:
@@ -207,140 +212,32 @@ class SummaryService:
         """The id of a chamber named by id or any name (``UnknownChamber`` otherwise)."""
         return ChamberRegistry(self.parts.home).resolve_chamber(chamber).id
 
-    def _template(self, name: str) -> Path:
-        return self.parts.settings.templates / name
-
-    def _render(
-        self,
-        template: str,
-        context: dict[str, Any],
-        *,
-        attachments: Sequence[tuple[str, bytes, str, str]] = (),
-        signed: bool = True,
-    ) -> bytes:
-        files = [
-            Attachment(
-                name=n,
-                data=d,
-                mime_type=m,
-                relationship="Data",
-                modified=self.parts.clock.now(),
-                description=desc,
-            )
-            for n, d, m, desc in attachments
-        ]
-        # The empty field must exist before the first (certifying) signature (STYLE.md trap).
-        fields = [FieldSpec(HEAD_FIELD, HEAD_ANCHOR)] if signed else []
-        return self.parts.renderer.render_pdf(
-            self._template(template), context, attachments=files, signature_fields=fields
-        )
-
-    def _sign(self, pdf: bytes, *, locale: str, signer: Signer) -> bytes:
-        return bytes(
-            self.parts.signer.sign(
-                pdf, field=HEAD_FIELD, role=signer.role, iin=signer.iin, locale=locale,
-                lock=True, lta=True, chamber=signer.body,
-            )
-        )  # fmt: skip
-
-    def _template_info(self, name: str) -> dict[str, str]:
-        data = self._template(name).read_bytes()
-        return {"name": name, "sha256": hashlib.sha256(data).hexdigest()}
+    def _render(self, template: str, context: dict[str, Any]) -> bytes:
+        """An unsigned letter (a reminder decides nothing, so nobody signs it)."""
+        return self.parts.renderer.render_pdf(self.parts.settings.templates / template, context)
 
     def _existing(self, record_id: str) -> tuple[Issued, dict[str, Any]] | None:
         try:
             stored = self.parts.archive.get(record_id)
         except UnknownRecord:
             return None
-        issued = Issued(record_id, str(stored.record.get("kind")), stored.sha256, new=False)
+        issued = Issued(record_id, str(stored.record.get("kind")), new=False)
         return issued, stored.record
 
-    def _archive(
-        self, record: dict[str, Any], pdf: bytes, *, record_id: str, today: date, signer: Signer
-    ) -> Issued:
-        now = self.parts.clock.now()
-        events = (
-            AuditEvent(EventType.RENDERED, "docflow", record["kind"]),
-            AuditEvent.signed(signer.name, signer.role),
-            AuditEvent.archived(record_id),
-        )
-        record = {
-            **record,
-            "id": record_id,
-            "produced_on": today.isoformat(),
-            "signers": [{"role": signer.role, "name": signer.name, "iin": signer.iin}],
-            "events": [e.to_json(now) for e in events],
-        }
-        with self.parts.timings.timed("archive"):
-            stored = self.parts.archive.store(record, pdf, record_id=record_id)
-        return Issued(record_id, record["kind"], stored.sha256)
+    def chamber_job(self, summary: ChamberSummary, *, locale: str) -> ChamberSummaryJob:
+        """The document of the chamber's summary as a job of the flow (kind
+        ``chamber-summary``). Whom to enrol is said here (``AuthorityRefused``) when the
+        chamber has no chair, before anything is made."""
+        chamber_id = self._chamber_id(summary.chamber_id or summary.chamber)
+        self.head(chamber_id)
+        return chamber_job(summary, locale=locale, chamber_id=chamber_id)
 
-    def _next_version(self, series: str) -> tuple[int, str | None]:
-        versions = self.parts.archive.versions(series)
-        previous = versions[-1]["id"] if versions else None
-        return len(versions) + 1, previous
-
-    def issue_chamber_summary(self, summary: ChamberSummary, *, locale: str) -> Issued:
-        """Render, sign (chamber head) and archive the summary as ``kind: chamber-summary``.
-        Each call makes a new version of the chamber's summary for the year."""
-        signer = self.head(summary.chamber_id or summary.chamber)
-        template = f"chamber_summary_{locale}.docx"
-        context = chamber_context(
-            summary, locale=locale, head_name=signer.name, produced_on=summary.today
-        )
-        data = summary.to_json()
-        attachments = [
-            (
-                "summary.json",
-                json.dumps(data, ensure_ascii=False, indent=2).encode(),
-                "application/json",
-                "The summary's numbers (machine-readable)",
-            ),
-            (
-                "summary.csv",
-                summary_csv(summary).encode("utf-8"),
-                "text/csv",
-                "One row per roster member",
-            ),
-        ]
-        pdf = self._sign(
-            self._render(template, context, attachments=attachments), locale=locale, signer=signer
-        )
-        slug = slugify(summary.chamber, fallback="chamber")[:48].strip("-")
-        series = f"chamber-summary/{slug}/{summary.year}"
-        version, previous = self._next_version(series)
-        record = {
-            "kind": "chamber-summary",
-            "outcome": "issued",
-            "full_name": None,
-            "iin": None,
-            "chamber": summary.chamber,
-            "chamber_id": summary.chamber_id,
-            "year": summary.year,
-            "locale": locale,
-            "series": series,
-            "version": version,
-            "previous": previous,
-            "deadline": summary.collegium_due.isoformat(),
-            "late": summary.today > summary.collegium_due,  # R-4.7
-            "counts": summary.counts(),
-            "points_by_form": dict(summary.points_by_form),
-            "participants_by_form": dict(summary.participants_by_form),
-            "deficient": [
-                {"iin": m.iin, "full_name": m.full_name, "state": m.state}
-                for m in summary.deficient
-            ],
-            "warnings": [n.to_json() for n in summary.notes],
-            "template": self._template_info(template),
-        }
-        record_id = f"chamber-summary-{summary.year}-{slug}-v{version}"
-        return self._archive(record, pdf, record_id=record_id, today=summary.today, signer=signer)
-
-    def issue_collegium_summary(
+    def collegium_job(
         self, summary: CollegiumSummary, *, locale: str, today: date, charts_dir: Path | None
-    ) -> tuple[Issued, dict[str, Path]]:
-        """Render the charts (also written as PNG files to ``charts_dir``), the document, sign
-        and archive it as ``kind: collegium-summary``."""
+    ) -> tuple[CollegiumSummaryJob, dict[str, Path]]:
+        """The charts (also written as PNG files to ``charts_dir``) and the document of the
+        Collegium's summary as a job of the flow (kind ``collegium-summary``)."""
+        self.head(COLLEGIUM_ID)
         charts = collegium_charts(summary, locale)
         written: dict[str, Path] = {}
         if charts_dir is not None:
@@ -349,140 +246,68 @@ class SummaryService:
                 path = charts_dir / f"collegium-{summary.year}-{chart}-{locale}.png"
                 path.write_bytes(png)
                 written[chart] = path
-        signer = self.head(COLLEGIUM_ID)
-        template = f"collegium_summary_{locale}.docx"
-        context = collegium_context(
-            summary, charts, locale=locale, head_name=signer.name, produced_on=today
-        )
-        data = json.dumps(summary.to_json(), ensure_ascii=False, indent=2).encode()
-        pdf = self._sign(
-            self._render(
-                template,
-                context,
-                attachments=[
-                    (
-                        "collegium.json",
-                        data,
-                        "application/json",
-                        "The summary's numbers (machine-readable)",
-                    )
-                ],
-            ),
-            locale=locale,
-            signer=signer,
-        )
-        series = f"collegium-summary/{summary.year}"
-        version, previous = self._next_version(series)
-        totals = summary.totals(summary.year)
-        record = {
-            "kind": "collegium-summary",
-            "outcome": "issued",
-            "full_name": None,
-            "iin": None,
-            "chamber": COLLEGIUM_NAME["kk"],
-            "chamber_id": COLLEGIUM_ID,
-            "year": summary.year,
-            "years": list(summary.years),
-            "locale": locale,
-            "series": series,
-            "version": version,
-            "previous": previous,
-            "chambers": list(summary.chambers),
-            "totals": totals.to_json(),
-            "forms": [
-                summary.forms[(f, summary.year)].to_json()
-                for f, y in summary.forms
-                if y == summary.year
-            ],
-            "template": self._template_info(template),
-        }
-        record_id = f"collegium-summary-{summary.year}-v{version}"
-        issued = self._archive(record, pdf, record_id=record_id, today=today, signer=signer)
-        return issued, written
+        job = collegium_job(summary, locale=locale, produced_on=today, charts=charts)
+        return job, written
 
     # ------------------------------------------------------------------ sanctions (R-9.1)
 
     def run_sanctions(
-        self, chamber: str, year: int, *, today: date, locale: str = "kk"
-    ) -> list[tuple[SanctionAction, Issued | None]]:
-        """Decide and carry out the R-9.1 steps due on ``today``. A case is saved only after
-        its notice is archived, and a notice already archived (a run that crashed after
-        archiving) is adopted rather than issued again: a rerun never issues twice."""
-        summary = self.chamber_summary(chamber, year, today=today)
-        cases = {c.iin: c for c in self.store.cases(chamber=summary.chamber, year=year)}
-        done: list[tuple[SanctionAction, Issued | None]] = []
-        lines = {m.iin: m for m in summary.members}
-        for action in plan_sanctions(summary, cases, today=today, locale=locale):
-            case = action.case
-            issued: Issued | None = None
-            if action.kind in ("warn", "suspend"):
-                kind = "warning" if action.kind == "warn" else "suspension"
-                record_id = f"{kind}-{case.year}-{case.iin}"
-                existing = self._existing(record_id)
-                if existing is not None:
-                    # A run that stopped after archiving: the notice stands as it was issued,
-                    # with its own dates.
-                    issued, record = existing
-                    case = _case_from_notice(case, record)
-                elif kind == "warning":
-                    context = warning_context(
-                        case,
-                        lines.get(case.iin),
-                        locale=case.locale,
-                        head_name=self.notice_signer(case).name,
-                        required_points=summary.required_points,
-                    )
-                    issued = self._issue_notice(kind, case, context, record_id, today=today)
-                else:
-                    context = suspension_context(
-                        case,
-                        locale=case.locale,
-                        head_name=self.notice_signer(case).name,
-                        issued_on=today,
-                    )
-                    issued = self._issue_notice(kind, case, context, record_id, today=today)
-                if kind == "warning":
-                    case = replace(case, warning_record=issued.record_id)
-                else:
-                    case = replace(case, suspension_record=issued.record_id)
-            self.store.save_case(case)
-            done.append((SanctionAction(action.kind, case), issued))
-            log.info("R-9.1 %s: %s (%s)", action.kind, case.full_name, case.iin)
-        return done
-
-    def _issue_notice(
         self,
-        kind: str,
-        case: SanctionCase,
-        context: dict[str, Any],
-        record_id: str,
+        chamber: str,
+        year: int,
         *,
         today: date,
-    ) -> Issued:
-        template = f"notice_{kind}_{case.locale}.docx"
-        signer = self.notice_signer(case)
-        pdf = self._sign(self._render(template, context), locale=case.locale, signer=signer)
-        record = {
-            "kind": kind,
-            "outcome": "issued",
-            "full_name": case.full_name,
-            "iin": case.iin,
-            "chamber": case.chamber,
-            "chamber_id": self._chamber_id(case.chamber),
-            "year": case.year,
-            "locale": case.locale,
-            "series": f"{kind}/{case.iin}/{case.year}",
-            "version": 1,
-            "previous": None,
-            "reason": case.reason,
-            "warned_on": case.warned_on.isoformat(),
-            "due_on": case.due_on.isoformat(),
-            "suspended_from": case.suspended_from.isoformat() if case.suspended_from else None,
-            "suspended_to": case.suspended_to.isoformat() if case.suspended_to else None,
-            "clause": "R-9.1a" if kind == "warning" else "R-9.1b",
-            "template": self._template_info(template),
-        }
-        return self._archive(record, pdf, record_id=record_id, today=today, signer=signer)
+        issue: IssueNotices,
+        locale: str = "kk",
+    ) -> list[tuple[SanctionAction, Issued | None]]:
+        """Decide and carry out the R-9.1 steps due on ``today``; ``issue`` makes the notices
+        (the flow, in worker processes). A case is saved only once its notice is archived,
+        or waits for the chair's own signature; a notice already archived (a run that
+        crashed after archiving) is adopted rather than issued again: a rerun never issues
+        twice. A notice to the chair himself is refused before anything is made."""
+        summary = self.chamber_summary(chamber, year, today=today)
+        chamber_id = self._chamber_id(summary.chamber_id or summary.chamber)
+        cases = {c.iin: c for c in self.store.cases(chamber=summary.chamber, year=year)}
+        lines = {m.iin: m for m in summary.members}
+        planned: list[tuple[str, SanctionCase, Issued | int | None]] = []
+        jobs: list[NoticeJob] = []
+        for action in plan_sanctions(summary, cases, today=today, locale=locale):
+            case = action.case
+            if action.kind not in NOTICE_KINDS:
+                planned.append((action.kind, case, None))
+                continue
+            record_id = _notice_record(action.kind, case)
+            existing = self._existing(record_id)
+            if existing is not None:
+                # A run that stopped after archiving: the notice stands as it was issued,
+                # with its own dates.
+                issued, record = existing
+                planned.append((action.kind, _case_from_notice(case, record), issued))
+                continue
+            self.notice_signer(case)  # R-9.1: never the member himself (AuthorityRefused)
+            line = lines.get(case.iin)
+            job = notice_job(
+                action.kind, case, chamber_id=chamber_id,
+                points=line.total_points if line is not None else None,
+                required_points=summary.required_points, issued_on=today,
+            )  # fmt: skip
+            jobs.append(job)
+            planned.append((action.kind, case, len(jobs) - 1))
+        made = list(issue(jobs)) if jobs else []
+        done: list[tuple[SanctionAction, Issued | None]] = []
+        for kind, case, ref in planned:
+            notice = made[ref] if isinstance(ref, int) else ref
+            if notice is not None:
+                # Waiting for the chair's own signature, the notice is archived under this id.
+                record_id = notice.record_id or _notice_record(kind, case)
+                if kind == "warn":
+                    case = replace(case, warning_record=record_id)
+                else:
+                    case = replace(case, suspension_record=record_id)
+            self.store.save_case(case)
+            done.append((SanctionAction(kind, case), notice))
+            log.info("R-9.1 %s: %s (%s)", kind, case.full_name, case.iin)
+        return done
 
     # ------------------------------------------------------------------ reminders
 
@@ -522,7 +347,7 @@ class SummaryService:
                 locale=locale,
                 head_name=head_name,
             )
-            pdf = self._render(f"reminder_{locale}.docx", context, signed=False)
+            pdf = self._render(f"reminder_{locale}.docx", context)
             path = out_dir / f"reminder-{year}-{line.iin}-{locale}.pdf"
             path.write_bytes(pdf)
             letters.append(path)

@@ -47,6 +47,7 @@ from docflow.rules import RosterExemption
 from docflow.workflow.services import Services
 
 __all__ = [
+    "LOCAL_MARK",
     "Decision",
     "Flow",
     "KindHooks",
@@ -57,6 +58,7 @@ __all__ = [
     "WorkItem",
     "invalid",
     "judge",
+    "local_kind",
     "rejected",
     "signatory",
     "signer_iin",
@@ -346,10 +348,15 @@ class Flow:
         if not inputs:
             raise FileNotFoundError(f"work folder {workdir} has no input")
         raw = inputs[0].read_bytes()
-        if self._intake is not None:
+        local = local_kind(workdir)
+        if self._intake is not None and local is None:
             taken = self._intake(entry, raw, services)
             if taken is not None:
                 return taken
+        models = self._models
+        if local is not None:
+            # A job a local door wrote (``docflow summary``): of the kind it names only.
+            models = {local: self.kinds.get(local).model_class()}
         try:
             with services.timings.timed("parse"):
                 loaded = load_submission_bytes(
@@ -357,13 +364,13 @@ class Flow:
                     raw,
                     base_dir=services.home.inbox,
                     today=services.clock.today(),
-                    models=self._models,
+                    models=models,
                 )
         except SubmissionInvalid as exc:
             return invalid(entry.source, exc.problems, readable_data(entry.source, raw))
         name = loaded.data.get("kind")
         kind = self.kinds.find(name)
-        if kind is None or not kind.inbox:
+        if kind is None or not (kind.inbox or kind.name == local):
             inbox_kinds = ", ".join(k for k in sorted(self._models))
             problem = Problem(
                 "kind",
@@ -493,6 +500,10 @@ def signatory(spec: SignerSpec, item: WorkItem, services: Services) -> Signatory
         )
     elif role == "issuer" and item.facts.get("issuer_iin"):
         holder = directory.issuer(str(item.facts["issuer_iin"]), chamber)
+    elif item.facts.get("signer_iin"):
+        # The holder a kind's judge stage named by the bodies' rules (a summary's chair, a
+        # notice's chair who is not its addressee: ``docflow.workflow.summaries``).
+        holder = directory.enrolment(str(item.facts["signer_iin"]), role, chamber)
     else:
         holder = directory.holder_of(role, chamber)
     return Signatory(holder.iin, holder.name, role, holder.body)
@@ -501,6 +512,21 @@ def signatory(spec: SignerSpec, item: WorkItem, services: Services) -> Signatory
 def signer_iin(spec: SignerSpec, item: WorkItem, services: Services) -> str:
     """The IIN of whom ``spec`` names (``signatory``)."""
     return signatory(spec, item, services).iin
+
+
+#: A work folder a local door made (``docflow.workflow.local``) rather than the inbox's claim
+#: names its input's kind here; only such an input may be of a kind the inbox does not take
+#: (``inbox = false``). Nothing dropped into the inbox can put a file into a work folder.
+LOCAL_MARK = "local.json"
+
+
+def local_kind(workdir: Path) -> str | None:
+    """The kind a local door submitted into ``workdir``, or None (a file from the inbox)."""
+    try:
+        data = json.loads((workdir / LOCAL_MARK).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return str(data["kind"])
 
 
 _DECISION = "decision.json"

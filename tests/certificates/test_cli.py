@@ -188,3 +188,20 @@ def test_issue_refuses_a_repeated_participant_and_an_event_before_the_rules(
     code, _ = run(home.root, "certificates", "issue", str(old))
     assert code == 2 and "R-10.1" in run.stderr  # type: ignore[attr-defined]
     assert not list((home.outbox).rglob("*.pdf"))
+
+
+def test_issue_12_without_worker_processes_the_same_flow_runs_on_threads(tmp_path: Path) -> None:
+    """``worker_processes = false``: `certificates issue` runs the same flow in its own
+    process (as `watch` does then); the result is the same."""
+    home, pki = new_home(tmp_path / "home")
+    with (home.root / "docflow.toml").open("a", encoding="utf-8") as toml:
+        toml.write("worker_processes = false\n")
+    source = tmp_path / "threads.yaml"
+    source.write_bytes(yaml_bytes(batch("kk", roster(2, "970707"), on="2025-10-02")))
+    code, out = run(home.root, "certificates", "issue", str(source), "--json")
+    assert code == 0, run.stderr  # type: ignore[attr-defined]
+    issued = json.loads(out)
+    assert [c["state"] for c in issued] == ["issued"] * 2 and all(c["new"] for c in issued)
+    with Archive(home, recover=False) as archive:
+        report = verify_pdf(archive.pdf_bytes(issued[1]["serial"]), trust_roots=pki.trust_roots())
+    assert report.verdict == "valid", report.to_json()

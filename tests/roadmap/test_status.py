@@ -57,6 +57,32 @@ def test_roadmap_status_json_on_a_new_home_lists_seven_directions_m21_overdue(
     assert rows["M-2.1"]["support"] is None and rows["M-2.1"]["extensible"] is False
 
 
+def test_roadmap_status_text_is_in_the_readers_language_only(home: Home) -> None:
+    """The Kazakh reader reads Kazakh, the Russian reader Russian (not both on every line)."""
+    shown = {}
+    for lang in ("kk", "ru"):
+        result = CliRunner().invoke(
+            main,
+            [
+                "--home",
+                str(home.root),
+                "--lang",
+                lang,
+                "roadmap",
+                "status",
+                "--today",
+                "2026-02-10",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        shown[lang] = result.output
+    assert shown["kk"].startswith("Жол картасы — 2026-02-10") and "МЕРЗІМІ ӨТТІ" in shown["kk"]
+    assert "Дорожная карта" not in shown["kk"] and "ПРОСРОЧЕНО" not in shown["kk"]
+    assert shown["ru"].startswith("Дорожная карта — 2026-02-10") and "ПРОСРОЧЕНО" in shown["ru"]
+    assert "Жол картасы" not in shown["ru"] and "МЕРЗІМІ ӨТТІ" not in shown["ru"]
+    assert "0 из 20 (нужно не менее 14)" in shown["ru"]  # M-2.6q, in Russian only
+
+
 def test_roadmap_letters_writes_one_letter_per_collegium_into_the_inbox(home: Home) -> None:
     result = CliRunner().invoke(
         main,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from summaries_data import CHAMBER, SPECS, UNKNOWN_IIN, YEAR, Spec
 from docflow.summaries import (
     FORM_KEYS,
     GROUNDS,
+    ChamberSummary,
     Member,
     Period,
     Roster,
@@ -177,3 +179,14 @@ def test_csv_matches_the_summary(roster: Roster, records: list[dict[str, Any]]) 
         )
         assert int(totals[f"points_form_{form}"]) == column == summary.points_by_form[form]
     assert totals["chamber"] == CHAMBER
+
+
+def test_issue12_the_summary_travels_to_the_worker_unchanged(
+    roster: Roster, records: list[dict[str, Any]]
+) -> None:
+    """The document is made in a worker process from the summary's JSON (the flow's input):
+    read back, it is the same summary, down to every member's line."""
+    summary = chamber_summary(roster, records, year=YEAR, today=date(2026, 3, 5))
+    again = ChamberSummary.from_json(summary.to_json(), chamber_id="almaty")
+    assert again == replace(summary, chamber_id="almaty")
+    assert again.to_json() == summary.to_json()

@@ -102,8 +102,10 @@ def test_issue13_r91_a_chair_cannot_sign_a_notice_to_himself(
     with SummaryStore(home) as store:
         roster = Roster(KARAGANDA_KK, (Member(name, iin, date(2015, 1, 1)),))
         store.save_roster(roster, source="test", imported_at="2026-01-05T00:00:00Z")
+    made: list[object] = []  # the notices handed to the flow: none may be
     with pytest.raises(AuthorityRefused) as refused:
-        service.run_sanctions("karaganda", YEAR, today=date(2026, 2, 20))
+        service.run_sanctions("karaganda", YEAR, today=date(2026, 2, 20), issue=made.extend)
+    assert made == []
     assert refused.value.code == "self"
     assert "never signed by the member himself" in str(refused.value)
     assert "не может подписать он сам" in str(refused.value)

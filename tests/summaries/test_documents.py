@@ -31,55 +31,38 @@ from summaries_data import (
     make_iin,
     record_for,
 )
+from summaries_support import (
+    CHAIR_IIN,
+    CHAIR_NAME,
+    COLLEGIUM_CHAIR_IIN,
+    store_records,
+    summaries_home,
+    verified,
+)
 
 from docflow.archive import Archive
-from docflow.bodies import ChamberRegistry
 from docflow.cli import main
 from docflow.config import Clock, Home
-from docflow.pki.testing import make_test_pki, minimal_pdf
-from docflow.summaries import Member, Roster, SummaryStore, chamber_summary, summary_csv
+from docflow.summaries import (
+    CollegiumSummary,
+    Member,
+    Roster,
+    SummaryStore,
+    chamber_summary,
+    summary_csv,
+)
+from docflow.summaries.jobs import job_bytes, job_name
 from docflow.summaries.service import SummaryService
-from docflow.verify import home_trust_anchors, verify_pdf
+from docflow.workflow.local import LocalJob, Made, make_documents
 from docflow.workflow.services import build_services
 
 pytestmark = pytest.mark.slow
 
-CHAIR_IIN = make_iin(date(1965, 3, 3))
-CHAIR_NAME = "Төрағаев Бауыржан Сейітұлы"
 PRODUCED = date(2026, 3, 5)  # after 1 March: the R-4.7 warning shows
 
 
-COLLEGIUM_CHAIR_IIN = make_iin(date(1960, 6, 6))
-COLLEGIUM_CHAIR_NAME = "Әлиев Қайрат"
-
-
 def _home(root: Path) -> Home:
-    """Issue 13: the chambers registered, the Almaty chair and the Collegium's chair."""
-    home = Home(root).ensure()
-    pki = make_test_pki(home, consultant=False)
-    chambers = ChamberRegistry(home)
-    chambers.add("almaty", kk=CHAMBER, ru="Палата юридических консультантов города Алматы")
-    chambers.add("astana", kk=OTHER_CHAMBER, ru="Палата юридических консультантов города Астаны")
-    pki.enroll(CHAIR_IIN, CHAIR_NAME, "chair", chamber="almaty")
-    pki.enroll(COLLEGIUM_CHAIR_IIN, COLLEGIUM_CHAIR_NAME, "collegium_chair", chamber="collegium")
-    return home
-
-
-def _store_records(home: Home, records: list[dict[str, Any]]) -> None:
-    archive = Archive(home)
-    try:
-        for r in records:
-            archive.store(r, minimal_pdf(f"report {r['id']}"), record_id=r["id"])
-    finally:
-        archive.close()
-
-
-def _verified(home: Home, pdf: bytes, role: str = "chair") -> Any:
-    report = verify_pdf(pdf, trust_roots=list(home_trust_anchors(home.certs)))
-    assert report.verdict == "valid", report.to_json()
-    # The chamber head's (or the Collegium chair's) signature, then the B-LTA timestamp.
-    assert [s.role for s in report.signatures] == [role, "timestamp"]
-    return report
+    return summaries_home(root)
 
 
 def _text(pdf: bytes) -> str:
@@ -108,7 +91,7 @@ def chamber_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     home = _home(tmp_path_factory.mktemp("summaries") / "home")
     with SummaryStore(home) as store:
         store.save_roster(chamber_roster(), source="test", imported_at="2026-01-05T00:00:00Z")
-    _store_records(home, chamber_records())
+    store_records(home, chamber_records())
     return home
 
 
@@ -123,6 +106,12 @@ def service(chamber_home: Home) -> Iterator[SummaryService]:
         parts.close()
 
 
+def _make(home: Home, jobs: list[Any], today: date = PRODUCED) -> list[Made]:
+    """The documents of ``jobs`` made by the flow in worker processes (issue 12)."""
+    with build_services(home, clock=Clock(today)) as services:
+        return make_documents(services, [LocalJob(j.kind, job_name(j), job_bytes(j)) for j in jobs])
+
+
 def test_chamber_summary_signed_and_archived_R_4_7(
     chamber_home: Home, service: SummaryService, tmp_path: Path
 ) -> None:
@@ -133,16 +122,19 @@ def test_chamber_summary_signed_and_archived_R_4_7(
     assert summary.counts()["roster_total"] == 37 and summary.counts()["total_points"] == 195
     assert "R-4.7" in [n.clause for n in summary.warnings]
 
-    issued = {loc: service.issue_chamber_summary(summary, locale=loc) for loc in ("kk", "ru")}
+    jobs = {loc: service.chamber_job(summary, locale=loc) for loc in ("kk", "ru")}
+    made = dict(zip(jobs, _make(chamber_home, list(jobs.values())), strict=True))
     archive = service.parts.archive
-    for locale, done in issued.items():
-        stored = archive.get(done.record_id)
+    for locale, done in made.items():
+        assert done.state == "archived", done.entry
+        assert done.record is not None
+        stored = archive.get(done.record)
         record = stored.record
         assert record["kind"] == "chamber-summary" and record["locale"] == locale
         assert record["counts"] == summary.counts() and record["late"] is True
         assert record["signers"] == [{"role": "chair", "name": CHAIR_NAME, "iin": CHAIR_IIN}]
         pdf = stored.pdf_path.read_bytes()
-        _verified(chamber_home, pdf)
+        verified(chamber_home, pdf)
         text = _text(pdf)
         assert CHAMBER in text and CHAIR_NAME in text
         for m in summary.deficient:
@@ -152,11 +144,22 @@ def test_chamber_summary_signed_and_archived_R_4_7(
         assert files["summary.csv"][0].decode("utf-8") == summary_csv(summary)
         assert json.loads(files["summary.json"][0])["counts"] == summary.counts()
         assert _pages_png(pdf, tmp_path, f"chamber_summary_{locale}")
-    assert "1 наурыздан кейін" in _text(archive.get(issued["kk"].record_id).pdf_path.read_bytes())
-    # Producing it again makes the next version of the same series.
-    again = service.issue_chamber_summary(summary, locale="kk")
-    versions = archive.versions(archive.get(again.record_id).record["series"])
+    kk = made["kk"].record
+    assert kk is not None and "1 наурыздан кейін" in _text(archive.get(kk).pdf_path.read_bytes())
+    # Made together, the two languages are two versions of the series, never one twice.
+    series = archive.get(kk).record["series"]
+    assert sorted(v["version"] for v in archive.versions(series)) == [1, 2]
+    # The same summary again is the same input: a duplicate of the first, not archived twice.
+    (again,) = _make(chamber_home, [jobs["kk"]])
+    assert (again.state, again.record) == ("duplicate", kk)
+    # A summary made a day later supersedes it as the next version of the same series.
+    later = service.chamber_summary(CHAMBER, YEAR, today=date(2026, 3, 6))
+    (newer,) = _make(chamber_home, [service.chamber_job(later, locale="kk")], date(2026, 3, 6))
+    assert newer.state == "archived" and newer.record is not None
+    versions = archive.versions(series)
     assert [v["version"] for v in versions] == [1, 2, 3]
+    assert versions[-1]["id"] == newer.record and newer.record.endswith("-v3")
+    assert archive.get(newer.record).record["previous"] == versions[1]["id"]
 
 
 def test_collegium_summary_with_charts_R_5_5_R_5_6(
@@ -173,23 +176,27 @@ def test_collegium_summary_with_charts_R_5_5_R_5_6(
                    points_by_form={"2": 6, "11": 4}, year=2024)
         for s in SPECS[1:12]
     ]  # fmt: skip
-    _store_records(chamber_home, extra)
+    store_records(chamber_home, extra)
     summary = service.collegium_summary(YEAR, compare=1)
     assert summary.years == (2024, 2025)
     assert summary.chambers == tuple(sorted((CHAMBER, OTHER_CHAMBER), key=str.casefold))
     assert summary.chamber_year(OTHER_CHAMBER, YEAR).reports == 6  # 5 + the fixture's one
+    # What travels to the worker is the same summary.
+    assert CollegiumSummary.from_json(summary.to_json()) == summary
     charts_dir = tmp_path / "charts"
     for locale in ("kk", "ru"):
-        issued, pngs = service.issue_collegium_summary(
+        job, pngs = service.collegium_job(
             summary, locale=locale, today=date(2026, 3, 20), charts_dir=charts_dir
         )
         assert set(pngs) == {"participation", "points", "compliance"}
         for path in pngs.values():
             assert path.read_bytes().startswith(b"\x89PNG")
-        stored = service.parts.archive.get(issued.record_id)
+        (done,) = _make(chamber_home, [job], date(2026, 3, 20))
+        assert done.state == "archived" and done.record is not None
+        stored = service.parts.archive.get(done.record)
         assert stored.record["kind"] == "collegium-summary"
         pdf = stored.pdf_path.read_bytes()
-        _verified(chamber_home, pdf, role="collegium_chair")
+        verified(chamber_home, pdf, role="collegium_chair")
         assert stored.record["signers"][0]["iin"] == COLLEGIUM_CHAIR_IIN
         # LibreOffice shares one resource dictionary between pages: count distinct images.
         images = {im.name for page in PdfReader(io.BytesIO(pdf)).pages for im in page.images}
@@ -246,7 +253,7 @@ def test_sanctions_warning_cure_and_suspension_with_moving_today(
     roster_file = tmp_path / "roster.json"
     roster_file.write_text(json.dumps(roster.to_json(), ensure_ascii=False), encoding="utf-8")
     _cli(home, "roster", "import", str(roster_file))
-    _store_records(home, [
+    store_records(home, [
         record_for(below, "Нормасыз Бекзат", version=1, outcome="below_norm",
                    submitted_on=date(2026, 2, 10), points_by_form={"2": 6}),
         record_for(fine, "Тиянақты Айгүл", version=1, outcome="compliant",
@@ -277,7 +284,7 @@ def test_sanctions_warning_cure_and_suspension_with_moving_today(
     assert (case.warned_on, case.due_on) == (date(2026, 2, 20), date(2026, 3, 20))
 
     # The corrected report reaches the norm on 10 March, within the month (R-9.1a).
-    _store_records(home, [
+    store_records(home, [
         record_for(below, "Нормасыз Бекзат", version=2, outcome="compliant",
                    submitted_on=date(2026, 3, 10), points_by_form={"2": 6, "4": 6}),
     ])  # fmt: skip
@@ -304,7 +311,7 @@ def test_sanctions_warning_cure_and_suspension_with_moving_today(
                                 f"suspension-{YEAR}-{silent}"}  # fmt: skip
         for record_id in notices:
             pdf = archive.pdf_bytes(record_id)
-            _verified(home, pdf)
+            verified(home, pdf)
             text = _text(pdf)
             assert notices[record_id]["full_name"] in text
         assert "20.03.2026" in _text(archive.pdf_bytes(f"warning-{YEAR}-{silent}"))

@@ -10,8 +10,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from docflow.archive import Archive
+from docflow.cli import main
 from docflow.config import Clock, Home
 from docflow.inbox.runner import Runner
 from docflow.pki.testing import CONSULTANT_IIN, CONSULTANT_NAME, OFFICER_IIN
@@ -250,6 +252,11 @@ def test_the_remarks_letter_waits_for_the_officers_own_signature_R_3_2e(
     entry = watch.entry("defective.zip")
     assert entry.state == "awaiting_signature", entry  # type: ignore[attr-defined]
     letter_request = _one_open(home, OFFICER_IIN)
+    # `docflow status` says on whom the document waits, in the reader's language.
+    for lang, role in (("kk", "жауапты қызметкер"), ("ru", "ответственный сотрудник")):
+        shown = CliRunner().invoke(main, ["--home", str(home.root), "--lang", lang, "status"])
+        line = next(x for x in shown.output.splitlines() if "defective.zip" in x)
+        assert letter_request in line and OFFICER_IIN in line and role in line, line
     assert sign_request(home, letter_request, own.officer).accepted
     watch.step()
     entry = watch.entry("defective.zip")

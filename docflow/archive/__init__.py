@@ -7,9 +7,11 @@ from docflow.archive._archive import (
     Archive,
     RecoveryReport,
     StoredRecord,
+    has_archive,
     pdf_lookup,
 )
 from docflow.archive._audit import AuditProblem, AuditReport, Verifier
+from docflow.archive._index import COUNT_CAP
 from docflow.archive._layout import default_series_key, slugify
 from docflow.archive._log import Head
 from docflow.archive._renew import (
@@ -35,6 +37,7 @@ _archive._scaled_class = _scaled_archive
 
 __all__ = [
     "CONTRACT_KEYS",
+    "COUNT_CAP",
     "Archive",
     "AuditProblem",
     "AuditReport",
@@ -46,6 +49,7 @@ __all__ = [
     "Verifier",
     "default_series_key",
     "due_records",
+    "has_archive",
     "newest_timestamp",
     "pdf_lookup",
     "renew_due",

@@ -41,7 +41,7 @@ from docflow.archive._layout import (
 from docflow.archive._witness import KEY_NAME, Witness, check_witness, quarantine_index
 from docflow.atomic import fsync_dir, is_temp_name, write_bytes_atomic
 from docflow.config import Home
-from docflow.errors import ArchiveError, UnknownRecord
+from docflow.errors import ArchiveError, ConfigError, UnknownRecord
 
 #: Keys every search result carries (the ``archive search --json`` contract), ``None`` if unknown.
 CONTRACT_KEYS = (
@@ -674,15 +674,28 @@ class Archive:
         return [self._result(row) for row in rows]
 
     def search_page(
-        self, *, page: int = 1, per_page: int = 50, **filters: Any
+        self, *, page: int = 1, per_page: int = 50, newest_first: bool = False, **filters: Any
     ) -> tuple[list[dict[str, Any]], int]:
         """Page ``page`` (from 1) of :meth:`search` with ``per_page`` records, and the number of
-        records matching in all (for "page N of M" in the CLI and on the web page)."""
+        records matching in all (for "page N of M" in the CLI and on the web page), counted up
+        to ``COUNT_CAP`` (a total of ``COUNT_CAP`` means "at least"). ``newest_first``: the
+        pages run from the newest record back."""
         if page < 1 or per_page < 1:
             raise ArchiveError("page and per_page start at 1")
         offset = (page - 1) * per_page
+        if offset + per_page <= _index.COUNT_CAP:
+            # One pass of the index gives the count (up to the cap) and the page's rowids; the
+            # rows are then read by rowid (issue 18: a rare name's trigram lists are read once).
+            ids, args = _index.ids_sql(*self._folded_exact(**filters), newest_first=newest_first)
+            with self._mutex:
+                rowids = [row[0] for row in self._db.execute(ids, args)]
+                chosen = rowids[offset : offset + per_page]
+                rows = self._db.execute(
+                    _index.rows_sql(len(chosen), newest_first=newest_first), chosen
+                ).fetchall()
+            return [self._result(row) for row in rows], len(rowids)
         filters.update(limit=per_page, offset=offset)
-        select, count, args = self._search_sql(**filters)
+        select, count, args = self._search_sql(**filters, newest_first=newest_first)
         with self._mutex:
             rows = self._db.execute(select, args).fetchall()
             if rows and len(rows) < per_page:  # the last page: the total is known
@@ -690,6 +703,32 @@ class Archive:
             else:
                 total = int(self._db.execute(count, args).fetchone()[0])
         return [self._result(row) for row in rows], total
+
+    @staticmethod
+    def _folded_exact(
+        name: str | None = None,
+        iin: str | None = None,
+        year: int | None = None,
+        chamber: str | None = None,
+        kind: str | None = None,
+        outcome: str | None = None,
+        text: str | None = None,
+        status: str | None = None,
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        """The searched columns' folded needles and the exact columns' values of a search."""
+        folded = {
+            column: fold(value)
+            for column, value in (("name_fold", name), ("chamber_fold", chamber),
+                                  ("text_fold", text))
+            if value
+        }  # fmt: skip
+        exact = {
+            column: int(value) if column == "year" else str(value)
+            for column, value in (("iin", iin), ("year", year), ("kind", kind),
+                                  ("outcome", outcome), ("status", status))
+            if value is not None
+        }  # fmt: skip
+        return folded, exact
 
     @staticmethod
     def _search_sql(
@@ -703,20 +742,13 @@ class Archive:
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        newest_first: bool = False,
     ) -> tuple[str, str, list[Any]]:
-        folded = {
-            column: fold(value)
-            for column, value in (("name_fold", name), ("chamber_fold", chamber),
-                                  ("text_fold", text))
-            if value
-        }  # fmt: skip
-        exact = {
-            column: int(value) if column == "year" else str(value)
-            for column, value in (("iin", iin), ("year", year), ("kind", kind),
-                                  ("outcome", outcome), ("status", status))
-            if value is not None
-        }  # fmt: skip
-        return _index.search_sql(folded, exact, limit=limit, offset=offset)
+        folded, exact = Archive._folded_exact(name, iin, year, chamber, kind, outcome, text,
+                                              status)  # fmt: skip
+        return _index.search_sql(
+            folded, exact, limit=limit, offset=offset, newest_first=newest_first
+        )
 
     def all_records(self) -> list[dict[str, Any]]:
         return self.search()
@@ -812,10 +844,24 @@ class Archive:
         return str(value) if value else "docflow"
 
 
+def has_archive(home: Home) -> bool:
+    """Whether ``home`` holds an archive, without creating one: the embedded index file, or
+    a ``[storage]`` configuration (a scaled-out home's records are in its database and object
+    store, and its ``outbox/`` may hold nothing)."""
+    from docflow.storage._settings import StorageSettings
+
+    if (home.outbox / ".index" / "archive.sqlite").exists():
+        return True
+    try:
+        return StorageSettings.from_home(home.root).scaled
+    except ConfigError:
+        return False
+
+
 def pdf_lookup(home: Home) -> Callable[[str], str | None] | None:
     """``verify``'s question to the archive: which record, if any, holds a PDF with this SHA-256.
     ``None`` when the home keeps no archive; never creates one, never recovers one."""
-    if not (home.outbox / ".index" / "archive.sqlite").exists():
+    if not has_archive(home):
         return None
 
     def lookup(sha256: str) -> str | None:

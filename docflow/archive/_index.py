@@ -126,8 +126,10 @@ _SEARCH_SCHEMA = "CREATE INDEX IF NOT EXISTS records_seq ON records (log_seq);" 
     for c in SEARCHED
 )
 
-#: Counting stops here: a search matching more records says "at least this many".
-COUNT_CAP = 1_000
+#: Counting stops here: a search matching more records says "at least this many" (five pages of
+#: 50). Counting costs a check per row until the cap (bench/bench_search.py: a needle in 10-40%
+#: of 100,000 records took 11-25 ms of CPU to count to 1,000 on PostgreSQL, 7-13 ms to 250).
+COUNT_CAP = 250
 
 #: Trigram search needs at least this many characters; shorter needles scan the folded column.
 TRIGRAM = 3
@@ -298,10 +300,10 @@ def fts_phrase(needle: str) -> str:
     return '"' + needle.replace('"', '""') + '"'
 
 
-def search_sql(
-    folded: Mapping[str, str], exact: Mapping[str, Any], *, limit: int | None, offset: int
+def _matching(
+    folded: Mapping[str, str], exact: Mapping[str, Any], newest_first: bool
 ) -> tuple[str, str, list[Any]]:
-    """``SELECT`` of matching stored rows (oldest first, one page) and its capped ``COUNT``.
+    """``SELECT r.rowid`` of the matching stored rows, its ``ORDER BY`` and its arguments.
 
     ``folded`` maps a folded column (one of :data:`SEARCHED`) to a folded needle; needles of
     three characters or more go through that column's trigram index, shorter ones are matched
@@ -340,9 +342,45 @@ def search_sql(
         where.append(f"r.{column} = ?")
         args.append(value)
     args = driver_args + args
-    order = "f.rowid" if driver else "r.rowid"
+    direction = " DESC" if newest_first else ""
+    order = ("f.rowid" if driver else "r.rowid") + direction
     matching = f"SELECT r.rowid FROM {source} WHERE {' AND '.join(where)}"
+    return matching, order, args
+
+
+def search_sql(
+    folded: Mapping[str, str],
+    exact: Mapping[str, Any],
+    *,
+    limit: int | None,
+    offset: int,
+    newest_first: bool = False,
+) -> tuple[str, str, list[Any]]:
+    """``SELECT`` of matching stored rows (oldest first, one page; ``newest_first`` reverses
+    the order) and its capped ``COUNT`` (see :func:`_matching`)."""
+    matching, order, args = _matching(folded, exact, newest_first)
+    direction = " DESC" if newest_first else ""
     page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    select = f"{ROW_SELECT} WHERE r.rowid IN ({matching} ORDER BY {order}{page}) ORDER BY r.rowid"
+    select = (
+        f"{ROW_SELECT} WHERE r.rowid IN ({matching} ORDER BY {order}{page}) "
+        f"ORDER BY r.rowid{direction}"
+    )
     count = f"SELECT count(*) FROM ({matching} LIMIT {COUNT_CAP})"
     return select, count, args
+
+
+def ids_sql(
+    folded: Mapping[str, str], exact: Mapping[str, Any], *, newest_first: bool = False
+) -> tuple[str, list[Any]]:
+    """The rowids of the first :data:`COUNT_CAP` matching rows in order: one pass of the index
+    gives both the count (capped) and any page within the cap."""
+    matching, order, args = _matching(folded, exact, newest_first)
+    return f"{matching} ORDER BY {order} LIMIT {COUNT_CAP}", args
+
+
+def rows_sql(count: int, *, newest_first: bool = False) -> str:
+    """The rows (with their JSON) of ``count`` rowids given as parameters, in order."""
+    marks = ", ".join("?" * count)
+    return (
+        f"{ROW_SELECT} WHERE r.rowid IN ({marks}) ORDER BY r.rowid{' DESC' if newest_first else ''}"
+    )

@@ -34,7 +34,7 @@ from docflow.archive._layout import check_record_id, check_status, default_serie
 from docflow.archive._sqlindex import SqlIndex
 from docflow.archive._tables import objects, records
 from docflow.config import Home
-from docflow.errors import ArchiveError, ConfigError, UnknownRecord
+from docflow.errors import ArchiveError, UnknownRecord
 from docflow.storage._blobs import LocalBlobs, S3Blobs, sha256_key
 from docflow.storage._database import Database, open_database
 from docflow.storage._settings import StorageSettings
@@ -250,14 +250,14 @@ class ScaledArchive(Archive):
         return [self._result(row) for row in rows]  # type: ignore[arg-type]
 
     def search_page(
-        self, *, page: int = 1, per_page: int = 50, **filters: Any
+        self, *, page: int = 1, per_page: int = 50, newest_first: bool = False, **filters: Any
     ) -> tuple[list[dict[str, Any]], int]:
         if page < 1 or per_page < 1:
             raise ArchiveError("page and per_page start at 1")
-        found = self.search(limit=per_page, offset=(page - 1) * per_page, **filters)
-        with self.db.reading() as conn:
-            total = self.index.count(conn, **_drop_none(filters))
-        return found, total
+        rows, total = self.index.search_page(
+            page=page, per_page=per_page, newest_first=newest_first, **_drop_none(filters)
+        )
+        return [self._result(row) for row in rows], total  # type: ignore[arg-type]
 
     def _find_one(self, column: str, value: str) -> str | None:
         with self.db.reading() as conn:
@@ -510,14 +510,3 @@ class _Staged:
 
 def _drop_none(filters: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in filters.items() if v is not None}
-
-
-def has_archive(home: Home) -> bool:
-    """Whether ``home`` holds an archive, without creating one: the embedded index file, or
-    a ``[storage]`` configuration (for ``verify``, which today looks for the file only)."""
-    if (home.outbox / ".index" / "archive.sqlite").exists():
-        return True
-    try:
-        return StorageSettings.from_home(home.root).scaled
-    except ConfigError:
-        return False

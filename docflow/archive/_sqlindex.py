@@ -7,7 +7,6 @@ FTS5 trigram tables on SQLite); the bodies are fetched for the page's ids only.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,9 +31,13 @@ from docflow.storage._database import Database
 #: Counting stops here, as in the embedded index.
 COUNT_CAP = embedded.COUNT_CAP
 _NARROW = [c for c in embedded.RECORD_COLUMNS if c not in ("record_json", "text_fold")]
-#: From this many matches of a full-text needle on, a page walks the log order (PostgreSQL).
-LAZY_FROM = 200
 _SUBSTRING = {"name": "name_fold", "chamber": "chamber_fold", "text": "text_fold"}
+#: PostgreSQL substring searches: rows read in log order to estimate how common a needle is,
+#: and at most this many rows walked to count a common one (a record's text costs ~4 µs a row
+#: to check, its narrow row ~0.5 µs; bench/bench_search.py measures them).
+PROBE_ROWS = 200
+WALK_BUDGET = 16_000
+WALK_BUDGET_TEXT = 2_000
 _EXACT = ("iin", "year", "kind", "outcome", "status")
 
 
@@ -125,12 +128,25 @@ class SqlIndex:
                 flush()
         if pending_r:
             flush()
-        with self.db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+        if self.db.dialect == "postgresql":
+            # VACUUM, as autovacuum soon would: it empties the GIN indexes' pending lists (which
+            # every search otherwise scans whole) and sets the visibility map. Not in a
+            # transaction, hence autocommit.
+            autocommit = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            with autocommit as conn:
+                for table in (records, bodies):
+                    conn.exec_driver_sql(f"VACUUM ANALYZE {table.name}")
+        else:
+            with self.db.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
 
     # -- reading -------------------------------------------------------------------------------
 
-    def _where(self, filters: Mapping[str, Any], *, lazy_text: bool = False) -> list[Any]:
+    def _where(
+        self, filters: Mapping[str, Any], *, walk: bool = False, rows: Any = records
+    ) -> list[Any]:
+        """The conditions of ``filters`` on ``rows`` (``archive_records``, or a subquery of its
+        columns); ``walk``: for rows checked one by one in log order (PostgreSQL)."""
         unknown = set(filters) - set(_SUBSTRING) - set(_EXACT)
         if unknown:
             raise TypeError(f"unknown search filters {sorted(unknown)}")
@@ -160,22 +176,29 @@ class SqlIndex:
                 clauses.append(func.instr(table.c[column], needle) > 0)
                 if table is bodies:
                     clauses[-1] = records.c.id.in_(select(bodies.c.id).where(clauses[-1]))
+            elif walk:
+                # PostgreSQL, many matches: rows are checked one by one in log order, and strpos
+                # (no index can serve it, so the planner walks the log order) is cheaper per row
+                # than LIKE.
+                if table is records:
+                    clauses.append(func.strpos(rows.c[column], needle) > 0)
+                else:
+                    # A correlated probe per row (OFFSET 0 keeps the planner from turning it into
+                    # a join): the walk stops at the page's last row instead of checking the
+                    # whole text of every match first.
+                    found = func.strpos(bodies.c[column], needle) > 0
+                    probe = select(literal(1)).where(bodies.c.id == rows.c.id, found).offset(0)
+                    clauses.append(exists(probe))
             else:  # PostgreSQL: LIKE through the pg_trgm GIN index
                 like = table.c[column].like(_like(needle), escape="\\")
                 if table is records:
                     clauses.append(like)
-                elif lazy_text:
-                    # A correlated probe per row in log order (OFFSET 0 keeps the planner from
-                    # turning it into a join): a page of a phrase in most records stops early
-                    # instead of re-checking the whole text of every match.
-                    probe = select(literal(1)).where(bodies.c.id == records.c.id, like).offset(0)
-                    clauses.append(exists(probe))
                 else:
                     clauses.append(records.c.id.in_(select(bodies.c.id).where(like)))
         for key in _EXACT:
             value = filters.get(key)
             if value is not None:
-                clauses.append(records.c[key] == (int(value) if key == "year" else str(value)))
+                clauses.append(rows.c[key] == (int(value) if key == "year" else str(value)))
         return clauses
 
     def search(
@@ -184,25 +207,28 @@ class SqlIndex:
         *,
         limit: int | None = None,
         offset: int = 0,
-        _with_total: bool = False,
-        _lazy_text: bool = False,
+        newest_first: bool = False,
+        _total: Select[Any] | None = None,
+        _walk: bool = False,
         **filters: Any,
     ) -> list[dict[str, Any]]:
-        """Matching records (index row and record JSON), oldest first, one page if ``limit``:
-        one statement, the page cut on the narrow rows before any body is read."""
-        where = self._where(filters, lazy_text=_lazy_text)
+        """Matching records (index row and record JSON), oldest first (``newest_first``: the
+        other way), one page if ``limit``: one statement, the page cut on the narrow rows
+        before any body is read."""
+        where = self._where(filters, walk=_walk)
+        order = records.c.log_seq.desc() if newest_first else records.c.log_seq
         ids: Select[Any] = select(records.c.id).where(and_(True, *where))
-        ids = ids.order_by(records.c.log_seq)
+        ids = ids.order_by(order)
         if limit is not None:
             ids = ids.limit(limit).offset(offset)
         columns: list[Any] = [records, bodies.c.record_json]
-        if _with_total:  # the capped count in the same round trip (a column of every row)
-            columns.append(self._count_query(filters).scalar_subquery().label("total"))
+        if _total is not None:  # a count in the same round trip (a column of every row)
+            columns.append(_total.scalar_subquery().label("total"))
         query = (
             select(*columns)
             .join(bodies, bodies.c.id == records.c.id)
             .where(records.c.id.in_(ids.scalar_subquery()))
-            .order_by(records.c.log_seq)
+            .order_by(order)
         )
         return [dict(row._mapping) for row in conn.execute(query)]
 
@@ -230,21 +256,105 @@ class SqlIndex:
         return found[0] if found else None
 
     def search_page(
-        self, *, page: int = 1, per_page: int = 50, **filters: Any
+        self, *, page: int = 1, per_page: int = 50, newest_first: bool = False, **filters: Any
     ) -> tuple[list[dict[str, Any]], int]:
+        """One page of matching index rows (with ``record_json``) and the number matching,
+        counted up to :data:`COUNT_CAP`."""
         offset = (page - 1) * per_page
+        page_of: dict[str, Any] = {
+            "limit": per_page, "offset": offset, "newest_first": newest_first
+        }  # fmt: skip
         with self.db.reading() as conn:
-            if filters.get("text") and self.db.dialect == "postgresql":
-                # The count first: few matches are best found through the trigram index, many
-                # by walking the log order and stopping at the page's last row.
-                total = self.count(conn, **filters)
-                rows = self.search(conn, limit=per_page, offset=offset,
-                                   _lazy_text=total >= LAZY_FROM, **filters)  # fmt: skip
-                return [json.loads(r["record_json"]) for r in rows], total
-            rows = self.search(conn, limit=per_page, offset=offset, _with_total=True, **filters)
+            if self.db.dialect == "postgresql" and any(filters.get(k) for k in _SUBSTRING):
+                # With an exact filter too (a year, a kind) the log's first rows say little of how
+                # common the matches are (a log is in time order): the trigram index decides.
+                exact = any(filters.get(k) is not None for k in _EXACT)
+                budget = None if exact else self._walk_budget(conn, filters)
+                if budget is not None:
+                    # the page walked in log order, with the walk's count in the same statement
+                    count = self._walk_count_query(filters, budget)
+                    rows = self.search(conn, **page_of, _walk=True, _total=count, **filters)
+                    walked = rows[0]["total"] if rows else conn.execute(count).scalar_one()
+                    if int(walked) >= COUNT_CAP:
+                        return rows, COUNT_CAP
+                return self._substring_page(conn, page_of, filters)
+            rows = self.search(conn, **page_of, _total=self._count_query(filters), **filters)
             if not rows:
                 return [], self.count(conn, **filters)
-            return [json.loads(r["record_json"]) for r in rows], int(rows[0]["total"])
+            return rows, int(rows[0]["total"])
+
+    def _walk_count_query(self, filters: Mapping[str, Any], rows: int) -> Select[Any]:
+        """How many of the first ``rows`` records in log order match (up to the cap), each
+        checked in turn (``walk``): a cost in rows read, whatever the needle."""
+        columns = {"id", "log_seq", *_SUBSTRING.values(), *_EXACT} - {"text_fold"}
+        first = (
+            select(*(records.c[c] for c in sorted(columns)))
+            .order_by(records.c.log_seq)
+            .limit(rows)
+            .subquery("walked")
+        )
+        where = self._where(filters, walk=True, rows=first)
+        hits = select(literal(1)).select_from(first).where(*where).limit(COUNT_CAP).subquery()
+        return select(func.count()).select_from(hits)
+
+    def _walk_budget(self, conn: Connection, filters: Mapping[str, Any]) -> int | None:
+        """How many rows to walk in log order when a substring search looks common enough to
+        reach ``COUNT_CAP`` matches within them (PostgreSQL), else None. Walking, its count and
+        pages are cheapest, while the trigram index would first read the long lists of every
+        common trigram (8-25 ms of CPU for a name or a phrase in 10-40% of 100,000 records,
+        against 3-9 ms walking).
+
+        A probe of :data:`PROBE_ROWS` rows estimates how common the needle is; a walk that then
+        falls short of the cap leaves the search to the trigram index (a wasted budget at
+        worst)."""
+        budget = WALK_BUDGET_TEXT if filters.get("text") else WALK_BUDGET
+        probe = int(conn.execute(self._walk_count_query(filters, PROBE_ROWS)).scalar_one())
+        return budget if probe * budget >= 1.1 * COUNT_CAP * PROBE_ROWS else None
+
+    def _substring_page(
+        self, conn: Connection, page_of: dict[str, Any], filters: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of a substring search on PostgreSQL, in at most two statements.
+
+        First the matches, up to the cap, found once through the trigram indexes (a bitmap
+        scan): their number is the total and, under the cap, they are every match, so the page
+        is cut from them in the same statement (before, the page and the count each ran the
+        trigram scan). Without a text filter they are the first in log order (every match's
+        narrow row is read and sorted: cheap), so a page within the cap comes from them even
+        past it; a text's matches are not sorted (each would be rechecked, ~6 us a text), and
+        at the cap its page is asked for anew."""
+        newest_first = page_of["newest_first"]
+        ordered = not filters.get("text")
+        first: Select[Any] = select(records.c.id, records.c.log_seq).where(
+            and_(True, *self._where(filters))
+        )
+        if ordered:
+            first = first.order_by(records.c.log_seq.desc() if newest_first else records.c.log_seq)
+        matched = first.limit(COUNT_CAP).cte("matched").prefix_with("MATERIALIZED")
+        seq = matched.c.log_seq.desc() if newest_first else matched.c.log_seq
+        ids = select(matched.c.id).order_by(seq).limit(page_of["limit"]).offset(page_of["offset"])
+        total_of = select(func.count()).select_from(matched)
+        query = (
+            select(records, bodies.c.record_json, total_of.scalar_subquery().label("total"))
+            .join(bodies, bodies.c.id == records.c.id)
+            .where(records.c.id.in_(ids.scalar_subquery()))
+            .order_by(records.c.log_seq.desc() if newest_first else records.c.log_seq)
+        )
+        rows = [dict(row._mapping) for row in conn.execute(query)]
+        if rows:
+            total = int(rows[0]["total"])
+        elif page_of["offset"] == 0:
+            return [], 0
+        else:  # past the last page
+            total = int(conn.execute(total_of).scalar_one())
+        if total < COUNT_CAP or (ordered and page_of["offset"] + page_of["limit"] <= COUNT_CAP):
+            return rows, total
+        # Many matches: the planner picks the page's way for the narrow columns (their
+        # statistics estimate the matches well; sorting the matches found through the indexes
+        # measured slower than its walk even for a year's records, 5-12 ms against 5-6 ms); a
+        # text filter's it cannot estimate (texts are too wide for statistics), so that page
+        # walks the log order.
+        return self.search(conn, **page_of, _walk=bool(filters.get("text")), **filters), total
 
 
 def literal_column_rowid(table: str = "archive_records") -> Any:

@@ -153,7 +153,9 @@ def _archive_records(home: Home) -> list[dict[str, Any]]:
 
 
 def _roster_names(home: Home) -> list[str]:
-    if not (home.state / "summaries.sqlite").exists():
+    from docflow.summaries.store import has_summaries
+
+    if not has_summaries(home):
         return []
     from docflow.summaries.store import SummaryStore
 

@@ -26,7 +26,9 @@ __all__ = ["admit_filer", "enroll_office", "home_rosters", "roster_of"]
 def home_rosters(home: Home, registry: ChamberRegistry | None = None) -> dict[str, Roster]:
     """The imported rosters of the home, keyed by chamber id (rosters naming no registered
     chamber are left out)."""
-    if not (home.state / "summaries.sqlite").exists():
+    from docflow.summaries.store import has_summaries
+
+    if not has_summaries(home):
         return {}
     from docflow.bodies._chambers import resolve_body
     from docflow.summaries.roster import rosters_by_chamber
@@ -45,7 +47,9 @@ def home_rosters(home: Home, registry: ChamberRegistry | None = None) -> dict[st
 
 def roster_of(home: Home, body: Body) -> Roster | None:
     """The chamber's imported roster, stored under its id or any of its names."""
-    if not (home.state / "summaries.sqlite").exists():
+    from docflow.summaries.store import has_summaries
+
+    if not has_summaries(home):
         return None
     from docflow.summaries.store import SummaryStore
 

@@ -25,8 +25,13 @@ def register(group: click.Group) -> None:
         """Serve the web page: verify, QR targets, archive, review, dashboard."""
         import uvicorn
 
+        from docflow.cli._storage import open_archive_or_refuse
+        from docflow.i18n import cli_locale
         from docflow.web import create_app
 
+        # Issue 18: an archive that cannot be used is refused before the page starts.
+        locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
+        open_archive_or_refuse(home.ensure(), locale)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         app = create_app(home.ensure())
         click.echo(f"docflow: serving {home.root} on http://{host}:{port}/", err=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from docflow.archive import pdf_lookup
+from docflow.archive import has_archive, pdf_lookup
 from docflow.certificates import describe
 from docflow.config import Home
 from docflow.errors import ConfigError, UnreadablePdf
@@ -50,9 +50,8 @@ def trust_anchors_for(home: Home, extra: tuple[str, ...] = ()) -> tuple[list[Any
 
 def certificate_for(home: Home, data: bytes) -> dict[str, Any] | None:
     """What the archive says of a docflow event certificate (serial, participant, revoked)."""
-    has_archive = (home.outbox / ".index" / "archive.sqlite").exists()
     try:
-        return describe(data, home if has_archive else None)
+        return describe(data, home if has_archive(home) else None)
     except Exception:  # a certificate we cannot describe is still judged by its signatures
         return None
 

@@ -98,6 +98,11 @@ def register(group: click.Group) -> None:
             level=logging.INFO if verbose or not once else logging.WARNING,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        # Issue 18: a scaled-out archive that cannot be used (no Object Lock, no database) is
+        # refused now, not at the first submission.
+        from docflow.cli._storage import open_archive_or_refuse
+
+        open_archive_or_refuse(home.ensure(), locale)
         # One watcher per home (issue 19): a second one would run the first one's work again.
         lock = WatchLock(home.ensure().state)
         try:

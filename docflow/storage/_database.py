@@ -4,6 +4,11 @@
 ``docflow/storage/migrations`` up to the newest, holding a lock so that several processes (or
 machines) opening a new database at once take turns: an advisory lock on PostgreSQL, an
 ``flock`` beside the file on SQLite.
+
+Each store has migrations of its own (``store=``): the archive's in ``migrations/``, the web's
+users and sessions in ``migrations_web/``, the summaries' rosters and sanction cases in
+``migrations_summaries/``, each with its own version table, so that the stores can share one
+PostgreSQL database (``[storage] database``) or live in SQLite files of their own.
 """
 
 from __future__ import annotations
@@ -15,12 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from docflow.errors import ConfigError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: store -> its Alembic script folder (each names its own version table in its env.py)
+STORES = {
+    "archive": MIGRATIONS,
+    "web": MIGRATIONS.with_name("migrations_web"),
+    "summaries": MIGRATIONS.with_name("migrations_summaries"),
+}
 #: pg_advisory_lock key while migrating ("docflow" as digits, any constant would do)
 _MIGRATION_LOCK = 3_621_873_656
 _SCHEMA_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -52,6 +63,20 @@ class Database:
             return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         return self.engine.connect()
 
+    def upsert(
+        self, conn: Connection, table: Table, values: dict[str, Any], keys: list[str]
+    ) -> None:
+        """Insert ``values``, or update the row with the same ``keys`` (the primary key):
+        ``INSERT … ON CONFLICT … DO UPDATE``, spelled by the dialect (SQLite and PostgreSQL)."""
+        statement = _dialect_insert(self.dialect, table).values(**values)
+        rest = {k: statement.excluded[k] for k in values if k not in keys}
+        conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=rest))
+
+    def insert_missing(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert the ``rows`` whose primary key is not there yet (``ON CONFLICT DO NOTHING``)."""
+        if rows:
+            conn.execute(_dialect_insert(self.dialect, table).on_conflict_do_nothing(), rows)
+
     def drop_schema(self) -> None:
         """Drop this database's private schema (PostgreSQL benches and tests only)."""
         if self.schema is None or self.dialect != "postgresql":
@@ -61,6 +86,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _dialect_insert(dialect: str, table: Table) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def _engine(url: str, schema: str | None) -> Engine:
@@ -95,17 +130,19 @@ def _engine(url: str, schema: str | None) -> Engine:
     raise ConfigError(f"unsupported database URL {url!r}: use sqlite:///… or postgresql://…")
 
 
-def open_database(url: str, *, schema: str | None = None) -> Database:
-    """The database at ``url``, migrated to the newest schema (``schema``: a private
-    PostgreSQL schema, created if missing, for benches and tests)."""
+def open_database(url: str, *, schema: str | None = None, store: str = "archive") -> Database:
+    """The database at ``url`` with ``store``'s tables migrated to the newest schema
+    (``schema``: a private PostgreSQL schema, created if missing, for benches and tests)."""
     from alembic import command
     from alembic.config import Config
 
     if schema is not None and not _SCHEMA_RE.fullmatch(schema):
         raise ValueError(f"bad schema name {schema!r}")
+    if store not in STORES:
+        raise ValueError(f"unknown store {store!r}")
     engine = _engine(url, schema)
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(STORES[store]))
     with _migration_lock(engine, url) as conn:
         if schema is not None:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

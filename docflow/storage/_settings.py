@@ -35,6 +35,15 @@ class StorageSettings:
         """True when the archive lives in a database and/or an object store by URL."""
         return self.database is not None or self.objects is not None
 
+    def store_url(self, state: Path, file_name: str) -> str:
+        """Where a store of its own (the web's users, the summaries) lives: the PostgreSQL
+        database of ``[storage] database`` when there is one (each store has its own tables and
+        version table there), else the SQLite file ``file_name`` in the home's ``.docflow/``
+        (an embedded home's, or one whose archive alone is in another SQLite file)."""
+        if self.database is not None and self.database.startswith("postgresql"):
+            return self.database
+        return f"sqlite:///{state / file_name}"
+
     @classmethod
     def from_raw(cls, raw: dict[str, Any], where: str = "docflow.toml") -> StorageSettings:
         table = raw.get("storage", {})

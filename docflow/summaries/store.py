@@ -1,39 +1,62 @@
-"""The summaries' own state in ``.docflow/summaries.sqlite``: the current roster of each chamber
-and the R-9.1 sanction cases. The archive keeps the signed documents; this keeps what is
-needed to decide the next step."""
+"""The summaries' own state: the current roster of each chamber and the R-9.1 sanction cases.
+The archive keeps the signed documents; this keeps what is needed to decide the next step.
+
+A store of its own opened by ``docflow.storage.open_database`` with its own migrations:
+``.docflow/summaries.sqlite`` in an embedded home (a file made by an older docflow is adopted in
+place), the PostgreSQL database of ``[storage] database`` in a scaled-out one (issue 18).
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Column, Integer, MetaData, Table, Text, select
+
 from docflow.config import Home
-from docflow.sqlite_open import opening
+from docflow.storage import Database, StorageSettings, open_database
 from docflow.summaries.roster import Roster
 from docflow.summaries.sanctions import SanctionCase
 
-__all__ = ["SummaryStore"]
+__all__ = ["SummaryStore", "has_summaries"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS rosters (
-    chamber_key TEXT PRIMARY KEY,
-    chamber TEXT NOT NULL,
-    roster_json TEXT NOT NULL,
-    source TEXT,
-    imported_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sanctions (
-    chamber TEXT NOT NULL,
-    iin TEXT NOT NULL,
-    year INTEGER NOT NULL,
-    case_json TEXT NOT NULL,
-    state TEXT NOT NULL,
-    PRIMARY KEY (chamber, iin, year)
-);
-"""
+FILE_NAME = "summaries.sqlite"
+
+# The tables as docflow/storage/migrations_summaries creates them.
+_metadata = MetaData()
+rosters = Table(
+    "rosters",
+    _metadata,
+    Column("chamber_key", Text, primary_key=True),
+    Column("chamber", Text, nullable=False),
+    Column("roster_json", Text, nullable=False),
+    Column("source", Text),
+    Column("imported_at", Text, nullable=False),
+)
+sanctions = Table(
+    "sanctions",
+    _metadata,
+    Column("chamber", Text, primary_key=True),
+    Column("iin", Text, primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("case_json", Text, nullable=False),
+    Column("state", Text, nullable=False),
+)
+
+
+def store_url(home: Home) -> str:
+    """Where ``home``'s summaries live: ``[storage] database`` when it is PostgreSQL, else
+    ``.docflow/summaries.sqlite``."""
+    return StorageSettings.from_home(home.root).store_url(home.state, FILE_NAME)
+
+
+def has_summaries(home: Home) -> bool:
+    """Whether ``home`` may hold summaries' state, without creating a store: the embedded
+    file exists, or the store is in a PostgreSQL database (callers that only read then open
+    it and find it empty, or not)."""
+    return (home.state / FILE_NAME).exists() or not store_url(home).startswith("sqlite:")
 
 
 def _key(chamber: str) -> str:
@@ -67,19 +90,25 @@ def _case_from_json(data: dict[str, Any]) -> SanctionCase:
 
 
 class SummaryStore:
-    """Rosters and sanction cases of one home. Each write is one SQLite transaction."""
+    """Rosters and sanction cases of one home. Each write is one transaction."""
 
-    def __init__(self, home: Home | Path):
-        state = home.state if isinstance(home, Home) else Path(home)
-        state.mkdir(parents=True, exist_ok=True)
-        self.path = state / "summaries.sqlite"
-        with opening(self.path):
-            self._db = sqlite3.connect(self.path, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+    def __init__(self, home: Home | Path | Database):
+        """``home``: a home, a home's ``.docflow/`` folder (its SQLite file), or an open
+        database (tests)."""
+        if isinstance(home, Database):
+            self.db = home
+            self.path: Path | None = None
+            return
+        if isinstance(home, Home):
+            url = store_url(home)
+            self.path = home.state / FILE_NAME if url.startswith("sqlite:") else None
+        else:
+            self.path = Path(home) / FILE_NAME
+            url = f"sqlite:///{self.path}"
+        self.db = open_database(url, store="summaries")
 
     def close(self) -> None:
-        self._db.close()
+        self.db.dispose()
 
     def __enter__(self) -> SummaryStore:
         return self
@@ -91,53 +120,48 @@ class SummaryStore:
 
     def save_roster(self, roster: Roster, *, source: str, imported_at: str) -> None:
         """Replace the chamber's roster (an import is the chamber's whole current list)."""
-        with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO rosters VALUES (?, ?, ?, ?, ?)",
-                (
-                    _key(roster.chamber),
-                    roster.chamber,
-                    json.dumps(roster.to_json(), ensure_ascii=False),
-                    source,
-                    imported_at,
-                ),
-            )
+        row = {
+            "chamber_key": _key(roster.chamber),
+            "chamber": roster.chamber,
+            "roster_json": json.dumps(roster.to_json(), ensure_ascii=False),
+            "source": source,
+            "imported_at": imported_at,
+        }
+        with self.db.writing() as conn:
+            self.db.upsert(conn, rosters, row, ["chamber_key"])
 
     def roster(self, chamber: str) -> Roster | None:
-        row = self._db.execute(
-            "SELECT roster_json FROM rosters WHERE chamber_key = ?", (_key(chamber),)
-        ).fetchone()
+        with self.db.reading() as conn:
+            row = conn.execute(
+                select(rosters.c.roster_json).where(rosters.c.chamber_key == _key(chamber))
+            ).first()
         return Roster.from_json(json.loads(row[0])) if row else None
 
     def chambers(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT chamber FROM rosters ORDER BY chamber")]
+        with self.db.reading() as conn:
+            found = conn.execute(select(rosters.c.chamber).order_by(rosters.c.chamber)).all()
+        return [r[0] for r in found]
 
     # ----------------------------------------------------------------- sanctions
 
     def save_case(self, case: SanctionCase) -> None:
-        with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO sanctions VALUES (?, ?, ?, ?, ?)",
-                (
-                    _key(case.chamber),
-                    case.iin,
-                    case.year,
-                    json.dumps(case.to_json(), ensure_ascii=False),
-                    case.state,
-                ),
-            )
+        row = {
+            "chamber": _key(case.chamber),
+            "iin": case.iin,
+            "year": case.year,
+            "case_json": json.dumps(case.to_json(), ensure_ascii=False),
+            "state": case.state,
+        }
+        with self.db.writing() as conn:
+            self.db.upsert(conn, sanctions, row, ["chamber", "iin", "year"])
 
     def cases(self, *, chamber: str | None = None, year: int | None = None) -> list[SanctionCase]:
-        where: list[str] = []
-        args: list[Any] = []
+        query = select(sanctions.c.case_json)
         if chamber is not None:
-            where.append("chamber = ?")
-            args.append(_key(chamber))
+            query = query.where(sanctions.c.chamber == _key(chamber))
         if year is not None:
-            where.append("year = ?")
-            args.append(year)
-        sql = "SELECT case_json FROM sanctions"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY chamber, year, iin"
-        return [_case_from_json(json.loads(r[0])) for r in self._db.execute(sql, args)]
+            query = query.where(sanctions.c.year == year)
+        query = query.order_by(sanctions.c.chamber, sanctions.c.year, sanctions.c.iin)
+        with self.db.reading() as conn:
+            found = conn.execute(query).all()
+        return [_case_from_json(json.loads(r[0])) for r in found]

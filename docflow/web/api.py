@@ -4,7 +4,8 @@ Machine clients authenticate with a per-user token (``docflow users token NAME``
 ``Authorization: Bearer …``; ``POST /api/v1/verify`` is public. A token acts as its user: a
 signing request is visible to the user whose IIN it waits for (``docflow users iin``), and to
 an admin. Bodies are raw bytes (a submission file, a PDF, a CMS or signed package), so no
-multipart parsing is needed; the site-wide body limit applies.
+multipart parsing is needed; the site-wide body limit applies. ``GET /archive`` pages through
+the archive (issue 18): the database cuts each page.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import base64
 import hashlib
 import re
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +28,7 @@ from docflow.inbox.journal import Journal
 from docflow.signreq import RequestClosed, SignRequestRecord, UnknownSignRequest, export_package
 from docflow.web.auth import User
 from docflow.web.context import WebContext
+from docflow.web.services import MAX_PER_PAGE, PER_PAGE
 from docflow.web.sign_pages import store_of, submit
 
 SUBMISSION_SUFFIXES = {".json", ".yaml", ".yml", ".zip"}
@@ -75,6 +78,20 @@ class SubmissionStatus(BaseModel):
     record: str | None = None
     reason: str | None = None
     source: str | None = None
+
+
+class ArchivePage(BaseModel):
+    """One page of archive records, oldest first (log order: a page stays the same while
+    records are added). ``total`` is counted up to ``COUNT_CAP``; ``capped``: at least that
+    many. ``next``: the next page's path, or none after the last."""
+
+    records: list[dict[str, Any]]
+    total: int
+    capped: bool
+    page: int
+    per_page: int
+    pages: int
+    next: str | None = None
 
 
 def _out(record: SignRequestRecord) -> SignRequestOut:
@@ -263,6 +280,44 @@ def create_api(ctx: WebContext) -> FastAPI:
             refusals=[RefusalOut(**r.to_json()) for r in result.check.refusals],
         )
         return JSONResponse(out.model_dump(), status_code=200 if result.accepted else 422)
+
+    @api.get(
+        "/archive",
+        summary="Archived records matching the filters, one page at a time",
+        tags=["archive"],
+        response_model=ArchivePage,
+    )
+    def archive_page(
+        request: Request,
+        name: str | None = Query(None, max_length=200),
+        iin: str | None = Query(None, max_length=200),
+        year: str | None = Query(None, max_length=200),
+        chamber: str | None = Query(None, max_length=200),
+        kind: str | None = Query(None, max_length=200),
+        outcome: str | None = Query(None, max_length=200),
+        page: int = Query(1, ge=1, le=100_000),
+        per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE),
+    ) -> ArchivePage:
+        # Issue 18: the database cuts the page (Archive.search_page); no other record is read.
+        user = token_user(request)
+        if user.role not in ("archivist", "admin", "consultant"):
+            raise HTTPException(403, "the archive is for archivists, admins and consultants")
+        given = {"name": name, "iin": iin, "year": year, "chamber": chamber, "kind": kind,
+                 "outcome": outcome}  # fmt: skip
+        filters = {k: v.strip() for k, v in given.items() if v and v.strip()}
+        if user.role == "consultant":  # her own records only, whatever the query says
+            filters["iin"] = store_of(ctx).user_iin(user.name) or "-"
+        found = ctx.archive.search_page(filters, page=page, per_page=per_page, newest_first=False)
+        following = None
+        if found.has_next:
+            query = {k: v for k, v in given.items() if v}
+            following = "/api/v1/archive?" + urlencode(
+                {**query, "page": page + 1, "per_page": per_page}
+            )
+        return ArchivePage(
+            records=found.records, total=found.total, capped=found.capped, page=page,
+            per_page=per_page, pages=found.pages, next=following,
+        )  # fmt: skip
 
     return api
 

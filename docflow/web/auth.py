@@ -1,12 +1,16 @@
 """Who may use the web page: users and roles, sessions, CSRF tokens and login throttling.
 
-Users and sessions live in a database of their own, ``.docflow/web.sqlite`` (``web_users``,
-``web_sessions``), apart from the archive's index: the index is derived data that a rebuild
-replaces, and every account would go with it. Users kept in the index by an older docflow are
-moved once (``_move_from_archive_index``). Passwords are hashed with argon2id; a session is a
-random token in an HttpOnly cookie, stored only as its SHA-256, with an idle and an absolute
-expiry. Login attempts are counted *before* the password is checked, atomically
-(``LoginThrottle.admit``), so simultaneous guesses cannot all slip past the limit.
+Users and sessions live in a store of their own (``web_users``, ``web_sessions``), apart from
+the archive's index: the index is derived data that a rebuild replaces, and every account would
+go with it. The store is a database opened by ``docflow.storage.open_database`` with its own
+migrations: ``.docflow/web.sqlite`` in an embedded home (a file made by an older docflow is
+adopted in place), the PostgreSQL database of ``[storage] database`` in a scaled-out one, so
+that every ``docflow serve`` node sees the same accounts (issue 18). Users kept in the archive's
+index by a still older docflow are moved once (``_move_from_archive_index``). Passwords are
+hashed with argon2id; a session is a random token in an HttpOnly cookie, stored only as its
+SHA-256, with an idle and an absolute expiry. Login attempts are counted *before* the password
+is checked, atomically (``LoginThrottle.admit``), so simultaneous guesses cannot all slip past
+the limit.
 """
 
 from __future__ import annotations
@@ -24,29 +28,49 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from docflow.config import Home
 from docflow.errors import UserError
 from docflow.sqlite_open import opening
+from docflow.storage import Database, StorageSettings, open_database
 
 #: ``consultant``: sees her own reports and signing requests only (issue 15).
 ROLES = ("archivist", "officer", "admin", "consultant")
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS web_users (
-        name          TEXT PRIMARY KEY,
-        role          TEXT NOT NULL,
-        password_hash TEXT NOT NULL,
-        created_at    REAL NOT NULL,
-        disabled      INTEGER NOT NULL DEFAULT 0
-    )""",
-    """CREATE TABLE IF NOT EXISTS web_sessions (
-        token_sha256 TEXT PRIMARY KEY,
-        user_name    TEXT NOT NULL,
-        created_at   REAL NOT NULL,
-        last_seen    REAL NOT NULL,
-        expires_at   REAL NOT NULL
-    )""",
+# The tables as docflow/storage/migrations_web creates them.
+_metadata = MetaData()
+web_users = Table(
+    "web_users",
+    _metadata,
+    Column("name", Text, primary_key=True),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("disabled", Integer, nullable=False, server_default="0"),
+)
+web_sessions = Table(
+    "web_sessions",
+    _metadata,
+    Column("token_sha256", Text, primary_key=True),
+    Column("user_name", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
 )
 
 
@@ -60,7 +84,14 @@ class User:
 
 
 def database_path(home: Home) -> Path:
+    """The embedded home's users file (a scaled-out home keeps them in PostgreSQL)."""
     return home.state / "web.sqlite"
+
+
+def database_url(home: Home) -> str:
+    """Where ``home``'s users live: ``[storage] database`` when it is PostgreSQL, else
+    :func:`database_path`."""
+    return StorageSettings.from_home(home.root).store_url(home.state, database_path(home).name)
 
 
 def _old_database_path(home: Home) -> Path:
@@ -73,28 +104,24 @@ def _sha(text: str) -> str:
 
 
 class AuthStore:
-    """Users and sessions in the archive database; safe to share between threads."""
+    """Users and sessions in the web's own store; safe to share between threads (every call
+    is its own short transaction on a pooled connection)."""
 
     def __init__(
         self,
-        db_path: Path,
+        database: Path | str | Database,
         *,
         idle_seconds: float = 30 * 60,
         absolute_seconds: float = 8 * 3600,
         clock: Callable[[], float] = time.time,
         hasher: PasswordHasher | None = None,
     ) -> None:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        with opening(db_path):
-            self._db = sqlite3.connect(
-                db_path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-            self._db.execute("PRAGMA busy_timeout = 30000")
-            # The archive's index runs in WAL mode; say so too, in case this connection is first.
-            self._db.execute("PRAGMA journal_mode = WAL")
-            for statement in _SCHEMA:
-                self._db.execute(statement)
-        self._lock = threading.Lock()
+        """``database``: an open store, a database URL, or the path of a SQLite file."""
+        if isinstance(database, Path):
+            database = f"sqlite:///{database}"
+        self.db = (
+            database if isinstance(database, Database) else open_database(database, store="web")
+        )
         self.idle_seconds = idle_seconds
         self.absolute_seconds = absolute_seconds
         self._clock = clock
@@ -105,13 +132,14 @@ class AuthStore:
 
     @classmethod
     def for_home(cls, home: Home, **kwargs: object) -> AuthStore:
-        store = cls(database_path(home), **kwargs)  # type: ignore[arg-type]
+        store = cls(database_url(home), **kwargs)  # type: ignore[arg-type]
         store._move_from_archive_index(_old_database_path(home))
         return store
 
     def _move_from_archive_index(self, old: Path) -> int:
         """Once: copy the users (and live sessions) an older docflow kept in the archive's
-        index into this database, then drop them there. Returns how many users moved."""
+        index (always a SQLite file) into this store, then drop them there. Returns how many
+        users moved."""
         if not old.exists():
             return 0
         with opening(old):
@@ -123,34 +151,25 @@ class AuthStore:
             }
             if "web_users" not in tables:
                 return 0
-            users = source.execute(
-                "SELECT name, role, password_hash, created_at, disabled FROM web_users"
-            ).fetchall()
+            user_columns = ["name", "role", "password_hash", "created_at", "disabled"]
+            session_columns = ["token_sha256", "user_name", "created_at", "last_seen", "expires_at"]
+            users = [
+                dict(zip(user_columns, row, strict=True))
+                for row in source.execute(f"SELECT {', '.join(user_columns)} FROM web_users")
+            ]
             sessions = (
-                source.execute(
-                    "SELECT token_sha256, user_name, created_at, last_seen, expires_at"
-                    " FROM web_sessions"
-                ).fetchall()
+                [
+                    dict(zip(session_columns, row, strict=True))
+                    for row in source.execute(
+                        f"SELECT {', '.join(session_columns)} FROM web_sessions"
+                    )
+                ]
                 if "web_sessions" in tables
                 else []
             )
-            with self._lock:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._db.executemany(
-                        "INSERT OR IGNORE INTO web_users"
-                        " (name, role, password_hash, created_at, disabled) VALUES (?, ?, ?, ?, ?)",
-                        users,
-                    )
-                    self._db.executemany(
-                        "INSERT OR IGNORE INTO web_sessions (token_sha256, user_name, created_at,"
-                        " last_seen, expires_at) VALUES (?, ?, ?, ?, ?)",
-                        sessions,
-                    )
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
+            with self.db.writing() as conn:
+                self.db.insert_missing(conn, web_users, users)
+                self.db.insert_missing(conn, web_sessions, sessions)
             # Only after the copy is committed here: a crash in between copies again, harmlessly.
             source.execute("DROP TABLE IF EXISTS web_sessions")
             source.execute("DROP TABLE web_users")
@@ -159,8 +178,7 @@ class AuthStore:
             source.close()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self.db.dispose()
 
     # -- users -------------------------------------------------------------------------------
 
@@ -172,32 +190,34 @@ class AuthStore:
             raise UserError(f"role must be one of {', '.join(ROLES)}")
         if len(password) < 8:
             raise UserError("the password must have at least 8 characters")
-        hashed = self._hasher.hash(password)
-        verb = "INSERT OR REPLACE" if replace else "INSERT"
-        with self._lock:
-            try:
-                self._db.execute(
-                    f"{verb} INTO web_users (name, role, password_hash, created_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    (name, role, hashed, self._clock()),
-                )
-            except sqlite3.IntegrityError:
-                raise UserError(f"user {name!r} exists already") from None
-            if replace:  # a new password ends the sessions made with the old one
-                self._db.execute("DELETE FROM web_sessions WHERE user_name = ?", (name,))
+        row = {"name": name, "role": role, "password_hash": self._hasher.hash(password),
+               "created_at": self._clock(), "disabled": 0}  # fmt: skip
+        try:
+            with self.db.writing() as conn:
+                if replace:
+                    self.db.upsert(conn, web_users, row, ["name"])
+                    # a new password ends the sessions made with the old one
+                    conn.execute(delete(web_sessions).where(web_sessions.c.user_name == name))
+                else:
+                    conn.execute(insert(web_users).values(**row))
+        except IntegrityError:
+            raise UserError(f"user {name!r} exists already") from None
         return User(name, role)
 
     def users(self) -> list[User]:
-        with self._lock:
-            rows = self._db.execute("SELECT name, role FROM web_users ORDER BY name").fetchall()
+        with self.db.reading() as conn:
+            rows = conn.execute(
+                select(web_users.c.name, web_users.c.role).order_by(web_users.c.name)
+            ).all()
         return [User(n, r) for n, r in rows]
 
     def authenticate(self, name: str, password: str) -> User | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT role, password_hash FROM web_users WHERE name = ? AND disabled = 0",
-                (name,),
-            ).fetchone()
+        with self.db.reading() as conn:
+            row = conn.execute(
+                select(web_users.c.role, web_users.c.password_hash).where(
+                    web_users.c.name == name, web_users.c.disabled == 0
+                )
+            ).first()
         stored = row[1] if row else self._dummy_hash
         try:
             self._hasher.verify(stored, password)
@@ -206,10 +226,11 @@ class AuthStore:
         if row is None:
             return None
         if self._hasher.check_needs_rehash(stored):
-            with self._lock:
-                self._db.execute(
-                    "UPDATE web_users SET password_hash = ? WHERE name = ?",
-                    (self._hasher.hash(password), name),
+            with self.db.writing() as conn:
+                conn.execute(
+                    update(web_users)
+                    .where(web_users.c.name == name)
+                    .values(password_hash=self._hasher.hash(password))
                 )
         return User(name, row[0])
 
@@ -221,13 +242,14 @@ class AuthStore:
         refused, never removed, and the table would grow with every login ever made."""
         token = secrets.token_urlsafe(32)
         now = self._clock()
-        with self._lock:
-            self._purge_expired(now)
-            self._db.execute(
-                "INSERT INTO web_sessions (token_sha256, user_name, created_at, last_seen, "
-                "expires_at) VALUES (?, ?, ?, ?, ?)",
-                (_sha(token), user.name, now, now, now + self.absolute_seconds),
-            )
+        with self.db.writing() as conn:
+            self._purge_expired(conn, now)
+            conn.execute(
+                insert(web_sessions).values(
+                    token_sha256=_sha(token), user_name=user.name, created_at=now,
+                    last_seen=now, expires_at=now + self.absolute_seconds,
+                )
+            )  # fmt: skip
         return token
 
     def session_user(self, token: str | None) -> User | None:
@@ -236,40 +258,42 @@ class AuthStore:
             return None
         now = self._clock()
         key = _sha(token)
-        with self._lock:
-            row = self._db.execute(
-                "SELECT s.user_name, s.last_seen, s.expires_at, u.role FROM web_sessions s "
-                "JOIN web_users u ON u.name = s.user_name AND u.disabled = 0 "
-                "WHERE s.token_sha256 = ?",
-                (key,),
-            ).fetchone()
+        s, u = web_sessions, web_users
+        with self.db.writing() as conn:
+            row = conn.execute(
+                select(s.c.user_name, s.c.last_seen, s.c.expires_at, u.c.role)
+                .join(u, (u.c.name == s.c.user_name) & (u.c.disabled == 0))
+                .where(s.c.token_sha256 == key)
+            ).first()
             if row is None:
                 return None
             name, last_seen, expires_at, role = row
             if now > expires_at or now - last_seen > self.idle_seconds:
-                self._db.execute("DELETE FROM web_sessions WHERE token_sha256 = ?", (key,))
+                conn.execute(delete(s).where(s.c.token_sha256 == key))
                 return None
-            self._db.execute(
-                "UPDATE web_sessions SET last_seen = ? WHERE token_sha256 = ?", (now, key)
-            )
+            conn.execute(update(s).where(s.c.token_sha256 == key).values(last_seen=now))
         return User(name, role)
 
     def close_session(self, token: str | None) -> None:
         if token:
-            with self._lock:
-                self._db.execute("DELETE FROM web_sessions WHERE token_sha256 = ?", (_sha(token),))
+            with self.db.writing() as conn:
+                conn.execute(delete(web_sessions).where(web_sessions.c.token_sha256 == _sha(token)))
 
     def purge_expired(self) -> int:
         """Delete every expired session (absolute or idle); the number deleted."""
-        with self._lock:
-            return self._purge_expired(self._clock())
+        with self.db.writing() as conn:
+            return self._purge_expired(conn, self._clock())
 
-    def _purge_expired(self, now: float) -> int:
-        cursor = self._db.execute(
-            "DELETE FROM web_sessions WHERE expires_at < ? OR last_seen < ?",
-            (now, now - self.idle_seconds),
+    def _purge_expired(self, conn: Connection, now: float) -> int:
+        result = conn.execute(
+            delete(web_sessions).where(
+                or_(
+                    web_sessions.c.expires_at < now,
+                    web_sessions.c.last_seen < now - self.idle_seconds,
+                )
+            )
         )
-        return cursor.rowcount
+        return int(result.rowcount)
 
 
 class CsrfTokens:

@@ -207,6 +207,10 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     # archive
     "archive.title": ("Мұрағат", "Архив", "Archive"),
     "archive.search": ("Іздеу", "Найти", "Search"),
+    "archive.pages": ("Беттер", "Страницы", "Pages"),
+    "archive.page": ("Бет", "Страница", "Page"),
+    "archive.page_prev": ("Алдыңғы", "Назад", "Previous"),
+    "archive.page_next": ("Келесі", "Далее", "Next"),
     "archive.clear": ("Тазарту", "Сбросить", "Clear"),
     "field.name": ("Аты-жөні", "ФИО", "Name"),
     "field.iin": ("ЖСН", "ИИН", "IIN"),

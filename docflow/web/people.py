@@ -32,7 +32,9 @@ def _enrolled(pki: Pki, iin: str, role: str) -> str | None:
 
 
 def _roster_member(home: Home, iin: str) -> str | None:
-    if not (home.state / "summaries.sqlite").exists():
+    from docflow.summaries.store import has_summaries
+
+    if not has_summaries(home):
         return None
     from docflow.summaries.store import SummaryStore
 

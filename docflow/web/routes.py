@@ -10,7 +10,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -217,27 +217,33 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         user = ctx.require(request, *ARCHIVE_ROLES)
         filters = {k: str(request.query_params.get(k, "")).strip()[:200] for k in SEARCH_FIELDS}
         searched = any(filters.values())
+        page_no = _page_number(request.query_params.get("page"))
         own_iin = _own_iin(user)
         if user.role == "consultant":
             # Her own records only, whatever the query says (no IIN linked: none).
             filters["iin"] = own_iin or "-"
-            results: list[dict[str, Any]] = ctx.archive.search(filters)[::-1]
-            choices: dict[str, list[str]] = {"kind": [], "outcome": [], "year": []}
-        else:
-            # Without a query, the newest records: what an archivist most often looks for.
-            results = (
-                ctx.archive.search(filters) if searched else ctx.archive.all_records()[-20:][::-1]
-            )
-            choices = ctx.archive.choices()
+        # Issue 18: one page, newest first, cut by the database (Archive.search_page); without
+        # a query, every record, so the first page is the newest ones.
+        page = ctx.archive.search_page(filters, page=page_no)
+        choices: dict[str, list[str]] = (
+            {"kind": [], "outcome": [], "year": []}
+            if user.role == "consultant"
+            else ctx.archive.choices(page.records)
+        )
         # Issue 13: each record's chamber by its name in the reader's language.
         key_of, name_of = chamber_names(ctx.home, ctx.locale(request))
-        results = [{**r, "chamber_shown": name_of(key_of(r))} for r in results]
+        results = [{**r, "chamber_shown": name_of(key_of(r))} for r in page.records]
+        shown = {
+            k: v for k, v in filters.items() if v and not (k == "iin" and user.role == "consultant")
+        }
         return ctx.render(
             request,
             "archive.html",
             filters=filters,
             searched=searched,
             results=results,
+            page=page,
+            page_link=lambda n: "/archive?" + urlencode({**shown, "page": n}),
             choices=choices,
         )
 
@@ -269,6 +275,10 @@ def install(app: FastAPI, ctx: WebContext) -> None:
         from docflow.web.sign_pages import store_of
 
         return store_of(ctx).user_iin(user.name)
+
+    def _page_number(raw: str | None) -> int:
+        """``?page=`` as a page number from 1 (anything else: the first page)."""
+        return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
 
     def _may_see(user: Any, record: dict[str, Any]) -> bool:
         """A consultant sees the records of her own IIN only; staff see every record."""

@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from docflow.archive import Archive, pdf_lookup
+from docflow.archive import COUNT_CAP, Archive, pdf_lookup
 from docflow.bodies import COLLEGIUM_ID, ChamberRegistry
 from docflow.certificates import describe
 from docflow.config import Home
 from docflow.intake.parse import load_submission_bytes
 from docflow.verify import home_ca_certificates, verify_pdf
+from docflow.web.i18n import keys as web_text_keys
 
 log = logging.getLogger("docflow.web")
 
@@ -173,6 +174,33 @@ class RecordView:
 
 
 SEARCH_FIELDS = ("name", "iin", "year", "chamber", "kind", "outcome")
+#: Records on one archive page (the JSON API lets a client choose up to ``MAX_PER_PAGE``).
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of archive results: ``total`` matching, counted up to ``COUNT_CAP`` (a total
+    of ``COUNT_CAP`` means "at least"), hence ``more``."""
+
+    records: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= COUNT_CAP
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        full = len(self.records) == self.per_page
+        return self.page < self.pages or (self.capped and full)
 
 
 class ArchiveService:
@@ -197,6 +225,48 @@ class ArchiveService:
                 self._archive = None
 
     def search(self, filters: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Every record matching ``filters`` (small result sets only: the pages use
+        :meth:`search_page`)."""
+        query = self._query(filters)
+        if query is None:
+            return []
+        body = query.pop("_body", None)
+        found = list(self._open().search(**query))
+        if body is not None:
+            found = self._of_body(found, body)
+        return found
+
+    def search_page(
+        self,
+        filters: Mapping[str, str],
+        *,
+        page: int = 1,
+        per_page: int = PER_PAGE,
+        newest_first: bool = True,
+    ) -> ResultPage:
+        """One page of the records matching ``filters``, through ``Archive.search_page`` (the
+        database cuts the page; no other record is read), and the number matching."""
+        query = self._query(filters)
+        if query is None:
+            return ResultPage([], 0, page, per_page)
+        body = query.pop("_body", None)
+        if body is not None:
+            # A registered chamber is matched by its id, which the index has no column for
+            # (the record's chamber_id, the migration's links, or its name resolved now): its
+            # records are filtered here and the page cut from them.
+            found = self._of_body(list(self._open().search(**query)), body)
+            if newest_first:
+                found.reverse()
+            start = (page - 1) * per_page
+            return ResultPage(found[start : start + per_page], len(found), page, per_page)
+        records, total = self._open().search_page(
+            page=page, per_page=per_page, newest_first=newest_first, **query
+        )
+        return ResultPage(records, total, page, per_page)
+
+    def _query(self, filters: Mapping[str, str]) -> dict[str, Any] | None:
+        """``Archive.search`` keywords for the form's ``filters`` (``_body``: a registered
+        chamber to match by id); ``None`` when nothing can match (a year not a number)."""
         query: dict[str, Any] = {}
         for key in SEARCH_FIELDS:
             value = (filters.get(key) or "").strip()
@@ -204,25 +274,32 @@ class ArchiveService:
                 continue
             if key == "year":
                 if not value.isdigit():
-                    return []
+                    return None
                 query[key] = int(value)
             else:
                 query[key] = value
         # Issue 13: a registered chamber (id or any name) matches its records by chamber id.
-        registry = ChamberRegistry(self.home)
-        body = registry.find(query["chamber"]) if "chamber" in query else None
-        if body is not None:
-            del query["chamber"]
-        found = list(self._open().search(**query))
-        if body is not None:
-            linked = registry.linked_records()
-            found = [r for r in found if registry.chamber_of_record(r, linked=linked) == body.id]
-        return found
+        if "chamber" in query:
+            body = ChamberRegistry(self.home).find(query["chamber"])
+            if body is not None:
+                del query["chamber"]
+                query["_body"] = body.id
+        return query
 
-    def choices(self) -> dict[str, list[str]]:
-        """Values seen in the archive, for the search form's drop-downs."""
-        seen: dict[str, set[str]] = {"kind": set(), "outcome": set(), "year": set()}
-        for record in self._open().all_records():
+    def _of_body(self, found: list[dict[str, Any]], body_id: str) -> list[dict[str, Any]]:
+        registry = ChamberRegistry(self.home)
+        linked = registry.linked_records()
+        return [r for r in found if registry.chamber_of_record(r, linked=linked) == body_id]
+
+    def choices(self, shown: list[dict[str, Any]] | None = None) -> dict[str, list[str]]:
+        """Values for the search form's drop-downs: the kinds and outcomes the page has words
+        for, and any other value on the page shown (not a scan of the whole archive)."""
+        seen: dict[str, set[str]] = {
+            "kind": {k.split(".", 1)[1] for k in web_text_keys() if k.startswith("kind.")},
+            "outcome": {k.split(".", 1)[1] for k in web_text_keys() if k.startswith("outcome.")},
+            "year": set(),
+        }
+        for record in shown or []:
             for key in seen:
                 if record.get(key) is not None:
                     seen[key].add(str(record[key]))

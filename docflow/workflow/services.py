@@ -349,7 +349,9 @@ class HomeRosters:
         """The roster of the chamber a report names: by the registered chamber (id or any of
         its names, ``docflow.bodies``), else stored under the name as written."""
         home = self._home
-        if not (home.state / "summaries.sqlite").exists():
+        from docflow.summaries.store import has_summaries
+
+        if not has_summaries(home):
             return None
         from docflow.bodies import ChamberRegistry
         from docflow.chambers import roster_of

@@ -1,5 +1,6 @@
-"""Paged search of the database index (issue 18): the same pages, in log order, whichever way
-the query runs (through the trigram index, or walking the log order for common phrases)."""
+"""Paged search of the database index (issue 18): the same pages, in log order or newest first,
+whichever way the query runs (the matches found once through the trigram index and the page cut
+from them, or, past the count cap, walking the log order)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from archive_helpers import make_record
 
-from docflow.archive._sqlindex import LAZY_FROM, SqlIndex
+from docflow.archive._sqlindex import COUNT_CAP, SqlIndex
 from docflow.storage import open_database
 
 
@@ -26,11 +27,22 @@ def _rows(n: int) -> Iterator[tuple[dict[str, Any], bytes, str, str, str, int]]:
         yield full, data, hashlib.sha256(data).hexdigest(), f"{i}.pdf", f"{i}.json", i + 1
 
 
+N = 3 * COUNT_CAP + 30  # the phrase in COUNT_CAP + 10 records: past the cap
+
+
 def _check(index: SqlIndex) -> None:
-    index.bulk_load(_rows(3 * LAZY_FROM))
-    expected = [f"R-{i:05d}" for i in range(0, 3 * LAZY_FROM, 3)]  # log order
+    index.bulk_load(_rows(N))
+    expected = [f"R-{i:05d}" for i in range(0, N, 3)]  # log order
     page, total = index.search_page(text="САЛЫҚ ҚҰҚЫҒЫ", page=3, per_page=7)
-    assert total == LAZY_FROM and [r["id"] for r in page] == expected[14:21]
+    assert total == COUNT_CAP and [r["id"] for r in page] == expected[14:21]
+    page, _ = index.search_page(text="салық құқығы", per_page=4, newest_first=True)
+    assert [r["id"] for r in page] == expected[::-1][:4]
+    page, total = index.search_page(name="нұрланқызы 7", chamber="алм", page=2, per_page=5)
+    named = [f"R-{i:05d}" for i in range(N) if str(i).startswith("7")]  # under the cap
+    assert total == len(named) and [r["id"] for r in page] == named[5:10]
+    page, _ = index.search_page(name="нұрланқызы 7", page=1, per_page=3, newest_first=True)
+    assert [r["id"] for r in page] == named[::-1][:3]
+    assert index.search_page(name="нұрланқызы 7", page=999) == ([], len(named))
     page, total = index.search_page(text="салық", iin="900415400003")
     assert total == 1 and [r["id"] for r in page] == ["R-00003"]
     page, total = index.search_page(name="нұрланқызы 59", chamber="алм")  # two indexes at once

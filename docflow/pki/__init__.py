@@ -30,7 +30,7 @@ from docflow.pki._pki import (
 from docflow.pki._services import SHARED_IDLE_SECONDS, TrustApp, TrustServices, shared_services
 from docflow.pki._x509 import DEMO_ORGANIZATION
 
-# X.509 names are prepared for comparison once per distinct name (docflow/pki/_names.py).
+# X.509 name values are prepared for comparison once per distinct value (docflow/pki/_names.py).
 _install_name_memo()
 
 __all__ = [

@@ -1,16 +1,16 @@
-"""asn1crypto's comparable form of X.509 names, computed once per distinct name.
+"""asn1crypto's string preparation of X.509 name values, computed once per distinct value.
 
 Certificate path validation (pyhanko_certvalidator) compares and indexes names by their
-``hashable`` form: RFC 4518 string preparation of every attribute, in pure Python
-(``stringprep``), ~0.45 ms per name. asn1crypto caches it per parsed object only, and signing
+prepared form: RFC 4518 string preparation of every attribute value, in pure Python
+(``stringprep``), ~0.1 ms per value. asn1crypto caches it per parsed object only, and signing
 parses the same names afresh for every signature (the signer's chain, the TSA's certificate
 in each token, the OCSP responder in each answer): ~90 preparations, ~11 ms of CPU per report.
 
-``install()`` makes ``RelativeDistinguishedName.hashable`` and ``RDNSequence.hashable`` (which
-``Name.hashable`` and name equality use) look their answer up by the name's DER first. The
-form is a function of the DER alone (attribute types and values), so the answer is the same;
-the memo is bounded (``MAX_NAMES``): past it, names are prepared as before.
-``tests/pki/test_names.py`` checks both.
+``install()`` makes ``NameTypeAndValue._ldap_string_prep`` (behind ``prepped_value``, name
+equality and ``Name.hashable``) look its answer up by the value first. The preparation is a
+function of the string alone, so the answer is the same; a value it refuses raises as before
+and is not remembered; the memo is bounded (``MAX_VALUES``): past it, values are prepared as
+before. ``tests/pki/test_names.py`` checks both.
 """
 
 from __future__ import annotations
@@ -21,42 +21,34 @@ from typing import Any
 
 from asn1crypto import x509
 
-__all__ = ["MAX_NAMES", "ORIGINAL", "install", "installed"]
+__all__ = ["MAX_VALUES", "PREPARE", "install", "installed"]
 
-#: Distinct names remembered per process (a few hundred bytes each).
-MAX_NAMES = 4096
+#: Distinct values remembered per process (names, serial numbers, countries: short strings).
+MAX_VALUES = 8192
 
-_memo: dict[tuple[type, bytes], str] = {}
-#: asn1crypto's own computations, by class (kept by ``install`` for the tests).
-ORIGINAL: dict[type, Callable[[Any], str]] = {}
+_memo: dict[str, str] = {}
 _lock = threading.Lock()
 _installed = False
+#: asn1crypto's own preparation (kept by ``install``, for the tests).
+PREPARE: Callable[[Any, str], str] = x509.NameTypeAndValue._ldap_string_prep
 
 
-def _memoized(cls: type, compute: Callable[[Any], str]) -> property:
-    def hashable(self: Any) -> str:
-        key = (cls, self.dump())
-        found = _memo.get(key)
-        if found is None:
-            found = compute(self)
-            if len(_memo) < MAX_NAMES:
-                _memo[key] = found
-        return found
-
-    hashable.__doc__ = compute.__doc__
-    return property(hashable)
+def _prepare(self: Any, string: str) -> str:
+    found = _memo.get(string)
+    if found is None:
+        found = PREPARE(self, string)
+        if len(_memo) < MAX_VALUES:
+            _memo[string] = found
+    return found
 
 
 def install() -> None:
-    """Memoize the two ``hashable`` properties by DER (idempotent)."""
+    """Memoize the preparation by value (idempotent)."""
     global _installed
     with _lock:
-        if _installed:
-            return
-        for cls in (x509.RelativeDistinguishedName, x509.RDNSequence):
-            compute = ORIGINAL[cls] = cls.hashable.fget
-            cls.hashable = _memoized(cls, compute)
-        _installed = True
+        if not _installed:
+            x509.NameTypeAndValue._ldap_string_prep = _prepare  # type: ignore[method-assign]
+            _installed = True
 
 
 def installed() -> bool:

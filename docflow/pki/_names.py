@@ -47,7 +47,7 @@ def install() -> None:
     global _installed
     with _lock:
         if not _installed:
-            x509.NameTypeAndValue._ldap_string_prep = _prepare  # type: ignore[method-assign]
+            x509.NameTypeAndValue._ldap_string_prep = _prepare
             _installed = True
 
 

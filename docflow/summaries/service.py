@@ -31,7 +31,6 @@ from docflow.errors import DocflowError, UnknownRecord
 from docflow.ports import DocumentServices
 from docflow.render import Attachment, FieldSpec
 from docflow.summaries.chamber import ChamberSummary, chamber_summary, summary_csv
-from docflow.summaries.charts import collegium_charts
 from docflow.summaries.collegium import CollegiumSummary, collegium_summary
 from docflow.summaries.documents import (
     COLLEGIUM_NAME,
@@ -341,6 +340,10 @@ class SummaryService:
     ) -> tuple[Issued, dict[str, Path]]:
         """Render the charts (also written as PNG files to ``charts_dir``), the document, sign
         and archive it as ``kind: collegium-summary``."""
+        # matplotlib (and numpy) only when a chart is drawn: ~35 MB in every process that
+        # imports the summaries, the report workers among them, for a few summaries a year.
+        from docflow.summaries.charts import collegium_charts
+
         charts = collegium_charts(summary, locale)
         written: dict[str, Path] = {}
         if charts_dir is not None:

@@ -280,16 +280,53 @@ def _parse_text(name: str, raw: bytes) -> dict[str, Any]:
     as_json = lower.endswith(".json") or (
         not lower.endswith((".yaml", ".yml")) and text.lstrip().startswith(("{", "["))
     )
-    too_deep = _nesting_problem(name, text, as_json=as_json)
-    if too_deep is not None:
-        raise SubmissionInvalid([too_deep])
-    data = _parse_json(name, text) if as_json else _parse_yaml(name, text)
+    data = _UNSURE if as_json or _flow_depth(text) > MAX_NESTING else _parse_plain_yaml(text)
+    if data is _UNSURE:
+        too_deep = _nesting_problem(name, text, as_json=as_json)
+        if too_deep is not None:
+            raise SubmissionInvalid([too_deep])
+        data = _parse_json(name, text) if as_json else _parse_yaml(name, text)
     if not isinstance(data, dict):
         raise SubmissionInvalid([_problem(name, "not_mapping", "a_mapping", found=_kind_of(data))])
     bad_keys = [k for k in data if not isinstance(k, str)]
     if bad_keys:
         raise SubmissionInvalid([_problem(name, "key_not_text", found=repr(bad_keys[0]))])
     return data
+
+
+#: ``_parse_plain_yaml`` could not vouch for its answer: the careful path decides.
+_UNSURE: Any = object()
+
+
+class _CDateSafeLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    """``_DateSafeLoader`` on libyaml's parser: the same constructors, at C speed."""
+
+
+_CDateSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _parse_plain_yaml(text: str) -> Any:
+    """The data of a YAML input that has nothing unusual, parsed by libyaml (~1 ms instead of
+    ~9 ms of pure-Python parsing, twice over, per report); ``_UNSURE`` for anything else: no
+    libyaml, a character PyYAML refuses, nesting deeper than ``MAX_NESTING``, an alias, a
+    syntax error. The careful path (``_nesting_problem``, ``_parse_yaml``) then gives the
+    answer and the exact wording, line and column it always gave."""
+    if not yaml.__with_libyaml__ or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return _UNSURE
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_CDateSafeLoader):
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    return _UNSURE
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                return _UNSURE
+        return yaml.load(text, Loader=_CDateSafeLoader)  # a CSafeLoader subclass
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return _UNSURE
 
 
 def _parse_json(name: str, text: str) -> Any:

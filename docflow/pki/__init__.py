@@ -18,6 +18,7 @@ from docflow.pki._keys import (
     subject_identity,
     subject_office,
 )
+from docflow.pki._names import install as _install_name_memo
 from docflow.pki._pki import (
     DEFAULT_PORT,
     DEMO_OFFICER_IIN,
@@ -26,8 +27,11 @@ from docflow.pki._pki import (
     Pki,
     ServiceEndpoints,
 )
-from docflow.pki._services import TrustApp, TrustServices, shared_services
+from docflow.pki._services import SHARED_IDLE_SECONDS, TrustApp, TrustServices, shared_services
 from docflow.pki._x509 import DEMO_ORGANIZATION
+
+# X.509 name values are prepared for comparison once per distinct value (docflow/pki/_names.py).
+_install_name_memo()
 
 __all__ = [
     "DEFAULT_PORT",
@@ -37,6 +41,7 @@ __all__ = [
     "PASSPHRASE_FILE_ENV",
     "PIN_ENV",
     "ROLES",
+    "SHARED_IDLE_SECONDS",
     "Enrolment",
     "Pki",
     "ServiceEndpoints",

@@ -33,7 +33,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.x509 import ocsp
-from werkzeug.wrappers import Request, Response
 
 from docflow.config import Home
 from docflow.errors import PkiError
@@ -315,6 +314,9 @@ class TrustApp:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        # werkzeug only where the services are served: a signing process is their client.
+        from werkzeug.wrappers import Request, Response
+
         request = Request(environ)
         if request.content_length and request.content_length > _MAX_BODY:
             response = Response("too large", status=413)

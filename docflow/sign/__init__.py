@@ -11,6 +11,7 @@ from docflow.sign._cmscheck import (
     read_cms,
 )
 from docflow.sign._cmsmake import async_detached_cms, detached_cms
+from docflow.sign._hexstrings import install as _install_hex_reader
 from docflow.sign._signing import (
     DEFAULT_BYTES_RESERVED,
     SignRequest,
@@ -21,6 +22,9 @@ from docflow.sign._signing import (
 )
 from docflow.sign._stamp import FONT_PATH, stamp_lines
 from docflow.sign._twophase import OWN_SUBFILTER, PreparedSignature, complete, embed_cms, prepare
+
+# Signatures' /Contents are read back at C speed (see docflow/sign/_hexstrings.py).
+_install_hex_reader()
 
 __all__ = [
     "DEFAULT_BYTES_RESERVED",

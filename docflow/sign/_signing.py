@@ -412,7 +412,7 @@ def finish_lta(
         # signature timestamp (never older cached ones), go in now, with the TSA's own,
         # before the document timestamp. ``context`` (the document's shared one) is not used
         # here: it would hand back the answers it already holds.
-        signed = _signatures(pdf)
+        signed = _signatures(writer.prev)  # the writer's reader: the file is parsed once
         vc = new_validation_context(services, not_before=_newest_timestamp(signed))
         paths = asyncio.run(_collect_paths(signed, vc))
         out = signers.PdfTimeStamper(timestamper).timestamp_pdf(
@@ -432,9 +432,8 @@ def finish_lta(
     return bytes(out.getbuffer())
 
 
-def _signatures(pdf: bytes) -> list[Any]:
-    """The signatures (not document timestamps) already in ``pdf``."""
-    reader = PdfFileReader(BytesIO(pdf), strict=False)
+def _signatures(reader: PdfFileReader) -> list[Any]:
+    """The signatures (not document timestamps) already in the file ``reader`` reads."""
     return [emb for emb in reader.embedded_signatures if emb.sig_object_type == "/Sig"]
 
 

@@ -28,7 +28,6 @@ from docflow.bodies import (
 from docflow.errors import DocflowError, UnknownRecord
 from docflow.ports import DocumentServices
 from docflow.summaries.chamber import ChamberSummary, chamber_summary
-from docflow.summaries.charts import collegium_charts
 from docflow.summaries.collegium import CollegiumSummary, collegium_summary
 from docflow.summaries.documents import reminder_context
 from docflow.summaries.jobs import (
@@ -237,6 +236,10 @@ class SummaryService:
     ) -> tuple[CollegiumSummaryJob, dict[str, Path]]:
         """The charts (also written as PNG files to ``charts_dir``) and the document of the
         Collegium's summary as a job of the flow (kind ``collegium-summary``)."""
+        # matplotlib (and numpy) only when a chart is drawn: ~35 MB in every process that
+        # imports the summaries, the report workers among them, for a few summaries a year.
+        from docflow.summaries.charts import collegium_charts
+
         self.head(COLLEGIUM_ID)
         charts = collegium_charts(summary, locale)
         written: dict[str, Path] = {}

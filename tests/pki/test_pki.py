@@ -210,3 +210,20 @@ def test_half_made_pki_is_made_again(home: Home) -> None:
     old_root = pki.root_cert_path.read_bytes()
     assert pki.init(port=18998) is True
     assert pki.exists() and pki.root_cert_path.read_bytes() != old_root
+
+
+def test_enrolments_follow_changes_made_by_another_process(pki: Pki) -> None:
+    """A signing process's Pki keeps what it read of the registry only while the file is
+    unchanged: an enrolment or revocation made through another Pki (another process) is
+    seen at once, and an unchanged registry is not parsed again."""
+    worker = Pki(pki.root)
+    assert worker.find(iin=CONSULTANT_IIN).live
+    assert worker.enrolments() == worker.enrolments()
+    Pki(pki.root).revoke(CONSULTANT_IIN, "key_compromise")
+    with pytest.raises(NotEnrolled):
+        worker.find(iin=CONSULTANT_IIN)
+    Pki(pki.root).enroll(OTHER_IIN, "Басқа Адам", "consultant")
+    assert worker.find(iin=OTHER_IIN).name == "Басқа Адам"
+    read = worker._read
+    assert read is not None and list(read[1]) == worker.enrolments()
+    assert worker._read is read  # unchanged file: the same reading, not parsed again

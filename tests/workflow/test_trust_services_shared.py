@@ -21,6 +21,7 @@ from docflow.config import Home
 from docflow.errors import PkiError
 from docflow.pki import Pki, TrustServices
 from docflow.pki.testing import make_test_pki
+from docflow.workflow import services as services_module
 
 #: One command's use of the services: start, fetch the CA certificate and the CRL a few times
 #: over a while, stop; its exit code says whether every request was answered.
@@ -105,3 +106,30 @@ def test_another_homes_services_on_the_port_are_named(home: Home, tmp_path: Path
             TrustServices(home).start()
     with TrustServices(home) as mine:  # once it is gone, this home serves its own
         assert mine.foreign() is None
+
+
+def test_signatures_in_a_burst_share_one_liveness_ping(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ping keeps the shared process serving for SHARED_IDLE_SECONDS, so the signatures of
+    the next few seconds do not ping again; after PING_EVERY the next one does."""
+    make_test_pki(home)
+    running = services_module.RunningTrustServices(home, home.settings())
+    pings: list[bool] = []
+    shared = running._shared
+    assert shared is not None
+    real_ping = shared.ping
+
+    def counted_ping() -> bool:
+        pings.append(real_ping())
+        return pings[-1]
+
+    monkeypatch.setattr(shared, "ping", counted_ping)
+    for _ in range(5):
+        assert running.endpoints.tsa_url
+    assert pings == [True]
+    monkeypatch.setattr(services_module, "PING_EVERY", 0.0)
+    running._ping_due = 0.0  # as if PING_EVERY had passed
+    running.endpoints  # noqa: B018
+    running.endpoints  # noqa: B018
+    assert pings == [True, True, True]

@@ -260,3 +260,46 @@ class _Only:
 
     def entries(self) -> list[object]:
         return [e for e in self._journal.entries() if e.source == self._source]
+
+
+def test_a_burst_is_archived_exactly_once_by_two_worker_hosts_with_three_sigkills(
+    cluster: tuple[Home, list[tuple[str, bytes]], SqlJournal, list[WorkerHost]],
+) -> None:
+    """Issue 18's invariants with two worker hosts: every submission of the burst archived
+    exactly once and the audit passing, although three times a host is killed with SIGKILL
+    (its worker, worker processes and LibreOffice) in the middle of a document and started
+    again. The killed documents are taken again by a live worker once the dead one's
+    heartbeat is stale (procrastinate's stalled jobs) and its journal lease is free."""
+    home, files, journal, hosts = cluster
+    n = len(files)
+    for host in hosts:
+        host.start()
+    _drop(home, files)
+    _watch_once(home)
+    assert len(journal.entries()) == n
+
+    killed: list[str] = []
+    deadline = time.monotonic() + max(600.0, 3.0 * n)
+    for k, fraction in enumerate((0.15, 0.4, 0.65)):
+        host = hosts[k % 2]  # a, b, a
+        while True:  # mid-burst and mid-document: the host holds a submission right now
+            assert time.monotonic() < deadline, f"no kill point: {_states(journal)}"
+            doing = _doing(journal, host)
+            if _states(journal).get("archived", 0) >= fraction * n and doing:
+                break
+            time.sleep(0.2)
+        host.kill()
+        killed += doing
+        host.start()
+    assert len(killed) >= 3
+
+    _wait_all_done(journal, n, hosts, timeout=max(600.0, 3.0 * n))
+    _assert_archived_exactly_once(home, files, journal, hosts)
+    # Both hosts did real work (each logs its outcomes).
+    for host in hosts:
+        assert " -> archived " in host.log.read_text(), host.name
+    states = {e.token: e.state for e in journal.entries()}
+    assert all(states[token] == "archived" for token in killed)
+    # The killed hosts' jobs went back to the queue through the stalled-job sweep.
+    logs = "".join(host.log.read_text() for host in hosts)
+    assert logs.count("of a silent worker: queued again") >= len(set(killed))

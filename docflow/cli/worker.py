@@ -39,7 +39,14 @@ def register(group: click.Group) -> None:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
         if not verbose:
-            for noisy in ("procrastinate", "fontTools", "pyhanko", "pyhanko_certvalidator"):
+            for noisy in (
+                "procrastinate",
+                "alembic",
+                "botocore",
+                "fontTools",
+                "pyhanko",
+                "pyhanko_certvalidator",
+            ):
                 logging.getLogger(noisy).setLevel(logging.WARNING)
         services = build_services(home.ensure(), clock=clock)
         count = workers or services.settings.workers

@@ -48,6 +48,13 @@ def register(group: click.Group) -> None:
                 "pyhanko_certvalidator",
             ):
                 logging.getLogger(noisy).setLevel(logging.WARNING)
+        # Imported before the worker processes fork from this one: each then starts with
+        # the database and S3 clients loaded instead of importing them for its first job.
+        import alembic.command  # noqa: F401
+        import boto3  # noqa: F401
+        import psycopg  # noqa: F401
+        import sqlalchemy  # noqa: F401
+
         services = build_services(home.ensure(), clock=clock)
         count = workers or services.settings.workers
         pool = None

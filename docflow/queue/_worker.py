@@ -29,7 +29,7 @@ from typing import Any
 
 from docflow.atomic import write_bytes_atomic
 from docflow.config import Home
-from docflow.inbox.journal import Entry, SqlJournal
+from docflow.inbox.journal import WAITING_STATES, Entry, SqlJournal
 from docflow.inbox.runner import ProcessFn, Runner
 from docflow.queue._app import QUEUE, TASK, JobQueue
 from docflow.storage._settings import QueueSettings
@@ -134,7 +134,7 @@ class QueueWorker:
                 state = self.journal.get(workdir.name).state
             except KeyError:
                 state = None
-            if state != "processing":
+            if state != "processing" and state not in WAITING_STATES:  # a review keeps it
                 shutil.rmtree(workdir, ignore_errors=True)
                 removed += 1
         return removed

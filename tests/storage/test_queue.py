@@ -246,6 +246,12 @@ def test_a_submission_goes_from_watch_through_the_queue_to_a_worker_and_the_arch
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         assert '"archived"' in status.stdout and '"rejected"' in status.stdout
+        # `archive audit` on the watch node: the records against the shared journal's.
+        audit = subprocess.run(
+            _docflow(home.root, "archive", "audit"), env=_env(tmp_path / "t"),
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert audit.returncode == 0, audit.stdout + audit.stderr
     finally:
         host.stop()
         journal.close()

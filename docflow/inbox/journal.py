@@ -355,20 +355,37 @@ class SqlJournal:
             rows = conn.execute(text(sql), params).mappings().all()
         return [Entry(**dict(r)) for r in rows]
 
+    def _autocommit(self) -> Any:
+        """PostgreSQL: an autocommit connection; elsewhere a transaction of one statement."""
+        return self.db.reading() if self.db.dialect == "postgresql" else self.db.writing()
+
     def _write(self, sql: str, **params: Any) -> int:
+        """One statement, committed by itself (autocommit: one round trip, no BEGIN/COMMIT;
+        a single statement is atomic on its own)."""
         from sqlalchemy import text
 
-        with self.db.writing() as conn:
+        with self._autocommit() as conn:
             return int(conn.execute(text(sql), params).rowcount)
+
+    def _write_returning(self, sql: str, **params: Any) -> Entry:
+        """One statement ending ``RETURNING`` the row, committed by itself."""
+        from sqlalchemy import text
+
+        returning = f"{sql} RETURNING {', '.join(_ENTRY_COLUMNS)}"
+        with self._autocommit() as conn:
+            # all(), not first(): SQLite applies a RETURNING statement as its rows are read.
+            rows = conn.execute(text(returning), params).mappings().all()
+        if not rows:
+            raise KeyError(params.get("token"))
+        return Entry(**dict(rows[0]))
 
     def add(self, token: str, source: str, sha256: str, *, owner: str | None = None) -> Entry:
         now = _now()
-        self._write(
+        return self._write_returning(
             "INSERT INTO journal_submissions (token, source, sha256, received_at, updated_at,"
             " state, node) VALUES (:token, :source, :sha, :now, :now, 'processing', :node)",
             token=token, source=source, sha=sha256, now=now, node=owner,
         )  # fmt: skip
-        return self.get(token)
 
     def store_input(self, token: str, data: bytes, suffix: str) -> None:
         """Keep the submission's bytes (once per SHA-256) for whichever worker runs it."""
@@ -471,11 +488,10 @@ class SqlJournal:
             raise ValueError(f"unknown journal fields: {sorted(unknown)}")
         fields["updated_at"] = _now()
         assignments = ", ".join(f"{k} = :{k}" for k in fields)
-        self._write(
+        return self._write_returning(
             f"UPDATE journal_submissions SET {assignments} WHERE token = :token",
             **fields, token=token,
         )  # fmt: skip
-        return self.get(token)
 
     def note_rejection(self, token: str, text_for_sender: str) -> None:
         """The explanation the receiving node writes beside the file in ``inbox/rejected/``."""

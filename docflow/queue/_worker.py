@@ -177,7 +177,9 @@ class QueueWorker:
                 self.jobs.app.run_worker_async(
                     queues=[QUEUE],
                     name=self.name,
-                    concurrency=self.workers,
+                    # One job more than worker processes: its journal lease and bytes are
+                    # fetched while the others run, and it starts the moment one is free.
+                    concurrency=self.workers + 1,
                     update_heartbeat_interval=max(1.0, stalled / 4),
                     stalled_worker_timeout=stalled,
                     install_signal_handlers=True,

@@ -166,6 +166,7 @@ def _watch(
     queue = QueueSettings.from_home(home.root)
     if queue.shared:  # scaled out (issue 18): the workers run them, on any machine
         _watch_queue(home, queue, once, settle, locale)
+        _print_summary(home, locale)
         return
     from docflow.inbox.runner import Runner
     from docflow.inbox.watcher import watch_forever
@@ -229,8 +230,10 @@ def _watch_queue(home: Home, queue: QueueSettings, once: bool, settle: float, lo
     intake = QueueIntake(home, queue, settle=settle)
     try:
         if once:
+            # As embedded: what is there now, waited for (the workers run it, anywhere).
             intake.run_once()
-            click.echo(message("watch.queued", locale, count=intake.handed), err=True)
+            click.echo(message("watch.queued", locale, count=len(intake.tokens)), err=True)
+            intake.wait_finished(intake.tokens)
         else:
             stop = threading.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -51,8 +51,8 @@ class QueueIntake(Runner):
         #: Rows this node receives name it (``node``): it owes their senders the rejections.
         self.owner = node_name(home)
         self.queue = JobQueue(settings).open()
-        #: Submissions this process handed to the queue.
-        self.handed = 0
+        #: The submissions this process handed to the queue (their tokens).
+        self.tokens: set[str] = set()
 
     # -- handing over ------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ class QueueIntake(Runner):
         if inputs:
             self.shared.store_input(entry.token, inputs[0].read_bytes(), inputs[0].suffix)
             self.queue.defer(entry.token)
-            self.handed += 1
+            self.tokens.add(entry.token)
             log.info("%s %s -> queued", entry.token, entry.source)
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -114,11 +114,13 @@ class QueueIntake(Runner):
             delivered += 1
         return delivered
 
-    def wait_finished(self, tokens: set[str] | None = None, *, timeout: float = 3600.0) -> None:
-        """Block until none of this node's submissions is still ``processing`` (``--once``
-        with ``--wait``), delivering rejections meanwhile."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_finished(
+        self, tokens: set[str] | None = None, *, timeout: float | None = None
+    ) -> None:
+        """Block until none of ``tokens`` (default: every submission) is still
+        ``processing`` (``watch --once``), delivering rejections meanwhile."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while deadline is None or time.monotonic() < deadline:
             self.deliver_rejections()
             pending = [e for e in self.shared.entries("processing")
                        if tokens is None or e.token in tokens]  # fmt: skip

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,11 @@ from docflow.queue._app import QUEUE, TASK, JobQueue
 from docflow.storage._settings import QueueSettings
 
 log = logging.getLogger("docflow.queue")
+
+#: What ``docflow.inbox.runner.new_token`` makes, and an input file's suffix: checked before
+#: either names anything on this machine's disk.
+_TOKEN = re.compile(r"S\d{14}-[0-9a-f]{8}")
+_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
 
 
 class TryLater(Exception):
@@ -106,21 +112,30 @@ class QueueWorker:
         owner = self.runner.owner
         if not journal.take_over(token, owner):
             raise TryLater(f"{token} is run by {entry.owner}")
+        try:
+            self._run_leased(token)
+        except BaseException:
+            journal.release(token, owner)  # any worker may take it again at once
+            raise
+        self.done += 1
+
+    def _run_leased(self, token: str) -> None:
+        if not _TOKEN.fullmatch(token):
+            raise ValueError(f"not a submission token: {token!r}")
         workdir = self.runner.work_root / token
         if not any(workdir.glob("input*")):
-            stored = journal.input_bytes(token)
+            stored = self.journal.input_bytes(token)
             if stored is None:
-                journal.release(token, owner)
                 raise TryLater(f"the bytes of {token} are not stored yet")
             data, suffix = stored
+            if not _SUFFIX.fullmatch(suffix):  # the runner wrote it; never a path
+                suffix = ""
             workdir.mkdir(parents=True, exist_ok=True)
             write_bytes_atomic(workdir / f"input{suffix}", data)
         self.runner.run_entry(token)
         cause = self.runner.infrastructure.pop(token, None)
         if cause is not None:
-            journal.release(token, owner)
             raise TryLater(cause)
-        self.done += 1
 
     # -- the loop ------------------------------------------------------------------------
 

@@ -227,16 +227,16 @@ def test_a_submission_goes_from_watch_through_the_queue_to_a_worker_and_the_arch
     host = WorkerHost("host-a", home.root, tmp_path)
     journal = SqlJournal(pg_url)
     try:
-        _drop(home, files)
-        _watch_once(home)
-        assert not list(home.inbox.glob("*.zip"))  # taken, and the bytes are in PostgreSQL
-        assert _states(journal) == {"processing": 2}
         host.start()
-        _wait_all_done(journal, 2, [host], timeout=300)
+        _drop(home, files)
+        _watch_once(home)  # hands both to the queue and, as embedded, waits for the outcomes
+        assert not list(home.inbox.glob("*.zip"))
         states = {e.source: e.state for e in journal.entries()}
         assert states == {files[0][0]: "archived", "broken.json": "rejected"}
-        # The rejection was decided on the worker host; the receiving node delivers it.
-        _watch_once(home)
+        for entry in journal.entries():  # the bytes the worker host read: in PostgreSQL
+            name = entry.source
+            assert journal.input_bytes(entry.token) == (dict(files)[name], Path(name).suffix)
+        # The rejection was decided on the worker host; the receiving node delivered it.
         assert (home.inbox / "rejected" / "broken.json").read_bytes() == files[1][1]
         assert (home.inbox / "rejected" / "broken.json.error.txt").read_text().strip()
         assert not (host.home / "inbox" / "rejected").exists()
@@ -281,8 +281,10 @@ def test_a_burst_is_archived_exactly_once_by_two_worker_hosts_with_three_sigkill
     for host in hosts:
         host.start()
     _drop(home, files)
-    _watch_once(home)
-    assert len(journal.entries()) == n
+    watch = subprocess.Popen(  # hands the burst over, then waits for the outcomes
+        _docflow(home.root, "watch", "--once", "--settle", "0"),
+        env=_env(home.root / "tmp"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
 
     killed: list[str] = []
     deadline = time.monotonic() + max(600.0, 3.0 * n)
@@ -300,6 +302,9 @@ def test_a_burst_is_archived_exactly_once_by_two_worker_hosts_with_three_sigkill
     assert len(killed) >= 3
 
     _wait_all_done(journal, n, hosts, timeout=max(600.0, 3.0 * n))
+    _out, err = watch.communicate(timeout=120)
+    assert watch.returncode == 0, err
+    assert not list(home.inbox.glob("*.zip"))
     _assert_archived_exactly_once(home, files, journal, hosts)
     # Both hosts did real work (each logs its outcomes).
     for host in hosts:

@@ -36,6 +36,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("verify", "Check every signature in FILE.pdf...: 0 valid, 1 invalid, 2 unreadable."),
     "watch": ("watch", "Watch inbox/ and take every submission to its outcome."),
     "status": ("watch", "Every submission received, with its state."),
+    "worker": ("worker", "Run the shared queue's submissions (the scaled-out [queue])."),
     "review": ("review", "Reports waiting for the chamber's responsible officer (R-4.6)."),
     "archive": ("archive", "The archive in outbox/: signed PDFs, records, index and audit log."),
     "certificates": ("certificates", "Event certificates: one signed PDF per participant (R-5.4)."),

@@ -403,12 +403,13 @@ def _audit(arch: Archive, verifier: Verifier | None, expected: dict[str, str]) -
 
 def _journal_archived(home: Home) -> dict[str, str]:
     """Reports the work journal says were archived: record id -> which submission says so."""
-    path = home.state / "journal.sqlite"
-    if not path.exists():
-        return {}
-    from docflow.inbox.journal import Journal
+    from docflow.inbox.journal import open_journal
+    from docflow.storage import QueueSettings
 
-    journal = Journal(path)
+    path = home.state / "journal.sqlite"
+    if not path.exists() and not QueueSettings.from_home(home.root).shared:
+        return {}
+    journal = open_journal(home.root)  # the shared one under [queue] backend = "postgres"
     try:
         return {
             e.record: f"journal: {e.source} ({e.token})"

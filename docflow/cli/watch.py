@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from docflow.inbox.journal import Entry
     from docflow.inbox.runner import Outcome, ProcessFn
     from docflow.signreq import SignRequestRecord
+    from docflow.storage import QueueSettings
     from docflow.workflow.services import Services
 
 
@@ -55,9 +56,9 @@ class Progress:
 def _waiting(home: Home) -> int:
     """Files in the inbox now plus submissions a crash left unfinished (run again first)."""
     from docflow.inbox.candidates import list_candidates
-    from docflow.inbox.journal import Journal
+    from docflow.inbox.journal import open_journal
 
-    journal = Journal(home.state / "journal.sqlite")
+    journal = open_journal(home.root)
     try:
         unfinished = len(journal.entries("processing"))
     finally:
@@ -121,10 +122,10 @@ def register(group: click.Group) -> None:
     def status(ctx: click.Context, as_json: bool, chamber: str | None) -> None:
         """Every submission received, with its state (and its chamber, once judged)."""
         from docflow.bodies import ChamberRegistry
-        from docflow.inbox.journal import Journal
+        from docflow.inbox.journal import open_journal
 
         home: Home = ctx.obj
-        journal = Journal(home.state / "journal.sqlite")
+        journal = open_journal(home.root)
         try:
             entries = journal.entries()
         finally:
@@ -207,6 +208,13 @@ def _watch(
     verbose: bool,
     locale: str,
 ) -> None:
+    from docflow.storage import QueueSettings
+
+    queue = QueueSettings.from_home(home.root)
+    if queue.shared:  # scaled out (issue 18): the workers run them, on any machine
+        _watch_queue(home, queue, once, settle, locale)
+        _print_summary(home, locale)
+        return
     from docflow.inbox.runner import Runner
     from docflow.inbox.watcher import watch_forever
     from docflow.workflow.build import build_flow
@@ -261,6 +269,28 @@ def _watch(
     _print_summary(home, locale)
 
 
+def _watch_queue(home: Home, queue: QueueSettings, once: bool, settle: float, locale: str) -> None:
+    """``watch`` of a scaled-out node: claim inbox files and hand them to the shared queue."""
+    from docflow.inbox.watcher import watch_forever
+    from docflow.queue import QueueIntake
+
+    intake = QueueIntake(home, queue, settle=settle)
+    try:
+        if once:
+            # As embedded: what is there now, waited for (the workers run it, anywhere).
+            intake.run_once()
+            click.echo(message("watch.queued", locale, count=len(intake.tokens)), err=True)
+            intake.wait_finished(intake.tokens)
+        else:
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            click.echo(message("watch.queue", locale, inbox=home.inbox))
+            watch_forever(intake, stop)
+    finally:
+        intake.close()
+
+
 #: How often a long-running watcher renews the archive's timestamps that end soon.
 RENEW_EVERY_SECONDS = 24 * 3600
 
@@ -310,9 +340,9 @@ def _log_stage_timings(timings: tuple[dict[str, float], dict[str, int]]) -> None
 
 
 def _print_summary(home: Home, locale: str) -> None:
-    from docflow.inbox.journal import Journal
+    from docflow.inbox.journal import open_journal
 
-    journal = Journal(home.state / "journal.sqlite")
+    journal = open_journal(home.root)
     try:
         counts: dict[str, int] = {}
         for e in journal.entries():

@@ -305,3 +305,289 @@ class Journal:
                     (state,),
                 ).fetchall()
         return [Entry(**r) for r in rows]
+
+
+# ---------------------------------------------------------------------- the shared journal
+
+_ENTRY_COLUMNS = (
+    "token", "source", "sha256", "received_at", "updated_at", "state", "stage", "kind",
+    "record", "reason", "full_name", "iin", "year", "details", "chamber", "owner", "lease_until",
+)  # fmt: skip
+_SELECT = f"SELECT {', '.join(_ENTRY_COLUMNS)} FROM journal_submissions"
+
+
+class SqlJournal:
+    """The journal in a database by URL (``[queue] backend = "postgres"``): one for every
+    watch node and worker, so a submission received on one machine is processed on another.
+
+    The same methods as ``Journal``, plus the submission's bytes (``store_input``,
+    ``input_bytes``, addressed by SHA-256) and the rejections a watch node still owes its
+    sender (``note_rejection``, ``undelivered``). ``add(owner=...)`` records the receiving
+    node (``node``); the lease (``owner``, ``lease_until``) is the worker's running the row
+    (``take_over``, ``renew``). The database is opened on first use, and a forked child
+    never uses its parent's connections.
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self._database: Any = None
+        self._open_lock = threading.Lock()
+        self.path = Path(url)  # for messages only; kept for ``Journal``'s shape
+
+    @property
+    def db(self) -> Any:
+        with self._open_lock:
+            if self._database is None:
+                import weakref
+
+                from docflow.storage import open_database
+
+                database = open_database(self.url)
+                ref = weakref.ref(database.engine)
+
+                def _forget_in_child() -> None:  # SQLAlchemy's recipe for forked processes
+                    engine = ref()
+                    if engine is not None:
+                        engine.dispose(close=False)
+
+                os.register_at_fork(after_in_child=_forget_in_child)
+                self._database = database
+            return self._database
+
+    def close(self) -> None:
+        with self._open_lock:
+            if self._database is not None:
+                self._database.dispose()
+                self._database = None
+
+    def _rows(self, sql: str, **params: Any) -> list[Entry]:
+        from sqlalchemy import text
+
+        with self.db.reading() as conn:
+            rows = conn.execute(text(sql), params).mappings().all()
+        return [Entry(**dict(r)) for r in rows]
+
+    def _autocommit(self) -> Any:
+        """PostgreSQL: an autocommit connection; elsewhere a transaction of one statement."""
+        return self.db.reading() if self.db.dialect == "postgresql" else self.db.writing()
+
+    def _write(self, sql: str, **params: Any) -> int:
+        """One statement, committed by itself (autocommit: one round trip, no BEGIN/COMMIT;
+        a single statement is atomic on its own)."""
+        from sqlalchemy import text
+
+        with self._autocommit() as conn:
+            return int(conn.execute(text(sql), params).rowcount)
+
+    def _write_returning(self, sql: str, **params: Any) -> Entry:
+        """One statement ending ``RETURNING`` the row, committed by itself."""
+        from sqlalchemy import text
+
+        returning = f"{sql} RETURNING {', '.join(_ENTRY_COLUMNS)}"
+        with self._autocommit() as conn:
+            # all(), not first(): SQLite applies a RETURNING statement as its rows are read.
+            rows = conn.execute(text(returning), params).mappings().all()
+        if not rows:
+            raise KeyError(params.get("token"))
+        return Entry(**dict(rows[0]))
+
+    def add(self, token: str, source: str, sha256: str, *, owner: str | None = None) -> Entry:
+        now = _now()
+        return self._write_returning(
+            "INSERT INTO journal_submissions (token, source, sha256, received_at, updated_at,"
+            " state, node) VALUES (:token, :source, :sha, :now, :now, 'processing', :node)",
+            token=token, source=source, sha=sha256, now=now, node=owner,
+        )  # fmt: skip
+
+    def store_input(self, token: str, data: bytes, suffix: str) -> None:
+        """Keep the submission's bytes (once per SHA-256) for whichever worker runs it."""
+        import hashlib
+
+        from sqlalchemy import text
+
+        sha = hashlib.sha256(data).hexdigest()
+        with self.db.writing() as conn:
+            if (
+                conn.execute(
+                    text("SELECT 1 FROM journal_inputs WHERE sha256 = :sha"), {"sha": sha}
+                ).first()
+                is None
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO journal_inputs (sha256, data) VALUES (:sha, :data)"
+                        + (" ON CONFLICT DO NOTHING" if self.db.dialect == "postgresql" else "")
+                    ),
+                    {"sha": sha, "data": data},
+                )
+            conn.execute(
+                text("UPDATE journal_submissions SET suffix = :suffix WHERE token = :token"),
+                {"suffix": suffix, "token": token},
+            )
+
+    def input_bytes(self, token: str) -> tuple[bytes, str] | None:
+        """The submission's bytes and its file's suffix, or None when not stored (yet)."""
+        from sqlalchemy import text
+
+        with self.db.reading() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT i.data, s.suffix FROM journal_submissions s"
+                    " JOIN journal_inputs i ON i.sha256 = s.sha256 WHERE s.token = :token"
+                ),
+                {"token": token},
+            ).first()
+        return (bytes(row[0]), str(row[1])) if row is not None else None
+
+    def renew(self, owner: str) -> int:
+        return self._write(
+            "UPDATE journal_submissions SET lease_until = :until"
+            " WHERE owner = :owner AND state = 'processing'",
+            until=time.time() + LEASE_SECONDS, owner=owner,
+        )  # fmt: skip
+
+    def take_over(self, token: str, owner: str) -> bool:
+        """As ``Journal.take_over``, in one transaction with the row locked (any number of
+        machines ask at once; exactly one gets a row no live owner holds)."""
+        from sqlalchemy import text
+
+        now = time.time()
+        lock = " FOR UPDATE" if self.db.dialect == "postgresql" else ""
+        with self.db.writing() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT owner, lease_until FROM journal_submissions"
+                    f" WHERE token = :token AND state = 'processing'{lock}"
+                ),
+                {"token": token},
+            ).first()
+            if row is None:
+                return False
+            held_by, until = row[0], row[1]
+            if held_by and held_by != owner and until and until > now and owner_alive(held_by):
+                return False
+            conn.execute(
+                text(
+                    "UPDATE journal_submissions SET owner = :owner, lease_until = :until"
+                    " WHERE token = :token"
+                ),
+                {"owner": owner, "until": now + LEASE_SECONDS, "token": token},
+            )
+        return True
+
+    def resume(self, token: str, owner: str) -> bool:
+        """As ``Journal.resume``: lease a row waiting for a person to ``owner`` as
+        ``processing``, in one statement (False when another process took it first)."""
+        from sqlalchemy import text
+
+        with self.db.writing() as conn:
+            done = conn.execute(
+                text(
+                    "UPDATE journal_submissions SET state = 'processing', owner = :owner,"
+                    " lease_until = :until, updated_at = :now"
+                    " WHERE token = :token AND state = 'awaiting_signature'"
+                ),
+                {"owner": owner, "until": time.time() + LEASE_SECONDS, "now": _now(),
+                 "token": token},
+            )  # fmt: skip
+        return done.rowcount == 1
+
+    def release(self, token: str, owner: str) -> None:
+        """Give up the lease of a row still processing (a worker that will retry it later)."""
+        self._write(
+            "UPDATE journal_submissions SET owner = NULL, lease_until = NULL"
+            " WHERE token = :token AND owner = :owner",
+            token=token, owner=owner,
+        )  # fmt: skip
+
+    def holder_of(self, sha256: str, *, exclude: str | None = None) -> Entry | None:
+        states = ", ".join(f"'{s}'" for s in HOLDING_STATES)
+        rows = self._rows(
+            f"{_SELECT} WHERE sha256 = :sha AND state IN ({states}) AND token != :exclude"
+            " ORDER BY received_at, token LIMIT 1",
+            sha=sha256, exclude=exclude or "",
+        )  # fmt: skip
+        return rows[0] if rows else None
+
+    def update(self, token: str, **fields: Any) -> Entry:
+        allowed = {"state", "stage", "kind", "record", "reason", "full_name", "iin", "year",
+                   "details", "chamber"}  # fmt: skip
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown journal fields: {sorted(unknown)}")
+        fields["updated_at"] = _now()
+        assignments = ", ".join(f"{k} = :{k}" for k in fields)
+        return self._write_returning(
+            f"UPDATE journal_submissions SET {assignments} WHERE token = :token",
+            **fields, token=token,
+        )  # fmt: skip
+
+    def note_rejection(self, token: str, text_for_sender: str) -> None:
+        """The explanation the receiving node writes beside the file in ``inbox/rejected/``."""
+        self._write(
+            "UPDATE journal_submissions SET error_text = :text, delivered = FALSE"
+            " WHERE token = :token",
+            text=text_for_sender, token=token,
+        )  # fmt: skip
+
+    def undelivered(self, node: str) -> list[tuple[Entry, str]]:
+        """Rejections received by ``node`` whose file and explanation it has not written."""
+        from sqlalchemy import text
+
+        with self.db.reading() as conn:
+            rows = (
+                conn.execute(
+                    text(
+                        f"{_SELECT.replace('SELECT ', 'SELECT error_text, ', 1)}"
+                        " WHERE node = :node AND state = 'rejected' AND NOT delivered"
+                        " AND error_text IS NOT NULL ORDER BY received_at"
+                    ),
+                    {"node": node},
+                )
+                .mappings()
+                .all()
+            )
+        out = []
+        for r in rows:
+            values = dict(r)
+            error = str(values.pop("error_text"))
+            out.append((Entry(**values), error))
+        return out
+
+    def mark_delivered(self, token: str) -> None:
+        self._write(
+            "UPDATE journal_submissions SET delivered = TRUE WHERE token = :token", token=token
+        )
+
+    def forget(self, token: str) -> None:
+        self._write("DELETE FROM journal_submissions WHERE token = :token", token=token)
+
+    def get(self, token: str) -> Entry:
+        rows = self._rows(f"{_SELECT} WHERE token = :token", token=token)
+        if not rows:
+            raise KeyError(token)
+        return rows[0]
+
+    def find(self, token_or_record: str) -> Entry | None:
+        rows = self._rows(
+            f"{_SELECT} WHERE token = :key OR record = :key ORDER BY received_at DESC LIMIT 1",
+            key=token_or_record,
+        )
+        return rows[0] if rows else None
+
+    def entries(self, state: State | None = None) -> list[Entry]:
+        if state is None:
+            return self._rows(f"{_SELECT} ORDER BY received_at, token")
+        return self._rows(f"{_SELECT} WHERE state = :state ORDER BY received_at, token",
+                          state=state)  # fmt: skip
+
+
+def open_journal(home_root: Path) -> Journal | SqlJournal:
+    """The home's journal: the shared one in the database when ``[queue] backend =
+    "postgres"``, else ``.docflow/journal.sqlite`` as always."""
+    from docflow.storage._settings import QueueSettings
+
+    queue = QueueSettings.from_home(home_root)
+    if queue.shared and queue.database is not None:
+        return SqlJournal(queue.database)
+    return Journal(home_root / ".docflow" / "journal.sqlite")

@@ -49,7 +49,14 @@ from docflow.inbox.candidates import (
     stray_kind,
     unique_path,
 )
-from docflow.inbox.journal import LEASE_SECONDS, WAITING_STATES, Entry, Journal, new_owner
+from docflow.inbox.journal import (
+    LEASE_SECONDS,
+    WAITING_STATES,
+    Entry,
+    Journal,
+    SqlJournal,
+    new_owner,
+)
 from docflow.inbox.messages import empty_text, internal_error_text, stray_text
 
 log = logging.getLogger("docflow.watch")
@@ -163,11 +170,13 @@ class Runner:
         workers: int = 2,
         settle: float = 1.0,
         ready: ReadyFn | None = None,
+        journal: Journal | SqlJournal | None = None,
     ):
         self.home = home.ensure()
         self.process = process
         self.ready = ready
-        self.journal = Journal(home.state / "journal.sqlite")
+        #: The shared journal in the database when a queue hands work between machines.
+        self.journal = journal or Journal(home.state / "journal.sqlite")
         self.work_root = home.state / "work"
         self.work_root.mkdir(parents=True, exist_ok=True)
         self.rejected = home.inbox / "rejected"
@@ -270,6 +279,11 @@ class Runner:
         future = self.pool.submit(self._run_one, entry.token)
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
+
+    def run_entry(self, token: str) -> None:
+        """Run one journaled submission whose input is in its work folder, here and now, to
+        its outcome (a queue worker's job, ``docflow.queue``)."""
+        self._run_one(token)
 
     def _run_one(self, token: str) -> None:
         entry = self.journal.get(token)

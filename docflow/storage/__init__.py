@@ -19,7 +19,7 @@ from docflow.storage._blobs import (
     sha256_key,
 )
 from docflow.storage._database import Database, open_database
-from docflow.storage._settings import DEFAULT_RETENTION_YEARS, StorageSettings
+from docflow.storage._settings import DEFAULT_RETENTION_YEARS, QueueSettings, StorageSettings
 
 __all__ = [
     "DEFAULT_RETENTION_YEARS",
@@ -28,6 +28,7 @@ __all__ = [
     "Database",
     "LocalBlobs",
     "ObjectLockMissing",
+    "QueueSettings",
     "Retention",
     "S3Blobs",
     "StorageSettings",

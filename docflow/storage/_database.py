@@ -148,7 +148,7 @@ def open_database(url: str, *, schema: str | None = None, store: str = "archive"
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             conn.commit()
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")  # one branch per store (the queue has its own)
         conn.commit()
     return Database(engine, url, schema)
 

@@ -81,3 +81,66 @@ class StorageSettings:
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read: {exc}") from exc
         return cls.from_raw(raw, str(path))
+
+
+#: How long a worker may go without a heartbeat before its jobs are taken again (seconds).
+DEFAULT_STALLED_AFTER = 30.0
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """Where submissions wait for a worker: the ``[queue]`` table of ``docflow.toml``.
+
+    ```toml
+    [queue]
+    backend = "postgres"   # default "local": `docflow watch` runs them in its own processes
+    stalled_after = 30     # seconds without a worker's heartbeat before its jobs are retried
+    ```
+
+    ``postgres`` keeps the journal, the submissions' bytes and the job queue (procrastinate)
+    in the ``[storage] database``, which must then be a ``postgresql://`` URL.
+    """
+
+    backend: str = "local"
+    database: str | None = None
+    stalled_after: float = DEFAULT_STALLED_AFTER
+
+    @property
+    def shared(self) -> bool:
+        """True when watch nodes hand their submissions to ``docflow worker`` processes."""
+        return self.backend == "postgres"
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any], where: str = "docflow.toml") -> QueueSettings:
+        table = raw.get("queue", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [queue] must be a table")
+        unknown = set(table) - {"backend", "stalled_after"}
+        if unknown:
+            raise ConfigError(f"{where}: [queue] has unknown keys {sorted(unknown)}")
+        backend = table.get("backend", "local")
+        if backend not in ("local", "postgres"):
+            raise ConfigError(f'{where}: [queue] backend must be "local" or "postgres"')
+        stalled = table.get("stalled_after", DEFAULT_STALLED_AFTER)
+        if isinstance(stalled, bool) or not isinstance(stalled, int | float) or stalled < 2:
+            raise ConfigError(f"{where}: [queue] stalled_after must be a number >= 2")
+        database = StorageSettings.from_raw(raw, where).database
+        if backend == "postgres" and not (database or "").startswith("postgresql"):
+            raise ConfigError(
+                f'{where}: [queue] backend = "postgres" needs [storage] database = '
+                '"postgresql://..." (the queue lives in that database)'
+            )
+        return cls(backend=backend, database=database, stalled_after=float(stalled))
+
+    @classmethod
+    def from_home(cls, home_root: Path) -> QueueSettings:
+        import tomllib
+
+        path = home_root / "docflow.toml"
+        if not path.exists():
+            return cls()
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from exc
+        return cls.from_raw(raw, str(path))

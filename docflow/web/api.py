@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from docflow.atomic import write_bytes_atomic
 from docflow.errors import DocflowError, UnreadablePdf
-from docflow.inbox.journal import Journal
+from docflow.inbox.journal import open_journal
 from docflow.signreq import RequestClosed, SignRequestRecord, UnknownSignRequest, export_package
 from docflow.web.auth import User
 from docflow.web.context import WebContext
@@ -189,7 +189,7 @@ def create_api(ctx: WebContext) -> FastAPI:
         if not _SHA.match(sha256):
             raise HTTPException(404, "no such submission")
         try:
-            journal = Journal(ctx.home.state / "journal.sqlite")
+            journal = open_journal(ctx.home.root)  # the shared one when scaled out
             try:
                 entries = [e.to_json() for e in journal.entries()]
             finally:

@@ -458,12 +458,15 @@ class ReviewService:
 
     def waiting(self) -> list[tuple[str | None, int | None]]:
         """(chamber, year) of every report waiting for review, read from the journal."""
-        from docflow.inbox.journal import Journal
+        from docflow.inbox.journal import open_journal
+        from docflow.storage import QueueSettings
 
-        path = self.home.state / "journal.sqlite"
-        if not path.exists():
+        if (
+            not QueueSettings.from_home(self.home.root).shared
+            and not (self.home.state / "journal.sqlite").exists()
+        ):
             return []
-        journal = Journal(path)
+        journal = open_journal(self.home.root)  # the shared one when scaled out
         try:
             entries = journal.entries("review")
         finally:

@@ -25,7 +25,7 @@ from docflow.certificates import check_evidence_issues
 from docflow.config import Clock, Home, Settings
 from docflow.errors import DocflowError, NotEnrolled
 from docflow.i18n import Msg
-from docflow.inbox.journal import Journal
+from docflow.inbox.journal import open_journal
 from docflow.model import CpdReport
 from docflow.pki import (
     SHARED_IDLE_SECONDS,
@@ -395,7 +395,8 @@ class Services:
         self.home = home.ensure()
         self.settings: Settings = home.settings()
         self.clock = clock
-        self.journal = Journal(home.state / "journal.sqlite")
+        # The shared journal in the database under ``[queue] backend = "postgres"``.
+        self.journal = open_journal(home.root)
         self.timings = StageTimings()
         self._given_converter = converter
         self._closers: list[_Closable] = []

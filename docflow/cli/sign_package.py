@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from docflow.config import Home
-from docflow.i18n import cli_locale, message
+from docflow.i18n import cli_locale, message, role_label
 
 
 @click.command(name="sign-package")
@@ -88,10 +88,9 @@ def sign_package_cmd(
         raise PkiError(message("signpkg.login_key", lang, why=why))
     for each in packages:
         meta = each.meta
-        role = str(meta.get("role") or "-")
-        shown = message(f"signer.role.{role}", lang)
+        role = role_label(str(meta.get("role") or "-"), lang)
         click.echo(message("signpkg.signing", lang, document=meta["document"], field=meta["field"],
-                           role=role if shown.startswith("signer.role.") else shown,
+                           role=role,
                            name=handle.name, iin=handle.iin), err=True)  # fmt: skip
     if is_batch(raw):
         data = sign_batch(packages, handle.signer)

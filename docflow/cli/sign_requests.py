@@ -9,18 +9,11 @@ from pathlib import Path
 import click
 
 from docflow.config import Home
-from docflow.i18n import cli_locale, message
+from docflow.i18n import cli_locale, message, role_label
 
 
 def _lang() -> str:
     return cli_locale(click.get_current_context().meta.get("docflow.lang"))
-
-
-def _role(role: str, lang: str) -> str:
-    """A signer's role in the reader's words (the role itself where the catalogue has none)."""
-    key = f"signer.role.{role}"
-    shown = message(key, lang)
-    return role if shown == key else shown
 
 
 def _write(output: Path, data: bytes) -> None:
@@ -68,7 +61,7 @@ def list_cmd(home: Home, iin: str | None, every: bool, as_json: bool) -> None:
         mark = "  " + message(f"signreq.{when}", lang) if when else ""
         click.echo(message(
             "signreq.line", lang, id=r.id, request_state=message(f"signreq.state.{r.state}", lang),
-            role=_role(r.role or r.field, lang), iin=r.expected_iin, name=r.signer_name,
+            role=role_label(r.role or r.field, lang), iin=r.expected_iin, name=r.signer_name,
             document=r.document, until=f"{r.expires:%Y-%m-%d %H:%M}", mark=mark,
         ))  # fmt: skip
 

@@ -20,7 +20,7 @@ from docflow.archive import has_archive, pdf_lookup
 from docflow.certificates import describe
 from docflow.config import Home
 from docflow.errors import ConfigError, UnreadablePdf
-from docflow.i18n import cli_locale, message
+from docflow.i18n import cli_locale, message, role_label
 from docflow.verify import (
     VerifyReport,
     home_ca_certificates,
@@ -93,13 +93,6 @@ def render_human(report: VerifyReport, locale: str = "en") -> str:
     def verdict(value: str) -> str:
         return t(f"param.verdict.{value}")
 
-    def role(value: str) -> str:
-        # The certificate's role (title) in the reader's words; one docflow does not know
-        # (another issuer's title, a timestamp) is shown as the certificate says it.
-        key = f"signer.role.{value}"
-        shown = t(key)
-        return value if shown == key else shown
-
     lines = [f"{report.file or t('verify.document')}  sha256 {report.sha256}"]
     if not report.signatures:
         lines.append(f"  {t('verify.no_signatures')}")
@@ -107,7 +100,7 @@ def render_human(report: VerifyReport, locale: str = "en") -> str:
         iin = f", {t('verify.iin')} {s.iin})" if s.iin else ")"
         rows = [
             (t("verify.field"), s.field),
-            (t("verify.signer"), f"{s.signer} ({role(s.role)}" + iin),
+            (t("verify.signer"), f"{s.signer} ({role_label(s.role, locale)}" + iin),
             (t("verify.intact"), yes_no(s.intact)),
             (t("verify.trusted"), yes_no(s.trusted)),
             (t("verify.revocation"), t(f"verify.revocation.{s.revocation}")),

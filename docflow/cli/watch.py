@@ -14,7 +14,7 @@ import click
 
 from docflow.cli._options import today_option
 from docflow.config import Clock, Home
-from docflow.i18n import cli_locale, message
+from docflow.i18n import cli_locale, message, role_label
 
 if TYPE_CHECKING:
     from docflow.inbox.journal import Entry
@@ -166,7 +166,7 @@ def register(group: click.Group) -> None:
             ):
                 role = request.role or request.field
                 line += "  (" + message(
-                    "status.awaiting", locale, role=message(f"signer.role.{role}", locale),
+                    "status.awaiting", locale, role=role_label(role, locale),
                     name=request.signer_name, iin=request.expected_iin, request=request.id,
                     until=f"{request.expires:%Y-%m-%d}",
                 ) + ")"  # fmt: skip

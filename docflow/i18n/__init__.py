@@ -33,6 +33,7 @@ __all__ = [
     "format_date",
     "message",
     "placeholders",
+    "role_label",
     "to_json_value",
 ]
 
@@ -125,6 +126,13 @@ def message(key: str, locale: str, **params: Any) -> str:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def role_label(role: str, locale: str) -> str:
+    """A signer's role (a certificate's ``title``, a kind's signer role) in the reader's
+    words; a role the catalogue does not know (another issuer's title) as it is written."""
+    shown = catalogue(locale).get(f"signer.role.{role}")
+    return shown if shown is not None else role
 
 
 def cli_locale(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:

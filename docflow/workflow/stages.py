@@ -49,14 +49,32 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Parse:
-    """The input was parsed when the item was made (``Flow.new_item``); nothing to write."""
+    """The input was parsed when the item was made (``Flow.new_item``); nothing to write.
+
+    A submission whose very bytes the archive already holds is that record, before anybody is
+    asked to sign it again: the journal knows its earlier copy too, but a journal can be new
+    while the archive is not (an archive migrated to the shared queue's database, issue 18).
+    Not for a batch's parts or for documents made beside a submission (a prefix): they share
+    the submission's bytes.
+    """
 
     name: str = "parse"
     product: str | None = None
     replay: bool = True
 
     def run(self, item: WorkItem, services: Services) -> StageResult:
-        return None
+        if item.loaded is None or item.prefix or item.part is not None or item.kind.per:
+            return None
+        existing = services.archive.find_by_input_sha256(item.loaded.sha256)
+        if existing is None:
+            return None
+        # Only a finished record of this kind is this submission: a returned report (R-3.2e)
+        # is archived before its remarks letter is made and signed, which this item may still
+        # be waiting for; the letter's own record carries the report's bytes too.
+        record = services.archive.get(existing).record
+        if record.get("kind") != item.kind.record_kind or record.get("outcome") == "returned":
+            return None
+        return Outcome("archived", record=str(existing))
 
 
 @dataclass(frozen=True)

@@ -313,3 +313,43 @@ def test_the_watch_notes_a_request_that_became_due_once(
     finally:
         journal.close()
         store.close()
+
+
+def test_bytes_already_archived_are_that_record_even_with_a_new_journal(
+    home: Home, tmp_path: Path
+) -> None:
+    """Issue 18: after `archive migrate` the shared journal starts empty; the same report
+    dropped again is the archived record, and nobody is asked to sign it a second time."""
+    own = own_home(home, tmp_path / "people")
+    blob = as_zip(report())  # the very same bytes, twice
+    watch = Watch(own.home)
+    try:
+        (home.inbox / "first.zip").write_bytes(blob)
+        watch.step()
+        assert sign_request(home, _one_open(home, CONSULTANT_IIN), own.consultant).accepted
+        watch.step()
+        assert sign_request(home, _one_open(home, OFFICER_IIN), own.officer).accepted
+        watch.step()
+        first = watch.entry("first.zip")
+        assert first.state == "archived", first  # type: ignore[attr-defined]
+    finally:
+        watch.stop()
+    # A journal that never saw first.zip (as a node's after the archive moved to PostgreSQL).
+    for path in home.state.glob("journal.sqlite*"):
+        path.unlink()
+    watch = Watch(own.home)
+    try:
+        (home.inbox / "again.zip").write_bytes(blob)
+        watch.step()
+        again = watch.entry("again.zip")
+        assert (again.state, again.record) == ("archived", first.record), again  # type: ignore[attr-defined]
+    finally:
+        watch.stop()
+    store = SignRequests(home)
+    try:
+        assert store.list(state="open") == []  # she was not asked again
+        assert len(store.list(iin=CONSULTANT_IIN, state=None)) == 1  # signed once, in all
+    finally:
+        store.close()
+    with Archive(home) as archive:
+        assert len(archive.search(kind="cpd-report")) == 1

@@ -252,9 +252,10 @@ def test_a_worker_killed_mid_burst_loses_and_doubles_nothing(
         runner.close()
         pool.close()
     assert_archived_exactly_once(home, files)
-    # Each document's officer signature was timed in a worker and counted here: at least
-    # once per document (the killed worker's timings of its unfinished one are lost).
-    assert parts.timings.counts.get("sign:officer", 0) >= len(files)
+    # Each document's officer signature was timed in a worker and counted here, except the
+    # one the killed worker may have signed before it died (its timings died with it, and the
+    # document's new run resumes after the signed product, or finds it archived).
+    assert parts.timings.counts.get("sign:officer", 0) >= len(files) - len(killed)
     assert parts.timings.seconds["convert"] > 0
 
 

@@ -216,3 +216,64 @@ def test_a_worker_killed_mid_park_leaves_the_state_and_the_parked_copy_together(
             assert states[token] in ("review", "processing")
         seen.update(states.values())
     assert seen == {"review", "processing"}, "no kill landed in the middle of the parks"
+
+
+def test_R_7_4_the_officers_decision_travels_with_the_parked_folder(
+    journal: SqlJournal, tmp_path: Path
+) -> None:
+    """A decision recorded on the review node (points, comment, the exemption decided) is
+    what the worker host that restores the folder runs with."""
+    from docflow.workflow.flow import Decision, load_decision, save_decision
+
+    token = _submission(journal)
+    workdir = _work_folder(tmp_path / "review-node", token)
+    decision = Decision("approve", "Офицер", decided_points={5: 2}, comment="A1",
+                        exemption_accepted=True)  # fmt: skip
+    save_decision(workdir, decision)
+    ParkedWork(journal, tmp_path / "review-node").park(
+        token, workdir, state="processing", reason="decided"
+    )
+    restored = ParkedWork(journal, tmp_path / "worker").ensure(token)
+    assert load_decision(restored) == decision
+
+
+def test_a_worker_refuses_a_tampered_parked_copy_and_rejects_the_document_unrun(
+    journal: SqlJournal, tmp_path: Path, pg_url: str
+) -> None:
+    """The worker that takes the job of a document whose parked copy holds a symbolic link
+    never restores it nor runs the flow: the document is rejected as an internal error (the
+    receiving node tells the sender), nothing is written, the copy is kept for whoever
+    investigates."""
+    from docflow.config import Home
+    from docflow.queue import QueueWorker
+    from docflow.storage import QueueSettings
+
+    home = Home(tmp_path / "host").ensure()
+    (home.root / "docflow.toml").write_text(
+        f'[storage]\ndatabase = "{pg_url}"\n[queue]\nbackend = "postgres"\n', encoding="utf-8"
+    )
+    token = new_token()
+    journal.add(token, "report.zip", hashlib.sha256(b"x").hexdigest(), owner="watch-node")
+    journal.store_input(token, b"PK\x03\x04 the submission", ".zip")
+    journal.park(token, HOSTILE["symlink-then-write"], state="processing", reason="decided")
+    ran: list[str] = []
+
+    def process(entry: object, workdir: Path) -> object:
+        ran.append(str(workdir))
+        raise AssertionError("the flow must not run")
+
+    worker = QueueWorker(
+        home, QueueSettings.from_home(home.root), process,  # type: ignore[arg-type]
+        journal=SqlJournal(pg_url),
+    )  # fmt: skip
+    try:
+        worker.run(token)
+    finally:
+        worker.close()
+    entry = journal.get(token)
+    assert entry.state == "rejected" and "UnsafeParkedFolder" in (entry.reason or "")
+    assert ran == [] and not (home.state / "work" / token).exists()
+    assert not list(tmp_path.rglob("escaped*"))
+    assert journal.parked_versions([token]) == {token: 1}
+    ((undelivered, text),) = journal.undelivered("watch-node")  # the sender is told
+    assert undelivered.token == token and text.strip()

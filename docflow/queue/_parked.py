@@ -167,6 +167,9 @@ def _restoring(work_root: Path) -> Iterator[Path]:
     with open(staging / ".lock", "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
+            for debris in staging.iterdir():  # of a restore killed here: none runs now
+                if debris.name != ".lock":
+                    shutil.rmtree(debris, ignore_errors=True)
             yield staging
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

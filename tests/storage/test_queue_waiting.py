@@ -205,6 +205,20 @@ def test_R_4_6_reports_in_review_made_on_one_host_are_decided_on_the_watch_node_
                 print(f"--- {host.name}\n", host.log.read_text()[-4000:])
 
 
+def _measure_restore(journal: SqlJournal, token: str, root: Path) -> None:
+    """Print what a parked copy weighs and what a restore costs (for the report)."""
+    from docflow.queue import ParkedWork
+
+    copy = journal.parked(token)
+    assert copy is not None
+    started = time.perf_counter()
+    folder = ParkedWork(journal, root).ensure(token)
+    seconds = time.perf_counter() - started
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    print(f"parked {token}: {len(copy.data) / 1e6:.2f} MB tar, {len(files)} files, "
+          f"fetched and restored in {seconds * 1000:.0f} ms")  # fmt: skip
+
+
 def _cli(home: Path, tmp: Path, *args: str, extra: dict[str, str] | None = None) -> str:
     done = subprocess.run(
         _docflow(home, *args), env={**_env(tmp), **(extra or {})},
@@ -249,6 +263,7 @@ def test_issue15_own_signatures_move_between_worker_hosts_through_the_watch_node
         assert journal.parked_versions([token]) == {token: 1}
         host1.stop()
         assert not (_work(host1) / token).exists()
+        _measure_restore(journal, token, tmp_path / "measure")
 
         # `status` on the watch node names on whom it waits (the shared request store).
         (request,) = requests(CONSULTANT_IIN)

@@ -15,6 +15,15 @@ Without ``[queue]`` (the embedded default) none of this is imported.
 
 from docflow.queue._app import JobQueue, conninfo_of
 from docflow.queue._intake import QueueIntake, node_name
+from docflow.queue._periodic import RENEW_TASK, schedule_renewal
 from docflow.queue._worker import QueueWorker
 
-__all__ = ["JobQueue", "QueueIntake", "QueueWorker", "conninfo_of", "node_name"]
+__all__ = [
+    "RENEW_TASK",
+    "JobQueue",
+    "QueueIntake",
+    "QueueWorker",
+    "conninfo_of",
+    "node_name",
+    "schedule_renewal",
+]

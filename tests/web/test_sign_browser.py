@@ -257,20 +257,26 @@ def test_other_users_cannot_see_a_request(site: OwnSite, tmp_path: Path) -> None
         assert client.get(f"/sign/{site.requests['good']}/data").status_code == 404
 
 
+def _logged_out_page(browser: Any, site: OwnSite, language: str, path: str) -> Any:
+    """A page at ``path`` of someone not logged in who chose ``language``."""
+    page = browser.new_context(locale=f"{language}-KZ").new_page()
+    page.set_default_timeout(60_000)
+    set_language(page, site.url, language)
+    page.goto(f"{site.url}{path}")
+    return page
+
+
 @pytest.mark.slow
 def test_login_with_key_through_ncalayer(browser: Any, site: OwnSite) -> None:
     officer = site.pki.signer_for(role="officer")
     with NCALayerStandIn(officer.signer) as standin:
-        context = browser.new_context(locale="kk-KZ")
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(f"{site.url}/login")
+        page = _logged_out_page(browser, site, "kk", "/login")
         page.click("#login-with-key")
         page.wait_for_selector("#login-button")
         page.click("#login-button")
         page.wait_for_url(f"{site.url}/sign")
         assert page.locator(".user-name").inner_text() == "oleg"
-        context.close()
+        page.context.close()
     args = standin.requests[-1]["args"]
     assert args["signerParams"]["extKeyUsageOids"] == ["1.3.6.1.5.5.7.3.2"]  # a login key
 
@@ -279,30 +285,25 @@ def test_login_with_key_through_ncalayer(browser: Any, site: OwnSite) -> None:
 def test_login_with_an_unlinked_key_is_refused(browser: Any, site: OwnSite) -> None:
     consultant = site.pki.signer_for(iin=CONSULTANT_IIN)  # no web user signs as this IIN
     with NCALayerStandIn(consultant.signer):
-        context = browser.new_context(locale="ru-RU")
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(f"{site.url}/login/key")
+        page = _logged_out_page(browser, site, "ru", "/login/key")
         page.click("#login-button")
         page.wait_for_selector("#login-refused")
         codes = page.locator("#login-refused li.refusal").evaluate_all(
             "els => els.map(e => e.dataset.code)"
         )
+        said = page.locator("#login-refused").inner_text()
         assert page.locator(".user-name").count() == 0
-        context.close()
+        page.context.close()
     assert codes == ["unknown"]
+    assert said == "Этот ИИН не связан ни с одним пользователем."
 
 
 @pytest.mark.slow
 def test_login_with_key_says_when_ncalayer_is_not_running(browser: Any, site: OwnSite) -> None:
-    context = browser.new_context(locale="ru-RU")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    set_language(page, site.url, "ru")
-    page.goto(f"{site.url}/login/key")
+    page = _logged_out_page(browser, site, "ru", "/login/key")
     said = failed_round(page, "#login-button", "#login-status")
     assert page.locator(".user-name").count() == 0
-    context.close()
+    page.context.close()
     assert said == (
         "Не удалось подключиться к NCALayer: проверьте, что NCALayer запущен, и повторите."
     )

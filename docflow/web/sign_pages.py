@@ -179,6 +179,11 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "Не удалось подключиться к NCALayer: проверьте, что NCALayer запущен, и повторите.",
         "Could not connect to NCALayer: check that NCALayer is running and try again.",
     ),
+    "js.closed": (
+        "NCALayer байланысты үзді: NCALayer-ді қайта іске қосып, қайталап көріңіз.",
+        "NCALayer закрыл соединение: перезапустите NCALayer и повторите.",
+        "NCALayer closed the connection: start NCALayer again and retry.",
+    ),
     "js.no_data": (
         "Қол қойылатын деректер алынбады: сұрау жабылған болуы мүмкін. Бетті жаңартыңыз.",
         "Не удалось получить данные для подписи: возможно, запрос уже закрыт. Обновите страницу.",

@@ -213,6 +213,37 @@ def test_sign_page_shows_ncalayers_error(browser: Any, site: OwnSite) -> None:
 
 
 @pytest.mark.slow
+def test_sign_page_says_when_ncalayer_closes_the_connection(browser: Any, site: OwnSite) -> None:
+    """NCALayer quits while the person is choosing her key: the page's WebSocket is routed
+    through Playwright to the stand-in, and closed when the page sends its sign request."""
+    officer = site.pki.signer_for(role="officer")
+    request_id = site.requests["wrong"]
+    sent: list[str] = []
+
+    def quits_while_signing(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            sent.append(str(message))
+            if "kz.gov.pki.knca.basics" in str(message):
+                ws.close()
+            else:
+                server.send(message)
+
+        ws.on_message(from_page)
+
+    with NCALayerStandIn(officer.signer):
+        page = _login(browser, site)
+        page.route_web_socket(re.compile(r"^wss://127\.0\.0\.1:13579/?$"), quits_while_signing)
+        page.goto(f"{site.url}/sign/{request_id}")
+        said = failed_round(page, "#sign-button", "#sign-status")
+        page.context.close()
+    assert any("kz.gov.pki.knca.basics" in m for m in sent)  # it was signing when it closed
+    assert said == "NCALayer байланысты үзді: NCALayer-ді қайта іске қосып, қайталап көріңіз."
+    assert _state(site, request_id) == "open"
+
+
+@pytest.mark.slow
 def test_sign_page_says_when_the_request_closed_meanwhile(browser: Any, site: OwnSite) -> None:
     """The request is cancelled while its page is open: there is nothing to sign any more, and
     NCALayer is not asked."""

@@ -31,9 +31,15 @@
     return asJson ? answer.json() : (await answer.text()).trim();
   }
 
-  function describe(root, err) {
+  // true once NCALayer's end of the WebSocket is gone (it quit, or was closed)
+  function closed(client) {
+    return !!(client && client.wsConnection) && client.wsConnection.readyState >= WebSocket.CLOSING;
+  }
+
+  function describe(root, err, client) {
     if (err instanceof Shown) { return err.text; }
     if (err && err.canceledByUser) { return root.dataset.msgCancelled; }
+    if (closed(client)) { return root.dataset.msgClosed; }
     // NCALayer's own words (its code and message) after the page's prefix
     return root.dataset.msgError + ' ' + ((err && err.message) || err);
   }
@@ -53,17 +59,20 @@
     if (root.dataset.iin) { signer.iin = root.dataset.iin; } // only that person's keys
 
     button.addEventListener('click', async function () {
+      var client = null;
       button.disabled = true;
       status.textContent = root.dataset.msgConnecting;
       try {
         // false: never probe KAZTOKEN's HTTP API, only NCALayer's WebSocket
-        var client = new NCALayerClient(root.dataset.ncalayerUrl, false);
+        client = new NCALayerClient(root.dataset.ncalayerUrl, false);
         try {
           await client.connect();
         } catch (err) {
           throw new Shown(root.dataset.msgUnreachable); // not running, or not NCALayer
         }
         var prepared = await spec.prepare(root);
+        // ncalayer-js-client would send into a socket closed meanwhile and wait forever
+        if (closed(client)) { throw new Shown(root.dataset.msgClosed); }
         status.textContent = root.dataset.msgSigning;
         // digested: false — NCALayer hashes the bytes with the key's own algorithm
         var signed = await client.basicsSignCMS(
@@ -76,7 +85,10 @@
         spec.answer(form, signed, prepared);
         form.submit();
       } catch (err) {
-        status.textContent = describe(root, err);
+        status.textContent = describe(root, err, client);
+        if (client && client.wsConnection && !closed(client)) {
+          client.wsConnection.close(); // a press again opens a connection of its own
+        }
         button.disabled = false;
       }
     });

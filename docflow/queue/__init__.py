@@ -22,9 +22,11 @@ Without ``[queue]`` (the embedded default) none of this is imported.
 from docflow.queue._app import JobQueue, conninfo_of
 from docflow.queue._intake import QueueIntake, node_name
 from docflow.queue._parked import ParkedWork, UnsafeParkedFolder, pack, restore
+from docflow.queue._periodic import RENEW_TASK, schedule_renewal
 from docflow.queue._worker import QueueWorker
 
 __all__ = [
+    "RENEW_TASK",
     "JobQueue",
     "ParkedWork",
     "QueueIntake",
@@ -34,4 +36,5 @@ __all__ = [
     "node_name",
     "pack",
     "restore",
+    "schedule_renewal",
 ]

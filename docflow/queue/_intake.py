@@ -13,13 +13,13 @@ and its explanation are written to this node's ``inbox/rejected/`` (``deliver_re
 every loop of ``watch``).
 
 A document ``awaiting_signature`` was parked by the worker that made its request
-(``docflow.queue._parked``). Every second ``resume_waiting`` restores the parked copies this
-node lacks (or holds older) and asks ``ready`` (``docflow.workflow.own.SignatureArrivals``)
-whether a request is no longer open; if so the row goes back to ``processing`` unleased
-(one statement: two watch nodes never both resume it) and its job is deferred. Whichever
-worker takes the job restores the parked folder and runs the flow, which finds the request
-signed and goes on. A node killed between the two is covered by the workers' sweep, which
-defers every ``processing`` row without a job.
+(``docflow.queue._parked``). Every ``RESUME_EVERY`` seconds ``resume_waiting`` restores the
+parked copies this node lacks (or holds older) and asks ``ready``
+(``docflow.workflow.own.SignatureArrivals``) whether a request is no longer open; if so the
+row goes back to ``processing`` unleased (one statement: two watch nodes never both resume
+it) and its job is deferred. Whichever worker takes the job restores the parked folder and
+runs the flow, which finds the request signed and goes on. A node killed between the two
+is covered by the workers' sweep, which defers every ``processing`` row without a job.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ from docflow.queue._parked import ParkedWork, UnsafeParkedFolder
 from docflow.storage._settings import QueueSettings
 
 log = logging.getLogger("docflow.queue")
+
+#: Seconds between two looks at the documents awaiting a signature: each look asks the shared
+#: database about every open request (a person's signature needs no faster answer).
+RESUME_EVERY = 5.0
 
 
 def node_name(home: Home) -> str:
@@ -71,6 +75,7 @@ class QueueIntake(Runner):
         #: (token, version) of parked copies refused once (logged once, not every second).
         self._refused: set[tuple[str, int]] = set()
         self._next_clean = 0.0
+        self._next_resume = 0.0
         #: Rows this node receives name it (``node``): it owes their senders the rejections.
         self.owner = node_name(home)
         self.queue = JobQueue(settings).open()
@@ -112,8 +117,9 @@ class QueueIntake(Runner):
         """Defer the job of every ``awaiting_signature`` document whose request is no longer
         open (signed, or cancelled: asked again), read from its parked work folder restored
         here. Returns how many."""
-        if self.ready is None:
+        if self.ready is None or time.monotonic() < self._next_resume:
             return 0
+        self._next_resume = time.monotonic() + RESUME_EVERY
         waiting = self.shared.entries("awaiting_signature")
         if not waiting:
             return 0

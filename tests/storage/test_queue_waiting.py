@@ -321,3 +321,51 @@ def test_issue15_own_signatures_move_between_worker_hosts_through_the_watch_node
         for host in (host1, host2):
             if host.log.exists():
                 print(f"--- {host.name}\n", host.log.read_text()[-4000:])
+
+
+def test_issue15_a_request_renewed_on_the_watch_node_is_asked_again_by_another_host(
+    tmp_path: Path, pg_url: str, scale_env: dict[str, str]
+) -> None:
+    """A request closed without a signature (`sign-requests renew` on the watch node: expired,
+    lost) resumes the document too: host 2 restores the parked folder and asks the same
+    person again with a new request; the document waits again, parked anew."""
+    from docflow.pki.testing import CONSULTANT_IIN
+    from tests.workflow.own_signing_support import own_home
+
+    home = _scaled_home(tmp_path / "watch", pg_url, scale_env["DOCFLOW_S3_BUCKET"])
+    own_home(home, tmp_path / "keys")
+    from docflow.pki import shared_services
+
+    shared_services(home)
+    host1 = WorkerHost("host-1", home.root, tmp_path)
+    host2 = WorkerHost("host-2", home.root, tmp_path)
+    journal = SqlJournal(pg_url)
+    tmp = tmp_path / "t"
+    try:
+        host1.start()
+        _drop(home, [("own.zip", as_zip(report()))])
+        _watch_once(home)
+        (entry,) = journal.entries()
+        token = entry.token
+        host1.stop()
+        (first,) = json.loads(_cli(home.root, tmp, "sign-requests", "list", "--json"))
+        _cli(home.root, tmp, "sign-requests", "renew", str(first["id"]))
+
+        host2.start()
+        _watch_once(home)
+        assert journal.get(token).state == "awaiting_signature"
+        assert journal.parked_versions([token]) == {token: 2}
+        every = json.loads(_cli(home.root, tmp, "sign-requests", "list", "--all", "--json"))
+        states = {r["id"]: r["state"] for r in every if r["document"] == token}
+        assert states.pop(first["id"]) == "cancelled"
+        assert list(states.values()) == ["open"]  # asked again, once
+        (again,) = [r for r in every if r["state"] == "open"]
+        assert again["expected_iin"] == CONSULTANT_IIN
+        assert " -> awaiting_signature (parked, version 2)" in host2.log.read_text()
+    finally:
+        host1.stop()
+        host2.stop()
+        journal.close()
+        for host in (host1, host2):
+            if host.log.exists():
+                print(f"--- {host.name}\n", host.log.read_text()[-4000:])

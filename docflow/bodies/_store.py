@@ -1,84 +1,249 @@
-"""The bodies' own SQLite database, ``.docflow/bodies.sqlite``: chambers and their names, the
-offices held in them, and the chamber id of archive records that predate chamber ids.
+"""The bodies' own store: chambers and their names, the offices held in them, and the chamber id
+of archive records that predate chamber ids.
+
+A store of its own opened by ``docflow.storage.open_database(url, store="bodies")`` with its own
+migrations (``docflow/storage/migrations_bodies``, version table ``docflow_bodies_version``):
+``.docflow/bodies.sqlite`` in an embedded home (a file made by an older docflow is adopted in
+place, rows kept), the PostgreSQL database of ``[storage] database`` in a scaled-out one, shared
+by every node (issue 18): an officer appointed on the admin's node is known at once to every
+worker host that checks the officer's signature.
 
 The archive's signed records are never rewritten: a record filed under a free-text chamber
 name is tied to its chamber id here (``record_chambers``), beside the archive, not in it.
+
+Every report a worker processes reads this store (the capacity of each signature, the chamber
+it names), so the opened store is kept per process (:func:`bodies_store`): one engine and its
+pool per database, not a connection per call. Nothing is cached above the database: every answer
+is read from it, so an office ended on one node is ended on all at the next read.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    MetaData,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 
 from docflow.config import Home
-from docflow.sqlite_open import opening
+from docflow.storage import Database, StorageSettings, open_database
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS chambers (
-    id         TEXT PRIMARY KEY,
-    kk         TEXT NOT NULL,
-    ru         TEXT NOT NULL,
-    en         TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chamber_names (
-    fold       TEXT PRIMARY KEY,
-    chamber_id TEXT NOT NULL REFERENCES chambers (id),
-    name       TEXT NOT NULL,
-    kind       TEXT NOT NULL CHECK (kind IN ('kk', 'ru', 'en', 'alias'))
-);
-CREATE TABLE IF NOT EXISTS offices (
-    fingerprint TEXT PRIMARY KEY,
-    serial      TEXT NOT NULL,
-    iin         TEXT NOT NULL,
-    full_name   TEXT NOT NULL,
-    role        TEXT NOT NULL,
-    body        TEXT,
-    since       TEXT NOT NULL,
-    ended_at    TEXT,
-    end_reason  TEXT
-);
-CREATE INDEX IF NOT EXISTS offices_body ON offices (body, role);
-CREATE INDEX IF NOT EXISTS offices_iin ON offices (iin, role);
-CREATE TABLE IF NOT EXISTS record_chambers (
-    record_id   TEXT PRIMARY KEY,
-    chamber_id  TEXT NOT NULL,  -- a chamber id, or collegium
-    source_name TEXT,
-    linked_at   TEXT NOT NULL
-);
-"""
+FILE_NAME = "bodies.sqlite"
+
+# The tables as docflow/storage/migrations_bodies creates them (``seq``: the order rows were
+# added in, for the aliases' and the offices' order; SQLite's rowid in an adopted file).
+_metadata = MetaData()
+chambers = Table(
+    "chambers",
+    _metadata,
+    Column("id", Text, primary_key=True),
+    Column("kk", Text, nullable=False),
+    Column("ru", Text, nullable=False),
+    Column("en", Text),
+    Column("created_at", Text, nullable=False),
+)
+chamber_names = Table(
+    "chamber_names",
+    _metadata,
+    Column("fold", Text, primary_key=True),
+    Column("chamber_id", Text, ForeignKey("chambers.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("seq", BigInteger),
+    CheckConstraint("kind IN ('kk', 'ru', 'en', 'alias')", name="chamber_names_kind"),
+)
+offices = Table(
+    "offices",
+    _metadata,
+    Column("fingerprint", Text, primary_key=True),
+    Column("serial", Text, nullable=False),
+    Column("iin", Text, nullable=False),
+    Column("full_name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("body", Text),
+    Column("since", Text, nullable=False),
+    Column("ended_at", Text),
+    Column("end_reason", Text),
+    Column("seq", BigInteger),
+)
+record_chambers = Table(
+    "record_chambers",
+    _metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("chamber_id", Text, nullable=False),  # a chamber id, or collegium
+    Column("source_name", Text),
+    Column("linked_at", Text, nullable=False),
+)
+
+#: pg_advisory_xact_lock key of the bodies' writes (any constant distinct from docflow's others)
+_WRITE_LOCK = 3_621_873_657
+#: Stores kept open per process: a worker or a web server has one home; tests make many homes.
+_KEEP = 8
 
 
 def bodies_db_path(home: Home | Path | str) -> Path:
+    """The embedded store's file (``.docflow/bodies.sqlite``); a scaled-out home's registries
+    are named by it too (:func:`bodies_store` reads the home's ``docflow.toml`` beside it)."""
     root = home.root if isinstance(home, Home) else Path(home)
-    return root / ".docflow" / "bodies.sqlite"
+    return root / ".docflow" / FILE_NAME
 
 
-#: Databases this process has already made (WAL mode and schema are set once per file).
-_ready: set[Path] = set()
+def bodies_url(home: Home | Path | str) -> str:
+    """Where ``home``'s bodies live: ``[storage] database`` when it is PostgreSQL, else
+    ``.docflow/bodies.sqlite``."""
+    path = bodies_db_path(home)
+    return _url_of(path)
 
 
-@contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """One short-lived connection (CLI commands and workers each open their own), committed
-    when the block ends without an error."""
-    if path in _ready and path.exists():
-        db = sqlite3.connect(path, timeout=30)
-    else:
-        with opening(path):
-            db = sqlite3.connect(path, timeout=30)
-            try:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.executescript(_SCHEMA)
-            except BaseException:
-                db.close()
-                raise
-        _ready.add(path)
-    db.row_factory = sqlite3.Row
+@dataclass
+class BodiesStore:
+    """The bodies' database, opened and migrated, as one process uses it."""
+
+    db: Database
+    #: SQLite: an engine for reads that never takes the write lock (``Database``'s engine
+    #: begins every transaction IMMEDIATE); PostgreSQL: ``db.engine``.
+    reader: Engine
+    #: SQLite: the file's (device, inode) when opened, to notice a file removed or replaced.
+    identity: tuple[int, int] | None
+    pid: int
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only (PostgreSQL: autocommit; SQLite: no lock held between
+        statements, as SQLite's own default)."""
+        if self.db.dialect == "postgresql":
+            with self.db.reading() as conn:
+                yield conn
+            return
+        with self.reader.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """One write transaction; writers of every node take turns (SQLite's BEGIN IMMEDIATE,
+        a transaction-level advisory lock on PostgreSQL), so ``seq`` numbers never repeat."""
+        with self.db.writing() as conn:
+            if self.db.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK})
+            yield conn
+
+    def upsert(
+        self, conn: Connection, table: Table, values: dict[str, Any], keys: list[str]
+    ) -> None:
+        self.db.upsert(conn, table, values, keys)
+
+    def insert_missing(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        self.db.insert_missing(conn, table, rows)
+
+    @staticmethod
+    def next_seq(conn: Connection, table: Table) -> int:
+        """The ``seq`` of a row added now (inside :meth:`writing`)."""
+        return int(conn.execute(select(func.coalesce(func.max(table.c.seq), 0) + 1)).scalar_one())
+
+    def dispose(self, *, close: bool = True) -> None:
+        if self.reader is not self.db.engine:
+            self.reader.dispose(close=close)
+        self.db.engine.dispose(close=close)
+
+
+_lock = threading.Lock()
+#: database URL -> the store this process opened
+_open: OrderedDict[str, BodiesStore] = OrderedDict()
+#: home root -> (docflow.toml's stat, the bodies' URL)
+_urls: dict[Path, tuple[tuple[int, int] | None, str]] = {}
+
+
+def _url_of(path: Path) -> str:
+    root, state = path.parent.parent, path.parent
+    toml = root / "docflow.toml"
     try:
-        with db:
-            yield db
-    finally:
-        db.close()
+        st = os.stat(toml)
+        signature: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+    except FileNotFoundError:
+        signature = None
+    known = _urls.get(root)
+    if known is not None and known[0] == signature:
+        return known[1]
+    url = StorageSettings.from_home(root).store_url(state, path.name)
+    _urls[root] = (signature, url)
+    return url
+
+
+def _identity(url: str) -> tuple[int, int] | None:
+    if not url.startswith("sqlite:"):
+        return None
+    try:
+        st = os.stat(url.removeprefix("sqlite:///"))
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def bodies_store(path: Path) -> BodiesStore:
+    """The bodies' store of the home whose ``bodies_db_path`` is ``path``, opened (and migrated)
+    once per process and database; reopened when its SQLite file was removed or replaced."""
+    url = _url_of(path)
+    pid = os.getpid()
+    store = _open.get(url)
+    if store is not None and store.pid == pid:
+        if store.identity is None or store.identity == _identity(url):
+            return store
+    with _lock:
+        store = _open.get(url)
+        if store is not None:
+            if store.pid != pid:  # inherited through fork: the parent's connections stay its own
+                store.dispose(close=False)
+            elif store.identity is None or store.identity == _identity(url):
+                _open.move_to_end(url)
+                return store
+            else:
+                store.dispose()
+            del _open[url]
+        store = _opened(url, pid)
+        _open[url] = store
+        while len(_open) > _KEEP:
+            _, old = _open.popitem(last=False)
+            old.dispose(close=old.pid == pid)
+        return store
+
+
+def _opened(url: str, pid: int) -> BodiesStore:
+    db = open_database(url, store="bodies")
+    if db.dialect != "sqlite":
+        return BodiesStore(db, db.engine, None, pid)
+    reader = create_engine(db.engine.url, connect_args={"timeout": 60})
+
+    @event.listens_for(reader, "connect")
+    def _pragmas(dbapi: Any, _record: Any) -> None:
+        dbapi.execute("PRAGMA busy_timeout = 60000")
+        dbapi.execute("PRAGMA query_only = ON")
+
+    return BodiesStore(db, reader, _identity(url), pid)
+
+
+def close_bodies_stores() -> None:
+    """Close every store this process opened (tests; a process that is about to fork)."""
+    with _lock:
+        while _open:
+            _, store = _open.popitem()
+            store.dispose(close=store.pid == os.getpid())

@@ -2,8 +2,8 @@
 and the Republican Collegium as its own body ``collegium`` (always present, never a chamber).
 
 Resolution is pure (:func:`resolve_body` over a list of bodies); ``ChamberRegistry`` keeps the
-list in ``.docflow/bodies.sqlite`` and answers by id or by any name, spelled loosely
-(:func:`docflow.bodies.fold_name`).
+list in the bodies' store (``.docflow/bodies.sqlite``, or ``[storage] database``) and answers
+by id or by any name, spelled loosely (:func:`docflow.bodies.fold_name`).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def _now() -> str:
 
 
 class ChamberRegistry:
-    """The chambers of one home, in ``.docflow/bodies.sqlite``. Cheap to construct."""
+    """The chambers of one home, in the bodies' store. Cheap to construct."""
 
     def __init__(self, home: Home | Path | str):
         self.path = bodies_db_path(home)

@@ -140,20 +140,39 @@ def unknown_chamber(
     return UnknownChamber(text, problem, tuple(c.id for c in chambers))
 
 
-#: A chamber with its aliases, in the order added (one row per alias; one with None if none).
-_CHAMBER_WITH_ALIASES = (
-    select(chambers, chamber_names.c.name.label("alias"))
-    .outerjoin(
-        chamber_names,
-        (chamber_names.c.chamber_id == chambers.c.id) & (chamber_names.c.kind == "alias"),
+def _with_aliases(chamber_id: Any) -> Any:
+    """The chamber ``chamber_id`` with its aliases in the order added, in one statement (one
+    row per alias; one row with alias None for a chamber without aliases)."""
+    return (
+        select(chambers, chamber_names.c.name.label("alias"))
+        .outerjoin(
+            chamber_names,
+            (chamber_names.c.chamber_id == chambers.c.id) & (chamber_names.c.kind == "alias"),
+        )
+        .where(chambers.c.id == chamber_id)
+        .order_by(chamber_names.c.seq)
     )
-    .where(chambers.c.id == bindparam("id"))
-    .order_by(chamber_names.c.seq)
-)
-#: The chamber whose id or any name (folded) is given: resolving a report's chamber.
-_CHAMBER_NAMED = union_all(
-    select(chambers.c.id).where(chambers.c.id == bindparam("id")),
-    select(chamber_names.c.chamber_id).where(chamber_names.c.fold == bindparam("fold")),
+
+
+def _chamber(rows: Sequence[Any]) -> Body | None:
+    if not rows:
+        return None
+    row = rows[0]
+    aliases = tuple(r["alias"] for r in rows if r["alias"] is not None)
+    return Body(row["id"], row["kk"], row["ru"], row["en"], aliases)
+
+
+_named_chambers, _names = chambers.alias("named_chambers"), chamber_names.alias("names")
+#: Built once (every report resolves its chamber): a chamber by id, and the chamber whose id or
+#: any name (folded) is given, with its aliases, in one round trip.
+_CHAMBER_BY_ID = _with_aliases(bindparam("id"))
+_CHAMBER_NAMED = _with_aliases(
+    union_all(
+        select(_named_chambers.c.id).where(_named_chambers.c.id == bindparam("id")),
+        select(_names.c.chamber_id).where(_names.c.fold == bindparam("fold")),
+    )
+    .limit(1)
+    .scalar_subquery()
 )
 _NEXT_NAME_SEQ = select(func.coalesce(func.max(chamber_names.c.seq), 0) + 1)
 
@@ -191,14 +210,8 @@ class ChamberRegistry:
     def get(self, body_id: str) -> Body | None:
         if body_id == COLLEGIUM_ID:
             return COLLEGIUM
-        # One statement: the chamber with its aliases (a chamber without any: one row, None).
         with bodies_store(self.path).reading() as db:
-            rows = db.execute(_CHAMBER_WITH_ALIASES, {"id": body_id}).mappings().all()
-        if not rows:
-            return None
-        row = rows[0]
-        aliases = tuple(r["alias"] for r in rows if r["alias"] is not None)
-        return Body(row["id"], row["kk"], row["ru"], row["en"], aliases)
+            return _chamber(db.execute(_CHAMBER_BY_ID, {"id": body_id}).mappings().all())
 
     def find(self, text: str) -> Body | None:
         """The chamber or the Collegium named by ``text`` (id or any name), or ``None``."""
@@ -206,8 +219,8 @@ class ChamberRegistry:
             return COLLEGIUM
         wanted = text.strip().casefold()
         with bodies_store(self.path).reading() as db:
-            row = db.execute(_CHAMBER_NAMED, {"id": wanted, "fold": fold_name(text)}).first()
-        return self.get(row[0]) if row else None
+            found = db.execute(_CHAMBER_NAMED, {"id": wanted, "fold": fold_name(text)})
+            return _chamber(found.mappings().all())
 
     def resolve(self, text: str) -> Body:
         """The chamber or the Collegium named by ``text``; ``UnknownChamber`` otherwise."""

@@ -9,6 +9,7 @@ their capacity.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -134,6 +135,16 @@ def _office(row: Any) -> Office:
 _BY_FINGERPRINT = select(offices).where(offices.c.fingerprint == bindparam("fingerprint"))
 
 
+@functools.cache
+def _offices_query(columns: tuple[str, ...], live: bool) -> Any:
+    """The offices with ``columns`` equal to the parameters of their names, built once per
+    combination (a worker asks for a chamber's officers with every report)."""
+    query = select(offices).where(*(offices.c[c] == bindparam(c) for c in columns))
+    if live:
+        query = query.where(offices.c.ended_at.is_(None))
+    return query.order_by(offices.c.since, offices.c.seq)
+
+
 class OfficeRegistry:
     """The offices of one home (the bodies' store, table ``offices``): ``.docflow/bodies.sqlite``,
     or the shared ``[storage] database`` of a scaled-out home."""
@@ -200,14 +211,10 @@ class OfficeRegistry:
         live: bool = True,
     ) -> list[Office]:
         """Offices matching every filter given, oldest first (only live ones by default)."""
-        query = select(offices)
-        for column, value in (("body", body), ("role", role), ("iin", iin)):
-            if value is not None:
-                query = query.where(offices.c[column] == value)
-        if live:
-            query = query.where(offices.c.ended_at.is_(None))
+        given = {k: v for k, v in (("body", body), ("role", role), ("iin", iin)) if v is not None}
+        query = _offices_query(tuple(given), live)
         with bodies_store(self.path).reading() as db:
-            rows = db.execute(query.order_by(offices.c.since, offices.c.seq)).mappings().all()
+            rows = db.execute(query, given).mappings().all()
         return [_office(r) for r in rows]
 
     def office_of(self, certificate: Any) -> Office | None:

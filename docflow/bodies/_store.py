@@ -11,6 +11,11 @@ worker host that checks the officer's signature.
 The archive's signed records are never rewritten: a record filed under a free-text chamber
 name is tied to its chamber id here (``record_chambers``), beside the archive, not in it.
 
+A scaled-out node that still has a ``.docflow/bodies.sqlite`` of its own (the home was embedded
+before ``[storage] database`` was set, or was copied from one) moves its rows into the shared
+database once, the first time the node opens the store, and renames the file
+``bodies.sqlite.moved`` (:func:`_move_local_file`): no chamber or office is lost by switching.
+
 Every report a worker processes reads this store (the capacity of each signature, the chamber
 it names), so the opened store is kept per process (:func:`bodies_store`): one engine and its
 pool per database, not a connection per call. Nothing is cached above the database: every answer
@@ -19,7 +24,9 @@ is read from it, so an office ended on one node is ended on all at the next read
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -46,7 +53,10 @@ from sqlalchemy import (
 )
 
 from docflow.config import Home
+from docflow.sqlite_open import opening
 from docflow.storage import Database, StorageSettings, open_database
+
+log = logging.getLogger(__name__)
 
 FILE_NAME = "bodies.sqlite"
 
@@ -171,6 +181,8 @@ _lock = threading.Lock()
 _open: OrderedDict[str, BodiesStore] = OrderedDict()
 #: home root -> (docflow.toml's stat, the bodies' URL)
 _urls: dict[Path, tuple[tuple[int, int] | None, str]] = {}
+#: (pid, embedded file) whose rows this process has moved into a shared database (or found none)
+_moved: set[tuple[int, Path]] = set()
 
 
 def _url_of(path: Path) -> str:
@@ -206,7 +218,14 @@ def bodies_store(path: Path) -> BodiesStore:
     pid = os.getpid()
     store = _open.get(url)
     if store is not None and store.pid == pid:
-        if store.identity is None or store.identity == _identity(url):
+        if store.identity is not None:
+            if store.identity == _identity(url):
+                return store
+        elif (pid, path) in _moved:
+            return store
+        else:
+            _move_local_file(path, store)
+            _moved.add((pid, path))
             return store
     with _lock:
         store = _open.get(url)
@@ -224,7 +243,10 @@ def bodies_store(path: Path) -> BodiesStore:
         while len(_open) > _KEEP:
             _, old = _open.popitem(last=False)
             old.dispose(close=old.pid == pid)
-        return store
+    if store.identity is None and (pid, path) not in _moved:
+        _move_local_file(path, store)
+        _moved.add((pid, path))
+    return store
 
 
 def _opened(url: str, pid: int) -> BodiesStore:
@@ -239,6 +261,104 @@ def _opened(url: str, pid: int) -> BodiesStore:
         dbapi.execute("PRAGMA query_only = ON")
 
     return BodiesStore(db, reader, _identity(url), pid)
+
+
+def _move_local_file(path: Path, store: BodiesStore) -> int:
+    """Once per node: copy the rows of the node's own ``bodies.sqlite`` (old schema or new) into
+    the shared store, then rename the file ``bodies.sqlite.moved``. Returns the rows added.
+
+    Nodes whose homes were copied from one another each bring a copy: rows are added only where
+    missing (the same chamber, name, office, link from two copies is one), and what only ever
+    moves one way is merged: an office ended in any copy is ended (never made live again), an
+    office's body or a chamber's English name given in any copy is kept, a chamber made from one
+    name gets its two names. A name that another chamber holds in the shared store is left out
+    (logged): one spelling never means two chambers."""
+    if not path.exists():
+        return 0
+    with opening(path):
+        if not path.exists():  # another process of this node moved it meanwhile
+            return 0
+        source = sqlite3.connect(path, timeout=60)
+        try:
+            source.row_factory = sqlite3.Row
+            try:  # the WAL folded in: one file to rename
+                source.execute("PRAGMA journal_mode = DELETE")
+            except sqlite3.OperationalError:
+                pass  # still open elsewhere: read through its WAL all the same
+            found = {r[0] for r in source.execute("SELECT name FROM sqlite_master")}
+            rows: dict[str, list[dict[str, Any]]] = {}
+            for table in (chambers, chamber_names, offices, record_chambers):
+                if table.name in found:
+                    cursor = source.execute(f"SELECT *, rowid AS _order FROM {table.name}")
+                    rows[table.name] = [dict(r) for r in cursor]
+        finally:
+            source.close()
+        added = _merge(store, rows)
+        path.rename(path.with_name(path.name + ".moved"))
+    log.info("moved %d rows of %s into the shared bodies' store", added, path)
+    return added
+
+
+def _merge(store: BodiesStore, rows: dict[str, list[dict[str, Any]]]) -> int:
+    def ordered(table: Table) -> list[dict[str, Any]]:
+        found = rows.get(table.name, [])
+        found.sort(key=lambda r: (r.get("seq") or 0, r["_order"]))
+        return [{c.name: r.get(c.name) for c in table.columns if c.name != "seq"} for r in found]
+
+    added = 0
+    with store.writing() as conn:
+        for row in ordered(chambers):
+            have = conn.execute(select(chambers).where(chambers.c.id == row["id"])).first()
+            if have is None:
+                conn.execute(chambers.insert().values(**row))
+                added += 1
+                continue
+            if have.kk == have.ru and row["kk"] != row["ru"]:
+                conn.execute(
+                    chambers.update()
+                    .where(chambers.c.id == row["id"])
+                    .values(kk=row["kk"], ru=row["ru"])
+                )
+            if row["en"] and not have.en:
+                conn.execute(
+                    chambers.update().where(chambers.c.id == row["id"]).values(en=row["en"])
+                )
+        known = set(conn.execute(select(chambers.c.id)).scalars())
+        for table, key in ((chamber_names, "fold"), (offices, "fingerprint")):
+            for row in ordered(table):
+                have = conn.execute(select(table).where(table.c[key] == row[key])).first()
+                if table is chamber_names and row["chamber_id"] not in known:
+                    continue  # a name of no chamber (never written by docflow)
+                if have is None:
+                    conn.execute(table.insert().values(**row, seq=store.next_seq(conn, table)))
+                    added += 1
+                elif table is chamber_names and have.chamber_id != row["chamber_id"]:
+                    log.warning(
+                        "the name %r of chamber %s belongs to chamber %s in the shared store; "
+                        "left out",
+                        row["name"],
+                        row["chamber_id"],
+                        have.chamber_id,
+                    )
+                elif table is offices:
+                    if row["ended_at"] and not have.ended_at:
+                        conn.execute(
+                            offices.update()
+                            .where(offices.c.fingerprint == row[key])
+                            .values(ended_at=row["ended_at"], end_reason=row["end_reason"])
+                        )
+                    if row["body"] and not have.body:
+                        conn.execute(
+                            offices.update()
+                            .where(offices.c.fingerprint == row[key])
+                            .values(body=row["body"])
+                        )
+        links = ordered(record_chambers)
+        before = conn.execute(select(func.count()).select_from(record_chambers)).scalar_one()
+        store.insert_missing(conn, record_chambers, links)
+        after = conn.execute(select(func.count()).select_from(record_chambers)).scalar_one()
+        added += after - before
+    return added
 
 
 def close_bodies_stores() -> None:

@@ -264,3 +264,46 @@ def test_a_removed_bodies_file_is_noticed_by_a_process_that_had_it_open(home: Ho
     registry.add("almaty", kk="Алматы палатасы", ru="Палата Алматы")
     assert [c.id for c in ChamberRegistry(home).chambers()] == ["almaty"]
     assert (home.state / "bodies.sqlite").exists()
+
+
+def test_switching_to_the_shared_database_moves_each_nodes_bodies_file_once(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Homes embedded before ``[storage] database`` was set keep their chambers and offices:
+    each node's own file is merged into the shared store once (a stale copy never makes an
+    ended office live again) and renamed ``bodies.sqlite.moved``."""
+    admin = Home(tmp_path / "admin").ensure()
+    _old_bodies_file(admin.state / "bodies.sqlite")
+    worker = Home(tmp_path / "worker").ensure()  # copied from the admin's before office 13 ended
+    _old_bodies_file(worker.state / "bodies.sqlite")
+    db = sqlite3.connect(worker.state / "bodies.sqlite")
+    db.execute("UPDATE offices SET ended_at = NULL, end_reason = NULL WHERE serial = '13'")
+    db.execute("INSERT INTO chambers VALUES ('almaty', 'Алматы', 'Алматы', NULL, '2026-01-12')")
+    db.commit()
+    db.close()
+    for home in (admin, worker):
+        (home.root / "docflow.toml").write_text(
+            f'[storage]\ndatabase = "{pg_url}"\n', encoding="utf-8"
+        )
+
+    # The worker's node opens the shared store first: its stale copy goes in as it is.
+    assert [o.serial for o in OfficeRegistry(worker).offices()] == ["12", "13"]
+    assert (worker.state / "bodies.sqlite.moved").exists()
+    assert not (worker.state / "bodies.sqlite").exists()
+    # Then the admin's: office 13 is ended everywhere, nothing is doubled, the order is kept.
+    assert [o.serial for o in OfficeRegistry(admin).offices()] == ["12"]
+    assert [o.serial for o in OfficeRegistry(worker).offices(live=False)] == ["12", "13"]
+    registry = ChamberRegistry(worker)
+    assert [c.id for c in registry.chambers()] == ["almaty", "karaganda"]
+    assert registry.get("karaganda").aliases == ("Яа палата", "Аа палата")  # type: ignore[union-attr]
+    assert registry.linked_records() == {"R-2025-0001": "karaganda"}
+    assert not (admin.state / "bodies.sqlite").exists()
+
+    # Once: the moved files are not read again, the shared store is what counts.
+    OfficeRegistry(admin).end("12", at=datetime(2026, 3, 1, tzinfo=UTC), reason="superseded")
+    engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        names = conn.execute(text("SELECT count(*) FROM chamber_names")).scalar()
+        live = conn.execute(text("SELECT count(*) FROM offices WHERE ended_at IS NULL")).scalar()
+    engine.dispose()
+    assert (names, live) == (4, 0)

@@ -170,10 +170,17 @@ class BodiesStore:
         """The ``seq`` of a row added now (inside :meth:`writing`)."""
         return int(conn.execute(select(func.coalesce(func.max(table.c.seq), 0) + 1)).scalar_one())
 
-    def dispose(self, *, close: bool = True) -> None:
+    def dispose(self) -> None:
+        """Close this store's connections, or, in a forked child, leave them alone for good."""
+        if self.pid != os.getpid():
+            # The parent's connections: closing them here (even by garbage collection) could
+            # end the parent's PostgreSQL session or fold away the WAL of a SQLite file it is
+            # using. They are kept referenced, untouched, for the life of this process.
+            _inherited.append(self)
+            return
         if self.reader is not self.db.engine:
-            self.reader.dispose(close=close)
-        self.db.engine.dispose(close=close)
+            self.reader.dispose()
+        self.db.engine.dispose()
 
 
 _lock = threading.Lock()
@@ -181,6 +188,8 @@ _lock = threading.Lock()
 _open: OrderedDict[str, BodiesStore] = OrderedDict()
 #: home root -> (docflow.toml's stat, the bodies' URL)
 _urls: dict[Path, tuple[tuple[int, int] | None, str]] = {}
+#: Stores opened by a parent process before it forked this one (never used, never closed)
+_inherited: list[BodiesStore] = []
 #: (pid, embedded file) whose rows this process has moved into a shared database (or found none)
 _moved: set[tuple[int, Path]] = set()
 
@@ -231,7 +240,7 @@ def bodies_store(path: Path) -> BodiesStore:
         store = _open.get(url)
         if store is not None:
             if store.pid != pid:  # inherited through fork: the parent's connections stay its own
-                store.dispose(close=False)
+                store.dispose()
             elif store.identity is None or store.identity == _identity(url):
                 _open.move_to_end(url)
                 return store
@@ -242,7 +251,7 @@ def bodies_store(path: Path) -> BodiesStore:
         _open[url] = store
         while len(_open) > _KEEP:
             _, old = _open.popitem(last=False)
-            old.dispose(close=old.pid == pid)
+            old.dispose()
     if store.identity is None and (pid, path) not in _moved:
         _move_local_file(path, store)
         _moved.add((pid, path))
@@ -359,11 +368,3 @@ def _merge(store: BodiesStore, rows: dict[str, list[dict[str, Any]]]) -> int:
         after = conn.execute(select(func.count()).select_from(record_chambers)).scalar_one()
         added += after - before
     return added
-
-
-def close_bodies_stores() -> None:
-    """Close every store this process opened (tests; a process that is about to fork)."""
-    with _lock:
-        while _open:
-            _, store = _open.popitem()
-            store.dispose(close=store.pid == os.getpid())

@@ -307,3 +307,38 @@ def test_switching_to_the_shared_database_moves_each_nodes_bodies_file_once(
         live = conn.execute(text("SELECT count(*) FROM offices WHERE ended_at IS NULL")).scalar()
     engine.dispose()
     assert (names, live) == (4, 0)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["embedded", "postgresql"])
+def test_a_forked_worker_process_leaves_its_parents_connections_alone(
+    tmp_path: Path, request: pytest.FixtureRequest, shared: bool
+) -> None:
+    """``docflow watch`` forks its worker processes after reading the bodies: a child opens its
+    own connections, and the parent's (to PostgreSQL, or to the SQLite file and its WAL) keep
+    working after the child has used the store and exited."""
+    home = Home(tmp_path / "home").ensure()
+    if shared:
+        database = request.getfixturevalue("pg_url")
+        (home.root / "docflow.toml").write_text(
+            f'[storage]\ndatabase = "{database}"\n', encoding="utf-8"
+        )
+    registry = ChamberRegistry(home)
+    registry.add("karaganda", kk=KARAGANDA_KK, ru=KARAGANDA_RU)
+    assert registry.resolve_chamber(KARAGANDA_RU).id == "karaganda"  # the parent's pool is open
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        code = 1
+        try:
+            ChamberRegistry(home).add("almaty", kk="Алматы палатасы", ru="Палата Алматы")
+            if ChamberRegistry(home).resolve_chamber("karaganda").id == "karaganda":
+                code = 0
+            import gc
+
+            gc.collect()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [c.id for c in registry.chambers()] == ["almaty", "karaganda"]
+    registry.add_alias("karaganda", "Карагандинская палата")
+    assert registry.resolve_chamber("карагандинская ПАЛАТА").id == "karaganda"

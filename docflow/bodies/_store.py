@@ -118,13 +118,6 @@ def bodies_db_path(home: Home | Path | str) -> Path:
     return root / ".docflow" / FILE_NAME
 
 
-def bodies_url(home: Home | Path | str) -> str:
-    """Where ``home``'s bodies live: ``[storage] database`` when it is PostgreSQL, else
-    ``.docflow/bodies.sqlite``."""
-    path = bodies_db_path(home)
-    return _url_of(path)
-
-
 @dataclass
 class BodiesStore:
     """The bodies' database, opened and migrated, as one process uses it."""
@@ -226,36 +219,27 @@ def bodies_store(path: Path) -> BodiesStore:
     url = _url_of(path)
     pid = os.getpid()
     store = _open.get(url)
-    if store is not None and store.pid == pid:
-        if store.identity is not None:
-            if store.identity == _identity(url):
-                return store
-        elif (pid, path) in _moved:
-            return store
-        else:
-            _move_local_file(path, store)
-            _moved.add((pid, path))
-            return store
-    with _lock:
-        store = _open.get(url)
-        if store is not None:
-            if store.pid != pid:  # inherited through fork: the parent's connections stay its own
-                store.dispose()
-            elif store.identity is None or store.identity == _identity(url):
-                _open.move_to_end(url)
-                return store
-            else:
-                store.dispose()
-            del _open[url]
-        store = _opened(url, pid)
-        _open[url] = store
-        while len(_open) > _KEEP:
-            _, old = _open.popitem(last=False)
-            old.dispose()
+    if store is None or not _usable(store, url, pid):
+        with _lock:
+            store = _open.get(url)
+            if store is None or not _usable(store, url, pid):
+                if store is not None:
+                    store.dispose()  # a forked child's: left untouched (see dispose)
+                store = _opened(url, pid)
+                _open[url] = store
+                while len(_open) > _KEEP:
+                    _, old = _open.popitem(last=False)
+                    old.dispose()
+            _open.move_to_end(url)
     if store.identity is None and (pid, path) not in _moved:
         _move_local_file(path, store)
         _moved.add((pid, path))
     return store
+
+
+def _usable(store: BodiesStore, url: str, pid: int) -> bool:
+    """Opened by this process, and (SQLite) on the file that is there now."""
+    return store.pid == pid and (store.identity is None or store.identity == _identity(url))
 
 
 def _opened(url: str, pid: int) -> BodiesStore:

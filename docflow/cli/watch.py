@@ -272,8 +272,14 @@ def _watch_queue(home: Home, queue: QueueSettings, once: bool, settle: float, lo
     """``watch`` of a scaled-out node: claim inbox files and hand them to the shared queue."""
     from docflow.inbox.watcher import watch_forever
     from docflow.queue import QueueIntake
+    from docflow.signreq import SignRequests, signing_modes
+    from docflow.workflow.own import SignatureArrivals
 
-    intake = QueueIntake(home, queue, settle=settle)
+    # Documents awaiting a person's own signature (issue 15) were parked by the worker that
+    # made the request; this node defers their jobs once it arrived (docflow.queue).
+    store = SignRequests(home)
+    arrivals = SignatureArrivals(store, request_days=signing_modes(home).request_days)
+    intake = QueueIntake(home, queue, settle=settle, ready=arrivals)
     try:
         if once:
             # As embedded: what is there now, waited for (the workers run it, anywhere).
@@ -288,6 +294,7 @@ def _watch_queue(home: Home, queue: QueueSettings, once: bool, settle: float, lo
             watch_forever(intake, stop)
     finally:
         intake.close()
+        store.close()
 
 
 #: How often a long-running watcher renews the archive's timestamps that end soon.

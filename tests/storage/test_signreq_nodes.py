@@ -55,12 +55,14 @@ def test_issue_18_a_request_made_on_one_node_is_completed_and_read_on_another(
         request_id = _request(worker)
         assert [r.id for r in web.list(iin=CONSULTANT_IIN)] == [request_id]
         assert web.get_many([request_id])[request_id].state == "open"
+        assert worker.get_many([request_id])[request_id].state == "open"  # the watcher's poll
         prepared = web.prepared(request_id)
         assert prepared == worker.prepared(request_id)
         with home_services(b) as services:
             result = web.submit(request_id, consultant_cms(b.root, prepared),
                                 trust=home_trust(b), services=services)  # fmt: skip
         assert result.accepted and result.pdf is not None
+        assert worker.get_many([request_id])[request_id].state == "signed"
         record = worker.get(request_id)
         assert record.state == "signed"
         assert record.signed_sha256 == hashlib.sha256(result.pdf).hexdigest()

@@ -31,6 +31,7 @@ import secrets
 import shutil
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -292,14 +293,15 @@ class SignRequests:
         #: where an older docflow kept each request's PDFs (moved into the store on opening)
         self.folder = state / "sign-requests"
         self._locks = state / "sign-request-locks"
-        url = StorageSettings.from_home(root).store_url(state, FILE_NAME)
         if database is None:
-            database = url
+            database = StorageSettings.from_home(root).store_url(state, FILE_NAME)
         self._owned = not isinstance(database, Database)
         self._seen: dict[str, tuple[tuple[Any, ...], SignRequestRecord]] = {}
         self.db = (
             database if isinstance(database, Database) else open_database(database, store="signreq")
         )
+        if self._owned:
+            _forget_in_children(self.db)
         if self.db.dialect != "sqlite":
             self._move_from_file(state / FILE_NAME)
         self._move_folders()
@@ -760,6 +762,19 @@ class SignRequests:
                 .values(used=1)
             )
         return int(result.rowcount) == 1
+
+
+def _forget_in_children(database: Database) -> None:
+    """A forked worker process (the services are built before the fork) must not use the
+    parent's pooled connections: SQLAlchemy's recipe, as the shared journal does."""
+    ref = weakref.ref(database.engine)
+
+    def _forget() -> None:
+        engine = ref()
+        if engine is not None:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_forget)
 
 
 def _sha(text: str) -> str:

@@ -320,30 +320,33 @@ class SignRequests:
             return 0
         from docflow.sqlite_open import opening
 
-        with opening(old):
+        with opening(old):  # processes opening the store at once take turns; one moves it
+            if not old.exists():
+                return 0
             source = sqlite3.connect(old, isolation_level=None, timeout=30)
-        try:
-            source.execute("PRAGMA busy_timeout = 30000")
-            tables = {
-                r[0] for r in source.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            moved: dict[Table, builtins.list[dict[str, Any]]] = {}
-            for table in (sign_requests, sign_request_files, api_tokens, user_iins):
-                if table.name not in tables:
-                    continue
-                have = {r[1] for r in source.execute(f"PRAGMA table_info({table.name})")}
-                names = [c.name for c in table.columns if c.name in have]
-                rows = source.execute(f"SELECT {', '.join(names)} FROM {table.name}").fetchall()
-                moved[table] = [dict(zip(names, row, strict=True)) for row in rows]
-            with self.db.writing() as conn:
-                for table, rows in moved.items():
-                    for start in range(0, len(rows), 500):
-                        self.db.insert_missing(conn, table, rows[start : start + 500])
-            source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            source.close()
-        # Only after the copy is committed: a crash in between copies again, harmlessly.
-        os.replace(old, old.with_name(old.name + ".moved"))
+            try:
+                source.execute("PRAGMA busy_timeout = 30000")
+                tables = {
+                    r[0]
+                    for r in source.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
+                moved: dict[Table, builtins.list[dict[str, Any]]] = {}
+                for table in (sign_requests, sign_request_files, api_tokens, user_iins):
+                    if table.name not in tables:
+                        continue
+                    have = {r[1] for r in source.execute(f"PRAGMA table_info({table.name})")}
+                    names = [c.name for c in table.columns if c.name in have]
+                    found = source.execute(f"SELECT {', '.join(names)} FROM {table.name}")
+                    moved[table] = [dict(zip(names, row, strict=True)) for row in found]
+                with self.db.writing() as conn:
+                    for table, rows in moved.items():
+                        for start in range(0, len(rows), 500):
+                            self.db.insert_missing(conn, table, rows[start : start + 500])
+                source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                source.close()
+            # Only after the copy is committed: a crash in between copies again, harmlessly.
+            os.replace(old, old.with_name(old.name + ".moved"))
         count = len(moved.get(sign_requests, []))
         log.info("moved %d signing requests from %s into the database", count, old)
         return count

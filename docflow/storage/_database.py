@@ -30,6 +30,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: store -> its Alembic script folder (each names its own version table in its env.py)
 STORES = {
     "archive": MIGRATIONS,
+    "bodies": MIGRATIONS.with_name("migrations_bodies"),  # chambers, offices, record links
     "web": MIGRATIONS.with_name("migrations_web"),
     "summaries": MIGRATIONS.with_name("migrations_summaries"),
     "signreq": MIGRATIONS.with_name("migrations_signreq"),

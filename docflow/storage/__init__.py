@@ -7,6 +7,7 @@ The embedded default needs none of this (SQLite file and ``outbox/``); ``[storag
 ``docflow.toml`` switches the archive to these seams (see ``StorageSettings``).
 """
 
+from docflow.storage._adopt import move_local_rows
 from docflow.storage._blobs import (
     BlobRef,
     BlobStore,
@@ -32,6 +33,7 @@ __all__ = [
     "Retention",
     "S3Blobs",
     "StorageSettings",
+    "move_local_rows",
     "open_database",
     "parse_s3_url",
     "s3_client",

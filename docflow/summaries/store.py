@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 
 from docflow.config import Home
-from docflow.storage import Database, StorageSettings, open_database
+from docflow.storage import Database, StorageSettings, move_local_rows, open_database
 from docflow.summaries.roster import Roster
 from docflow.summaries.sanctions import SanctionCase
 
@@ -106,6 +106,9 @@ class SummaryStore:
             self.path = Path(home) / FILE_NAME
             url = f"sqlite:///{self.path}"
         self.db = open_database(url, store="summaries")
+        if isinstance(home, Home) and self.path is None:
+            # Scaled out: the rosters and cases this node kept before the switch come along.
+            move_local_rows(home.state / FILE_NAME, self.db, [rosters, sanctions])
 
     def close(self) -> None:
         self.db.dispose()

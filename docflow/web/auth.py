@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from docflow.config import Home
 from docflow.errors import UserError
 from docflow.sqlite_open import opening
-from docflow.storage import Database, StorageSettings, open_database
+from docflow.storage import Database, StorageSettings, move_local_rows, open_database
 
 #: ``consultant``: sees her own reports and signing requests only (issue 15).
 ROLES = ("archivist", "officer", "admin", "consultant")
@@ -134,6 +134,8 @@ class AuthStore:
     def for_home(cls, home: Home, **kwargs: object) -> AuthStore:
         store = cls(database_url(home), **kwargs)  # type: ignore[arg-type]
         store._move_from_archive_index(_old_database_path(home))
+        # Scaled out: the users this node kept in its own file before the switch come along.
+        move_local_rows(database_path(home), store.db, [web_users, web_sessions])
         return store
 
     def _move_from_archive_index(self, old: Path) -> int:

@@ -151,3 +151,44 @@ def test_summaries_live_in_postgres(home: Home, pg_url: str) -> None:
         assert [c.state for c in store.cases(chamber="алматы ҚАЛАСЫНЫҢ палатасы")] == ["cured"]
         assert store.cases(year=2024) == []
     assert not (home.state / "summaries.sqlite").exists()
+
+
+@pytest.mark.scale
+def test_switching_to_postgres_brings_the_nodes_users_and_rosters_along(
+    home: Home, pg_url: str, tmp_path: Path
+) -> None:
+    """A home that ran embedded (users, rosters, a sanction case in its own SQLite files) and is
+    then scaled out: the first open of each shared store copies its rows in and renames the
+    file ``.moved``; a second node with a copy of the same files adds nothing twice, and a row
+    changed in the shared store since is not put back to the node's older copy."""
+    import shutil
+
+    users = AuthStore.for_home(home)
+    users.add_user("anna", "archivist", PASSWORD)
+    users.close()
+    with SummaryStore(home) as summaries:
+        summaries.save_roster(_roster("Әсел Нұрланқызы", "Нұрлан Серікұлы"), source="a.csv",
+                              imported_at="2026-01-05")  # fmt: skip
+        summaries.save_case(_case("open"))
+    other = Home(tmp_path / "other-node").ensure()
+    for name in ("web.sqlite", "summaries.sqlite"):
+        shutil.copy(home.state / name, other.state / name)
+    for node in (home, other):
+        (node.root / "docflow.toml").write_text(
+            f'[storage]\ndatabase = "{pg_url}"\n', encoding="utf-8"
+        )
+    users = AuthStore.for_home(home)
+    assert users.authenticate("anna", PASSWORD) is not None
+    users.close()
+    with SummaryStore(home) as summaries:
+        roster = summaries.roster("Алматы қаласының палатасы")
+        assert roster is not None and len(roster.members) == 2
+        summaries.save_case(_case("cured"))  # changed in the shared store since
+    assert (home.state / "web.sqlite.moved").exists() and not (home.state / "web.sqlite").exists()
+    assert (home.state / "summaries.sqlite.moved").exists()
+    users = AuthStore.for_home(other)
+    assert [u.name for u in users.users()] == ["anna"]
+    users.close()
+    with SummaryStore(other) as summaries:
+        assert [c.state for c in summaries.cases()] == ["cured"]  # not the node's old "open"
+    assert (other.state / "summaries.sqlite.moved").exists()

@@ -300,6 +300,14 @@ class ChamberRegistry:
                 for r in db.execute("SELECT record_id, chamber_id FROM record_chambers")
             }
 
+    def link_of(self, record_id: str) -> str | None:
+        """The chamber id ``link_record`` tied this record to, if any (one row read)."""
+        with connect(self.path) as db:
+            row = db.execute(
+                "SELECT chamber_id FROM record_chambers WHERE record_id = ?", (record_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
     def chamber_of_record(
         self, record: Mapping[str, Any], *, linked: Mapping[str, str] | None = None
     ) -> str | None:

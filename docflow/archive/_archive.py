@@ -788,7 +788,9 @@ class Archive:
     def link_chambers(self, links: Mapping[str, str]) -> int:
         """Give records the chamber id ``docflow chambers migrate`` linked them to (record id
         -> chamber id) in the index; the number of rows changed."""
-        with self._locked(), self._transaction(durable=False):
+        # durable: unlike a stored row, a link is not in the log for recovery to replay (a
+        # rebuilt index reads the links again from the chambers' own database)
+        with self._locked(), self._transaction():
             return _dash.set_chamber_ids(_index.run_on(self._db), _dash.EMBEDDED, links)
 
     def all_records(self) -> list[dict[str, Any]]:

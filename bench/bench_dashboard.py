@@ -278,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-keep", action="store_true", help="keep --pg-schema afterwards")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-dashboard"))
     parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--repeat-before", type=int, default=3)
+    parser.add_argument("--repeat-before", type=int, default=1)
+    parser.add_argument("--no-before", action="store_true", help="the index's ways only")
     args = parser.parse_args(argv)
     if args.worker:
         home_dir, way, repeat = args.worker
@@ -309,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for config, home in homes.items():
             for way in WAYS:
+                if args.no_before and way.endswith("before"):
+                    continue
                 repeat = args.repeat_before if way.endswith("before") else args.repeat
                 result = measure(home, way, repeat)
                 out["results"].setdefault(config, {})[way] = result

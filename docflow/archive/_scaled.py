@@ -250,21 +250,11 @@ class ScaledArchive(Archive):
     def search(
         self, *, limit: int | None = None, offset: int = 0, **filters: Any
     ) -> list[dict[str, Any]]:
-        filters = self._with_texts(_drop_none(filters))
+        filters = _drop_none(filters)
         with self.db.reading() as conn:
+            filters = self.index.with_texts(conn, filters, ChamberIds(self.home).resolve)
             rows = self.index.search(conn, limit=limit, offset=offset, **filters)
         return [self._result(row) for row in rows]  # type: ignore[arg-type]
-
-    def _with_texts(self, filters: dict[str, Any]) -> dict[str, Any]:
-        """A ``chamber_id`` filter with the free texts (of rows indexed before the chamber was
-        registered) that name that chamber now."""
-        if filters.get("chamber_id") is not None:
-            resolver = ChamberIds(self.home)
-            texts = self.index.unresolved_texts()
-            filters["chamber_texts"] = tuple(
-                t for t in texts if resolver.resolve(t) == filters["chamber_id"]
-            )
-        return filters
 
     def dashboard_counts(self) -> list[_dash.Count]:
         return self.index.dashboard_counts()
@@ -279,7 +269,7 @@ class ScaledArchive(Archive):
             raise ArchiveError("page and per_page start at 1")
         rows, total = self.index.search_page(
             page=page, per_page=per_page, newest_first=newest_first,
-            **self._with_texts(_drop_none(filters)),
+            resolve=ChamberIds(self.home).resolve, **_drop_none(filters),
         )  # fmt: skip
         return [self._result(row) for row in rows], total  # type: ignore[arg-type]
 

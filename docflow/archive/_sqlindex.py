@@ -296,16 +296,36 @@ class SqlIndex:
         found = self.rows(conn, [record_id])
         return found[0] if found else None
 
+    def with_texts(
+        self, conn: Connection, filters: dict[str, Any], resolve: Callable[[str], str | None]
+    ) -> dict[str, Any]:
+        """A ``chamber_id`` filter with the free texts (of rows indexed before the chamber was
+        registered) that ``resolve`` to that chamber now (see ``_dash``)."""
+        cid = filters.get("chamber_id")
+        if cid is not None:
+            texts = _dash.unresolved_texts(run_on(conn), _dash.SCALED)
+            filters["chamber_texts"] = tuple(t for t in texts if resolve(t) == cid)
+        return filters
+
     def search_page(
-        self, *, page: int = 1, per_page: int = 50, newest_first: bool = False, **filters: Any
+        self,
+        *,
+        page: int = 1,
+        per_page: int = 50,
+        newest_first: bool = False,
+        resolve: Callable[[str], str | None] | None = None,
+        **filters: Any,
     ) -> tuple[list[dict[str, Any]], int]:
         """One page of matching index rows (with ``record_json``) and the number matching,
-        counted up to :data:`COUNT_CAP`."""
+        counted up to :data:`COUNT_CAP`; ``resolve``: a free-text chamber's id now (for a
+        ``chamber_id`` filter, on the same connection)."""
         offset = (page - 1) * per_page
         page_of: dict[str, Any] = {
             "limit": per_page, "offset": offset, "newest_first": newest_first
         }  # fmt: skip
         with self.db.reading() as conn:
+            if resolve is not None:
+                filters = self.with_texts(conn, dict(filters), resolve)
             if self.db.dialect == "postgresql" and any(filters.get(k) for k in _SUBSTRING):
                 # With an exact filter too (a year, a kind) the log's first rows say little of how
                 # common the matches are (a log is in time order): the trigram index decides.

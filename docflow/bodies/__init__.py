@@ -4,7 +4,8 @@
 resolves a chamber named loosely; ``OfficeRegistry(home)`` keeps who holds which office in
 which body with which certificate (``role_of(cert)`` for ``verify``); ``check_membership``
 judges a filer against the chamber's roster; the ``*_signer`` functions say who may sign
-what. All state is in ``.docflow/bodies.sqlite``; the archive is never rewritten.
+what. All state is in the bodies' store (``.docflow/bodies.sqlite``, or the shared ``[storage]
+database`` of a scaled-out home); the archive is never rewritten.
 """
 
 from docflow.bodies._authority import (

@@ -2,8 +2,8 @@
 and the Republican Collegium as its own body ``collegium`` (always present, never a chamber).
 
 Resolution is pure (:func:`resolve_body` over a list of bodies); ``ChamberRegistry`` keeps the
-list in ``.docflow/bodies.sqlite`` and answers by id or by any name, spelled loosely
-(:func:`docflow.bodies.fold_name`).
+list in the bodies' store (``.docflow/bodies.sqlite``, or ``[storage] database``) and answers
+by id or by any name, spelled loosely (:func:`docflow.bodies.fold_name`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import bindparam, func, select, union_all, update
+
 from docflow.bodies._names import fold_name
-from docflow.bodies._store import bodies_db_path, connect
+from docflow.bodies._store import (
+    bodies_db_path,
+    bodies_store,
+    chamber_names,
+    chambers,
+    record_chambers,
+)
 from docflow.config import Home
 from docflow.errors import ChamberError, Problem, UnknownChamber
 
@@ -132,12 +140,49 @@ def unknown_chamber(
     return UnknownChamber(text, problem, tuple(c.id for c in chambers))
 
 
+def _with_aliases(chamber_id: Any) -> Any:
+    """The chamber ``chamber_id`` with its aliases in the order added, in one statement (one
+    row per alias; one row with alias None for a chamber without aliases)."""
+    return (
+        select(chambers, chamber_names.c.name.label("alias"))
+        .outerjoin(
+            chamber_names,
+            (chamber_names.c.chamber_id == chambers.c.id) & (chamber_names.c.kind == "alias"),
+        )
+        .where(chambers.c.id == chamber_id)
+        .order_by(chamber_names.c.seq)
+    )
+
+
+def _chamber(rows: Sequence[Any]) -> Body | None:
+    if not rows:
+        return None
+    row = rows[0]
+    aliases = tuple(r["alias"] for r in rows if r["alias"] is not None)
+    return Body(row["id"], row["kk"], row["ru"], row["en"], aliases)
+
+
+_named_chambers, _names = chambers.alias("named_chambers"), chamber_names.alias("names")
+#: Built once (every report resolves its chamber): a chamber by id, and the chamber whose id or
+#: any name (folded) is given, with its aliases, in one round trip.
+_CHAMBER_BY_ID = _with_aliases(bindparam("id"))
+_CHAMBER_NAMED = _with_aliases(
+    union_all(
+        select(_named_chambers.c.id).where(_named_chambers.c.id == bindparam("id")),
+        select(_names.c.chamber_id).where(_names.c.fold == bindparam("fold")),
+    )
+    .limit(1)
+    .scalar_subquery()
+)
+_NEXT_NAME_SEQ = select(func.coalesce(func.max(chamber_names.c.seq), 0) + 1)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class ChamberRegistry:
-    """The chambers of one home, in ``.docflow/bodies.sqlite``. Cheap to construct."""
+    """The chambers of one home, in the bodies' store. Cheap to construct."""
 
     def __init__(self, home: Home | Path | str):
         self.path = bodies_db_path(home)
@@ -145,12 +190,14 @@ class ChamberRegistry:
     # ------------------------------------------------------------------ reading
     def chambers(self) -> list[Body]:
         """Every registered chamber, by id."""
-        with connect(self.path) as db:
-            rows = db.execute("SELECT * FROM chambers ORDER BY id").fetchall()
+        with bodies_store(self.path).reading() as db:
+            rows = db.execute(select(chambers).order_by(chambers.c.id)).mappings().all()
             aliases: dict[str, list[str]] = {}
             for r in db.execute(
-                "SELECT chamber_id, name FROM chamber_names WHERE kind = 'alias' ORDER BY rowid"
-            ):
+                select(chamber_names.c.chamber_id, chamber_names.c.name)
+                .where(chamber_names.c.kind == "alias")
+                .order_by(chamber_names.c.seq)
+            ).mappings():
                 aliases.setdefault(r["chamber_id"], []).append(r["name"])
         return [
             Body(r["id"], r["kk"], r["ru"], r["en"], tuple(aliases.get(r["id"], ()))) for r in rows
@@ -163,32 +210,17 @@ class ChamberRegistry:
     def get(self, body_id: str) -> Body | None:
         if body_id == COLLEGIUM_ID:
             return COLLEGIUM
-        with connect(self.path) as db:
-            row = db.execute("SELECT * FROM chambers WHERE id = ?", (body_id,)).fetchone()
-            if row is None:
-                return None
-            aliases = tuple(
-                r[0]
-                for r in db.execute(
-                    "SELECT name FROM chamber_names WHERE chamber_id = ? AND kind = 'alias' "
-                    "ORDER BY rowid",
-                    (body_id,),
-                )
-            )
-        return Body(row["id"], row["kk"], row["ru"], row["en"], aliases)
+        with bodies_store(self.path).reading() as db:
+            return _chamber(db.execute(_CHAMBER_BY_ID, {"id": body_id}).mappings().all())
 
     def find(self, text: str) -> Body | None:
         """The chamber or the Collegium named by ``text`` (id or any name), or ``None``."""
         if resolve_body(text, [COLLEGIUM]) is not None:
             return COLLEGIUM
         wanted = text.strip().casefold()
-        with connect(self.path) as db:
-            row = db.execute(
-                "SELECT id FROM chambers WHERE id = ? UNION ALL "
-                "SELECT chamber_id FROM chamber_names WHERE fold = ?",
-                (wanted, fold_name(text)),
-            ).fetchone()
-        return self.get(row[0]) if row else None
+        with bodies_store(self.path).reading() as db:
+            found = db.execute(_CHAMBER_NAMED, {"id": wanted, "fold": fold_name(text)})
+            return _chamber(found.mappings().all())
 
     def resolve(self, text: str) -> Body:
         """The chamber or the Collegium named by ``text``; ``UnknownChamber`` otherwise."""
@@ -240,23 +272,22 @@ class ChamberRegistry:
             if resolve_body(name, [COLLEGIUM]) is not None:
                 raise ChamberError(f"{name!r} names the Republican Collegium, not a chamber")
         created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-        with connect(self.path) as db:
-            row = db.execute("SELECT * FROM chambers WHERE id = ?", (chamber_id,)).fetchone()
+        with bodies_store(self.path).writing() as db:
+            row = db.execute(select(chambers).where(chambers.c.id == chamber_id)).mappings().first()
             if row is None:
                 db.execute(
-                    "INSERT INTO chambers (id, kk, ru, en, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (chamber_id, kk, ru, en, created),
+                    chambers.insert().values(id=chamber_id, kk=kk, ru=ru, en=en, created_at=created)
                 )
             elif row["kk"] == row["ru"] and kk != ru:
                 # Made by the migration from one name found in the records: now both are known.
-                db.execute("UPDATE chambers SET kk = ?, ru = ? WHERE id = ?", (kk, ru, chamber_id))
+                db.execute(update(chambers).where(chambers.c.id == chamber_id).values(kk=kk, ru=ru))
             elif fold_name(row["kk"]) != fold_name(kk) or fold_name(row["ru"]) != fold_name(ru):
                 raise ChamberError(
                     f"chamber {chamber_id} is already registered as «{row['kk']}» / "
                     f"«{row['ru']}»; give other names with --alias"
                 )
             elif en and not row["en"]:
-                db.execute("UPDATE chambers SET en = ? WHERE id = ?", (en, chamber_id))
+                db.execute(update(chambers).where(chambers.c.id == chamber_id).values(en=en))
             for kind, name in named:
                 self._add_name(db, chamber_id, kind, name)
         added = self.get(chamber_id)
@@ -272,11 +303,17 @@ class ChamberRegistry:
     @staticmethod
     def _add_name(db: Any, chamber_id: str, kind: str, name: str) -> None:
         key = fold_name(name)
-        other = db.execute("SELECT chamber_id FROM chamber_names WHERE fold = ?", (key,)).fetchone()
+        other = (
+            db.execute(select(chamber_names.c.chamber_id).where(chamber_names.c.fold == key))
+            .mappings()
+            .first()
+        )
         if other is None:
+            seq = db.execute(_NEXT_NAME_SEQ).scalar_one()
             db.execute(
-                "INSERT INTO chamber_names (fold, chamber_id, name, kind) VALUES (?, ?, ?, ?)",
-                (key, chamber_id, name, kind),
+                chamber_names.insert().values(
+                    fold=key, chamber_id=chamber_id, name=name, kind=kind, seq=seq
+                )
             )
         elif other["chamber_id"] != chamber_id:
             raise ChamberError(
@@ -286,18 +323,20 @@ class ChamberRegistry:
     # ------------------------------------------------------------------ archive records
     def link_record(self, record_id: str, chamber_id: str, *, source_name: str | None) -> None:
         """Tie an archive record to its chamber id without touching the signed record."""
-        with connect(self.path) as db:
-            db.execute(
-                "INSERT OR REPLACE INTO record_chambers VALUES (?, ?, ?, ?)",
-                (record_id, chamber_id, source_name, _now()),
-            )
+        store = bodies_store(self.path)
+        with store.writing() as db:
+            store.upsert(db, record_chambers, {"record_id": record_id, "chamber_id": chamber_id,
+                                               "source_name": source_name, "linked_at": _now()},
+                         ["record_id"])  # fmt: skip
 
     def linked_records(self) -> dict[str, str]:
         """Record id → chamber id, for records linked by ``link_record`` (the migration)."""
-        with connect(self.path) as db:
+        with bodies_store(self.path).reading() as db:
             return {
                 r["record_id"]: r["chamber_id"]
-                for r in db.execute("SELECT record_id, chamber_id FROM record_chambers")
+                for r in db.execute(
+                    select(record_chambers.c.record_id, record_chambers.c.chamber_id)
+                ).mappings()
             }
 
     def link_of(self, record_id: str) -> str | None:

@@ -9,14 +9,17 @@ their capacity.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import bindparam, select, update
+
 from docflow.bodies._chambers import COLLEGIUM_ID
-from docflow.bodies._store import bodies_db_path, connect
+from docflow.bodies._store import bodies_db_path, bodies_store, offices
 from docflow.config import Home
 from docflow.errors import PkiError
 
@@ -128,8 +131,23 @@ def _office(row: Any) -> Office:
     )
 
 
+#: The office of one certificate: every signature a worker checks asks it (built once).
+_BY_FINGERPRINT = select(offices).where(offices.c.fingerprint == bindparam("fingerprint"))
+
+
+@functools.cache
+def _offices_query(columns: tuple[str, ...], live: bool) -> Any:
+    """The offices with ``columns`` equal to the parameters of their names, built once per
+    combination (a worker asks for a chamber's officers with every report)."""
+    query = select(offices).where(*(offices.c[c] == bindparam(c) for c in columns))
+    if live:
+        query = query.where(offices.c.ended_at.is_(None))
+    return query.order_by(offices.c.since, offices.c.seq)
+
+
 class OfficeRegistry:
-    """The offices of one home (``.docflow/bodies.sqlite``, table ``offices``)."""
+    """The offices of one home (the bodies' store, table ``offices``): ``.docflow/bodies.sqlite``,
+    or the shared ``[storage] database`` of a scaled-out home."""
 
     def __init__(self, home: Home | Path | str):
         self.path = bodies_db_path(home)
@@ -149,16 +167,15 @@ class OfficeRegistry:
         body = check_office(role, body)
         fingerprint = certificate_fingerprint(certificate)
         when = (since or datetime.now(UTC)).isoformat()
-        with connect(self.path) as db:
-            db.execute(
-                "INSERT OR IGNORE INTO offices "
-                "(fingerprint, serial, iin, full_name, role, body, since) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (fingerprint, str(serial), iin, name, role, body, when),
-            )
-            row = db.execute(
-                "SELECT * FROM offices WHERE fingerprint = ?", (fingerprint,)
-            ).fetchone()
+        store = bodies_store(self.path)
+        with store.writing() as db:
+            row = db.execute(_BY_FINGERPRINT, {"fingerprint": fingerprint}).mappings().first()
+            if row is None:
+                values = {"fingerprint": fingerprint, "serial": str(serial), "iin": iin,
+                          "full_name": name, "role": role, "body": body, "since": when,
+                          "seq": store.next_seq(db, offices)}  # fmt: skip
+                store.insert_missing(db, offices, [values])
+                row = db.execute(_BY_FINGERPRINT, {"fingerprint": fingerprint}).mappings().one()
             if row["role"] != role or row["body"] != body:
                 # One certificate, one capacity: it cannot be re-recorded as another office.
                 raise PkiError(
@@ -169,19 +186,20 @@ class OfficeRegistry:
 
     def assign_body(self, serial: int | str, body: str) -> None:
         """Give an office recorded without a body (enrolled before chambers) its body."""
-        with connect(self.path) as db:
+        with bodies_store(self.path).writing() as db:
             db.execute(
-                "UPDATE offices SET body = ? WHERE serial = ? AND body IS NULL",
-                (body, str(serial)),
+                update(offices)
+                .where(offices.c.serial == str(serial), offices.c.body.is_(None))
+                .values(body=body)
             )
 
     def end(self, serial: int | str, *, at: datetime, reason: str) -> None:
         """The office of the certificate with this serial ended (its certificate revoked)."""
-        with connect(self.path) as db:
+        with bodies_store(self.path).writing() as db:
             db.execute(
-                "UPDATE offices SET ended_at = ?, end_reason = ? "
-                "WHERE serial = ? AND ended_at IS NULL",
-                (at.isoformat(), reason, str(serial)),
+                update(offices)
+                .where(offices.c.serial == str(serial), offices.c.ended_at.is_(None))
+                .values(ended_at=at.isoformat(), end_reason=reason)
             )
 
     def offices(
@@ -193,26 +211,17 @@ class OfficeRegistry:
         live: bool = True,
     ) -> list[Office]:
         """Offices matching every filter given, oldest first (only live ones by default)."""
-        where, args = [], []
-        for column, value in (("body", body), ("role", role), ("iin", iin)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if live:
-            where.append("ended_at IS NULL")
-        sql = "SELECT * FROM offices"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        with connect(self.path) as db:
-            return [_office(r) for r in db.execute(sql + " ORDER BY since, rowid", args)]
+        given = {k: v for k, v in (("body", body), ("role", role), ("iin", iin)) if v is not None}
+        query = _offices_query(tuple(given), live)
+        with bodies_store(self.path).reading() as db:
+            rows = db.execute(query, given).mappings().all()
+        return [_office(r) for r in rows]
 
     def office_of(self, certificate: Any) -> Office | None:
         """The office a certificate was enrolled for, ended or not; ``None`` if unknown."""
         fingerprint = certificate_fingerprint(certificate)
-        with connect(self.path) as db:
-            row = db.execute(
-                "SELECT * FROM offices WHERE fingerprint = ?", (fingerprint,)
-            ).fetchone()
+        with bodies_store(self.path).reading() as db:
+            row = db.execute(_BY_FINGERPRINT, {"fingerprint": fingerprint}).mappings().first()
         return _office(row) if row else None
 
     def role_of(self, certificate: Any) -> tuple[str, str | None] | None:

@@ -214,4 +214,6 @@ def _decide(
             )
             sys.exit(1)
     key = "review.decided_record" if outcome.record else "review.decided"
+    if outcome.state == "processing":  # scaled out: recorded, a worker host goes on (issue 18)
+        key = "review.handed"
     click.echo(message(key, locale, id=item_id, state=outcome.state, record=outcome.record))

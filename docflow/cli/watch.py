@@ -6,9 +6,8 @@ import json
 import logging
 import signal
 import threading
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -273,8 +272,14 @@ def _watch_queue(home: Home, queue: QueueSettings, once: bool, settle: float, lo
     """``watch`` of a scaled-out node: claim inbox files and hand them to the shared queue."""
     from docflow.inbox.watcher import watch_forever
     from docflow.queue import QueueIntake
+    from docflow.signreq import SignRequests, signing_modes
+    from docflow.workflow.own import SignatureArrivals
 
-    intake = QueueIntake(home, queue, settle=settle)
+    # Documents awaiting a person's own signature (issue 15) were parked by the worker that
+    # made the request; this node defers their jobs once it arrived (docflow.queue).
+    store = SignRequests(home)
+    arrivals = SignatureArrivals(store, request_days=signing_modes(home).request_days)
+    intake = QueueIntake(home, queue, settle=settle, ready=arrivals)
     try:
         if once:
             # As embedded: what is there now, waited for (the workers run it, anywhere).
@@ -289,6 +294,7 @@ def _watch_queue(home: Home, queue: QueueSettings, once: bool, settle: float, lo
             watch_forever(intake, stop)
     finally:
         intake.close()
+        store.close()
 
 
 #: How often a long-running watcher renews the archive's timestamps that end soon.
@@ -296,37 +302,20 @@ RENEW_EVERY_SECONDS = 24 * 3600
 
 
 def _renew_daily(home: Home, services: Services, stop: threading.Event) -> None:
-    """``docflow archive renew`` once at start, then every day, while ``watch`` runs: every
-    record whose newest timestamp's authority certificate (or hash) ends within
-    ``[archive] renew_margin`` gets fresh revocation data and a new document timestamp. A
-    failure is logged and tried again the next day; it never stops the watcher."""
-    from docflow.archive import renew_due
-    from docflow.cli.verify import trust_anchors_for
+    """``docflow archive renew`` once at start, then every day, while ``watch`` runs
+    (``docflow.cli._renewal``). A failure is logged and tried again the next day; it never
+    stops the watcher."""
+    from docflow.cli._renewal import renew_once
 
-    log = logging.getLogger("docflow.watch")
     while True:
         try:
-            anchors, intermediates = trust_anchors_for(home)
-            results = renew_due(
-                services.archive, services.trust.endpoints, services.clock.today(),
-                verify=partial(_verdict, anchors=anchors, intermediates=intermediates),
-                trust=(anchors, intermediates),
-            )  # fmt: skip
-            for r in results:
-                if r.renewed_as:
-                    log.info("renewed %s as %s", r.record, r.renewed_as)
-                else:
-                    log.warning("could not renew %s: %s", r.record, r.error)
+            renew_once(home, services.archive, services.trust.endpoints, services.clock.today())
         except Exception:
-            log.exception("the daily renewal of archive timestamps failed")
+            logging.getLogger("docflow.watch").exception(
+                "the daily renewal of archive timestamps failed"
+            )
         if stop.wait(RENEW_EVERY_SECONDS):
             return
-
-
-def _verdict(pdf: bytes, *, anchors: list[Any], intermediates: list[Any]) -> str:
-    from docflow.verify import verify_pdf
-
-    return verify_pdf(pdf, trust_roots=anchors, other_certs=intermediates).verdict
 
 
 def _log_stage_timings(timings: tuple[dict[str, float], dict[str, int]]) -> None:

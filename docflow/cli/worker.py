@@ -22,9 +22,10 @@ def register(group: click.Group) -> None:
     @click.pass_obj
     def worker(home: Home, workers: int | None, name: str | None, clock: Clock, verbose: bool):
         """Run the shared queue's submissions ([queue] backend = "postgres") until stopped."""
+        from docflow.cli._renewal import renew_once
         from docflow.inbox.journal import SqlJournal
         from docflow.inbox.runner import ProcessFn
-        from docflow.queue import QueueWorker
+        from docflow.queue import QueueWorker, schedule_renewal
         from docflow.storage import QueueSettings
         from docflow.workflow.build import build_flow
         from docflow.workflow.pool import WorkerPool
@@ -70,6 +71,14 @@ def register(group: click.Group) -> None:
             assert isinstance(journal, SqlJournal)
             queue_worker = QueueWorker(
                 home, settings, process, journal=journal, workers=count, name=name
+            )
+            # Issue 16 at scale: the archive's timestamps renewed once per tick by one worker.
+            schedule_renewal(
+                queue_worker.jobs.app,
+                lambda: renew_once(
+                    home, services.archive, services.trust.endpoints, services.clock.today()
+                ),
+                cron=settings.renew_cron,
             )
             click.echo(message("worker.running", locale, name=queue_worker.name, workers=count))
             try:

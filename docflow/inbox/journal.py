@@ -309,6 +309,18 @@ class Journal:
 
 # ---------------------------------------------------------------------- the shared journal
 
+
+@dataclass(frozen=True)
+class ParkedCopy:
+    """A parked work folder as stored: ``data`` is a tar whose SHA-256 is ``sha256``."""
+
+    token: str
+    version: int
+    sha256: str
+    updated_at: str
+    data: bytes
+
+
 _ENTRY_COLUMNS = (
     "token", "source", "sha256", "received_at", "updated_at", "state", "stage", "kind",
     "record", "reason", "full_name", "iin", "year", "details", "chamber", "owner", "lease_until",
@@ -475,11 +487,14 @@ class SqlJournal:
             )
         return True
 
-    def resume(self, token: str, owner: str) -> bool:
+    def resume(self, token: str, owner: str | None) -> bool:
         """As ``Journal.resume``: lease a row waiting for a person to ``owner`` as
-        ``processing``, in one statement (False when another process took it first)."""
+        ``processing``, in one statement (False when another process took it first).
+        ``owner`` None: unleased, for whichever worker takes its job (a watch node that
+        found the signature arrived, ``docflow.queue.QueueIntake.resume_waiting``)."""
         from sqlalchemy import text
 
+        until = None if owner is None else time.time() + LEASE_SECONDS
         with self.db.writing() as conn:
             done = conn.execute(
                 text(
@@ -487,9 +502,8 @@ class SqlJournal:
                     " lease_until = :until, updated_at = :now"
                     " WHERE token = :token AND state = 'awaiting_signature'"
                 ),
-                {"owner": owner, "until": time.time() + LEASE_SECONDS, "now": _now(),
-                 "token": token},
-            )  # fmt: skip
+                {"owner": owner, "until": until, "now": _now(), "token": token},
+            )
         return done.rowcount == 1
 
     def release(self, token: str, owner: str) -> None:
@@ -558,6 +572,136 @@ class SqlJournal:
         self._write(
             "UPDATE journal_submissions SET delivered = TRUE WHERE token = :token", token=token
         )
+
+    # -- parked work folders: documents waiting for a person (journal_parked) -----------
+
+    def park(
+        self,
+        token: str,
+        data: bytes,
+        *,
+        state: State,
+        reason: str | None = None,
+        expect: State | None = None,
+    ) -> int | None:
+        """Keep ``data`` (the tar of the document's work folder, ``docflow.queue``) as the
+        newest parked copy of ``token`` and set the row's ``state`` in ONE transaction: a
+        process killed at any moment leaves both (the document waits, any node can go on
+        with it) or neither (the row is still ``processing`` under the dead worker's lease:
+        its job is taken again, from the previous parked copy or the input). The lease is
+        cleared: a waiting row has no runner, and ``processing`` here (an officer's decision
+        handed to the workers) is for whichever worker takes the job. ``expect``: only when
+        the row is in that state now, else None (another node decided first). Returns the
+        parked copy's new version (1, 2, ...)."""
+        import hashlib
+
+        from sqlalchemy import text
+
+        lock = " FOR UPDATE" if self.db.dialect == "postgresql" else ""
+        with self.db.writing() as conn:
+            row = conn.execute(
+                text(f"SELECT state FROM journal_submissions WHERE token = :token{lock}"),
+                {"token": token},
+            ).first()
+            if row is None:
+                raise KeyError(token)
+            if expect is not None and row[0] != expect:
+                return None
+            old = conn.execute(
+                text(f"SELECT version FROM journal_parked WHERE token = :token{lock}"),
+                {"token": token},
+            ).first()
+            version = 1 if old is None else int(old[0]) + 1
+            values = {"token": token, "version": version, "size": len(data), "now": _now(),
+                      "sha": hashlib.sha256(data).hexdigest(), "data": data}  # fmt: skip
+            if old is None:
+                conn.execute(
+                    text(
+                        "INSERT INTO journal_parked (token, version, sha256, size, updated_at,"
+                        " data) VALUES (:token, :version, :sha, :size, :now, :data)"
+                    ),
+                    values,
+                )
+            else:
+                conn.execute(
+                    text(
+                        "UPDATE journal_parked SET version = :version, sha256 = :sha,"
+                        " size = :size, updated_at = :now, data = :data WHERE token = :token"
+                    ),
+                    values,
+                )
+            conn.execute(
+                text(
+                    "UPDATE journal_submissions SET state = :state, reason = :reason,"
+                    " record = NULL, owner = NULL, lease_until = NULL, updated_at = :now"
+                    " WHERE token = :token"
+                ),
+                {"state": state, "reason": reason, "now": values["now"], "token": token},
+            )
+        return version
+
+    def parked(self, token: str) -> ParkedCopy | None:
+        """The newest parked copy of ``token``'s work folder, or None."""
+        from sqlalchemy import text
+
+        with self.db.reading() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT version, sha256, updated_at, data FROM journal_parked"
+                    " WHERE token = :token"
+                ),
+                {"token": token},
+            ).first()
+        if row is None:
+            return None
+        return ParkedCopy(token, int(row[0]), str(row[1]), str(row[2]), bytes(row[3]))
+
+    def parked_versions(self, tokens: list[str] | None = None) -> dict[str, int]:
+        """token -> version of the parked copies (of ``tokens``, default all), without the
+        data: what a node compares with the versions of its own copies."""
+        from sqlalchemy import bindparam, text
+
+        sql = "SELECT token, version FROM journal_parked"
+        params: dict[str, Any] = {}
+        statement = text(sql)
+        if tokens is not None:
+            if not tokens:
+                return {}
+            statement = text(f"{sql} WHERE token IN :tokens").bindparams(
+                bindparam("tokens", expanding=True)
+            )
+            params = {"tokens": list(tokens)}
+        with self.db.reading() as conn:
+            rows = conn.execute(statement, params).all()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def finish(self, token: str, **fields: Any) -> Entry:
+        """``update`` with the row's final state and the parked copy dropped, in one
+        transaction (the document ended: archived, returned, rejected ...)."""
+        from sqlalchemy import text
+
+        allowed = {"state", "record", "reason", "stage"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown journal fields: {sorted(unknown)}")
+        fields["updated_at"] = _now()
+        assignments = ", ".join(f"{k} = :{k}" for k in fields)
+        with self.db.writing() as conn:
+            rows = (
+                conn.execute(
+                    text(
+                        f"UPDATE journal_submissions SET {assignments} WHERE token = :token"
+                        f" RETURNING {', '.join(_ENTRY_COLUMNS)}"
+                    ),
+                    {**fields, "token": token},
+                )
+                .mappings()
+                .all()
+            )
+            conn.execute(text("DELETE FROM journal_parked WHERE token = :token"), {"token": token})
+        if not rows:
+            raise KeyError(token)
+        return Entry(**dict(rows[0]))
 
     def forget(self, token: str) -> None:
         self._write("DELETE FROM journal_submissions WHERE token = :token", token=token)

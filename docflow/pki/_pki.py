@@ -14,7 +14,8 @@ Layout (all private keys in PKCS#12 with a passphrase, files 0600)::
 
 A person holds one key per office: role (consultant, officer, issuer, chair, collegium_chair)
 and body (the chamber id, ``collegium``, or none for a consultant). Each enrolment is also
-recorded as an office in ``.docflow/bodies.sqlite`` (``docflow.bodies.OfficeRegistry``), which
+recorded as an office in the bodies' store (``docflow.bodies.OfficeRegistry``:
+``.docflow/bodies.sqlite``, or the shared ``[storage] database`` of a scaled-out home), which
 ``verify`` asks for the capacity a certificate signs in.
 """
 

@@ -10,11 +10,31 @@ SIGKILL stops its heartbeat, and any other worker gives its jobs back to the que
 second guard: a submission is processed by one live worker at a time, and the archive's
 idempotence by the input's SHA-256 makes a run after a crash record nothing twice.
 
+A document that waits for a person (``review``, ``awaiting_signature``) is parked: its whole
+work folder is kept in the database with its waiting state, and any node restores it
+(``_parked.ParkedWork``): the worker running its resumed job, the watch node that finds its
+signature arrived (``QueueIntake.resume_waiting``), the node where the officer decides
+(``docflow.workflow.review``, which records the decision and defers the job).
+
 Without ``[queue]`` (the embedded default) none of this is imported.
 """
 
 from docflow.queue._app import JobQueue, conninfo_of
 from docflow.queue._intake import QueueIntake, node_name
+from docflow.queue._parked import ParkedWork, UnsafeParkedFolder, pack, restore
+from docflow.queue._periodic import RENEW_TASK, schedule_renewal
 from docflow.queue._worker import QueueWorker
 
-__all__ = ["JobQueue", "QueueIntake", "QueueWorker", "conninfo_of", "node_name"]
+__all__ = [
+    "RENEW_TASK",
+    "JobQueue",
+    "ParkedWork",
+    "QueueIntake",
+    "QueueWorker",
+    "UnsafeParkedFolder",
+    "conninfo_of",
+    "node_name",
+    "pack",
+    "restore",
+    "schedule_renewal",
+]

@@ -11,6 +11,15 @@ in the work area, and defers again every stored submission that has no job.
 A rejection decided on a worker is delivered by the node that received the file: the input
 and its explanation are written to this node's ``inbox/rejected/`` (``deliver_rejections``,
 every loop of ``watch``).
+
+A document ``awaiting_signature`` was parked by the worker that made its request
+(``docflow.queue._parked``). Every ``RESUME_EVERY`` seconds ``resume_waiting`` restores the
+parked copies this node lacks (or holds older) and asks ``ready``
+(``docflow.workflow.own.SignatureArrivals``) whether a request is no longer open; if so the
+row goes back to ``processing`` unleased (one statement: two watch nodes never both resume
+it) and its job is deferred. Whichever worker takes the job restores the parked folder and
+runs the flow, which finds the request signed and goes on. A node killed between the two
+is covered by the workers' sweep, which defers every ``processing`` row without a job.
 """
 
 from __future__ import annotations
@@ -24,12 +33,17 @@ from pathlib import Path
 from docflow.atomic import fsync_dir, write_bytes_atomic
 from docflow.config import Home
 from docflow.inbox.candidates import unique_path
-from docflow.inbox.journal import Entry, SqlJournal
-from docflow.inbox.runner import Outcome, Runner
+from docflow.inbox.journal import WAITING_STATES, Entry, SqlJournal
+from docflow.inbox.runner import Outcome, ReadyFn, Runner
 from docflow.queue._app import JobQueue
+from docflow.queue._parked import ParkedWork, UnsafeParkedFolder
 from docflow.storage._settings import QueueSettings
 
 log = logging.getLogger("docflow.queue")
+
+#: Seconds between two looks at the documents awaiting a signature: each look asks the shared
+#: database about every open request (a person's signature needs no faster answer).
+RESUME_EVERY = 5.0
 
 
 def node_name(home: Home) -> str:
@@ -44,10 +58,24 @@ def _not_here(entry: Entry, workdir: Path) -> Outcome:
 class QueueIntake(Runner):
     """The runner of a watch node that hands every claimed submission to the shared queue."""
 
-    def __init__(self, home: Home, settings: QueueSettings, *, settle: float = 1.0) -> None:
+    def __init__(
+        self,
+        home: Home,
+        settings: QueueSettings,
+        *,
+        settle: float = 1.0,
+        ready: ReadyFn | None = None,
+    ) -> None:
         assert settings.database is not None
         self.shared = SqlJournal(settings.database)
-        super().__init__(home, _not_here, workers=1, settle=settle, journal=self.shared)
+        super().__init__(
+            home, _not_here, workers=1, settle=settle, journal=self.shared, ready=ready
+        )
+        self.parked = ParkedWork(self.shared, self.work_root)
+        #: (token, version) of parked copies refused once (logged once, not every second).
+        self._refused: set[tuple[str, int]] = set()
+        self._next_clean = 0.0
+        self._next_resume = 0.0
         #: Rows this node receives name it (``node``): it owes their senders the rejections.
         self.owner = node_name(home)
         self.queue = JobQueue(settings).open()
@@ -86,11 +114,68 @@ class QueueIntake(Runner):
         return handed + self.queue.requeue_orphans()
 
     def resume_waiting(self) -> int:
-        return 0  # documents waiting for a person are not handed between machines yet
+        """Defer the job of every ``awaiting_signature`` document whose request is no longer
+        open (signed, or cancelled: asked again), read from its parked work folder restored
+        here. Returns how many."""
+        if self.ready is None or time.monotonic() < self._next_resume:
+            return 0
+        self._next_resume = time.monotonic() + RESUME_EVERY
+        waiting = self.shared.entries("awaiting_signature")
+        if not waiting:
+            return 0
+        versions = self.shared.parked_versions([e.token for e in waiting])
+        resumed = 0
+        for entry in waiting:
+            version = versions.get(entry.token)
+            if version is None or (entry.token, version) in self._refused:
+                continue  # not parked: made before folders were parked, or ended meanwhile
+            try:
+                workdir = self.parked.ensure(entry.token, version)
+                ready = workdir.is_dir() and self.ready(entry, workdir)
+            except UnsafeParkedFolder as exc:
+                self._refused.add((entry.token, version))
+                log.error("%s: %s", entry.token, exc)
+                continue
+            except Exception:  # a broken request must not stop the watcher
+                log.exception("checking the signature of %s failed", entry.token)
+                continue
+            if ready and self.shared.resume(entry.token, None):
+                self.queue.defer(entry.token)
+                self.tokens.add(entry.token)
+                # The worker parks a newer copy; this one would only be restored over.
+                shutil.rmtree(workdir, ignore_errors=True)
+                log.info("%s %s -> signature arrived, queued", entry.token, entry.source)
+                resumed += 1
+        return resumed
 
     def retry_due(self, *, now: float | None = None) -> int:
-        """Called on every loop of ``watch``: deliver the rejections decided elsewhere."""
+        """Called on every loop of ``watch``: deliver the rejections decided elsewhere (and
+        now and then drop the restored copies of documents no longer waiting here)."""
+        if time.monotonic() >= self._next_clean:
+            self._next_clean = time.monotonic() + 60.0
+            try:
+                self.clean_restored()
+            except Exception:
+                log.warning("could not clean the restored work folders", exc_info=True)
         return self.deliver_rejections()
+
+    def clean_restored(self) -> int:
+        """Remove the restored copies (``.parked-version`` in them) of documents no longer
+        waiting for a person. Returns how many."""
+        from docflow.queue._parked import MARK
+
+        removed = 0
+        for workdir in sorted(self.work_root.iterdir()) if self.work_root.exists() else []:
+            if not (workdir / MARK).exists():
+                continue  # a claim being handed over: ``submit``/``recover`` own it
+            try:
+                state = self.shared.get(workdir.name).state
+            except KeyError:
+                state = None
+            if state not in WAITING_STATES:
+                shutil.rmtree(workdir, ignore_errors=True)
+                removed += 1
+        return removed
 
     def drain(self) -> None:
         return None  # nothing runs here

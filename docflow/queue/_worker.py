@@ -7,12 +7,18 @@ A job is ``QueueWorker.run(token)``:
 1. the journal row is leased to this worker (``SqlJournal.take_over``; a row a live worker
    holds is left to it and the job tried again later); a row no longer ``processing`` was
    finished by an earlier run of the same job and is left alone;
-2. the submission's bytes are fetched from the database into this machine's work folder
-   (unless a run killed here left the folder: the flow resumes from its last product);
+2. a parked copy of the document's work folder (it waited for a person, and the officer
+   decided or the signature arrived: ``docflow.queue._parked``) newer than this machine's is
+   restored; else the submission's bytes are fetched from the database into this machine's
+   work folder (unless a run killed here left the folder: the flow resumes from its last
+   product);
 3. the runner's per-entry processing runs it (``Runner.run_entry``): the same duplicate
-   check, outcome and journal update as in the embedded default. A rejection's explanation
-   goes into the journal for the receiving watch node to deliver; an infrastructure error
-   (LibreOffice down, a full disk) makes the job be tried again later, never a rejection.
+   check and outcome as in the embedded default. A rejection's explanation goes into the
+   journal for the receiving watch node to deliver; an infrastructure error (LibreOffice
+   down, a full disk) makes the job be tried again later, never a rejection;
+4. an outcome that waits for a person (``review``, ``awaiting_signature``) parks the whole
+   work folder in the database together with the row's state, in one transaction, and this
+   machine's copy is removed; a final outcome drops the parked copy with the row's state.
 
 Every ``stalled_after / 2`` seconds each worker gives the jobs of workers whose heartbeat
 stopped (killed with SIGKILL, a machine lost) back to the queue, and defers again every
@@ -31,15 +37,15 @@ from typing import Any
 from docflow.atomic import write_bytes_atomic
 from docflow.config import Home
 from docflow.inbox.journal import WAITING_STATES, Entry, SqlJournal
-from docflow.inbox.runner import ProcessFn, Runner
+from docflow.inbox.messages import internal_error_text
+from docflow.inbox.runner import Outcome, ProcessFn, Runner
 from docflow.queue._app import QUEUE, TASK, JobQueue
+from docflow.queue._parked import ParkedWork, UnsafeParkedFolder, check_token
 from docflow.storage._settings import QueueSettings
 
 log = logging.getLogger("docflow.queue")
 
-#: What ``docflow.inbox.runner.new_token`` makes, and an input file's suffix: checked before
-#: either names anything on this machine's disk.
-_TOKEN = re.compile(r"S\d{14}-[0-9a-f]{8}")
+#: An input file's suffix: checked before it names anything on this machine's disk.
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
 
 
@@ -56,6 +62,28 @@ class _WorkerRunner(Runner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.infrastructure: dict[str, str] = {}
+        self.parked = ParkedWork(self.journal, self.work_root)
+
+    def _finish(self, entry: Entry, outcome: Outcome) -> None:
+        """As the embedded runner's, but a document that waits for a person is parked in the
+        database (with its state, one transaction) and leaves this machine; a final state
+        drops the parked copy (``SqlJournal.finish``)."""
+        workdir = self.work_root / entry.token
+        if outcome.state in WAITING_STATES:
+            version = self.parked.park(
+                entry.token, workdir, state=outcome.state, reason=outcome.reason
+            )
+            shutil.rmtree(workdir, ignore_errors=True)
+            log.info("%s %s -> %s (parked, version %s)", entry.token, entry.source,
+                     outcome.state, version)  # fmt: skip
+            return
+        if outcome.state == "rejected":
+            self._move_to_rejected(entry, workdir, outcome.error_text or outcome.reason or "")
+        self.journal.finish(
+            entry.token, state=outcome.state, record=outcome.record, reason=outcome.reason
+        )
+        shutil.rmtree(workdir, ignore_errors=True)
+        log.info("%s %s -> %s %s", entry.token, entry.source, outcome.state, outcome.record or "")
 
     def _move_to_rejected(self, entry: Entry, workdir: Path, text: str) -> None:
         self.journal.note_rejection(entry.token, text)
@@ -120,9 +148,13 @@ class QueueWorker:
         self.done += 1
 
     def _run_leased(self, token: str) -> None:
-        if not _TOKEN.fullmatch(token):
-            raise ValueError(f"not a submission token: {token!r}")
+        check_token(token)
         workdir = self.runner.work_root / token
+        try:
+            self.runner.parked.ensure(token)
+        except UnsafeParkedFolder as exc:
+            self._refuse_parked(token, exc)
+            return
         if not any(workdir.glob("input*")):
             stored = self.journal.input_bytes(token)
             if stored is None:
@@ -137,21 +169,35 @@ class QueueWorker:
         if cause is not None:
             raise TryLater(cause)
 
+    def _refuse_parked(self, token: str, exc: UnsafeParkedFolder) -> None:
+        """A parked copy that is damaged or unsafe (written by something else than a worker)
+        is never restored: the document is rejected as an internal error, and the copy is
+        left in the database for whoever investigates."""
+        log.error("%s: %s", token, exc)
+        entry = self.journal.get(token)
+        error = f"{type(exc).__name__}: {exc}"
+        self.journal.note_rejection(token, internal_error_text(entry.source, error))
+        self.journal.update(token, state="rejected", reason=f"internal error: {error}")
+
     # -- the loop ------------------------------------------------------------------------
 
     def clean_work_area(self) -> int:
         """Remove this machine's work folders of submissions finished elsewhere (a run killed
-        here, taken again by another worker). Returns how many."""
+        here, taken again by another worker) or waiting for a person with a parked copy in
+        the database (a worker killed after parking). Returns how many."""
         removed = 0
         root = self.runner.work_root
-        for workdir in sorted(root.iterdir()) if root.exists() else []:
+        folders = sorted(root.iterdir()) if root.exists() else []
+        parked = self.journal.parked_versions([f.name for f in folders]) if folders else {}
+        for workdir in folders:
             try:
                 state = self.journal.get(workdir.name).state
             except KeyError:
                 state = None
-            if state != "processing" and state not in WAITING_STATES:  # a review keeps it
-                shutil.rmtree(workdir, ignore_errors=True)
-                removed += 1
+            if state == "processing" or (state in WAITING_STATES and workdir.name not in parked):
+                continue  # running, or waiting from before folders were parked: kept
+            shutil.rmtree(workdir, ignore_errors=True)
+            removed += 1
         return removed
 
     def sweep(self) -> int:

@@ -145,7 +145,13 @@ class S3Blobs:
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=full)
             if head.get("Metadata", {}).get("sha256") == sha and head.get("ObjectLockMode"):
-                return BlobRef(key, head.get("VersionId"), head.get("ObjectLockRetainUntilDate"))
+                version, until = head.get("VersionId"), head.get("ObjectLockRetainUntilDate")
+                if until is None or until < retain_until:
+                    # The same bytes archived again later (another record's evidence, a
+                    # renewal): each record's objects are kept its full retention, so the
+                    # lock is extended (COMPLIANCE allows extending, never shortening).
+                    until = self._extend(full, version, retain_until)
+                return BlobRef(key, version, until)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
                 raise ArchiveError(f"S3 {full}: {exc}") from exc
@@ -161,6 +167,20 @@ class S3Blobs:
         except ClientError as exc:
             raise ArchiveError(f"S3 refused to store {full}: {exc}") from exc
         return BlobRef(key, answer.get("VersionId"), retain_until)
+
+    def _extend(self, full: str, version_id: str | None, retain_until: datetime) -> datetime:
+        from botocore.exceptions import ClientError
+
+        args: dict[str, Any] = {"Bucket": self.bucket, "Key": full}
+        if version_id:
+            args["VersionId"] = version_id
+        try:
+            self.client.put_object_retention(
+                **args, Retention={"Mode": "COMPLIANCE", "RetainUntilDate": retain_until}
+            )
+        except ClientError as exc:
+            raise ArchiveError(f"S3 refused to extend the retention of {full}: {exc}") from exc
+        return retain_until
 
     def get(self, key: str, version_id: str | None = None) -> bytes:
         from botocore.exceptions import ClientError

@@ -7,7 +7,8 @@ machines) opening a new database at once take turns: an advisory lock on Postgre
 
 Each store has migrations of its own (``store=``): the archive's in ``migrations/``, the web's
 users and sessions in ``migrations_web/``, the summaries' rosters and sanction cases in
-``migrations_summaries/``, each with its own version table, so that the stores can share one
+``migrations_summaries/``, own mode's signing requests (and their PDFs) in
+``migrations_signreq/``, each with its own version table, so that the stores can share one
 PostgreSQL database (``[storage] database``) or live in SQLite files of their own.
 """
 
@@ -29,8 +30,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: store -> its Alembic script folder (each names its own version table in its env.py)
 STORES = {
     "archive": MIGRATIONS,
+    "bodies": MIGRATIONS.with_name("migrations_bodies"),  # chambers, offices, record links
     "web": MIGRATIONS.with_name("migrations_web"),
     "summaries": MIGRATIONS.with_name("migrations_summaries"),
+    "signreq": MIGRATIONS.with_name("migrations_signreq"),
 }
 #: pg_advisory_lock key while migrating ("docflow" as digits, any constant would do)
 _MIGRATION_LOCK = 3_621_873_656

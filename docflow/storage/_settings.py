@@ -85,6 +85,8 @@ class StorageSettings:
 
 #: How long a worker may go without a heartbeat before its jobs are taken again (seconds).
 DEFAULT_STALLED_AFTER = 30.0
+#: When a worker renews the archive's timestamps (02:30 in Kazakhstan when the host runs UTC).
+DEFAULT_RENEW_CRON = "30 21 * * *"
 
 
 @dataclass(frozen=True)
@@ -95,15 +97,19 @@ class QueueSettings:
     [queue]
     backend = "postgres"   # default "local": `docflow watch` runs them in its own processes
     stalled_after = 30     # seconds without a worker's heartbeat before its jobs are retried
+    renew_cron = "30 21 * * *"  # when the archive's timestamps are renewed (daily; host time)
     ```
 
     ``postgres`` keeps the journal, the submissions' bytes and the job queue (procrastinate)
-    in the ``[storage] database``, which must then be a ``postgresql://`` URL.
+    in the ``[storage] database``, which must then be a ``postgresql://`` URL. ``renew_cron``
+    (cron syntax, a sixth field for seconds allowed) is when one of the workers renews the
+    archive's timestamps (``docflow archive renew``): once per tick for all workers together.
     """
 
     backend: str = "local"
     database: str | None = None
     stalled_after: float = DEFAULT_STALLED_AFTER
+    renew_cron: str = DEFAULT_RENEW_CRON
 
     @property
     def shared(self) -> bool:
@@ -115,7 +121,7 @@ class QueueSettings:
         table = raw.get("queue", {})
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: [queue] must be a table")
-        unknown = set(table) - {"backend", "stalled_after"}
+        unknown = set(table) - {"backend", "stalled_after", "renew_cron"}
         if unknown:
             raise ConfigError(f"{where}: [queue] has unknown keys {sorted(unknown)}")
         backend = table.get("backend", "local")
@@ -124,13 +130,23 @@ class QueueSettings:
         stalled = table.get("stalled_after", DEFAULT_STALLED_AFTER)
         if isinstance(stalled, bool) or not isinstance(stalled, int | float) or stalled < 2:
             raise ConfigError(f"{where}: [queue] stalled_after must be a number >= 2")
+        renew_cron = table.get("renew_cron", DEFAULT_RENEW_CRON)
+        if "renew_cron" in table and not (isinstance(renew_cron, str) and _valid_cron(renew_cron)):
+            raise ConfigError(
+                f'{where}: [queue] renew_cron must be a cron line, e.g. "30 21 * * *"'
+            )
         database = StorageSettings.from_raw(raw, where).database
         if backend == "postgres" and not (database or "").startswith("postgresql"):
             raise ConfigError(
                 f'{where}: [queue] backend = "postgres" needs [storage] database = '
                 '"postgresql://..." (the queue lives in that database)'
             )
-        return cls(backend=backend, database=database, stalled_after=float(stalled))
+        return cls(
+            backend=backend,
+            database=database,
+            stalled_after=float(stalled),
+            renew_cron=renew_cron,
+        )
 
     @classmethod
     def from_home(cls, home_root: Path) -> QueueSettings:
@@ -144,3 +160,9 @@ class QueueSettings:
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read: {exc}") from exc
         return cls.from_raw(raw, str(path))
+
+
+def _valid_cron(line: str) -> bool:
+    from croniter import croniter
+
+    return bool(croniter.is_valid(line))

@@ -317,6 +317,12 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "Отчёт одобрен и передан в архив.",
         "The report was approved and archived.",
     ),
+    "review.handed": (
+        "Шешім жазылды: есепті өңдеуші машина жалғастырады, нәтижесі жақында көрінеді.",
+        "Решение записано: отчёт продолжит машина-обработчик, результат появится вскоре.",
+        "The decision is recorded: a worker host goes on with the report; its outcome "
+        "shows shortly.",
+    ),
     "review.returned": (
         "Есеп ескертулермен қайтарылды.",
         "Отчёт возвращён с замечаниями.",

@@ -33,7 +33,7 @@ from docflow.web.sign_pages import texts as sign_texts
 log = logging.getLogger("docflow.web")
 
 #: Messages a redirect may ask the next page to show (never free text from the URL).
-FLASH_KEYS = frozenset({"review.approved", "review.returned"})
+FLASH_KEYS = frozenset({"review.approved", "review.returned", "review.handed"})
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 ARCHIVE_ROLES = ("archivist", "admin", "consultant")  # a consultant: her own records only
@@ -360,6 +360,8 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             return await _review_error(request, item_id, "error.service", str(exc))
         log.info("%s approved %s -> %s", user.name, item_id, outcome.record)
         target = "/review?msg=review.approved"
+        if outcome.state == "processing":  # scaled out: a worker host goes on (issue 18)
+            return RedirectResponse("/review?msg=review.handed", status_code=303)
         if outcome.state == "awaiting_signature":
             # Own keys (issue 15): the officer's request (or the consultant's, after a
             # comment) is made; the officer's own ones are on /sign.
@@ -384,6 +386,8 @@ def install(app: FastAPI, ctx: WebContext) -> None:
             log.exception("return %s failed", item_id)
             return await _review_error(request, item_id, "error.service", str(exc), remarks)
         log.info("%s returned %s -> %s", user.name, item_id, outcome.record)
+        if outcome.state == "processing":  # scaled out: a worker host goes on (issue 18)
+            return RedirectResponse("/review?msg=review.handed", status_code=303)
         return RedirectResponse("/review?msg=review.returned", status_code=303)
 
     async def _review_error(

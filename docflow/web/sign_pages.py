@@ -1,10 +1,12 @@
 """``/sign``: the logged-in person's signing requests, signed in the browser through NCALayer.
 
 ``/sign`` lists the open requests for the IIN the user signs as (``docflow users iin NAME
-IIN``); ``/sign/<id>`` shows one, loads ``ncalayer-js-client`` (static/vendor) and
-``static/sign.js``, which fetches the bytes to sign from ``/sign/<id>/data``, has NCALayer
-sign them (detached CMS, ``digested: false``, ``signerParams.iin`` = the expected IIN) and
-posts the CMS back to ``/sign/<id>``, where ``SignRequests.submit`` checks and completes it.
+IIN``); ``/sign/<id>`` shows one, loads ``ncalayer-js-client`` (static/vendor),
+``static/ncalayer_flow.js`` (the NCALayer round all three pages share: its texts come from the
+page, templates/_ncalayer.html) and ``static/sign.js``, which fetches the bytes to sign from
+``/sign/<id>/data``, has NCALayer sign them (detached CMS, ``digested: false``,
+``signerParams.iin`` = the expected IIN) and posts the CMS back to ``/sign/<id>``, where
+``SignRequests.submit`` checks and completes it.
 The page's CSP allows a WebSocket to NCALayer on loopback and nothing else outside the site.
 
 ``/sign/batch/<token>`` signs every open request of one batch (an event's certificates, issue
@@ -172,6 +174,21 @@ TEXTS: dict[str, tuple[str, str, str]] = {
     "js.signing": ("NCALayer-де қол қойыңыз…", "Подпишите в NCALayer…", "Sign in NCALayer…"),
     "js.cancelled": ("Қол қою тоқтатылды.", "Подписание отменено.", "Signing was cancelled."),
     "js.error": ("NCALayer қатесі:", "Ошибка NCALayer:", "NCALayer error:"),
+    "js.unreachable": (
+        "NCALayer-ге қосылу мүмкін болмады: NCALayer іске қосылғанын тексеріп, қайталап көріңіз.",
+        "Не удалось подключиться к NCALayer: проверьте, что NCALayer запущен, и повторите.",
+        "Could not connect to NCALayer: check that NCALayer is running and try again.",
+    ),
+    "js.closed": (
+        "NCALayer байланысты үзді: NCALayer-ді қайта іске қосып, қайталап көріңіз.",
+        "NCALayer закрыл соединение: перезапустите NCALayer и повторите.",
+        "NCALayer closed the connection: start NCALayer again and retry.",
+    ),
+    "js.no_data": (
+        "Қол қойылатын деректер алынбады: сұрау жабылған болуы мүмкін. Бетті жаңартыңыз.",
+        "Не удалось получить данные для подписи: возможно, запрос уже закрыт. Обновите страницу.",
+        "Could not get the data to sign: the request may be closed. Reload the page.",
+    ),
 }
 _INDEX = {"kk": 0, "ru": 1, "en": 2}
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from docflow.certificates import SIGNER_SPEC, Batch, SignHook, points_here
 from docflow.errors import DocflowError, NotEnrolled, Problem, SubmissionInvalid
 from docflow.inbox.candidates import safe_display_name
-from docflow.inbox.journal import LEASE_SECONDS, WAITING_STATES, Entry, new_owner
+from docflow.inbox.journal import LEASE_SECONDS, WAITING_STATES, Entry, SqlJournal, new_owner
 from docflow.inbox.runner import Outcome, new_token
 from docflow.intake.messages import rejection_text
 from docflow.model import EventCertificates, Participant
@@ -50,6 +50,7 @@ from docflow.workflow.flow import (
     rejected,
     write_json,
 )
+from docflow.workflow.parking import park_if_shared
 from docflow.workflow.services import Services, signing_warmed
 
 __all__ = [
@@ -264,7 +265,12 @@ def _resumable(services: Services, sha256: str, owner: str) -> Entry | None:
     own signatures), now leased to ``owner``; None when there is none."""
     journal = services.journal
     work = services.home.state / "work"
-    for entry in journal.entries("processing") + journal.entries("awaiting_signature"):
+    candidates = journal.entries("processing") + journal.entries("awaiting_signature")
+    if isinstance(journal, SqlJournal):  # scaled out: a waiting batch is parked, not here
+        from docflow.queue import ParkedWork
+
+        ParkedWork(journal, work).ensure_many([e.token for e in candidates if e.sha256 == sha256])
+    for entry in candidates:
         if entry.sha256 != sha256 or not any((work / entry.token).glob("input*")):
             continue
         if entry.state == AWAITING:
@@ -342,6 +348,11 @@ def issue_submission(
     finally:
         stop.set()
         renewer.join(timeout=5)
+    if park_if_shared(journal, workdir, claimed, outcome):
+        # Scaled out: the batch waits in the shared database; a watch node resumes it when
+        # the issuer has signed, and any worker host finishes it (issue 18).
+        shutil.rmtree(workdir, ignore_errors=True)
+        return journal.get(claimed.token), outcome
     entry = journal.update(
         claimed.token, state=outcome.state, record=outcome.record, reason=outcome.reason
     )

@@ -541,6 +541,7 @@ def save_decision(workdir: Path, decision: Decision) -> None:
             "decided_points": {str(k): v for k, v in decision.decided_points.items()},
             "comment": decision.comment,
             "remarks": list(decision.remarks),
+            "exemption_accepted": decision.exemption_accepted,
         },
     )
 
@@ -557,6 +558,7 @@ def load_decision(workdir: Path) -> Decision | None:
         decided_points={int(k): int(v) for k, v in data.get("decided_points", {}).items()},
         comment=data.get("comment"),
         remarks=tuple(data.get("remarks", ())),
+        exemption_accepted=data.get("exemption_accepted"),
     )
 
 

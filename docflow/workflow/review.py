@@ -3,6 +3,20 @@
 Approving runs the rest of the report's stages with the officer's decision: the rules again
 with the decided points of "other" activities (R-3.1b), the officer's signature, the archive;
 returning sends the report back with remarks (R-3.2e). Both go through the same flow.
+
+Scaled out (``[queue] backend = "postgres"``, issue 18) the reports waiting for review are the
+shared journal's, and each one's work folder is parked in the database by the worker that
+judged it (``docflow.queue``): any node lists them and shows one after restoring the parked
+folder into its own work root. A decision there does NOT run the flow on that node: it is
+saved into the folder (``decision.json``, as for a report that then waits for a signature),
+the folder is parked again with the row back in ``processing`` in one transaction (only if
+the row is still in ``review``: two officers on two nodes never both decide), and the job is
+deferred; a worker host runs the rest of the stages with the decision. Why: the stages after
+the decision render the form again (LibreOffice), sign with the chamber's keys and archive,
+which is what worker hosts are set up for; a watch or web node then needs neither
+LibreOffice nor the signing keys, and a decision costs the officer a database write instead
+of a render. The decision's outcome (archived, returned, awaiting a signature) shows in
+``status`` and the review page once the worker is done.
 """
 
 from __future__ import annotations
@@ -12,7 +26,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docflow.errors import DocflowError
 from docflow.inbox.journal import Entry
@@ -20,7 +34,10 @@ from docflow.inbox.runner import Outcome
 from docflow.intake.parse import LoadedSubmission, load_submission_bytes
 from docflow.model import CpdReport
 from docflow.rules import decided_points_problems
-from docflow.workflow.flow import WHOLE, Decision, Flow
+from docflow.workflow.flow import WHOLE, Decision, Flow, save_decision
+
+if TYPE_CHECKING:
+    from docflow.queue import ParkedWork
 
 
 class NotInReview(DocflowError):
@@ -60,9 +77,14 @@ class ReviewQueue:
         self.flow = flow
         self.services = flow.services
         self.work_root = flow.services.home.state / "work"
+        #: The parked work folders when scaled out (the journal is the shared one).
+        self.parked = _parked_work(flow.services.journal, self.work_root)
 
     def items(self) -> list[ReviewItem]:
-        return [self._item(e) for e in self.services.journal.entries("review")]
+        entries = self.services.journal.entries("review")
+        if self.parked is not None:
+            self.parked.ensure_many([e.token for e in entries])
+        return [self._item(e) for e in entries]
 
     def get(self, item_id: str) -> ReviewItem:
         return self._item(self._entry(item_id))
@@ -90,6 +112,8 @@ class ReviewQueue:
         entry = self.services.journal.find(item_id)
         if entry is None or entry.state != "review":
             raise NotInReview(f"no report {item_id!r} is waiting for review")
+        if self.parked is not None:
+            self.parked.ensure(entry.token)
         return entry
 
     def _load(self, entry: Entry) -> LoadedSubmission:
@@ -154,6 +178,8 @@ class ReviewQueue:
 
     def _decide(self, entry: Entry, decision: Decision) -> Outcome:
         workdir = self.work_root / entry.token
+        if self.parked is not None:
+            return self._hand_to_workers(entry, workdir, decision)
         outcome = self.flow.run(entry, workdir, WHOLE, decision=decision)
         if outcome.state == "review":
             raise DocflowError(f"{entry.token}: the decision did not end the review")
@@ -165,6 +191,48 @@ class ReviewQueue:
             # with the officer's comment, issue 15) keeps the folder and the saved decision.
             shutil.rmtree(workdir, ignore_errors=True)
         return outcome
+
+    def _hand_to_workers(self, entry: Entry, workdir: Path, decision: Decision) -> Outcome:
+        """Scaled out: the decision saved in the parked folder, the row back to
+        ``processing`` (one transaction, only from ``review``) and the job deferred; a worker
+        host runs the rest (see the module's docstring)."""
+        from docflow.queue import JobQueue
+        from docflow.storage import QueueSettings
+
+        assert self.parked is not None
+        try:
+            save_decision(workdir, decision)
+            version = self.parked.park(
+                entry.token,
+                workdir,
+                state="processing",
+                reason=f"{decision.action}: decided by the officer, waiting for a worker",
+                expect="review",
+            )
+        finally:
+            # The worker parks the outcome; this copy would only be restored over.
+            shutil.rmtree(workdir, ignore_errors=True)
+        if version is None:
+            raise NotInReview(f"report {entry.token!r} was decided meanwhile")
+        # A node that dies here leaves a processing row without a job: the workers' sweep
+        # defers it (docflow.queue.JobQueue.requeue_orphans).
+        jobs = JobQueue(QueueSettings.from_home(self.services.home.root)).open()
+        try:
+            jobs.defer(entry.token)
+        finally:
+            jobs.close()
+        return Outcome("processing", reason=f"{decision.action}: handed to the workers")
+
+
+def _parked_work(journal: object, work_root: Path) -> ParkedWork | None:
+    """The parked work folders of a shared journal (scaled out), else None (embedded)."""
+    from docflow.inbox.journal import SqlJournal
+
+    if not isinstance(journal, SqlJournal):
+        return None
+    from docflow.queue import ParkedWork
+
+    return ParkedWork(journal, work_root)
 
 
 def exemption_waits(verdict: Mapping[str, Any]) -> bool:

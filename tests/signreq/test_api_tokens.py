@@ -14,6 +14,7 @@ from docflow.cli import main
 from docflow.config import Home
 from docflow.signreq import SignRequests
 from docflow.web.auth import AuthStore
+from tests.signreq.old_store import old_store
 
 
 def test_a_token_expires_after_its_days(tmp_path: Path) -> None:
@@ -56,20 +57,14 @@ def test_revoking_ends_every_token_of_the_user(tmp_path: Path) -> None:
 
 def test_a_token_made_before_expiry_existed_still_expires(tmp_path: Path) -> None:
     home = Home(tmp_path / "home").ensure()
-    store = SignRequests(home)
-    store.close()
-    with sqlite3.connect(home.state / "sign-requests.sqlite") as db:  # the old table's shape
-        db.execute("DROP TABLE api_tokens")
-        db.execute(
-            "CREATE TABLE api_tokens (token_sha256 TEXT PRIMARY KEY, user_name TEXT NOT NULL, "
-            "created TEXT NOT NULL)"
-        )
-        old = "dft_old-token"
-        made = datetime.now(UTC) - timedelta(days=100)
-        db.execute(
-            "INSERT INTO api_tokens VALUES (?, ?, ?)",
-            (hashlib.sha256(old.encode()).hexdigest(), "oleg", made.isoformat()),
-        )
+    db = old_store(home.state, token_columns=False)  # the first api_tokens' shape
+    old = "dft_old-token"
+    made = datetime.now(UTC) - timedelta(days=100)
+    db.execute(
+        "INSERT INTO api_tokens VALUES (?, ?, ?)",
+        (hashlib.sha256(old.encode()).hexdigest(), "oleg", made.isoformat()),
+    )
+    db.close()
     store = SignRequests(home)  # adds the columns
     try:
         assert store.token_user(old) is None  # older than the default 90 days

@@ -33,6 +33,7 @@ def test_the_postgres_queue_shares_the_journal_in_the_storage_database(tmp_path:
     )
     settings = QueueSettings.from_home(tmp_path)
     assert settings.shared and settings.database == url and settings.stalled_after == 10
+    assert settings.renew_cron == "30 21 * * *"  # the default: 02:30 in Kazakhstan on UTC hosts
     journal = open_journal(tmp_path)  # opened on first use only: no server needed here
     assert isinstance(journal, SqlJournal) and journal.url == url
 
@@ -46,6 +47,8 @@ def test_the_postgres_queue_shares_the_journal_in_the_storage_database(tmp_path:
         '[queue]\nbackend = "local"\nworkers = 3\n',
         '[storage]\ndatabase = "postgresql://h/d"\n[queue]\nbackend = "postgres"\n'
         "stalled_after = 0\n",
+        '[storage]\ndatabase = "postgresql://h/d"\n[queue]\nbackend = "postgres"\n'
+        'renew_cron = "every night"\n',  # not a cron line
     ],
 )
 def test_a_queue_table_that_cannot_work_is_refused_at_start(tmp_path: Path, text: str) -> None:

@@ -3,6 +3,7 @@ log, SeaweedFS S3 objects under Object Lock COMPLIANCE."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -103,6 +104,28 @@ def test_deleting_or_overwriting_an_archived_object_is_refused_or_harmless(
         assert any("newer version" in p.message and p.record == "R-2025-0000" for p in problems)
     finally:
         arch.close()
+
+
+def test_the_same_bytes_archived_later_extend_the_objects_lock(scaled_home: Home) -> None:
+    """Records share an object when they hold the same bytes (the same evidence file filed
+    with two reports a year apart): the object is kept the full retention from the later
+    record too, so its lock is extended (COMPLIANCE allows that), never left to end early."""
+    import os
+
+    blobs = S3Blobs(f"s3://{os.environ['DOCFLOW_S3_BUCKET']}")
+    data = f"evidence {uuid.uuid4().hex}".encode()
+    key = sha256_key(hashlib.sha256(data).hexdigest())
+    first = blobs.put(key, data, retain_until=datetime(2076, 2, 10, tzinfo=UTC))
+    again = blobs.put(key, data, retain_until=datetime(2077, 3, 1, tzinfo=UTC))
+    assert again.version_id == first.version_id  # the same object, not a second copy
+    retention = _s3().get_object_retention(Bucket=blobs.bucket, Key=blobs.key(key))["Retention"]
+    assert retention["Mode"] == "COMPLIANCE"
+    assert retention["RetainUntilDate"] == datetime(2077, 3, 1, tzinfo=UTC)
+    assert blobs.check_retention(key).retain_until == datetime(2077, 3, 1, tzinfo=UTC)
+    # an earlier date asked later (a retried store) leaves the longer lock as it is
+    blobs.put(key, data, retain_until=datetime(2076, 2, 10, tzinfo=UTC))
+    retention = _s3().get_object_retention(Bucket=blobs.bucket, Key=blobs.key(key))["Retention"]
+    assert retention["RetainUntilDate"] == datetime(2077, 3, 1, tzinfo=UTC)
 
 
 def test_seaweedfs_own_filer_api_cannot_delete_or_write_around_the_s3_lock(

@@ -69,3 +69,39 @@ def test_postgres_index_pages(scale_env: dict[str, str]) -> None:
     finally:
         database.drop_schema()
         database.dispose()
+
+
+@pytest.mark.scale
+def test_postgres_plans_rare_names_with_finer_statistics(scale_env: dict[str, str]) -> None:
+    """Migration 0002: the substring columns carry a statistics target of 1,000, so that a
+    rare name is estimated as rare and searched through the trigram index, not by walking
+    every record in log order (measured: 100-210 ms against 11-14 ms over 100,000)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    database = open_database(scale_env["DOCFLOW_DATABASE_URL"], schema=f"t_{uuid.uuid4().hex[:12]}")
+    try:
+        SqlIndex(database).bulk_load(_rows(N))  # VACUUM ANALYZE at the end, with the target
+        with database.reading() as conn:
+            targets = dict(
+                conn.execute(
+                    text(
+                        "SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = "
+                        "'archive_records'::regclass AND attname IN ('name_fold', 'chamber_fold')"
+                    )
+                ).all()
+            )
+            assert targets == {"name_fold": 1000, "chamber_fold": 1000}
+            # The statistics were gathered with it: more distinct names kept than 100 allows.
+            histogram = conn.execute(
+                text(
+                    "SELECT array_length(histogram_bounds::text::text[], 1) FROM pg_stats "
+                    "WHERE tablename = 'archive_records' AND attname = 'name_fold' "
+                    "AND schemaname = current_schema()"
+                )
+            ).scalar_one()
+            assert histogram is not None and histogram > 101
+    finally:
+        database.drop_schema()
+        database.dispose()

@@ -26,7 +26,8 @@ from docflow.pki.testing import CONSULTANT_IIN, OFFICER_IIN
 from docflow.signreq import SignRequests
 from docflow.testing.ncalayer import NCALayerStandIn
 from docflow.verify import verify_pdf
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, shot, start_server
+from tests.web.conftest import shot, start_server
+from tests.web.ncalayer_support import log_in, ncalayer_chromium
 from tests.workflow.own_signing_support import PASSPHRASE, assert_no_held_keys, own_home
 from tests.workflow.workflow_builders import as_zip, docflow, env, report, wait_for
 
@@ -79,18 +80,8 @@ def _cli(*args: str, extra_env: dict[str, str] | None = None, cwd: Path | None =
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"]
-        )
-        try:
-            yield b
-        finally:
-            b.close()
+    with ncalayer_chromium() as b:
+        yield b
 
 
 @pytest.mark.slow
@@ -152,19 +143,12 @@ def test_report_in_own_mode_end_to_end_through_the_watch(tmp_path: Path, browser
 
         # 4. the officer signs in the browser through NCALayer
         with NCALayerStandIn(own.officer.signer) as standin:
-            context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="kk-KZ")
-            page = context.new_page()
-            page.set_default_timeout(120_000)
-            page.goto(f"{url}/login")
-            page.fill("#name", "oleg")
-            page.fill("#password", OFFICER_PASSWORD)
-            page.click("form.stack button[type=submit]")
-            page.wait_for_load_state()
+            page = log_in(browser, url, "oleg", OFFICER_PASSWORD, timeout=120)
             page.goto(f"{url}/sign/{officer_request.id}")
             page.click("#sign-button")
             page.wait_for_selector("#sign-done")
             shot(page, "own-flow-officer-signed")
-            context.close()
+            page.context.close()
         calls = [r for r in standin.requests if r.get("module") == "kz.gov.pki.knca.basics"]
         assert calls and calls[-1]["args"]["signerParams"]["iin"] == OFFICER_IIN
 

@@ -5,89 +5,99 @@ signs each element with the person's key, and docflow checks and completes each 
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
 from docflow.config import Home
 from docflow.pki import Pki
-from docflow.pki.testing import OFFICER_IIN, make_test_pki, pdf_with_fields
+from docflow.pki.testing import CONSULTANT_IIN, OFFICER_IIN, make_test_pki, pdf_with_fields
 from docflow.sign import SignSpec
 from docflow.signreq import SignRequests, batch_document
 from docflow.testing.ncalayer import NCALayerStandIn
 from docflow.verify import verify_pdf
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, shot, start_server
+from tests.web.conftest import shot, start_server
+from tests.web.ncalayer_support import log_in, ncalayer_chromium
 
 PASSWORD = "issuer-pw-12"  # a test user's password
 BATCH = "S20250410120000-0badcafe"
+
+
+def _home_with_a_batch(
+    tmp_path_factory: pytest.TempPathFactory, name: str, prefix: str, locale: str = "kk"
+) -> tuple[Home, Pki, list[str]]:
+    """A home with a demo PKI, the officer's web user ``ivan`` and three open requests of
+    batch ``BATCH`` for the officer's IIN."""
+    from docflow.web.auth import AuthStore
+
+    home = Home(tmp_path_factory.mktemp(name)).ensure()
+    pki = make_test_pki(home)
+    auth = AuthStore.for_home(home)
+    auth.add_user("ivan", "officer", PASSWORD)
+    auth.close()
+    store = SignRequests(home)
+    try:
+        store.set_user_iin("ivan", OFFICER_IIN)
+        ids = [
+            _officer_request(
+                store, f"certificate {i}", batch_document(BATCH, f"{prefix}{i}"), locale
+            )
+            for i in range(3)
+        ]
+    finally:
+        store.close()
+    return home, pki, ids
+
+
+def _officer_request(store: SignRequests, text: str, document: str, locale: str = "kk") -> str:
+    return store.create(
+        pdf_with_fields(("officer",), text=text),
+        SignSpec("officer", role="officer", lock=True, locale=locale),
+        document=document,
+        expected_iin=OFFICER_IIN,
+        signer_name="Демо Офицер (DEMO)",
+    ).id
+
+
+@contextmanager
+def _batch_page(home: Home) -> Iterator[Any]:
+    """``ivan``'s page of batch ``BATCH`` in headless Chromium, on a server of its own."""
+    from docflow.web import create_app
+
+    server, thread, url = start_server(create_app(home))
+    try:
+        with ncalayer_chromium() as browser:
+            page = log_in(browser, url, "ivan", PASSWORD)
+            page.goto(f"{url}/sign")
+            page.locator(f"#sign-batches li[data-batch='{BATCH}'] a").click()
+            page.wait_for_load_state()
+            yield page
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
 
 
 @pytest.mark.slow
 def test_issue_15_a_batch_is_signed_with_one_ncalayer_call(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from docflow.web import create_app
-    from docflow.web.auth import AuthStore
-
-    home = Home(tmp_path_factory.mktemp("batch-web")).ensure()
-    pki: Pki = make_test_pki(home)
-    auth = AuthStore.for_home(home)
-    auth.add_user("ivan", "officer", PASSWORD)
-    auth.close()
+    home, pki, ids = _home_with_a_batch(tmp_path_factory, "batch-web", "KZC-TEST")
     store = SignRequests(home)
-    store.set_user_iin("ivan", OFFICER_IIN)
-    ids = [
-        store.create(
-            pdf_with_fields(("officer",), text=f"certificate {i}"),
-            SignSpec("officer", role="officer", lock=True, locale="kk"),
-            document=batch_document(BATCH, f"KZC-TEST{i}"),
-            expected_iin=OFFICER_IIN,
-            signer_name="Демо Офицер (DEMO)",
-        ).id
-        for i in range(3)
-    ]
-    lone = store.create(  # not of the batch: stays open
-        pdf_with_fields(("officer",), text="another"),
-        SignSpec("officer", role="officer", lock=True, locale="kk"),
-        document="another-document",
-        expected_iin=OFFICER_IIN,
-        signer_name="Демо Офицер (DEMO)",
-    ).id
-    store.close()
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    server, thread, url = start_server(create_app(home))
-    officer = pki.signer_for(role="officer")
-    try:
-        with NCALayerStandIn(officer.signer) as standin, sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"]
-            )
-            try:
-                page = browser.new_context(locale="kk-KZ").new_page()
-                page.set_default_timeout(60_000)
-                page.goto(f"{url}/login")
-                page.fill("#name", "ivan")
-                page.fill("#password", PASSWORD)
-                page.click("form.stack button[type=submit]")
-                page.wait_for_load_state()
-                page.goto(f"{url}/sign")
-                page.locator(f"#sign-batches li[data-batch='{BATCH}'] a").click()
-                page.wait_for_load_state()
-                assert page.locator("#batch-count").inner_text() == "3"
-                page.click("#sign-batch-button")
-                page.wait_for_selector("#batch-results")
-                accepted = page.locator("#batch-results li").evaluate_all(
-                    "els => els.map(e => [e.dataset.id, e.dataset.accepted])"
-                )
-                shot(page, "sign-batch-done")
-            finally:
-                browser.close()
+    try:  # not of the batch: stays open
+        lone = _officer_request(store, "another", "another-document")
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+        store.close()
+    officer = pki.signer_for(role="officer")
+    with NCALayerStandIn(officer.signer) as standin, _batch_page(home) as page:
+        assert page.locator("#batch-count").inner_text() == "3"
+        page.click("#sign-batch-button")
+        page.wait_for_selector("#batch-results")
+        accepted = page.locator("#batch-results li").evaluate_all(
+            "els => els.map(e => [e.dataset.id, e.dataset.accepted])"
+        )
+        shot(page, "sign-batch-done")
     calls = [r for r in standin.requests if r.get("module") == "kz.gov.pki.knca.basics"]
     assert len(calls) == 1  # one NCALayer call for the whole batch
     args = calls[0]["args"]
@@ -102,6 +112,35 @@ def test_issue_15_a_batch_is_signed_with_one_ncalayer_call(
             report = verify_pdf(store.signed_pdf(request_id), trust_roots=pki.trust_roots())
             assert report.verdict == "valid", report.to_json()
             assert report.signatures[0].iin == OFFICER_IIN
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_issue_15_a_batch_signed_with_another_persons_key_is_refused_on_the_page(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The person picks a key outside the page's IIN filter (a stand-in that lets her): every
+    signature is refused, each row says so with the reason, and the batch stays to sign."""
+    home, pki, ids = _home_with_a_batch(tmp_path_factory, "batch-wrong", "KZC-WRONG")
+    consultant = pki.signer_for(iin=CONSULTANT_IIN)
+    with NCALayerStandIn(consultant.signer, honour_filters=False), _batch_page(home) as page:
+        page.click("#sign-batch-button")
+        page.wait_for_selector("#batch-results")
+        rows = page.locator("#batch-results li").evaluate_all(
+            "els => els.map(e => [e.dataset.id, e.dataset.accepted,"
+            " [...e.querySelectorAll('.refusal')].map(r => r.dataset.code)])"
+        )
+        said = page.locator("#batch-results").inner_text()
+        still_to_sign = page.locator("#batch-count").inner_text()
+        shot(page, "sign-batch-refused")
+    assert sorted(rows) == sorted([i, "no", ["wrong_person"]] for i in ids)
+    assert said.count("Қабылданбады") == 3, said
+    assert said.count("Қол қойған адам күтілген адам емес") == 3, said
+    assert still_to_sign == "3"
+    store = SignRequests(home)
+    try:
+        assert [store.get(i).state for i in ids] == ["open"] * 3
     finally:
         store.close()
 
@@ -121,26 +160,8 @@ def test_issue_15_a_large_batch_is_completed_in_the_background(
 
     from docflow.sign._cmsmake import detached_cms
     from docflow.web import create_app
-    from docflow.web.auth import AuthStore
 
-    home = Home(tmp_path_factory.mktemp("batch-bg")).ensure()
-    pki = make_test_pki(home)
-    auth = AuthStore.for_home(home)
-    auth.add_user("ivan", "officer", PASSWORD)
-    auth.close()
-    store = SignRequests(home)
-    store.set_user_iin("ivan", OFFICER_IIN)
-    ids = [
-        store.create(
-            pdf_with_fields(("officer",), text=f"certificate {i}"),
-            SignSpec("officer", role="officer", lock=True, locale="ru"),
-            document=batch_document(BATCH, f"KZC-BG{i}"),
-            expected_iin=OFFICER_IIN,
-            signer_name="Демо Офицер (DEMO)",
-        ).id
-        for i in range(3)
-    ]
-    store.close()
+    home, pki, ids = _home_with_a_batch(tmp_path_factory, "batch-bg", "KZC-BG", locale="ru")
     app = create_app(home)
     app.state.docflow.extras["signreq.batch_inline"] = 1
     officer = pki.signer_for(role="officer")

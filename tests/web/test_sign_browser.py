@@ -5,7 +5,6 @@ completes the PDF (B-LTA)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyhanko.sign.signers import Signer
 
 from docflow.config import Home
 from docflow.pki import Pki
@@ -26,7 +26,8 @@ from docflow.sign import SignSpec
 from docflow.signreq import SignRequests
 from docflow.testing.ncalayer import NCALayerStandIn
 from docflow.verify import verify_pdf
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, shot, start_server
+from tests.web.conftest import set_language, shot, start_server
+from tests.web.ncalayer_support import failed_round, log_in, ncalayer_chromium
 
 OFFICER_PASSWORD = "officer-pw-12"  # a test user's password
 
@@ -52,7 +53,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnSite]:
     store = SignRequests(home)
     store.set_user_iin("oleg", OFFICER_IIN)
     made = {}
-    for name in ("good", "wrong"):
+    for name in ("good", "wrong", "closed"):
         made[name] = store.create(
             pdf_with_fields(text=f"own signing web test {name}"),
             SignSpec("officer", role="officer", lock=True, locale="kk"),
@@ -71,31 +72,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnSite]:
 
 @pytest.fixture(scope="module")
 def browser(site: OwnSite) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        # the stand-in's TLS certificate is self-signed, as NCALayer's own is for 127.0.0.1
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"]
-        )
-        try:
-            yield b
-        finally:
-            b.close()
+    with ncalayer_chromium() as b:
+        yield b
 
 
 def _login(browser: Any, site: OwnSite) -> Any:
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="kk-KZ")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(f"{site.url}/login")
-    page.fill("#name", "oleg")
-    page.fill("#password", OFFICER_PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_load_state()
-    return page
+    return log_in(browser, site.url, "oleg", OFFICER_PASSWORD)
 
 
 @pytest.mark.slow
@@ -157,6 +139,132 @@ def test_sign_page_shows_refusal_for_another_persons_key(browser: Any, site: Own
         store.close()
 
 
+def _state(site: OwnSite, request_id: str) -> str:
+    store = SignRequests(site.home)
+    try:
+        return store.get(request_id).state
+    finally:
+        store.close()
+
+
+def _key_that_cannot_sign(signer: Signer) -> Signer:
+    """The person's certificate with a key NCALayer cannot sign with (another key, of another
+    algorithm): the token fails inside NCALayer, which answers INVOCATION_ERROR."""
+    from asn1crypto import keys
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from pyhanko.sign.signers import SimpleSigner
+
+    other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return SimpleSigner(
+        signing_cert=signer.signing_cert,
+        signing_key=keys.PrivateKeyInfo.load(other),
+        cert_registry=signer.cert_registry,
+    )
+
+
+@pytest.mark.slow
+def test_sign_page_says_when_ncalayer_is_not_running(browser: Any, site: OwnSite) -> None:
+    request_id = site.requests["wrong"]
+    page = _login(browser, site)  # nothing listens on wss://127.0.0.1:13579
+    page.goto(f"{site.url}/sign/{request_id}")
+    said = failed_round(page, "#sign-button", "#sign-status")
+    shot(page, "sign-own-no-ncalayer")
+    page.context.close()
+    assert said == (
+        "NCALayer-ге қосылу мүмкін болмады: NCALayer іске қосылғанын тексеріп, қайталап көріңіз."
+    )
+    assert _state(site, request_id) == "open"
+
+
+@pytest.mark.slow
+def test_sign_page_says_when_the_person_cancels_in_ncalayer(browser: Any, site: OwnSite) -> None:
+    """NCALayer offers only keys of the page's IIN; the person has none and closes its window
+    (the stand-in answers an empty body, as NCALayer does then)."""
+    consultant = site.pki.signer_for(iin=CONSULTANT_IIN)
+    request_id = site.requests["wrong"]
+    with NCALayerStandIn(consultant.signer) as standin:
+        page = _login(browser, site)
+        page.goto(f"{site.url}/sign/{request_id}")
+        said = failed_round(page, "#sign-button", "#sign-status")  # on the page, not posted
+        page.context.close()
+    assert said == "Қол қою тоқтатылды."
+    (call,) = [r for r in standin.requests if r.get("module") == "kz.gov.pki.knca.basics"]
+    assert call["args"]["signerParams"]["iin"] == OFFICER_IIN
+    assert _state(site, request_id) == "open"
+
+
+@pytest.mark.slow
+def test_sign_page_shows_ncalayers_error(browser: Any, site: OwnSite) -> None:
+    officer = site.pki.signer_for(role="officer")
+    request_id = site.requests["wrong"]
+    with NCALayerStandIn(_key_that_cannot_sign(officer.signer)):
+        page = _login(browser, site)
+        page.goto(f"{site.url}/sign/{request_id}")
+        said = failed_round(page, "#sign-button", "#sign-status")
+        page.context.close()
+    # the page's words first, then NCALayer's own (its code and message are not translated)
+    assert said.startswith("NCALayer қатесі: INVOCATION_ERROR: An invoked method threw"), said
+    assert _state(site, request_id) == "open"
+
+
+@pytest.mark.slow
+def test_sign_page_says_when_ncalayer_closes_the_connection(browser: Any, site: OwnSite) -> None:
+    """NCALayer quits while the person is choosing her key: the page's WebSocket is routed
+    through Playwright to the stand-in, and closed when the page sends its sign request."""
+    officer = site.pki.signer_for(role="officer")
+    request_id = site.requests["wrong"]
+    sent: list[str] = []
+
+    def quits_while_signing(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            sent.append(str(message))
+            if "kz.gov.pki.knca.basics" in str(message):
+                ws.close()
+            else:
+                server.send(message)
+
+        ws.on_message(from_page)
+
+    with NCALayerStandIn(officer.signer):
+        page = _login(browser, site)
+        page.route_web_socket(re.compile(r"^wss://127\.0\.0\.1:13579/?$"), quits_while_signing)
+        page.goto(f"{site.url}/sign/{request_id}")
+        said = failed_round(page, "#sign-button", "#sign-status")
+        page.context.close()
+    assert any("kz.gov.pki.knca.basics" in m for m in sent)  # it was signing when it closed
+    assert said == "NCALayer байланысты үзді: NCALayer-ді қайта іске қосып, қайталап көріңіз."
+    assert _state(site, request_id) == "open"
+
+
+@pytest.mark.slow
+def test_sign_page_says_when_the_request_closed_meanwhile(browser: Any, site: OwnSite) -> None:
+    """The request is cancelled while its page is open: there is nothing to sign any more, and
+    NCALayer is not asked."""
+    officer = site.pki.signer_for(role="officer")
+    request_id = site.requests["closed"]
+    with NCALayerStandIn(officer.signer) as standin:
+        page = _login(browser, site)
+        page.goto(f"{site.url}/sign/{request_id}")
+        store = SignRequests(site.home)
+        try:
+            store.cancel(request_id)
+        finally:
+            store.close()
+        said = failed_round(page, "#sign-button", "#sign-status")
+        page.context.close()
+    assert said == (
+        "Қол қойылатын деректер алынбады: сұрау жабылған болуы мүмкін. Бетті жаңартыңыз. (HTTP 404)"
+    )
+    assert not [r for r in standin.requests if r.get("module") == "kz.gov.pki.knca.basics"]
+
+
 def test_other_users_cannot_see_a_request(site: OwnSite, tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
@@ -180,20 +288,26 @@ def test_other_users_cannot_see_a_request(site: OwnSite, tmp_path: Path) -> None
         assert client.get(f"/sign/{site.requests['good']}/data").status_code == 404
 
 
+def _logged_out_page(browser: Any, site: OwnSite, language: str, path: str) -> Any:
+    """A page at ``path`` of someone not logged in who chose ``language``."""
+    page = browser.new_context(locale=f"{language}-KZ").new_page()
+    page.set_default_timeout(60_000)
+    set_language(page, site.url, language)
+    page.goto(f"{site.url}{path}")
+    return page
+
+
 @pytest.mark.slow
 def test_login_with_key_through_ncalayer(browser: Any, site: OwnSite) -> None:
     officer = site.pki.signer_for(role="officer")
     with NCALayerStandIn(officer.signer) as standin:
-        context = browser.new_context(locale="kk-KZ")
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(f"{site.url}/login")
+        page = _logged_out_page(browser, site, "kk", "/login")
         page.click("#login-with-key")
         page.wait_for_selector("#login-button")
         page.click("#login-button")
         page.wait_for_url(f"{site.url}/sign")
         assert page.locator(".user-name").inner_text() == "oleg"
-        context.close()
+        page.context.close()
     args = standin.requests[-1]["args"]
     assert args["signerParams"]["extKeyUsageOids"] == ["1.3.6.1.5.5.7.3.2"]  # a login key
 
@@ -202,18 +316,28 @@ def test_login_with_key_through_ncalayer(browser: Any, site: OwnSite) -> None:
 def test_login_with_an_unlinked_key_is_refused(browser: Any, site: OwnSite) -> None:
     consultant = site.pki.signer_for(iin=CONSULTANT_IIN)  # no web user signs as this IIN
     with NCALayerStandIn(consultant.signer):
-        context = browser.new_context(locale="ru-RU")
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(f"{site.url}/login/key")
+        page = _logged_out_page(browser, site, "ru", "/login/key")
         page.click("#login-button")
         page.wait_for_selector("#login-refused")
         codes = page.locator("#login-refused li.refusal").evaluate_all(
             "els => els.map(e => e.dataset.code)"
         )
+        said = page.locator("#login-refused").inner_text()
         assert page.locator(".user-name").count() == 0
-        context.close()
+        page.context.close()
     assert codes == ["unknown"]
+    assert said == "Этот ИИН не связан ни с одним пользователем."
+
+
+@pytest.mark.slow
+def test_login_with_key_says_when_ncalayer_is_not_running(browser: Any, site: OwnSite) -> None:
+    page = _logged_out_page(browser, site, "ru", "/login/key")
+    said = failed_round(page, "#login-button", "#login-status")
+    assert page.locator(".user-name").count() == 0
+    page.context.close()
+    assert said == (
+        "Не удалось подключиться к NCALayer: проверьте, что NCALayer запущен, и повторите."
+    )
 
 
 def _off_the_loop(fn: Any, *args: Any) -> Any:

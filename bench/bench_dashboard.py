@@ -9,7 +9,7 @@ under their Kazakh names), upgraded the way a real index is:
   ``--keep`` folder; the original is never opened for writing) becomes a home's
   ``outbox/.index/archive.sqlite`` and is upgraded to schema 3 when the archive opens it;
 * **PostgreSQL**: a kept schema (``--pg-from``, bench_search's ``--pg-schema``; only read) is
-  copied into a schema of our own at Alembic revision 0001, then upgraded by revision 0002 and
+  copied into a schema of our own at Alembic revision 0001, then upgraded by revision 0003 and
   by the archive's first open (chamber ids from the home's chambers). ``--pg-keep`` keeps that
   schema for the next run.
 
@@ -94,7 +94,7 @@ def prepare_sqlite(source: Path, work: Path) -> tuple[Home, float]:
 
 def prepare_postgres(url: str, source: str, schema: str, work: Path) -> tuple[Home, float, float]:
     """A home on a copy of schema ``source`` in ``schema``: copied at revision 0001, then
-    upgraded (revision 0002, then the archive's chamber fill). Returns the copy and upgrade
+    upgraded (revision 0003, then the archive's chamber fill). Returns the copy and upgrade
     seconds (0 when ``schema`` already held the copy)."""
     from alembic import command
     from alembic.config import Config
@@ -144,7 +144,7 @@ def prepare_postgres(url: str, source: str, schema: str, work: Path) -> tuple[Ho
         copied = time.perf_counter() - start
         start = time.perf_counter()
         with Archive(home, recover=False):
-            pass  # open_database runs revision 0002; the archive fills the chamber ids
+            pass  # open_database runs revision 0003; the archive fills the chamber ids
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE archive_records")
         upgraded = time.perf_counter() - start
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         homes["postgres"] = home
         out["prepare_seconds"]["postgres copy"] = round(copied, 1)
-        out["prepare_seconds"]["postgres upgrade 0001->0002 + fill"] = round(upgraded, 1)
+        out["prepare_seconds"]["postgres upgrade 0001->0003 + fill"] = round(upgraded, 1)
     try:
         for config, home in homes.items():
             for way in WAYS:

@@ -2,9 +2,9 @@
 gives it: the record's own ``chamber_id``, else the chambers migration's link, else its
 free-text chamber resolved against the registered chambers (and the Collegium).
 
-The registry is read, never created: a home without ``.docflow/bodies.sqlite`` has no chambers
-and no links (only the Collegium resolves). One instance serves one operation; it caches the
-chambers and the texts it resolved.
+The registry is read, never created: an embedded home without ``.docflow/bodies.sqlite`` has
+no chambers and no links (only the Collegium resolves); a scaled-out home's are in its
+database. One instance serves one operation; it caches the chambers and the texts it resolved.
 """
 
 from __future__ import annotations
@@ -14,13 +14,24 @@ from typing import Any
 
 from docflow.bodies import COLLEGIUM, Body, ChamberRegistry, resolve_body
 from docflow.config import Home
+from docflow.errors import ConfigError
+
+
+def _scaled(home: Home) -> bool:
+    """Whether the home's chambers are in its shared database (``[storage] database``)."""
+    from docflow.storage import StorageSettings
+
+    try:
+        return StorageSettings.from_home(home.root).database is not None
+    except ConfigError:
+        return False
 
 
 class ChamberIds:
     def __init__(self, home: Home, *, many: bool = False) -> None:
         """``many``: for many records (a replay): every link is read once, not one by one."""
         self.registry = ChamberRegistry(home)
-        self._present = self.registry.path.exists()
+        self._present = self.registry.path.exists() or _scaled(home)
         self._bodies: list[Body] | None = None
         self._resolved: dict[str, str | None] = {}
         self._links: dict[str, str] | None = None

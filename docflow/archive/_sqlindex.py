@@ -435,7 +435,7 @@ class SqlIndex:
     def fill_chambers(
         self, resolve: Callable[[str], str | None], links: Callable[[], Mapping[str, str]]
     ) -> bool:
-        """Once after revision 0002 upgraded an index holding rows: the chamber ids from the
+        """Once after revision 0003 upgraded an index holding rows: the chamber ids from the
         home's links and chamber names, then the counts anew. Whether it ran now."""
         with self.db.reading() as conn:
             done = conn.execute(select(index_state.c.chambers_filled)).scalar()

@@ -38,14 +38,14 @@ records = Table(
     Column("record_sha256", Text, nullable=False),
     Column("status_reason", Text),
     Column("status_at", Text),
-    # revision 0002 (see docflow.archive._dash): the record's chamber id, whether it was filed
+    # revision 0003 (see docflow.archive._dash): the record's chamber id, whether it was filed
     # late, and whether it is the newest version of its cpd-report series
     Column("chamber_id", Text),
     Column("late", Integer, nullable=False, server_default="0"),
     Column("newest", Integer, nullable=False, server_default="0"),
 )
 
-#: The dashboard's counts (revision 0002, see ``docflow.archive._dash``).
+#: The dashboard's counts (revision 0003, see ``docflow.archive._dash``).
 dash_counts = Table(
     "archive_dash_counts",
     metadata,
@@ -57,7 +57,7 @@ dash_counts = Table(
     Column("n", Integer, nullable=False),
 )
 
-#: Whether the chamber ids of rows indexed before revision 0002 were filled from the home's
+#: Whether the chamber ids of rows indexed before revision 0003 were filled from the home's
 #: chambers (links and names are in ``.docflow/bodies.sqlite``, which a migration cannot see).
 index_state = Table(
     "archive_index_state",

@@ -341,10 +341,12 @@ class ChamberRegistry:
 
     def link_of(self, record_id: str) -> str | None:
         """The chamber id ``link_record`` tied this record to, if any (one row read)."""
-        with connect(self.path) as db:
+        with bodies_store(self.path).reading() as db:
             row = db.execute(
-                "SELECT chamber_id FROM record_chambers WHERE record_id = ?", (record_id,)
-            ).fetchone()
+                select(record_chambers.c.chamber_id).where(
+                    record_chambers.c.record_id == record_id
+                )
+            ).first()
         return None if row is None else str(row[0])
 
     def chamber_of_record(

@@ -5,8 +5,8 @@ free-text names resolved through the home's chambers are filled by the archive w
 opens the upgraded index: ``archive_index_state``), ``late`` and ``newest``; the counts table
 is filled from them. See ``docflow.archive._dash``.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

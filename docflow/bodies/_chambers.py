@@ -343,9 +343,7 @@ class ChamberRegistry:
         """The chamber id ``link_record`` tied this record to, if any (one row read)."""
         with bodies_store(self.path).reading() as db:
             row = db.execute(
-                select(record_chambers.c.chamber_id).where(
-                    record_chambers.c.record_id == record_id
-                )
+                select(record_chambers.c.chamber_id).where(record_chambers.c.record_id == record_id)
             ).first()
         return None if row is None else str(row[0])
 

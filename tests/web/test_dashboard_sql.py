@@ -257,3 +257,51 @@ def test_issue18_a_schema_2_index_is_upgraded_with_chamber_ids_and_counts(
         assert archive.audit().ok
     _check_dashboard(home)
     _check_chamber_search(home)
+
+
+def _sqlite_url_home(tmp_path: Path) -> Home:
+    home = Home(tmp_path / "home").ensure()
+    (home.root / "docflow.toml").write_text(
+        f'[storage]\ndatabase = "sqlite:///{tmp_path / "index.sqlite"}"\n', encoding="utf-8"
+    )
+    return home
+
+
+@pytest.mark.parametrize("where", ["sqlite-url", "postgres"])
+def test_issue18_an_index_at_revision_0002_is_upgraded_by_0003_and_filled_on_opening(
+    where: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Revision 0003 on an index holding rows (SQLite by URL and PostgreSQL): its own chamber
+    ids and lateness from the JSON, then, on the archive's first open, the migration's links
+    and the names registered; the counts equal the Python way's."""
+    from sqlalchemy import text
+
+    home = (
+        _sqlite_url_home(tmp_path) if where == "sqlite-url" else request.getfixturevalue("pg_home")
+    )
+    registry = _registry(home)
+    _fill(home)
+    registry.add("zhetisu", kk=LATER, ru="Палата Жетісу")
+    registry.link_record("CPD-000007", "karaganda", source_name=OLD_NAME)
+    with Archive(home) as archive:  # back to revision 0002: no chamber ids, no counts
+        with archive.db.engine.begin() as conn:
+            for index in ("archive_records_chamber_id", "archive_records_chamber_text"):
+                conn.execute(text(f"DROP INDEX {index}"))
+            for column in ("chamber_id", "late", "newest"):
+                conn.execute(text(f"ALTER TABLE archive_records DROP COLUMN {column}"))
+            conn.execute(text("DROP TABLE archive_dash_counts"))
+            conn.execute(text("DROP TABLE archive_index_state"))
+            conn.execute(text("UPDATE docflow_storage_version SET version_num = '0002' "
+                              "WHERE version_num = '0003'"))  # fmt: skip
+    with Archive(home) as archive:
+        with archive.db.reading() as conn:
+            ids = dict(conn.execute(text("SELECT id, chamber_id FROM archive_records")).all())
+            late = dict(conn.execute(text("SELECT id, late FROM archive_records")).all())
+        assert ids["CPD-000004"] == "almaty"  # its own
+        assert ids["CPD-000007"] == "karaganda"  # the link
+        assert ids["CPD-000006"] == "zhetisu"  # its name, registered since
+        assert ids["CPD-000001"] == "karaganda" and ids["CPD-000005"] is None
+        assert late["CPD-000004"] == 1 and late["CPD-000001"] == 0
+        assert archive.audit().ok
+    _check_dashboard(home)
+    _check_chamber_search(home)

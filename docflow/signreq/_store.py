@@ -31,6 +31,7 @@ import secrets
 import shutil
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Column,
     Connection,
     Float,
@@ -47,9 +49,12 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    any_,
     bindparam,
     delete,
+    func,
     insert,
+    literal_column,
     select,
     update,
 )
@@ -134,8 +139,15 @@ _COLUMNS = (
     _r.created, _r.expires, _r.state, _r.last_refusal, _r.completed, _r.signed_sha256,
 )  # fmt: skip
 _SELECT = select(*_COLUMNS)
-#: get_many's one statement, compiled once (SQLAlchemy caches it: ``ids`` expands per call)
-_SELECT_MANY = _SELECT.where(_r.id.in_(bindparam("ids", expanding=True)))
+#: get_many's statement, one parameter for any number of ids (an expanding ``IN`` renders,
+#: binds and casts a placeholder per id, which cost more than the query on PostgreSQL):
+#: ``= ANY(array)`` on PostgreSQL, ``IN (SELECT value FROM json_each(…))`` on SQLite.
+_SELECT_MANY = {
+    "postgresql": _SELECT.where(_r.id == any_(bindparam("ids", type_=ARRAY(Text)))),
+    "sqlite": _SELECT.where(
+        _r.id.in_(select(literal_column("value")).select_from(func.json_each(bindparam("ids"))))
+    ),
+}
 
 #: Days an API token is valid by default (``docflow users token NAME --days N``).
 DEFAULT_TOKEN_DAYS = 90
@@ -281,13 +293,15 @@ class SignRequests:
         #: where an older docflow kept each request's PDFs (moved into the store on opening)
         self.folder = state / "sign-requests"
         self._locks = state / "sign-request-locks"
-        url = StorageSettings.from_home(root).store_url(state, FILE_NAME)
         if database is None:
-            database = url
+            database = StorageSettings.from_home(root).store_url(state, FILE_NAME)
         self._owned = not isinstance(database, Database)
+        self._seen: dict[str, tuple[tuple[Any, ...], SignRequestRecord]] = {}
         self.db = (
             database if isinstance(database, Database) else open_database(database, store="signreq")
         )
+        if self._owned:
+            _forget_in_children(self.db)
         if self.db.dialect != "sqlite":
             self._move_from_file(state / FILE_NAME)
         self._move_folders()
@@ -306,30 +320,33 @@ class SignRequests:
             return 0
         from docflow.sqlite_open import opening
 
-        with opening(old):
+        with opening(old):  # processes opening the store at once take turns; one moves it
+            if not old.exists():
+                return 0
             source = sqlite3.connect(old, isolation_level=None, timeout=30)
-        try:
-            source.execute("PRAGMA busy_timeout = 30000")
-            tables = {
-                r[0] for r in source.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            moved: dict[Table, builtins.list[dict[str, Any]]] = {}
-            for table in (sign_requests, sign_request_files, api_tokens, user_iins):
-                if table.name not in tables:
-                    continue
-                have = {r[1] for r in source.execute(f"PRAGMA table_info({table.name})")}
-                names = [c.name for c in table.columns if c.name in have]
-                rows = source.execute(f"SELECT {', '.join(names)} FROM {table.name}").fetchall()
-                moved[table] = [dict(zip(names, row, strict=True)) for row in rows]
-            with self.db.writing() as conn:
-                for table, rows in moved.items():
-                    for start in range(0, len(rows), 500):
-                        self.db.insert_missing(conn, table, rows[start : start + 500])
-            source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            source.close()
-        # Only after the copy is committed: a crash in between copies again, harmlessly.
-        os.replace(old, old.with_name(old.name + ".moved"))
+            try:
+                source.execute("PRAGMA busy_timeout = 30000")
+                tables = {
+                    r[0]
+                    for r in source.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
+                moved: dict[Table, builtins.list[dict[str, Any]]] = {}
+                for table in (sign_requests, sign_request_files, api_tokens, user_iins):
+                    if table.name not in tables:
+                        continue
+                    have = {r[1] for r in source.execute(f"PRAGMA table_info({table.name})")}
+                    names = [c.name for c in table.columns if c.name in have]
+                    found = source.execute(f"SELECT {', '.join(names)} FROM {table.name}")
+                    moved[table] = [dict(zip(names, row, strict=True)) for row in found]
+                with self.db.writing() as conn:
+                    for table, rows in moved.items():
+                        for start in range(0, len(rows), 500):
+                            self.db.insert_missing(conn, table, rows[start : start + 500])
+                source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                source.close()
+            # Only after the copy is committed: a crash in between copies again, harmlessly.
+            os.replace(old, old.with_name(old.name + ".moved"))
         count = len(moved.get(sign_requests, []))
         log.info("moved %d signing requests from %s into the database", count, old)
         return count
@@ -420,15 +437,27 @@ class SignRequests:
     def get_many(self, request_ids: builtins.list[str]) -> dict[str, SignRequestRecord]:
         """The requests of ``request_ids`` that exist, by id, in a few queries (a batch of an
         event's certificates waits on hundreds: ``SignatureArrivals`` asks every second)."""
-        found: dict[str, SignRequestRecord] = {}
         ids = [check_id(i) for i in request_ids]
         if not ids:
-            return found
+            return {}
+        statement = _SELECT_MANY[self.db.dialect]
+        bound = ids if self.db.dialect == "postgresql" else json.dumps(ids)
         with self.db.reading() as conn:
-            for start in range(0, len(ids), 500):
-                rows = conn.execute(_SELECT_MANY, {"ids": ids[start : start + 500]}).all()
-                found.update((row[0], self._record(row)) for row in rows)
-        return found
+            rows = conn.execute(statement, {"ids": bound}).all()
+        return {row[0]: self._known(row) for row in rows}
+
+    def _known(self, row: Any) -> SignRequestRecord:
+        """``_record(row)``, reusing the record made from the same row last time (a waiting
+        request's row stays the same for days while the watcher asks every second)."""
+        values = tuple(row)
+        seen = self._seen.get(values[0])
+        if seen is not None and seen[0] == values:
+            return seen[1]
+        record = self._record(row)
+        if len(self._seen) >= 50_000:
+            self._seen.clear()
+        self._seen[values[0]] = (values, record)
+        return record
 
     @staticmethod
     def _record(row: Any) -> SignRequestRecord:
@@ -736,6 +765,19 @@ class SignRequests:
                 .values(used=1)
             )
         return int(result.rowcount) == 1
+
+
+def _forget_in_children(database: Database) -> None:
+    """A forked worker process (the services are built before the fork) must not use the
+    parent's pooled connections: SQLAlchemy's recipe, as the shared journal does."""
+    ref = weakref.ref(database.engine)
+
+    def _forget() -> None:
+        engine = ref()
+        if engine is not None:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_forget)
 
 
 def _sha(text: str) -> str:

@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -55,12 +56,14 @@ def test_issue_18_a_request_made_on_one_node_is_completed_and_read_on_another(
         request_id = _request(worker)
         assert [r.id for r in web.list(iin=CONSULTANT_IIN)] == [request_id]
         assert web.get_many([request_id])[request_id].state == "open"
+        assert worker.get_many([request_id])[request_id].state == "open"  # the watcher's poll
         prepared = web.prepared(request_id)
         assert prepared == worker.prepared(request_id)
         with home_services(b) as services:
             result = web.submit(request_id, consultant_cms(b.root, prepared),
                                 trust=home_trust(b), services=services)  # fmt: skip
         assert result.accepted and result.pdf is not None
+        assert worker.get_many([request_id])[request_id].state == "signed"
         record = worker.get(request_id)
         assert record.state == "signed"
         assert record.signed_sha256 == hashlib.sha256(result.pdf).hexdigest()
@@ -185,3 +188,44 @@ def test_issue_18_a_nodes_older_sqlite_store_moves_into_the_database(
         store.close()
     with sqlite3.connect(a.state / "sign-requests.sqlite.moved") as db:  # kept as it was
         assert db.execute("SELECT count(*) FROM sign_requests").fetchone() == (2,)
+
+
+def _backend_pid(store: SignRequests) -> int:
+    with store.db.reading() as conn:
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _state_in_child(store: SignRequests, request_id: str, out: Any) -> None:
+    out.put((store.get(request_id).state, _backend_pid(store)))
+
+
+def test_issue_18_a_forked_worker_process_uses_connections_of_its_own(
+    nodes: tuple[Home, Home],
+) -> None:
+    """The services (and their store) are built before the worker processes are forked: a
+    child must not share the parent's PostgreSQL connection (SQLAlchemy's fork recipe)."""
+    import multiprocessing
+
+    a, _ = nodes
+    store = SignRequests(a)
+    try:
+        request_id = _request(store)
+        assert store.get(request_id).state == "open"  # the parent's pooled connection is live
+        parent = _backend_pid(store)
+        context = multiprocessing.get_context("fork")
+        out = context.Queue()
+        children = [
+            context.Process(target=_state_in_child, args=(store, request_id, out)) for _ in range(2)
+        ]
+        for child in children:
+            child.start()
+        states = [out.get(timeout=60) for _ in children]
+        for child in children:
+            child.join(timeout=60)
+            assert child.exitcode == 0
+        assert [state for state, _ in states] == ["open", "open"]
+        assert parent not in {pid for _, pid in states}  # never the parent's session
+        store.cancel(request_id)  # the parent's connections still work
+        assert store.get(request_id).state == "cancelled"
+    finally:
+        store.close()

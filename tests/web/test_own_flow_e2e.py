@@ -136,8 +136,11 @@ def test_report_in_own_mode_end_to_end_through_the_watch(tmp_path: Path, browser
         _cli(*docflow(home, "sign-requests", "complete", request_id, str(signed)))
 
         # 3. awaiting the officer
-        wait_for(lambda: bool(_open(home, OFFICER_IIN)), 120)
-        assert _entry(home).state == "awaiting_signature"
+        # The request is made inside the flow, the row's state follows when the run ends.
+        wait_for(
+            lambda: bool(_open(home, OFFICER_IIN)) and _entry(home).state == "awaiting_signature",
+            120,
+        )
         (officer_request,) = _open(home, OFFICER_IIN)
         assert officer_request.document == entry.token
 

@@ -202,11 +202,11 @@ def build_sqlite(path: Path, n: int, *, schema: int) -> float:
     db.execute("PRAGMA recursive_triggers = ON")
     if schema == 1:  # the index as it was: schema 1's records table and indexes, no trigrams
         statements = [_index._RECORDS_V1, *_index._statements(_index._SCHEMA)[1:]]
-    else:
-        statements = _index._statements(_index._SCHEMA + _index._SEARCH_SCHEMA)
+    else:  # the index as it is now (schema 3 since the dashboard's counts)
+        statements = _index._statements(_index._SCHEMA + _index._SEARCH_SCHEMA + _index._V3_SCHEMA)
     for statement in statements:
         db.execute(statement)
-    db.execute(f"PRAGMA user_version = {schema}")
+    db.execute(f"PRAGMA user_version = {1 if schema == 1 else _index.SCHEMA_VERSION}")
     columns = ", ".join((*_index.RECORD_COLUMNS, "state", "log_seq"))
     marks = ", ".join("?" * (len(_index.RECORD_COLUMNS) + 2))
     db.execute("BEGIN")

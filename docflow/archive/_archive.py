@@ -28,9 +28,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from docflow.archive import _index, _log
+from docflow.archive import _dash, _index, _log
 from docflow.archive._audit import AuditReport, Verifier, check_integrity, check_signatures
 from docflow.archive._bag import export_bag
+from docflow.archive._chamberids import ChamberIds
 from docflow.archive._layout import (
     check_record_id,
     check_status,
@@ -176,7 +177,9 @@ class Archive:
                 # doing that at once fail with "database is locked" (busy_timeout or not).
                 try:
                     self._db = _index.connect(self.db_path)
-                    _index.ensure_schema(self._db)
+                    chambers = ChamberIds(home)
+                    _index.ensure_schema(self._db, resolve=chambers.resolve,
+                                         links=chambers.links)  # fmt: skip
                     self._db.execute("SELECT 1 FROM records LIMIT 1").fetchall()
                 except sqlite3.DatabaseError:
                     # Not a database (overwritten with garbage): moved aside with a timestamp
@@ -400,9 +403,11 @@ class Archive:
         log_seq: int | None = None,
     ) -> None:
         row = self._row_values(full, record_bytes, record_sha, pdf_rel, json_rel)
+        chamber_id = ChamberIds(self.home).of(full)
         try:
             with self._transaction():
-                _index.insert(self._db, row, state, log_seq)
+                _index.insert(self._db, row, state, log_seq, chamber_id=chamber_id,
+                              late=_dash.late_of(full))  # fmt: skip
         except sqlite3.IntegrityError as exc:
             raise ArchiveError(f"cannot index record {full['id']}: {exc}") from exc
 
@@ -411,6 +416,7 @@ class Archive:
             self._db.execute(
                 "UPDATE records SET state = 'stored', log_seq = ? WHERE id = ?", (seq, record_id)
             )
+            _dash.on_stored(_index.run_on(self._db), _dash.EMBEDDED, record_id)
             self._set_head(head)
 
     def _apply_status(self, entry: Mapping[str, Any]) -> None:
@@ -497,6 +503,7 @@ class Archive:
 
     def _replay_after(self, anchored: _log.Head, report: RecoveryReport) -> None:
         """Apply log lines the index has not seen (a crash between log append and commit)."""
+        self._replaying = ChamberIds(self.home, many=True)
         lines = list(_log.read_lines(self.log_path))
         new: list[dict[str, Any]] = []
         for line in lines:
@@ -526,6 +533,7 @@ class Archive:
             (entry["seq"], record_id, entry["pdf_sha256"]),
         ).rowcount
         if updated:
+            _dash.on_stored(_index.run_on(self._db), _dash.EMBEDDED, record_id)
             return
         # No intent row (the index was lost or rebuilt): the record JSON on disk is the source.
         json_file = self.root / entry["json"]
@@ -538,7 +546,9 @@ class Archive:
         full = json.loads(record_bytes)
         values = (full, record_bytes, entry["record_sha256"], entry["pdf"], entry["json"])
         row = self._row_values(*values)
-        _index.insert(self._db, row, "stored", entry["seq"], replace=True)
+        chamber_id = self._replaying.of(full)
+        _index.insert(self._db, row, "stored", entry["seq"], replace=True, chamber_id=chamber_id,
+                      late=_dash.late_of(full))  # fmt: skip
 
     def _row_values(
         self, full: Mapping[str, Any], record_bytes: bytes, record_sha: str, pdf: str, js: str
@@ -660,15 +670,19 @@ class Archive:
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        chamber_id: str | None = None,
     ) -> list[dict[str, Any]]:
         """Records matching every filter given, oldest first (``limit``/``offset``: one page).
 
         ``name``, ``chamber`` and ``text`` (anywhere in the record) match case-insensitive
         substrings, Cyrillic included, through the trigram index; the others match exactly.
+        ``chamber_id``: a registered chamber's records (by the index's chamber id, see
+        ``_dash``), as ``ChamberRegistry.chamber_of_record`` would find them.
         """
         select, _, args = self._search_sql(
-            name, iin, year, chamber, kind, outcome, text, status, limit, offset
-        )
+            name, iin, year, chamber, kind, outcome, text, status, limit, offset,
+            body=self._chamber_filter(chamber_id),
+        )  # fmt: skip
         with self._mutex:
             rows = self._db.execute(select, args).fetchall()
         return [self._result(row) for row in rows]
@@ -683,10 +697,13 @@ class Archive:
         if page < 1 or per_page < 1:
             raise ArchiveError("page and per_page start at 1")
         offset = (page - 1) * per_page
+        chamber = self._chamber_filter(filters.pop("chamber_id", None))
         if offset + per_page <= _index.COUNT_CAP:
             # One pass of the index gives the count (up to the cap) and the page's rowids; the
             # rows are then read by rowid (issue 18: a rare name's trigram lists are read once).
-            ids, args = _index.ids_sql(*self._folded_exact(**filters), newest_first=newest_first)
+            ids, args = _index.ids_sql(
+                *self._folded_exact(**filters), newest_first=newest_first, chamber=chamber
+            )
             with self._mutex:
                 rowids = [row[0] for row in self._db.execute(ids, args)]
                 chosen = rowids[offset : offset + per_page]
@@ -695,7 +712,7 @@ class Archive:
                 ).fetchall()
             return [self._result(row) for row in rows], len(rowids)
         filters.update(limit=per_page, offset=offset)
-        select, count, args = self._search_sql(**filters, newest_first=newest_first)
+        select, count, args = self._search_sql(**filters, newest_first=newest_first, body=chamber)
         with self._mutex:
             rows = self._db.execute(select, args).fetchall()
             if rows and len(rows) < per_page:  # the last page: the total is known
@@ -743,12 +760,38 @@ class Archive:
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
+        *,
+        body: _index.ChamberFilter | None = None,
     ) -> tuple[str, str, list[Any]]:
         folded, exact = Archive._folded_exact(name, iin, year, chamber, kind, outcome, text,
                                               status)  # fmt: skip
         return _index.search_sql(
-            folded, exact, limit=limit, offset=offset, newest_first=newest_first
+            folded, exact, limit=limit, offset=offset, newest_first=newest_first, chamber=body
         )
+
+    def _chamber_filter(self, chamber_id: str | None) -> _index.ChamberFilter | None:
+        """A registered chamber's filter: its id, and the free texts of rows indexed before
+        it was registered that name it now (few: one probe of an index each)."""
+        if chamber_id is None:
+            return None
+        with self._mutex:
+            texts = _dash.unresolved_texts(_index.run_on(self._db), _dash.EMBEDDED)
+        resolver = ChamberIds(self.home)
+        return chamber_id, tuple(t for t in texts if resolver.resolve(t) == chamber_id)
+
+    def dashboard_counts(self) -> list[_dash.Count]:
+        """The dashboard's counts (see ``_dash``): newest cpd-report versions per chamber id
+        (or unresolved free-text chamber), year, outcome and lateness."""
+        with self._mutex:
+            return _dash.counts(_index.run_on(self._db), _dash.EMBEDDED)
+
+    def link_chambers(self, links: Mapping[str, str]) -> int:
+        """Give records the chamber id ``docflow chambers migrate`` linked them to (record id
+        -> chamber id) in the index; the number of rows changed."""
+        # durable: unlike a stored row, a link is not in the log for recovery to replay (a
+        # rebuilt index reads the links again from the chambers' own database)
+        with self._locked(), self._transaction():
+            return _dash.set_chamber_ids(_index.run_on(self._db), _dash.EMBEDDED, links)
 
     def all_records(self) -> list[dict[str, Any]]:
         return self.search()

@@ -8,18 +8,23 @@ Searching (schema 2) never scans the rows: the casefolded name, chamber and reco
 have an FTS5 index with the trigram tokenizer (external content: it keeps the trigrams, not a
 second copy of the text), kept in step with ``records`` by triggers, so a substring of three
 characters or more is found through an index (issue 18).
+
+Schema 3 adds the record's chamber id (``chamber_id``: a registered chamber's records are one
+index range), ``late``, ``newest`` and the dashboard's counts (``dash_counts``), kept as rows
+are written (see ``_dash``): the dashboard and a chamber's page are read without the records.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from docflow.archive import _dash
 from docflow.archive._layout import default_series_key, fold
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Schema 2 keeps the two large columns (the record JSON and its folded text) in a table of their
 #: own, so that filtering and sorting the matches of a search read narrow rows only.
@@ -47,7 +52,10 @@ CREATE TABLE IF NOT EXISTS records (
     json_path     TEXT NOT NULL,
     record_sha256 TEXT NOT NULL,
     status_reason TEXT,
-    status_at     TEXT
+    status_at     TEXT,
+    chamber_id    TEXT,
+    late          INTEGER NOT NULL DEFAULT 0,
+    newest        INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS record_bodies (
     id            TEXT PRIMARY KEY,
@@ -126,6 +134,21 @@ _SEARCH_SCHEMA = "CREATE INDEX IF NOT EXISTS records_seq ON records (log_seq);" 
     for c in SEARCHED
 )
 
+#: Schema 3: a chamber's records by id (in rowid order within it), the free texts no chamber
+#: resolved (a partial index: the few distinct texts are found by a loose scan) and the counts.
+_V3_SCHEMA = (
+    "CREATE INDEX IF NOT EXISTS records_chamber_id ON records (chamber_id);"
+    "CREATE INDEX IF NOT EXISTS records_chamber_text ON records (chamber) "
+    "WHERE chamber_id IS NULL;" + _dash.counts_ddl("dash_counts") + ";"
+)
+
+#: Columns schema 3 added to ``records``.
+_V3_COLUMNS = (
+    "chamber_id TEXT",
+    "late INTEGER NOT NULL DEFAULT 0",
+    "newest INTEGER NOT NULL DEFAULT 0",
+)
+
 #: Counting stops here: a search matching more records says "at least this many" (five pages of
 #: 50). Counting costs a check per row until the cap (bench/bench_search.py: a needle in 10-40%
 #: of 100,000 records took 11-25 ms of CPU to count to 1,000 on PostgreSQL, 7-13 ms to 250).
@@ -191,20 +214,39 @@ def _columns(db: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
 
 
-def ensure_schema(db: sqlite3.Connection) -> None:
-    """Create the tables once (the caller holds the archive lock, so no two processes race)."""
+def run_on(db: sqlite3.Connection) -> _dash.Run:
+    """``_dash``'s way of running a statement, on the embedded index."""
+
+    def run(sql: str, args: Mapping[str, Any]) -> list[Any]:
+        return db.execute(sql, args).fetchall()
+
+    return run
+
+
+def ensure_schema(
+    db: sqlite3.Connection,
+    *,
+    resolve: Callable[[str], str | None] | None = None,
+    links: Callable[[], Mapping[str, str]] | None = None,
+) -> None:
+    """Create the tables once (the caller holds the archive lock, so no two processes race).
+
+    An index of schema 1 or 2 is upgraded in place; schema 3's chamber ids are filled from
+    each record's own ``chamber_id``, the chambers migration's ``links()`` and its free-text
+    chamber through ``resolve`` (``ChamberRegistry``'s answers, handed in by the archive)."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version == SCHEMA_VERSION:
         return
-    if version not in (0, 1, SCHEMA_VERSION):
-        raise RuntimeError(f"archive index has schema {version}, this docflow knows 1 and 2")
+    if version not in (0, 1, 2, SCHEMA_VERSION):
+        raise RuntimeError(f"archive index has schema {version}, this docflow knows 1 to 3")
     db.execute("BEGIN IMMEDIATE")
     try:
         if version == 1:  # split schema 1's records table: narrow rows, bodies apart
             db.execute("ALTER TABLE records RENAME TO records_v1")
             db.execute(_statements(_SCHEMA)[0])
             db.execute(_statements(_SCHEMA)[1])
-            columns = ", ".join(c for c in _columns(db, "records"))
+            old = set(_columns(db, "records_v1"))
+            columns = ", ".join(c for c in _columns(db, "records") if c in old)
             db.execute(
                 f"INSERT INTO records ({columns}) SELECT {columns} FROM records_v1 ORDER BY rowid"
             )
@@ -214,17 +256,47 @@ def ensure_schema(db: sqlite3.Connection) -> None:
                 "FROM records_v1 v JOIN records r ON r.id = v.id"
             )
             db.execute("DROP TABLE records_v1")
+        if version == 2:
+            for column in _V3_COLUMNS:
+                db.execute(f"ALTER TABLE records ADD COLUMN {column}")
         # One statement at a time: executescript() would commit the open transaction first.
-        for statement in _statements(_SCHEMA) + _statements(_SEARCH_SCHEMA):
+        for statement in _statements(_SCHEMA + _SEARCH_SCHEMA + _V3_SCHEMA):
             db.execute(statement)
         if version == 1:  # an index from before schema 2: index the rows it already holds
             for column in SEARCHED:
                 db.execute(f"INSERT INTO records_{column} (records_{column}) VALUES ('rebuild')")
+        if version in (1, 2):  # schema 3's columns and counts for the rows already held
+            _fill_v3(db, resolve, links)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _fill_v3(
+    db: sqlite3.Connection,
+    resolve: Callable[[str], str | None] | None,
+    links: Callable[[], Mapping[str, str]] | None,
+) -> None:
+    """``late``, ``chamber_id``, ``newest`` and the counts of an upgraded index's rows (from
+    their JSON, SQLite's JSON functions: no record is parsed in Python)."""
+    late = (
+        "CASE json_type(b.record_json, '$.late') WHEN 'true' THEN 1 "
+        "WHEN 'integer' THEN json_extract(b.record_json, '$.late') <> 0 "
+        "WHEN 'real' THEN json_extract(b.record_json, '$.late') <> 0 "
+        "WHEN 'text' THEN json_extract(b.record_json, '$.late') <> '' ELSE 0 END"
+    )
+    own = "json_extract(b.record_json, '$.chamber_id')"
+    db.execute(
+        f"UPDATE records SET late = (SELECT {late} FROM record_bodies b WHERE b.id = records.id),"
+        f" chamber_id = (SELECT CASE WHEN json_type(b.record_json, '$.chamber_id') = 'text' "
+        f"AND {own} <> '' THEN {own} END FROM record_bodies b WHERE b.id = records.id)"
+    )
+    run = run_on(db)
+    _dash.fill_chambers(run, _dash.EMBEDDED, resolve or (lambda text: None),
+                        links() if links else {})  # fmt: skip
+    _dash.refill(run, _dash.EMBEDDED)
 
 
 def row_values(
@@ -277,22 +349,29 @@ def insert(
     log_seq: int | None,
     *,
     replace: bool = False,
+    chamber_id: str | None = None,
+    late: int = 0,
 ) -> None:
     """Insert a record's row and body (``values`` from :func:`row_values`), in the caller's
-    transaction; ``replace`` overwrites a row with the same id (log replay)."""
+    transaction; ``replace`` overwrites a row with the same id (log replay). A stored row is
+    counted at once (``_dash.on_stored``); a pending one when it is committed."""
     named = dict(zip(RECORD_COLUMNS, values, strict=True))
     narrow = [c for c in RECORD_COLUMNS if c not in _BODY]
     verb = "INSERT OR REPLACE" if replace else "INSERT"
+    if replace:
+        _dash.forget(run_on(db), _dash.EMBEDDED, named["id"])
     rowid = db.execute(
-        f"{verb} INTO records ({', '.join((*narrow, 'state', 'log_seq'))}) "
-        f"VALUES ({', '.join('?' * (len(narrow) + 2))})",
-        (*(named[c] for c in narrow), state, log_seq),
+        f"{verb} INTO records ({', '.join((*narrow, 'state', 'log_seq', 'chamber_id', 'late'))})"
+        f" VALUES ({', '.join('?' * (len(narrow) + 4))})",
+        (*(named[c] for c in narrow), state, log_seq, chamber_id, late),
     ).lastrowid
     # The body takes its row's rowid: the text index then yields records' rowids directly.
     db.execute(
         f"{verb} INTO record_bodies (rowid, id, record_json, text_fold) VALUES (?, ?, ?, ?)",
         (rowid, named["id"], named["record_json"], named["text_fold"]),
     )
+    if state == "stored":
+        _dash.on_stored(run_on(db), _dash.EMBEDDED, named["id"])
 
 
 def fts_phrase(needle: str) -> str:
@@ -300,8 +379,29 @@ def fts_phrase(needle: str) -> str:
     return '"' + needle.replace('"', '""') + '"'
 
 
+#: A registered chamber's records: its id, and the free texts (of rows no chamber id was given
+#: when indexed) that name it now.
+ChamberFilter = tuple[str, tuple[str, ...]]
+
+
+def chamber_clause(chamber: ChamberFilter, prefix: str = "r.") -> tuple[str, list[Any]]:
+    """The condition (``?`` arguments) of a registered chamber's records."""
+    cid, texts = chamber
+    if not texts:
+        return f"{prefix}chamber_id = ?", [cid]
+    marks = ", ".join("?" * len(texts))
+    return (
+        f"({prefix}chamber_id = ? OR ({prefix}chamber_id IS NULL AND {prefix}chamber IN "
+        f"({marks})))",
+        [cid, *texts],
+    )
+
+
 def _matching(
-    folded: Mapping[str, str], exact: Mapping[str, Any], newest_first: bool
+    folded: Mapping[str, str],
+    exact: Mapping[str, Any],
+    newest_first: bool,
+    chamber: ChamberFilter | None = None,
 ) -> tuple[str, str, list[Any]]:
     """``SELECT r.rowid`` of the matching stored rows, its ``ORDER BY`` and its arguments.
 
@@ -341,6 +441,10 @@ def _matching(
     for column, value in exact.items():
         where.append(f"r.{column} = ?")
         args.append(value)
+    if chamber is not None:
+        clause, values = chamber_clause(chamber)
+        where.append(clause)
+        args.extend(values)
     args = driver_args + args
     direction = " DESC" if newest_first else ""
     order = ("f.rowid" if driver else "r.rowid") + direction
@@ -355,10 +459,11 @@ def search_sql(
     limit: int | None,
     offset: int,
     newest_first: bool = False,
+    chamber: ChamberFilter | None = None,
 ) -> tuple[str, str, list[Any]]:
     """``SELECT`` of matching stored rows (oldest first, one page; ``newest_first`` reverses
     the order) and its capped ``COUNT`` (see :func:`_matching`)."""
-    matching, order, args = _matching(folded, exact, newest_first)
+    matching, order, args = _matching(folded, exact, newest_first, chamber)
     direction = " DESC" if newest_first else ""
     page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
     select = (
@@ -370,11 +475,15 @@ def search_sql(
 
 
 def ids_sql(
-    folded: Mapping[str, str], exact: Mapping[str, Any], *, newest_first: bool = False
+    folded: Mapping[str, str],
+    exact: Mapping[str, Any],
+    *,
+    newest_first: bool = False,
+    chamber: ChamberFilter | None = None,
 ) -> tuple[str, list[Any]]:
     """The rowids of the first :data:`COUNT_CAP` matching rows in order: one pass of the index
     gives both the count (capped) and any page within the cap."""
-    matching, order, args = _matching(folded, exact, newest_first)
+    matching, order, args = _matching(folded, exact, newest_first, chamber)
     return f"{matching} ORDER BY {order} LIMIT {COUNT_CAP}", args
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from docflow.archive import _chain, _log
 from docflow.archive._archive import Archive
+from docflow.archive._chamberids import ChamberIds
 from docflow.archive._scaled import ScaledArchive
 from docflow.config import Home
 from docflow.errors import ArchiveError
@@ -55,8 +56,9 @@ def migrate_archive(
         try:
             if target.head().seq != 0:
                 raise ArchiveError("the target database already holds an archive log")
+            chambers = ChamberIds(home, many=True)
             for line in lines:
-                _move_line(source, target, line)
+                _move_line(source, target, line, chambers)
             after = target.audit()
             if not after.ok:
                 raise ArchiveError(
@@ -74,7 +76,9 @@ def migrate_archive(
     return MigrationResult(after.checked, len(lines), after.head, shown)
 
 
-def _move_line(source: Archive, target: ScaledArchive, line: _log.LogLine) -> None:
+def _move_line(
+    source: Archive, target: ScaledArchive, line: _log.LogLine, chambers: ChamberIds
+) -> None:
     entry = line.entry
     if entry is None:
         raise ArchiveError(f"log line {line.number} is unreadable")
@@ -94,7 +98,7 @@ def _move_line(source: Archive, target: ScaledArchive, line: _log.LogLine) -> No
             _chain.insert_line(conn, line.raw)
             target.index.insert_record(
                 conn, full, record_bytes, entry["record_sha256"], entry["pdf"], entry["json"],
-                entry["seq"],
+                entry["seq"], chambers.of(full),
             )  # fmt: skip
             target.index.note_object(conn, entry["pdf_sha256"], *pdf_ref)
             target.index.note_object(conn, entry["record_sha256"], *json_ref)

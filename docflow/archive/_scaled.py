@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from docflow.archive import _chain, _log
+from docflow.archive import _chain, _dash, _log
 from docflow.archive._archive import (
     Archive,
     RecoveryReport,
@@ -30,6 +30,7 @@ from docflow.archive._archive import (
     _utc_now,
 )
 from docflow.archive._audit import AuditProblem, AuditReport, Verifier, _check_index, _Logged
+from docflow.archive._chamberids import ChamberIds
 from docflow.archive._layout import check_record_id, check_status, default_series_key, record_paths
 from docflow.archive._sqlindex import SqlIndex
 from docflow.archive._tables import objects, records
@@ -73,6 +74,8 @@ class ScaledArchive(Archive):
         self.log_path = self.root / ".index" / "log.jsonl"  # not used; kept for the API's shape
         self.db_path = Path(url)
         self._closed = False
+        chambers = ChamberIds(home)
+        self.index.fill_chambers(chambers.resolve, chambers.links)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -150,6 +153,7 @@ class ScaledArchive(Archive):
         self._step("json")
         fields = self._stored_fields(record_id, archived_at, sha, record_sha, paths.pdf,
                                      paths.json)  # fmt: skip
+        chamber_id = ChamberIds(self.home).of(full)
         try:
             with self.db.writing() as conn:
                 _chain.lock_head(conn)
@@ -157,8 +161,9 @@ class ScaledArchive(Archive):
                     raise _Raced
                 entry, _ = _chain.append(conn, fields)
                 self.index.insert_record(
-                    conn, full, record_bytes, record_sha, paths.pdf, paths.json, entry["seq"]
-                )
+                    conn, full, record_bytes, record_sha, paths.pdf, paths.json, entry["seq"],
+                    chamber_id,
+                )  # fmt: skip
                 self.index.note_object(conn, sha, *pdf_ref)
                 self.index.note_object(conn, record_sha, *json_ref)
         except _Raced:
@@ -245,9 +250,17 @@ class ScaledArchive(Archive):
     def search(
         self, *, limit: int | None = None, offset: int = 0, **filters: Any
     ) -> list[dict[str, Any]]:
+        filters = _drop_none(filters)
         with self.db.reading() as conn:
-            rows = self.index.search(conn, limit=limit, offset=offset, **_drop_none(filters))
+            filters = self.index.with_texts(conn, filters, ChamberIds(self.home).resolve)
+            rows = self.index.search(conn, limit=limit, offset=offset, **filters)
         return [self._result(row) for row in rows]  # type: ignore[arg-type]
+
+    def dashboard_counts(self) -> list[_dash.Count]:
+        return self.index.dashboard_counts()
+
+    def link_chambers(self, links: Mapping[str, str]) -> int:
+        return self.index.set_chamber_ids(links)
 
     def search_page(
         self, *, page: int = 1, per_page: int = 50, newest_first: bool = False, **filters: Any
@@ -255,8 +268,9 @@ class ScaledArchive(Archive):
         if page < 1 or per_page < 1:
             raise ArchiveError("page and per_page start at 1")
         rows, total = self.index.search_page(
-            page=page, per_page=per_page, newest_first=newest_first, **_drop_none(filters)
-        )
+            page=page, per_page=per_page, newest_first=newest_first,
+            resolve=ChamberIds(self.home).resolve, **_drop_none(filters),
+        )  # fmt: skip
         return [self._result(row) for row in rows], total  # type: ignore[arg-type]
 
     def _find_one(self, column: str, value: str) -> str | None:

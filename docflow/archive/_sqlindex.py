@@ -7,7 +7,7 @@ FTS5 trigram tables on SQLite); the bodies are fetched for the page's ids only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -18,14 +18,16 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     update,
 )
 
+from docflow.archive import _chain, _dash
 from docflow.archive import _index as embedded
 from docflow.archive._layout import fold
-from docflow.archive._tables import bodies, objects, records
+from docflow.archive._tables import bodies, index_state, objects, records
 from docflow.storage._database import Database
 
 #: Counting stops here, as in the embedded index.
@@ -38,7 +40,17 @@ _SUBSTRING = {"name": "name_fold", "chamber": "chamber_fold", "text": "text_fold
 PROBE_ROWS = 200
 WALK_BUDGET = 16_000
 WALK_BUDGET_TEXT = 2_000
-_EXACT = ("iin", "year", "kind", "outcome", "status")
+_EXACT = ("iin", "year", "kind", "outcome", "status", "chamber_id")
+
+
+def run_on(conn: Connection) -> _dash.Run:
+    """``_dash``'s way of running a statement, on a connection."""
+
+    def run(sql: str, args: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        result = conn.execute(text(sql), dict(args))
+        return list(result) if result.returns_rows else []
+
+    return run
 
 
 def _like(needle: str) -> str:
@@ -63,7 +75,10 @@ class SqlIndex:
         pdf: str,
         js: str,
         log_seq: int,
+        chamber_id: str | None = None,
     ) -> None:
+        """Insert a stored record's row and body, and count it (``_dash``), in ``conn``'s
+        transaction; ``chamber_id`` as ``ChamberIds.of`` gives it."""
         values = dict(
             zip(
                 embedded.RECORD_COLUMNS,
@@ -71,12 +86,18 @@ class SqlIndex:
                 strict=True,
             )
         )
-        conn.execute(insert(records).values(**{c: values[c] for c in _NARROW}, log_seq=log_seq))
+        conn.execute(
+            insert(records).values(
+                **{c: values[c] for c in _NARROW}, log_seq=log_seq, chamber_id=chamber_id,
+                late=_dash.late_of(full),
+            )
+        )  # fmt: skip
         conn.execute(
             insert(bodies).values(
                 id=values["id"], record_json=values["record_json"], text_fold=values["text_fold"]
             )
         )
+        _dash.on_stored(run_on(conn), _dash.SCALED, values["id"])
 
     def set_status(self, conn: Connection, entry: Mapping[str, Any]) -> None:
         conn.execute(
@@ -103,9 +124,14 @@ class SqlIndex:
         return None if row is None else (row.key, row.version_id)
 
     def bulk_load(
-        self, rows: Iterable[tuple[dict[str, Any], bytes, str, str, str, int]], batch: int = 2000
+        self,
+        rows: Iterable[tuple[dict[str, Any], bytes, str, str, str, int]],
+        batch: int = 2000,
+        chamber_of: Callable[[Mapping[str, Any]], str | None] | None = None,
     ) -> None:
-        """Load many records at once (benches): (full, bytes, record sha, pdf, json, seq)."""
+        """Load many records at once (benches): (full, bytes, record sha, pdf, json, seq);
+        ``chamber_of``: each record's chamber id (``ChamberIds.of``). The newest versions and
+        the counts are worked out once at the end."""
         pending_r: list[dict[str, Any]] = []
         pending_b: list[dict[str, Any]] = []
 
@@ -121,13 +147,17 @@ class SqlIndex:
                 zip(embedded.RECORD_COLUMNS, embedded.row_values(full, data, sha, pdf, js),
                     strict=True)
             )  # fmt: skip
-            pending_r.append({**{c: values[c] for c in _NARROW}, "log_seq": seq})
+            pending_r.append({**{c: values[c] for c in _NARROW}, "log_seq": seq,
+                              "chamber_id": chamber_of(full) if chamber_of else None,
+                              "late": _dash.late_of(full)})  # fmt: skip
             pending_b.append({"id": values["id"], "record_json": values["record_json"],
                               "text_fold": values["text_fold"]})  # fmt: skip
             if len(pending_r) >= batch:
                 flush()
         if pending_r:
             flush()
+        with self.db.engine.begin() as conn:
+            _dash.refill(run_on(conn), _dash.SCALED)
         if self.db.dialect == "postgresql":
             # VACUUM, as autovacuum soon would: it empties the GIN indexes' pending lists (which
             # every search otherwise scans whole) and sets the visibility map. Not in a
@@ -147,7 +177,7 @@ class SqlIndex:
     ) -> list[Any]:
         """The conditions of ``filters`` on ``rows`` (``archive_records``, or a subquery of its
         columns); ``walk``: for rows checked one by one in log order (PostgreSQL)."""
-        unknown = set(filters) - set(_SUBSTRING) - set(_EXACT)
+        unknown = set(filters) - set(_SUBSTRING) - set(_EXACT) - {"chamber_texts"}
         if unknown:
             raise TypeError(f"unknown search filters {sorted(unknown)}")
         sqlite = self.db.dialect == "sqlite"
@@ -197,7 +227,18 @@ class SqlIndex:
                     clauses.append(records.c.id.in_(select(bodies.c.id).where(like)))
         for key in _EXACT:
             value = filters.get(key)
-            if value is not None:
+            if value is None:
+                continue
+            if key == "chamber_id" and filters.get("chamber_texts"):
+                # a registered chamber: its id, or a free text indexed before it was registered
+                texts = list(filters["chamber_texts"])
+                clauses.append(
+                    or_(
+                        rows.c.chamber_id == str(value),
+                        and_(rows.c.chamber_id.is_(None), rows.c.chamber.in_(texts)),
+                    )
+                )
+            else:
                 clauses.append(rows.c[key] == (int(value) if key == "year" else str(value)))
         return clauses
 
@@ -255,16 +296,36 @@ class SqlIndex:
         found = self.rows(conn, [record_id])
         return found[0] if found else None
 
+    def with_texts(
+        self, conn: Connection, filters: dict[str, Any], resolve: Callable[[str], str | None]
+    ) -> dict[str, Any]:
+        """A ``chamber_id`` filter with the free texts (of rows indexed before the chamber was
+        registered) that ``resolve`` to that chamber now (see ``_dash``)."""
+        cid = filters.get("chamber_id")
+        if cid is not None:
+            texts = _dash.unresolved_texts(run_on(conn), _dash.SCALED)
+            filters["chamber_texts"] = tuple(t for t in texts if resolve(t) == cid)
+        return filters
+
     def search_page(
-        self, *, page: int = 1, per_page: int = 50, newest_first: bool = False, **filters: Any
+        self,
+        *,
+        page: int = 1,
+        per_page: int = 50,
+        newest_first: bool = False,
+        resolve: Callable[[str], str | None] | None = None,
+        **filters: Any,
     ) -> tuple[list[dict[str, Any]], int]:
         """One page of matching index rows (with ``record_json``) and the number matching,
-        counted up to :data:`COUNT_CAP`."""
+        counted up to :data:`COUNT_CAP`; ``resolve``: a free-text chamber's id now (for a
+        ``chamber_id`` filter, on the same connection)."""
         offset = (page - 1) * per_page
         page_of: dict[str, Any] = {
             "limit": per_page, "offset": offset, "newest_first": newest_first
         }  # fmt: skip
         with self.db.reading() as conn:
+            if resolve is not None:
+                filters = self.with_texts(conn, dict(filters), resolve)
             if self.db.dialect == "postgresql" and any(filters.get(k) for k in _SUBSTRING):
                 # With an exact filter too (a year, a kind) the log's first rows say little of how
                 # common the matches are (a log is in time order): the trigram index decides.
@@ -286,7 +347,7 @@ class SqlIndex:
     def _walk_count_query(self, filters: Mapping[str, Any], rows: int) -> Select[Any]:
         """How many of the first ``rows`` records in log order match (up to the cap), each
         checked in turn (``walk``): a cost in rows read, whatever the needle."""
-        columns = {"id", "log_seq", *_SUBSTRING.values(), *_EXACT} - {"text_fold"}
+        columns = {"id", "log_seq", "chamber", *_SUBSTRING.values(), *_EXACT} - {"text_fold"}
         first = (
             select(*(records.c[c] for c in sorted(columns)))
             .order_by(records.c.log_seq)
@@ -355,6 +416,40 @@ class SqlIndex:
         # text filter's it cannot estimate (texts are too wide for statistics), so that page
         # walks the log order.
         return self.search(conn, **page_of, _walk=bool(filters.get("text")), **filters), total
+
+    # -- the dashboard and chamber ids (see _dash) ------------------------------------------
+
+    def dashboard_counts(self) -> list[_dash.Count]:
+        with self.db.reading() as conn:
+            return _dash.counts(run_on(conn), _dash.SCALED)
+
+    def unresolved_texts(self) -> list[str]:
+        with self.db.reading() as conn:
+            return _dash.unresolved_texts(run_on(conn), _dash.SCALED)
+
+    def set_chamber_ids(self, links: Mapping[str, str]) -> int:
+        with self.db.writing() as conn:
+            _chain.lock_head(conn)  # stores move the counts too: one at a time
+            return _dash.set_chamber_ids(run_on(conn), _dash.SCALED, links)
+
+    def fill_chambers(
+        self, resolve: Callable[[str], str | None], links: Callable[[], Mapping[str, str]]
+    ) -> bool:
+        """Once after revision 0003 upgraded an index holding rows: the chamber ids from the
+        home's links and chamber names, then the counts anew. Whether it ran now."""
+        with self.db.reading() as conn:
+            done = conn.execute(select(index_state.c.chambers_filled)).scalar()
+        if done is None or done:
+            return False
+        with self.db.writing() as conn:
+            _chain.lock_head(conn)
+            if conn.execute(select(index_state.c.chambers_filled)).scalar():
+                return False  # another node filled them meanwhile
+            run = run_on(conn)
+            _dash.fill_chambers(run, _dash.SCALED, resolve, links())
+            _dash.refill(run, _dash.SCALED)
+            conn.execute(update(index_state).values(chambers_filled=1))
+        return True
 
 
 def literal_column_rowid(table: str = "archive_records") -> Any:

@@ -38,6 +38,32 @@ records = Table(
     Column("record_sha256", Text, nullable=False),
     Column("status_reason", Text),
     Column("status_at", Text),
+    # revision 0003 (see docflow.archive._dash): the record's chamber id, whether it was filed
+    # late, and whether it is the newest version of its cpd-report series
+    Column("chamber_id", Text),
+    Column("late", Integer, nullable=False, server_default="0"),
+    Column("newest", Integer, nullable=False, server_default="0"),
+)
+
+#: The dashboard's counts (revision 0003, see ``docflow.archive._dash``).
+dash_counts = Table(
+    "archive_dash_counts",
+    metadata,
+    Column("chamber_id", Text, primary_key=True),
+    Column("chamber", Text, primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("outcome", Text, primary_key=True),
+    Column("late", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+#: Whether the chamber ids of rows indexed before revision 0003 were filled from the home's
+#: chambers (links and names are in ``.docflow/bodies.sqlite``, which a migration cannot see).
+index_state = Table(
+    "archive_index_state",
+    metadata,
+    Column("one", Integer, primary_key=True),
+    Column("chambers_filled", Integer, nullable=False),
 )
 
 bodies = Table(

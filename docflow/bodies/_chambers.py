@@ -339,6 +339,14 @@ class ChamberRegistry:
                 ).mappings()
             }
 
+    def link_of(self, record_id: str) -> str | None:
+        """The chamber id ``link_record`` tied this record to, if any (one row read)."""
+        with bodies_store(self.path).reading() as db:
+            row = db.execute(
+                select(record_chambers.c.chamber_id).where(record_chambers.c.record_id == record_id)
+            ).first()
+        return None if row is None else str(row[0])
+
     def chamber_of_record(
         self, record: Mapping[str, Any], *, linked: Mapping[str, str] | None = None
     ) -> str | None:

@@ -143,13 +143,37 @@ def load_mapping(path: Path) -> dict[str, dict[str, Any]]:
     return {str(k): v for k, v in data.items()}
 
 
-def _archive_records(home: Home) -> list[dict[str, Any]]:
-    if not (home.outbox / ".index" / "archive.sqlite").exists():
-        return []
-    from docflow.archive import Archive
+#: Records read from the archive at a time (a page of the index, in log order).
+_PAGE = 1000
 
+
+def _archive_records(home: Home) -> list[dict[str, Any]]:
+    """Each archived record's id, free-text chamber and own chamber id (all the migration
+    needs), read a page at a time: 100,000 records' JSON are never held at once."""
+    from docflow.archive import Archive, has_archive
+
+    if not has_archive(home):  # embedded or scaled-out (the index is not a local file there)
+        return []
+    found: list[dict[str, Any]] = []
     with Archive(home, recover=False) as archive:
-        return archive.all_records()
+        while True:
+            page = archive.search(limit=_PAGE, offset=len(found))
+            found += [
+                {"id": r["id"], "chamber": r.get("chamber"), "chamber_id": r.get("chamber_id")}
+                for r in page
+            ]
+            if len(page) < _PAGE:
+                return found
+
+
+def _link_in_archive(home: Home, links: Mapping[str, str]) -> None:
+    """The migration's links into the archive's index (its chamber id column, and the
+    dashboard's counts), so a chamber's search and the dashboard find them in SQL."""
+    from docflow.archive import Archive, has_archive
+
+    if links and has_archive(home):
+        with Archive(home, recover=False) as archive:
+            archive.link_chambers(links)
 
 
 def _roster_names(home: Home) -> list[str]:
@@ -226,6 +250,7 @@ def migrate_home(
         if not dry_run:
             registry.add(body.id, kk=body.kk, ru=body.ru, aliases=body.aliases)
     linked = registry.linked_records() if not dry_run else {}
+    new_links: dict[str, str] = {}
     records_linked = records_with_id = 0
     for record in records:
         if record.get("chamber_id"):
@@ -235,10 +260,14 @@ def migrate_home(
         if not isinstance(text, str) or text not in resolved:
             continue
         if linked.get(str(record["id"])) == resolved[text]:
+            new_links[str(record["id"])] = resolved[text]  # linked before: the index too
             continue
         if not dry_run:
             registry.link_record(str(record["id"]), resolved[text], source_name=text)
+            new_links[str(record["id"])] = resolved[text]
         records_linked += 1
+    if not dry_run:
+        _link_in_archive(home, new_links)
     offices_recorded, assigned = _offices(home, legacy_chamber, dry_run, registry)
     return MigrationReport(
         created=tuple(created),

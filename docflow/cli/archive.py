@@ -102,24 +102,18 @@ def register(group: click.Group) -> None:
 
         registry = ChamberRegistry(home)
         body = registry.find(chamber) if chamber else None
+        # A registered chamber's records by the index's chamber id (its kk/ru names and
+        # aliases are one chamber; issue 18: the database filters and cuts the page).
         filters: dict[str, Any] = dict(
             name=name, iin=iin, year=year, chamber=None if body else chamber, kind=kind,
-            outcome=outcome, text=text,
+            outcome=outcome, text=text, chamber_id=body.id if body else None,
         )  # fmt: skip
         total: int | None = None
         with _open(home) as arch:
-            if page is None or body is not None:
+            if page is None:
                 found = arch.search(**filters)
             else:
                 found, total = arch.search_page(page=page, per_page=per_page, **filters)
-        if body is not None:
-            # The chamber's records by id (its kk/ru names and aliases are one chamber): the
-            # index knows names only, so the id filter and its page are applied here.
-            linked = registry.linked_records()
-            found = [r for r in found if registry.chamber_of_record(r, linked=linked) == body.id]
-            if page is not None:
-                total = len(found)
-                found = found[(page - 1) * per_page : page * per_page]
         if as_json:
             click.echo(_dump(found))
             return
@@ -133,10 +127,15 @@ def register(group: click.Group) -> None:
         if not found:
             click.echo("No archived record matches.")
         locale = cli_locale(click.get_current_context().meta.get("docflow.lang"))
-        linked = registry.linked_records() if found else {}
+        # one page: each record's link read alone; every record: all links read once
+        linked = registry.linked_records() if len(found) > per_page else None
         for r in found:
             status = "" if r.get("status") == "active" else f"  [{r.get('status')}]"
-            chamber_id = registry.chamber_of_record(r, linked=linked)
+            if linked is None and not r.get("chamber_id"):
+                link = registry.link_of(str(r["id"]))
+                chamber_id = registry.chamber_of_record(r, linked={r["id"]: link} if link else {})
+            else:
+                chamber_id = registry.chamber_of_record(r, linked=linked)
             where = f"  {registry.display_name(chamber_id, locale)}" if chamber_id else ""
             click.echo(
                 f"{r['id']}  {r.get('kind')}  {r.get('year')}  v{r.get('version') or 1}  "

@@ -21,7 +21,12 @@ from docflow.errors import ArchiveError, DocflowError, UnreadablePdf
 from docflow.verify import Finding
 from docflow.web import i18n, verify_worker
 from docflow.web.context import SESSION_COOKIE, BodyTooLarge, WebContext, safe_next
-from docflow.web.services import MAX_UPLOAD_BYTES, SEARCH_FIELDS, chamber_names, dashboard_rows
+from docflow.web.services import (
+    MAX_UPLOAD_BYTES,
+    SEARCH_FIELDS,
+    chamber_names,
+    dashboard_rows_from_counts,
+)
 from docflow.web.sign_pages import signature_waits
 from docflow.web.sign_pages import texts as sign_texts
 
@@ -408,12 +413,13 @@ def install(app: FastAPI, ctx: WebContext) -> None:
     @app.get("/dashboard")
     def dashboard(request: Request) -> Response:
         ctx.require(request, *STAFF_ROLES)  # every chamber's numbers: not for a consultant
-        records = ctx.archive.all_records()
+        # Issue 18: counted by the archive's index (no record is read).
+        counts = ctx.archive.dashboard_counts()
         # Issue 13: rows by chamber id, named in the reader's language; ?chamber=ID filters.
         key_of, name_of = chamber_names(ctx.home, ctx.locale(request))
         only = str(request.query_params.get("chamber", "")).strip()[:64] or None
-        rows = dashboard_rows(
-            records, ctx.review.waiting(), chamber_of=key_of, name_of=name_of, only=only
+        rows = dashboard_rows_from_counts(
+            counts, ctx.review.waiting(), chamber_of=key_of, name_of=name_of, only=only
         )
         waits = signature_waits(ctx)
         now = datetime.now(UTC)

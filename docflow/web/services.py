@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from docflow.archive import COUNT_CAP, Archive, pdf_lookup
-from docflow.bodies import COLLEGIUM_ID, ChamberRegistry
+from docflow.bodies import ChamberRegistry
 from docflow.certificates import describe
 from docflow.config import Home
 from docflow.intake.parse import load_submission_bytes
@@ -231,10 +231,7 @@ class ArchiveService:
         if query is None:
             return []
         body = query.pop("_body", None)
-        found = list(self._open().search(**query))
-        if body is not None:
-            found = self._of_body(found, body)
-        return found
+        return list(self._open().search(**query, chamber_id=body))
 
     def search_page(
         self,
@@ -249,16 +246,11 @@ class ArchiveService:
         query = self._query(filters)
         if query is None:
             return ResultPage([], 0, page, per_page)
+        # A registered chamber is matched by the index's chamber id (the record's chamber_id,
+        # the migration's links, or its name resolved): the database cuts that page too.
         body = query.pop("_body", None)
         if body is not None:
-            # A registered chamber is matched by its id, which the index has no column for
-            # (the record's chamber_id, the migration's links, or its name resolved now): its
-            # records are filtered here and the page cut from them.
-            found = self._of_body(list(self._open().search(**query)), body)
-            if newest_first:
-                found.reverse()
-            start = (page - 1) * per_page
-            return ResultPage(found[start : start + per_page], len(found), page, per_page)
+            query["chamber_id"] = body
         records, total = self._open().search_page(
             page=page, per_page=per_page, newest_first=newest_first, **query
         )
@@ -285,11 +277,6 @@ class ArchiveService:
                 del query["chamber"]
                 query["_body"] = body.id
         return query
-
-    def _of_body(self, found: list[dict[str, Any]], body_id: str) -> list[dict[str, Any]]:
-        registry = ChamberRegistry(self.home)
-        linked = registry.linked_records()
-        return [r for r in found if registry.chamber_of_record(r, linked=linked) == body_id]
 
     def choices(self, shown: list[dict[str, Any]] | None = None) -> dict[str, list[str]]:
         """Values for the search form's drop-downs: the kinds and outcomes the page has words
@@ -328,6 +315,11 @@ class ArchiveService:
 
     def all_records(self) -> list[dict[str, Any]]:
         return list(self._open().all_records())
+
+    def dashboard_counts(self) -> list[Any]:
+        """The dashboard's counts, kept by the archive's index (``Archive.dashboard_counts``):
+        no record is read."""
+        return list(self._open().dashboard_counts())
 
     def certificate(self, serial: str) -> tuple[CertificateView, bytes | None] | None:
         """The certificate record with this serial, and its archived PDF when readable."""
@@ -496,19 +488,80 @@ class DashRow:
 
 def chamber_names(home: Home, locale: str) -> tuple[Any, Any]:
     """(record → chamber id or its free text, chamber id or text → name in ``locale``) over
-    the home's chambers (issue 13): rows and filters go by id, people read names."""
+    the home's chambers (issue 13): rows and filters go by id, people read names. The
+    migration's links are read once, on the first record with an id (the dashboard asks
+    about free texts only); names come from one read of the chambers."""
     registry = ChamberRegistry(home)
-    linked = registry.linked_records()
-    known = {b.id for b in registry.chambers()} | {COLLEGIUM_ID}
+    bodies = {b.id: b for b in registry.bodies()}
+    links: dict[str, str] = {}
+    loaded: list[bool] = []
 
     def key_of(record: Mapping[str, Any]) -> str | None:
-        found = registry.chamber_of_record(record, linked=linked)
+        if record.get("id") is not None and not loaded:
+            links.update(registry.linked_records())
+            loaded.append(True)
+        found = registry.chamber_of_record(record, linked=links)
         return found or (str(record["chamber"]) if record.get("chamber") else None)
 
     def name_of(key: str | None) -> str | None:
-        return registry.display_name(key, locale) if key in known else key
+        body = bodies.get(key) if key is not None else None
+        return body.name(locale) if body is not None else key
 
     return key_of, name_of
+
+
+def dashboard_rows_from_counts(
+    counts: list[Any],
+    waiting: list[tuple[str | None, int | None]],
+    *,
+    chamber_of: Any = None,
+    name_of: Any = None,
+    only: str | None = None,
+) -> list[DashRow]:
+    """:func:`dashboard_rows` from the index's counts (``Archive.dashboard_counts``: the newest
+    version of each report, grouped by chamber id or unresolved free text, year, outcome and
+    lateness) instead of every record (issue 18: at 100,000 records, a few hundred groups)."""
+    key_of = chamber_of or (lambda r: r.get("chamber_id") or r.get("chamber"))
+    rows = _Rows(name_of)
+    for group in counts:
+        if group.chamber_id:
+            key = group.chamber_id
+        else:  # a free text no chamber had when indexed: resolved now, as for a record
+            key = key_of({"chamber": group.chamber}) if group.chamber else None
+        tally = rows.row(key, group.year).counts
+        tally["filed"] += group.n
+        if group.outcome in tally:
+            tally[str(group.outcome)] += group.n
+        if group.late:
+            tally["late"] += group.n
+    return rows.finish(waiting, key_of, only)
+
+
+class _Rows:
+    """The dashboard's rows by (chamber key, year), as they are filled."""
+
+    def __init__(self, name_of: Any) -> None:
+        self.shown = name_of or (lambda key: key)
+        self.rows: dict[tuple[str | None, int | None], DashRow] = {}
+
+    def row(self, chamber: str | None, year: Any) -> DashRow:
+        year_int = int(year) if isinstance(year, int) or str(year).isdigit() else None
+        key = (chamber or None, year_int)
+        if key not in self.rows:
+            self.rows[key] = DashRow(
+                self.shown(chamber) if chamber else None, year_int, chamber_id=chamber
+            )
+        return self.rows[key]
+
+    def finish(
+        self, waiting: list[tuple[str | None, int | None]], key_of: Any, only: str | None
+    ) -> list[DashRow]:
+        for chamber, year in waiting:
+            counts = self.row(key_of({"chamber": chamber}) if chamber else None, year).counts
+            counts["waiting"] += 1
+            counts["filed"] += 1
+        found = [r for r in self.rows.values() if only is None or r.chamber_id == only]
+        return sorted(found, key=lambda r: (-(r.year or 0), r.chamber or ""))
 
 
 def dashboard_rows(
@@ -527,7 +580,6 @@ def dashboard_rows(
     chamber as filed, resolved through ``chamber_of({"chamber": text})``; ``only``: one
     chamber's rows."""
     key_of = chamber_of or (lambda r: r.get("chamber"))
-    shown = name_of or (lambda key: key)
     newest: dict[str, dict[str, Any]] = {}
     for record in records:
         if record.get("kind") != "cpd-report":
@@ -536,26 +588,13 @@ def dashboard_rows(
         current = newest.get(key)
         if current is None or (record.get("version") or 0) >= (current.get("version") or 0):
             newest[key] = record
-    rows: dict[tuple[str | None, int | None], DashRow] = {}
-
-    def row(chamber: str | None, year: Any) -> DashRow:
-        year_int = int(year) if isinstance(year, int) or str(year).isdigit() else None
-        key = (chamber or None, year_int)
-        if key not in rows:
-            rows[key] = DashRow(shown(chamber) if chamber else None, year_int, chamber_id=chamber)
-        return rows[key]
-
+    rows = _Rows(name_of)
     for record in newest.values():
-        counts = row(key_of(record), record.get("year")).counts
+        counts = rows.row(key_of(record), record.get("year")).counts
         counts["filed"] += 1
         outcome = record.get("outcome")
         if outcome in counts:
             counts[str(outcome)] += 1
         if record.get("late"):
             counts["late"] += 1
-    for chamber, year in waiting:
-        counts = row(key_of({"chamber": chamber}) if chamber else None, year).counts
-        counts["waiting"] += 1
-        counts["filed"] += 1
-    found = [r for r in rows.values() if only is None or r.chamber_id == only]
-    return sorted(found, key=lambda r: (-(r.year or 0), r.chamber or ""))
+    return rows.finish(waiting, key_of, only)

@@ -47,11 +47,12 @@ def test_a_schema_1_index_is_upgraded_and_searchable(home: Home) -> None:
     # Put the index back to schema 1 (one wide records table, no trigram tables) ...
     path = home.outbox / ".index" / "archive.sqlite"
     db = sqlite3.connect(path, isolation_level=None)
+    v1 = sqlite3.connect(":memory:")
+    v1.execute(_index._RECORDS_V1)
+    names = [r[1] for r in v1.execute("PRAGMA table_info(records)")]
     rows = db.execute(
-        "SELECT r.*, b.record_json, b.text_fold FROM records r JOIN record_bodies b USING (id)"
+        f"SELECT {', '.join(names)} FROM records r JOIN record_bodies b USING (id)"
     ).fetchall()
-    names = [d[0] for d in db.execute("SELECT r.*, b.record_json, b.text_fold FROM records r "
-                                      "JOIN record_bodies b USING (id)").description]  # fmt: skip
     for (name,) in db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'records_%'"
     ).fetchall():

@@ -121,11 +121,15 @@ def register(group: click.Group) -> None:
     def status(ctx: click.Context, as_json: bool, chamber: str | None) -> None:
         """Every submission received, with its state (and its chamber, once judged)."""
         from docflow.bodies import ChamberRegistry
-        from docflow.inbox.journal import open_journal
+        from docflow.inbox.journal import SqlJournal, open_journal
 
         home: Home = ctx.obj
         journal = open_journal(home.root)
         try:
+            if isinstance(journal, SqlJournal):  # a node switched to the shared queue
+                from docflow.queue import adopt_embedded_journal, node_name
+
+                adopt_embedded_journal(home, journal, node=node_name(home))
             entries = journal.entries()
         finally:
             journal.close()

@@ -19,6 +19,7 @@ signature arrived (``QueueIntake.resume_waiting``), the node where the officer d
 Without ``[queue]`` (the embedded default) none of this is imported.
 """
 
+from docflow.queue._adopt import Adopted, adopt_embedded_journal
 from docflow.queue._app import JobQueue, conninfo_of
 from docflow.queue._intake import QueueIntake, node_name
 from docflow.queue._parked import ParkedWork, UnsafeParkedFolder, pack, restore
@@ -27,11 +28,13 @@ from docflow.queue._worker import QueueWorker
 
 __all__ = [
     "RENEW_TASK",
+    "Adopted",
     "JobQueue",
     "ParkedWork",
     "QueueIntake",
     "QueueWorker",
     "UnsafeParkedFolder",
+    "adopt_embedded_journal",
     "conninfo_of",
     "node_name",
     "pack",

@@ -35,6 +35,7 @@ from docflow.config import Home
 from docflow.inbox.candidates import unique_path
 from docflow.inbox.journal import WAITING_STATES, Entry, SqlJournal
 from docflow.inbox.runner import Outcome, ReadyFn, Runner
+from docflow.queue._adopt import adopt_embedded_journal
 from docflow.queue._app import JobQueue
 from docflow.queue._parked import ParkedWork, UnsafeParkedFolder
 from docflow.storage._settings import QueueSettings
@@ -68,6 +69,9 @@ class QueueIntake(Runner):
     ) -> None:
         assert settings.database is not None
         self.shared = SqlJournal(settings.database)
+        # Before anything looks at this node's work area (``recover`` removes folders the
+        # shared journal does not know): the journal it kept while embedded comes along.
+        adopt_embedded_journal(home, self.shared, node=node_name(home))
         super().__init__(
             home, _not_here, workers=1, settle=settle, journal=self.shared, ready=ready
         )

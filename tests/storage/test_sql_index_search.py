@@ -126,7 +126,11 @@ def test_issue18_walked_pages_are_the_trigram_pages(scale_env: dict[str, str]) -
     try:
         index = SqlIndex(database)
         index.bulk_load(_rows(N))
-        common = ({"text": "салық құқығы"}, {"chamber": "алм"}, {"name": "нұрланқызы"})
+        common: list[dict[str, Any]] = [
+            {"text": "салық құқығы"},
+            {"chamber": "алм"},
+            {"name": "нұрланқызы"},
+        ]
         with database.reading() as conn:
             for filters in common:
                 for newest_first in (False, True):

@@ -397,29 +397,41 @@ class SqlIndex:
         for a text, whose common phrases cost the most."""
         newest_first = page_of["newest_first"]
         budget = WALK_BUDGET_TEXT if filters.get("text") else WALK_BUDGET
-        gate: list[Any] = []
+        walked = self._walked(filters, budget, newest_first)
+        where = self._where(filters, walk=True, rows=walked)
         if probe:
             # the least probe count for which _walk_budget walks (n * budget >= 1.1 * cap * rows)
             least = next(
                 (n for n in range(PROBE_ROWS + 1) if n * budget >= 1.1 * COUNT_CAP * PROBE_ROWS),
                 PROBE_ROWS + 1,
             )
-            first = self._walked(filters, PROBE_ROWS)
-            hits = select(literal(1)).select_from(first)
-            hits = hits.where(*self._where(filters, walk=True, rows=first))
-            gate.append(
-                select(func.count()).select_from(hits.subquery()).scalar_subquery() >= least
+            # The walk's rows, each checked once (a CTE read twice is kept as it is produced):
+            # its first PROBE_ROWS are the probe, read first (an InitPlan); the walk then goes
+            # on from them only when the probe says so (a one-time filter).
+            checked = (
+                select(walked.c.id, walked.c.log_seq, and_(True, *where).label("hit"))
+                .cte("checked")
+                .prefix_with("MATERIALIZED")
             )
-        walked = self._walked(filters, budget, newest_first)
-        seq = walked.c.log_seq.desc() if newest_first else walked.c.log_seq
-        matched = (
-            select(walked.c.id, walked.c.log_seq)
-            .where(*gate, *self._where(filters, walk=True, rows=walked))
-            .order_by(seq)
-            .limit(COUNT_CAP)
-            .cte("matched")
-            .prefix_with("MATERIALIZED")
-        )
+            first = select(checked.c.hit).limit(PROBE_ROWS).subquery()
+            probe_count = select(func.count()).select_from(first).where(first.c.hit)
+            matched = (
+                select(checked.c.id, checked.c.log_seq)
+                .where(probe_count.scalar_subquery() >= least, checked.c.hit)
+                .limit(COUNT_CAP)
+                .cte("matched")
+                .prefix_with("MATERIALIZED")
+            )
+        else:
+            seq = walked.c.log_seq.desc() if newest_first else walked.c.log_seq
+            matched = (
+                select(walked.c.id, walked.c.log_seq)
+                .where(*where)
+                .order_by(seq)
+                .limit(COUNT_CAP)
+                .cte("matched")
+                .prefix_with("MATERIALIZED")
+            )
         order = matched.c.log_seq.desc() if newest_first else matched.c.log_seq
         ids = select(matched.c.id).order_by(order).limit(page_of["limit"])
         ids = ids.offset(page_of["offset"])

@@ -330,6 +330,15 @@ class SqlIndex:
                 # With an exact filter too (a year, a kind) the log's first rows say little of how
                 # common the matches are (a log is in time order): the trigram index decides.
                 exact = any(filters.get(k) is not None for k in _EXACT)
+                if not exact and offset + per_page <= COUNT_CAP:
+                    # the probe on its own (a rare needle then costs a small statement's planning,
+                    # not the page's), then the page and its count in one walk; a text's probe
+                    # (200 texts read) is a condition of the walk's statement instead
+                    walked = None
+                    merged = bool(filters.get("text"))
+                    if merged or self._walk_budget(conn, filters) is not None:
+                        walked = self._walked_page(conn, page_of, filters, probe=merged)
+                    return walked or self._substring_page(conn, page_of, filters)
                 budget = None if exact else self._walk_budget(conn, filters)
                 if budget is not None:
                     # the page walked in log order, with the walk's count in the same statement
@@ -347,16 +356,96 @@ class SqlIndex:
     def _walk_count_query(self, filters: Mapping[str, Any], rows: int) -> Select[Any]:
         """How many of the first ``rows`` records in log order match (up to the cap), each
         checked in turn (``walk``): a cost in rows read, whatever the needle."""
-        columns = {"id", "log_seq", "chamber", *_SUBSTRING.values(), *_EXACT} - {"text_fold"}
-        first = (
-            select(*(records.c[c] for c in sorted(columns)))
-            .order_by(records.c.log_seq)
-            .limit(rows)
-            .subquery("walked")
-        )
+        first = self._walked(filters, rows)
         where = self._where(filters, walk=True, rows=first)
         hits = select(literal(1)).select_from(first).where(*where).limit(COUNT_CAP).subquery()
         return select(func.count()).select_from(hits)
+
+    def _walked(self, filters: Mapping[str, Any], rows: int, newest_first: bool = False) -> Any:
+        """The first ``rows`` records in log order (``newest_first``: the last), with only the
+        columns ``filters`` check: a walk through revision 0004's covering index on ``log_seq``
+        reads no heap page (an index-only scan)."""
+        columns = {"id", "log_seq"}
+        columns |= {c for k, c in _SUBSTRING.items() if filters.get(k) and c != "text_fold"}
+        columns |= {k for k in _EXACT if filters.get(k) is not None}
+        if filters.get("chamber_texts"):
+            columns |= {"chamber", "chamber_id"}
+        order = records.c.log_seq.desc() if newest_first else records.c.log_seq
+        return (
+            select(*(records.c[c] for c in sorted(columns)))
+            .order_by(order)
+            .limit(rows)
+            .subquery("walked")
+        )
+
+    def _walked_page(
+        self,
+        conn: Connection,
+        page_of: dict[str, Any],
+        filters: Mapping[str, Any],
+        probe: bool = False,
+    ) -> tuple[list[dict[str, Any]], int] | None:
+        """A page within the cap of a substring search on PostgreSQL by a walk in log order, in
+        one statement, or None when the walk found fewer than ``COUNT_CAP`` matches (the
+        trigram index then answers). The walk goes in the page's direction, so its first
+        matches are the page and their number the count: nothing is walked twice (before, the
+        count walked from the oldest record and the page again from its end).
+
+        ``probe``: :meth:`_walk_budget`'s decision as a condition of the walk (its probe run
+        once, before the walk, as an InitPlan): a round trip and a planning saved (~1 ms) on a
+        common needle, ~1.5 ms lost on a rare one (this statement planned for nothing), so only
+        for a text, whose common phrases cost the most."""
+        newest_first = page_of["newest_first"]
+        budget = WALK_BUDGET_TEXT if filters.get("text") else WALK_BUDGET
+        walked = self._walked(filters, budget, newest_first)
+        where = self._where(filters, walk=True, rows=walked)
+        if probe:
+            # the least probe count for which _walk_budget walks (n * budget >= 1.1 * cap * rows)
+            least = next(
+                (n for n in range(PROBE_ROWS + 1) if n * budget >= 1.1 * COUNT_CAP * PROBE_ROWS),
+                PROBE_ROWS + 1,
+            )
+            # The walk's rows, each checked once (a CTE read twice is kept as it is produced):
+            # its first PROBE_ROWS are the probe, read first (an InitPlan); the walk then goes
+            # on from them only when the probe says so (a one-time filter).
+            checked = (
+                select(walked.c.id, walked.c.log_seq, and_(True, *where).label("hit"))
+                .cte("checked")
+                .prefix_with("MATERIALIZED")
+            )
+            first = select(checked.c.hit).limit(PROBE_ROWS).subquery()
+            probe_count = select(func.count()).select_from(first).where(first.c.hit)
+            matched = (
+                select(checked.c.id, checked.c.log_seq)
+                .where(probe_count.scalar_subquery() >= least, checked.c.hit)
+                .limit(COUNT_CAP)
+                .cte("matched")
+                .prefix_with("MATERIALIZED")
+            )
+        else:
+            seq = walked.c.log_seq.desc() if newest_first else walked.c.log_seq
+            matched = (
+                select(walked.c.id, walked.c.log_seq)
+                .where(*where)
+                .order_by(seq)
+                .limit(COUNT_CAP)
+                .cte("matched")
+                .prefix_with("MATERIALIZED")
+            )
+        order = matched.c.log_seq.desc() if newest_first else matched.c.log_seq
+        ids = select(matched.c.id).order_by(order).limit(page_of["limit"])
+        ids = ids.offset(page_of["offset"])
+        total_of = select(func.count()).select_from(matched)
+        query = (
+            select(records, bodies.c.record_json, total_of.scalar_subquery().label("total"))
+            .join(bodies, bodies.c.id == records.c.id)
+            .where(records.c.id.in_(ids.scalar_subquery()))
+            .order_by(records.c.log_seq.desc() if newest_first else records.c.log_seq)
+        )
+        rows = [dict(row._mapping) for row in conn.execute(query)]
+        if not rows or int(rows[0]["total"]) < COUNT_CAP:
+            return None
+        return rows, COUNT_CAP
 
     def _walk_budget(self, conn: Connection, filters: Mapping[str, Any]) -> int | None:
         """How many rows to walk in log order when a substring search looks common enough to

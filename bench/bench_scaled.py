@@ -75,6 +75,43 @@ def _stage(root: Path, burst: list[tuple[str, bytes]]) -> Path:
     return staging
 
 
+def _cpu_by_kind() -> dict[str, float]:
+    """CPU seconds used so far by every process of this machine, by kind (PostgreSQL's
+    backends, SeaweedFS, LibreOffice, this process — the watch node — and other Pythons: the
+    worker hosts and their worker processes). Processes that end between two readings are
+    missing from the difference: the kinds measured here all outlive a run."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        pid = int(stat.parent.name)
+        if comm.startswith("postgres"):
+            kind = "postgresql"
+        elif comm.startswith("weed"):
+            kind = "seaweedfs"
+        elif comm.startswith("soffice"):
+            kind = "libreoffice"
+        elif pid == os.getpid():
+            kind = "watch node (this process)"
+        elif comm.startswith(("python", "docflow")):
+            kind = "python: worker processes, worker hosts"
+        else:
+            continue
+        used[kind] = used.get(kind, 0.0) + seconds
+    return used
+
+
+def _cpu_since(before: dict[str, float]) -> dict[str, float]:
+    after = _cpu_by_kind()
+    return {k: round(after.get(k, 0.0) - before.get(k, 0.0), 1) for k in sorted(after)}
+
+
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -90,10 +127,12 @@ def run_embedded(n: int, people: int, workers: int, converters: int) -> dict[str
         pool = WorkerPool(services, workers=workers)
         runner = Runner(home, pool, workers=workers, settle=0)
         load_before = _load()
+        cpu_before = _cpu_by_kind()
         started = time.perf_counter()
         _land(home, staging)
         runner.run_once()
         drain = time.perf_counter() - started
+        cpu = _cpu_since(cpu_before)
         states: dict[str, int] = {}
         for e in runner.journal.entries():
             states[e.state] = states.get(e.state, 0) + 1
@@ -104,6 +143,7 @@ def run_embedded(n: int, people: int, workers: int, converters: int) -> dict[str
         "drain_s": round(drain, 2),
         "docs_per_s": round(n / drain, 3),
         "states": states,
+        "cpu_s_by_kind": cpu,
         "load_before": load_before,
         "load_after": _load(),
     }
@@ -171,6 +211,7 @@ def run_scaled(
             intake = QueueIntake(home, QueueSettings.from_home(home.root), settle=0)
             journal = SqlJournal(url)
             load_before = _load()
+            cpu_before = _cpu_by_kind()
             started = time.perf_counter()
             _land(home, staging)
             intake.run_once()
@@ -186,6 +227,7 @@ def run_scaled(
                 time.sleep(0.25)
             drain = time.perf_counter() - started
             load_after = _load()
+            cpu = _cpu_since(cpu_before)
             per_host = [h.log.read_text(errors="replace").count(" -> archived ")
                         for h in started_hosts]  # fmt: skip
             intake.close()
@@ -206,6 +248,7 @@ def run_scaled(
         "states": states,
         "load_before": load_before,
         "load_after": load_after,
+        "cpu_s_by_kind": cpu,
     }
 
 

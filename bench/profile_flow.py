@@ -66,17 +66,40 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=30, help="reports measured")
     parser.add_argument("--warm", type=int, default=20, help="reports run first, not measured")
     parser.add_argument("--profile", type=Path, help="write a cProfile file of the measured")
+    parser.add_argument(
+        "--scaled",
+        action="store_true",
+        help="the scaled-out configuration (issue 18): [storage] PostgreSQL + S3 and the shared "
+        "journal, on the servers of scripts/scale-up.sh (their variables in the environment; a "
+        "private schema, dropped at the end)",
+    )
     args = parser.parse_args()
     for name in pool.PRELOAD:  # what a worker has imported before its first report
         importlib.import_module(name)
     flow_module.run_stages = _timed_run_stages
+    database = None
     with tempfile.TemporaryDirectory(prefix="docflow-profile-") as tmp:
         home = Home(Path(tmp) / "home").ensure()
-        (home.root / "docflow.toml").write_text("converters = 1\n", encoding="utf-8")
+        toml = "converters = 1\n"
+        if args.scaled:
+            import os
+            import uuid
+
+            from docflow.storage import open_database
+
+            schema = f"profile_{uuid.uuid4().hex[:10]}"
+            database = open_database(os.environ["DOCFLOW_DATABASE_URL"], schema=schema)
+            url = f"{os.environ['DOCFLOW_DATABASE_URL']}?options=-csearch_path%3D{schema}"
+            toml += (
+                f'[storage]\ndatabase = "{url}"\nobjects = "s3://{os.environ["DOCFLOW_S3_BUCKET"]}"\n'
+                '[queue]\nbackend = "postgres"\n'
+            )
+        (home.root / "docflow.toml").write_text(toml, encoding="utf-8")
         burst = bench_pipeline.make_burst(home, args.warm + args.n, 20)
         services = build_services(home, clock=Clock(bench_pipeline.TODAY))
         flow = build_flow(services)
-        runner = Runner(home, flow, workers=1, settle=0)
+        shared = services.journal if args.scaled else None
+        runner = Runner(home, flow, workers=1, settle=0, journal=shared)  # type: ignore[arg-type]
         entries = []
         for name, content in burst:
             (home.inbox / name).write_bytes(content)
@@ -100,6 +123,9 @@ def main() -> None:
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         runner.close()
         services.close()
+        if database is not None:
+            database.drop_schema()
+            database.dispose()
     n = args.n
     print(f"{n} reports: {states}")
     print(f"  CPU {1000 * cpu / n:.1f} ms per report (wall {1000 * wall / n:.1f} ms)")

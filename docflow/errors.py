@@ -25,7 +25,8 @@ means the work could not proceed::
     ├── WorkflowError            the flow could not take a submission through its stages
     │   ├── WorkerCrashed        a worker process died every time it ran this submission
     │   ├── WorkerError          a worker's exception that could not be sent back as itself
-    │   └── NotInReview          no report with that id is waiting for the officer
+    │   ├── NotInReview          no report with that id is waiting for the officer
+    │   └── UnsafeParkedFolder   a parked waiting document's copy is damaged or unsafe
     ├── NoRoster                 no roster was imported for the chamber (summaries)
     └── UserError                a web user cannot be created or changed as asked
 
@@ -176,6 +177,11 @@ class WorkerError(WorkflowError):
 
 class NotInReview(WorkflowError):
     """No report with that id is waiting for the officer."""
+
+
+class UnsafeParkedFolder(WorkflowError):
+    """A parked copy of a waiting document (scaled out, ``docflow.queue``) that is damaged or
+    would write anything but files inside its work folder."""
 
 
 class NoRoster(DocflowError):

@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from docflow.atomic import write_bytes_atomic
-from docflow.errors import DocflowError
+from docflow.errors import UnsafeParkedFolder
 from docflow.inbox.journal import ParkedCopy, SqlJournal, State
 
 log = logging.getLogger("docflow.queue")
@@ -49,10 +49,6 @@ MARK = ".parked-version"
 #: What one restore may write at most (the sum of its files' sizes): a review's folder is a
 #: few megabytes; a certificate batch's a few hundred.
 MAX_BYTES = 2 << 30
-
-
-class UnsafeParkedFolder(DocflowError):
-    """A parked copy that is damaged or would write anything but files inside its folder."""
 
 
 def check_token(token: str) -> str:

@@ -350,19 +350,10 @@ class SqlJournal:
     def db(self) -> Any:
         with self._open_lock:
             if self._database is None:
-                import weakref
-
-                from docflow.storage import open_database
+                from docflow.storage import forget_in_forked_children, open_database
 
                 database = open_database(self.url)
-                ref = weakref.ref(database.engine)
-
-                def _forget_in_child() -> None:  # SQLAlchemy's recipe for forked processes
-                    engine = ref()
-                    if engine is not None:
-                        engine.dispose(close=False)
-
-                os.register_at_fork(after_in_child=_forget_in_child)
+                forget_in_forked_children(database)
                 self._database = database
             return self._database
 

@@ -31,7 +31,6 @@ import secrets
 import shutil
 import sqlite3
 import time
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,7 +71,7 @@ from docflow.sign import (
     prepare,
 )
 from docflow.signreq._package import read_signed
-from docflow.storage import Database, StorageSettings, open_database
+from docflow.storage import Database, StorageSettings, forget_in_forked_children, open_database
 
 log = logging.getLogger("docflow.signreq")
 
@@ -301,7 +300,7 @@ class SignRequests:
             database if isinstance(database, Database) else open_database(database, store="signreq")
         )
         if self._owned:
-            _forget_in_children(self.db)
+            forget_in_forked_children(self.db)
         if self.db.dialect != "sqlite":
             self._move_from_file(state / FILE_NAME)
         self._move_folders()
@@ -765,19 +764,6 @@ class SignRequests:
                 .values(used=1)
             )
         return int(result.rowcount) == 1
-
-
-def _forget_in_children(database: Database) -> None:
-    """A forked worker process (the services are built before the fork) must not use the
-    parent's pooled connections: SQLAlchemy's recipe, as the shared journal does."""
-    ref = weakref.ref(database.engine)
-
-    def _forget() -> None:
-        engine = ref()
-        if engine is not None:
-            engine.dispose(close=False)
-
-    os.register_at_fork(after_in_child=_forget)
 
 
 def _sha(text: str) -> str:

@@ -19,7 +19,7 @@ from docflow.storage._blobs import (
     s3_client,
     sha256_key,
 )
-from docflow.storage._database import Database, open_database
+from docflow.storage._database import Database, forget_in_forked_children, open_database
 from docflow.storage._settings import DEFAULT_RETENTION_YEARS, QueueSettings, StorageSettings
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Retention",
     "S3Blobs",
     "StorageSettings",
+    "forget_in_forked_children",
     "move_local_rows",
     "open_database",
     "parse_s3_url",

@@ -14,7 +14,9 @@ PostgreSQL database (``[storage] database``) or live in SQLite files of their ow
 
 from __future__ import annotations
 
+import os
 import re
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -173,3 +175,17 @@ def _migration_lock(engine: Engine, url: str) -> Iterator[Connection]:
 
     with opening(Path(str(make_url(url).database))), engine.connect() as conn:
         yield conn
+
+
+def forget_in_forked_children(database: Database) -> None:
+    """SQLAlchemy's recipe for forked processes: a child (a worker process forked after the
+    services were built) drops ``database``'s pooled connections without closing them, since
+    closing them would end the parent's PostgreSQL sessions; it opens its own on first use."""
+    ref = weakref.ref(database.engine)
+
+    def _forget() -> None:
+        engine = ref()
+        if engine is not None:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_forget)

@@ -18,7 +18,13 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 
 from docflow.config import Home
-from docflow.storage import Database, StorageSettings, move_local_rows, open_database
+from docflow.storage import (
+    Database,
+    StorageSettings,
+    forget_in_forked_children,
+    move_local_rows,
+    open_database,
+)
 from docflow.summaries.roster import Roster
 from docflow.summaries.sanctions import SanctionCase
 
@@ -37,20 +43,11 @@ def _database(url: str) -> Database:
         return open_database(url, store="summaries")  # a file: its own, closed with the store
     key = (url, os.getpid())
     with _OPEN_LOCK:
-        if key not in _OPEN:
+        if key not in _OPEN:  # a forked child opens its own (its pid is another key)
             _OPEN[key] = open_database(url, store="summaries")
+            forget_in_forked_children(_OPEN[key])
         return _OPEN[key]
 
-
-def _forget_in_child() -> None:
-    """SQLAlchemy's recipe for a forked process: the parent's pooled connections are left to
-    the parent (never closed from here, which would end its sessions)."""
-    for database in _OPEN.values():
-        database.engine.dispose(close=False)
-    _OPEN.clear()
-
-
-os.register_at_fork(after_in_child=_forget_in_child)
 
 # The tables as docflow/storage/migrations_summaries creates them.
 _metadata = MetaData()
